@@ -1,0 +1,91 @@
+"""placer's command line. Parsing lives here; the work is done by the core packages.
+
+Every command module imports only typer and placer's light modules at import time:
+cloud SDKs, pandas and solvers are imported inside the commands that need them, so
+`placer --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+
+from placer import __version__
+from placer.cli import apply as apply_cmd
+from placer.cli import graph as graph_cmd
+from placer.cli import plan as plan_cmd
+from placer.cli import pools as pools_cmd
+from placer.cli import pricing as pricing_cmd
+from placer.cli import report as report_cmd
+from placer.cli._env import Environment, env, set_env
+from placer.errors import ExitStatus, PlacerError
+
+app = typer.Typer(
+    name="placer",
+    help="Cost and placement optimizer for multi-cloud Metaflow flows.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        env().write(f"placer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    """Cost and placement optimizer for multi-cloud Metaflow flows.
+
+    Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 report threshold tripped.
+    """
+    env().debug = debug
+
+
+graph_cmd.register(app)
+pricing_cmd.register(app)
+pools_cmd.register(app)
+plan_cmd.register(app)
+apply_cmd.register(app)
+report_cmd.register(app)
+
+
+def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
+    """Run the CLI and return its exit status; the one place errors become exit codes."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    current = environment or Environment()
+    current.debug = "--debug" in args
+    previous = set_env(current)
+    try:
+        app(args=args, prog_name="placer", standalone_mode=True)
+    except SystemExit as exc:  # click's own exit (usage errors: 2, --help: 0)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
+    except PlacerError as exc:
+        if current.debug:
+            raise
+        current.stderr.write(f"error: {exc.one_line()}\n")
+        return int(exc.exit_status)
+    except KeyboardInterrupt:
+        current.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:  # a bug: say so briefly, keep the traceback behind --debug
+        if current.debug:
+            raise
+        current.stderr.write(
+            f"error: unexpected {type(exc).__name__}: {exc} (re-run with --debug for the traceback)\n"
+        )
+        return int(ExitStatus.ERROR)
+    finally:
+        set_env(previous)
+    return int(ExitStatus.SUCCESS)

@@ -1,0 +1,9 @@
+"""`placer plan`: placeholder until its issue lands (owned by the plan work)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the root app."""

@@ -1,0 +1,78 @@
+"""Every error placer reports to a user, in one place.
+
+A :class:`PlacerError` carries a one-line *headline*, an optional *location*
+(``file:line`` or a config field) and a *hint* that says how to fix it. Only the
+CLI turns these into a message and an exit code; the core raises them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class ExitStatus(enum.IntEnum):
+    """Documented process exit codes (see README)."""
+
+    SUCCESS = 0
+    ERROR = 1  # unexpected failure (a bug, or an environment problem we did not foresee)
+    BAD_INPUT = 2  # the user's input is wrong; the message says what to do
+    THRESHOLD = 3  # a report threshold tripped (`placer report --fail-on-...`)
+
+
+@dataclass(eq=False)
+class PlacerError(Exception):
+    """Base of every user-facing error: headline, where, and how to fix it."""
+
+    headline: str
+    location: str | None = None
+    hint: str | None = None
+    exit_status: ExitStatus = ExitStatus.BAD_INPUT
+
+    def __post_init__(self) -> None:
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        """The message as one line: ``location: headline. To fix: hint``."""
+        text = f"{self.location}: {self.headline}" if self.location else self.headline
+        if self.hint:
+            text = f"{text.rstrip('.')}. To fix: {self.hint}"
+        return text
+
+    def __str__(self) -> str:
+        return self.one_line()
+
+
+class FlowError(PlacerError):
+    """The flow file cannot be read, or breaks one of Metaflow's rules."""
+
+
+class ConfigError(PlacerError):
+    """placer.yaml (or a command-line option standing in for it) is invalid."""
+
+
+class PricingError(PlacerError):
+    """The pricing catalog or a live price fetch failed."""
+
+
+class PoolError(PlacerError):
+    """Pool discovery or a pool definition failed."""
+
+
+class PlanError(PlacerError):
+    """A plan cannot be built, read or is infeasible."""
+
+
+class ApplyError(PlacerError):
+    """A plan cannot be applied to a flow."""
+
+
+class ReportError(PlacerError):
+    """A report cannot be built from the given plans."""
+
+
+class ThresholdExceeded(PlacerError):
+    """A cost threshold tripped; the report was still written."""
+
+    def __init__(self, headline: str, location: str | None = None, hint: str | None = None):
+        super().__init__(headline, location, hint, ExitStatus.THRESHOLD)

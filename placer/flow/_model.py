@@ -1,0 +1,108 @@
+"""The typed model of a Metaflow flow, as placer reads it statically."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+NodeType = Literal["start", "linear", "split", "foreach", "join", "split-switch", "end"]
+Backend = Literal["kubernetes", "batch", "local"]
+
+
+@dataclass(frozen=True)
+class Decorator:
+    """One decorator on a step: its name, literal arguments and source line."""
+
+    name: str
+    args: Mapping[str, Any]
+    line: int
+    alias: str | None = None  # the name as written, when imported under another name
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one task's pod requests (Metaflow units: MB for memory and disk)."""
+
+    cpu: float
+    memory_mb: float
+    disk_mb: float
+    gpu: int = 0
+    gpu_vendor: str | None = None
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory_mb / 1024.0
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape of `placer graph`: cpu, memory (MB), disk (MB), gpu."""
+        out: dict[str, Any] = {
+            "cpu": self.cpu,
+            "memory": self.memory_mb,
+            "disk": self.disk_mb,
+            "gpu": self.gpu,
+        }
+        if self.gpu_vendor:
+            out["gpu_vendor"] = self.gpu_vendor
+        return out
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a step's decorators send it: node selector, compute pool, tolerations."""
+
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    compute_pool: str | None = None
+    tolerations: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.node_selector and self.compute_pool is None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a flow with its Metaflow graph semantics and decorators."""
+
+    name: str
+    type: NodeType
+    next: tuple[str, ...]
+    line: int
+    decorators: tuple[Decorator, ...] = ()
+    foreach: str | None = None  # the `foreach=` attribute name on a foreach step
+    num_parallel: int | None = None  # `num_parallel=` on a parallel foreach
+    condition: str | None = None  # `condition=` on a split-switch step
+    switch_cases: Mapping[str, str] = field(default_factory=dict)  # case value -> step
+    foreach_stack: tuple[str, ...] = ()  # enclosing foreach steps, outermost first
+    backend: Backend = "local"
+    resources: Resources | None = None  # effective Kubernetes request; None off Kubernetes
+    declared: Resources | None = None  # what @resources alone asks (None without it)
+    placement: Placement = field(default_factory=Placement)
+
+    @property
+    def in_foreach(self) -> bool:
+        return bool(self.foreach_stack)
+
+    def decorator(self, name: str) -> Decorator | None:
+        """The decorator called `name` (by its Metaflow name), if the step has it."""
+        return next((d for d in self.decorators if d.name == name), None)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A flow read from source: its class, file, and steps in source order."""
+
+    name: str
+    file: Path
+    line: int
+    steps: Mapping[str, Step]
+    sha256: str
+
+    @property
+    def start(self) -> Step:
+        return next(s for s in self.steps.values() if s.type == "start")
+
+    def parents(self, name: str) -> tuple[str, ...]:
+        """Steps whose `next` includes `name`, in source order."""
+        return tuple(s.name for s in self.steps.values() if name in s.next)

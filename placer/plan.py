@@ -1,0 +1,290 @@
+"""A placement plan: the optimizer's output, and the input of `apply` and `report`.
+
+The JSON form (``plan.json``) is documented in docs/plan-format.md. Money is kept as
+:class:`~decimal.Decimal` and written as decimal strings in USD; keys keep a stable order.
+Minor format versions only add fields; readers ignore fields they do not know.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+from placer.errors import PlanError
+
+FORMAT_VERSION = "1.0"
+_CENT = Decimal("0.0001")  # money precision in plan files
+
+
+def money(value: float | Decimal | str) -> Decimal:
+    """A USD amount rounded to 1/100 of a cent, the precision plan files keep."""
+    return Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Compute plus egress, in USD."""
+
+    compute: Decimal = Decimal(0)
+    egress: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        return self.compute + self.egress
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.compute + other.compute, self.egress + other.egress)
+
+    def scaled(self, factor: float | Decimal) -> Cost:
+        f = Decimal(str(factor))
+        return Cost(money(self.compute * f), money(self.egress * f))
+
+    def as_json(self) -> dict[str, str]:
+        return {"compute": str(self.compute), "egress": str(self.egress), "total": str(self.total)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Cost:
+        return cls(Decimal(data["compute"]), Decimal(data["egress"]))
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """Where one step runs and what it costs per run."""
+
+    pool: str
+    cloud: str
+    region: str
+    capacity_type: str
+    node_selector: Mapping[str, str]
+    compute_pool: str | None
+    instance_type: str
+    resources: Mapping[str, Any]  # the pod request priced: cpu, memory (MB), disk (MB), gpu
+    tasks: int
+    hours: Decimal  # task-hours per run (tasks x duration in that pool)
+    cost: Cost  # per run
+    reasons: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    declared: Mapping[str, Any] | None = None  # @resources alone, for `apply --right-size`
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "pool": self.pool,
+            "cloud": self.cloud,
+            "region": self.region,
+            "capacity_type": self.capacity_type,
+            "node_selector": dict(self.node_selector),
+            "compute_pool": self.compute_pool,
+            "instance_type": self.instance_type,
+            "resources": dict(self.resources),
+            "declared": dict(self.declared) if self.declared is not None else None,
+            "tasks": self.tasks,
+            "hours": str(self.hours),
+            "compute_cost": str(self.cost.compute),
+            "egress_cost": str(self.cost.egress),
+            "total_cost": str(self.cost.total),
+            "reasons": list(self.reasons),
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> StepPlan:
+        return cls(
+            pool=d["pool"],
+            cloud=d["cloud"],
+            region=d["region"],
+            capacity_type=d["capacity_type"],
+            node_selector=dict(d["node_selector"]),
+            compute_pool=d.get("compute_pool"),
+            instance_type=d["instance_type"],
+            resources=dict(d["resources"]),
+            declared=d.get("declared"),
+            tasks=int(d["tasks"]),
+            hours=Decimal(d["hours"]),
+            cost=Cost(Decimal(d["compute_cost"]), Decimal(d["egress_cost"])),
+            reasons=tuple(d.get("reasons", ())),
+            warnings=tuple(d.get("warnings", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A reference assignment the optimum is compared with (as_written, greedy)."""
+
+    name: str
+    feasible: bool
+    assignment: Mapping[str, str]  # step -> pool
+    per_run: Cost
+    per_month: Cost
+    note: str = ""  # why infeasible, or how it was repaired
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "feasible": self.feasible,
+            "steps": dict(self.assignment),
+            "per_run": self.per_run.as_json(),
+            "per_month": self.per_month.as_json(),
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, name: str, d: Mapping[str, Any]) -> Baseline:
+        return cls(
+            name=name,
+            feasible=bool(d["feasible"]),
+            assignment=dict(d["steps"]),
+            per_run=Cost.from_json(d["per_run"]),
+            per_month=Cost.from_json(d["per_month"]),
+            note=d.get("note", ""),
+        )
+
+
+@dataclass(frozen=True)
+class SolverStats:
+    """How the optimum was obtained, reported as the solver said it."""
+
+    solver: str  # "HiGHS" or "CBC"
+    status: str  # "optimal", "feasible" (stopped with a gap), "infeasible", ...
+    objective: float | None
+    gap: float | None  # relative MIP gap; 0.0 when proven optimal
+    seconds: float
+    variables: int = 0
+    constraints: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "solver": self.solver,
+            "status": self.status,
+            "objective": self.objective,
+            "gap": self.gap,
+            "seconds": round(self.seconds, 4),
+            "variables": self.variables,
+            "constraints": self.constraints,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> SolverStats:
+        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The optimizer's decision for one flow, with the inputs needed to check staleness."""
+
+    flow: str
+    flow_file: str  # as given on the command line, relative where possible
+    flow_sha256: str
+    config_file: str | None
+    config_sha256: str | None
+    pricing_source: str  # "snapshot" or "cache"
+    pricing_captured_at: str
+    objective: str  # "cost" or "time"
+    constraints: Mapping[str, Any]
+    runs_per_month: float
+    steps: Mapping[str, StepPlan]  # in flow source order
+    baselines: Mapping[str, Baseline]
+    solver: SolverStats
+    warnings: tuple[str, ...] = ()
+    makespan_hours: float | None = None
+    currency: str = "USD"
+    format_version: str = FORMAT_VERSION
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def per_run(self) -> Cost:
+        total = Cost()
+        for step in self.steps.values():
+            total = total + step.cost
+        return total
+
+    @property
+    def per_month(self) -> Cost:
+        return self.per_run.scaled(self.runs_per_month)
+
+    def savings(self, baseline: str) -> Decimal | None:
+        """Monthly USD saved against a feasible baseline (None if it is infeasible)."""
+        base = self.baselines.get(baseline)
+        if base is None or not base.feasible:
+            return None
+        return base.per_month.total - self.per_month.total
+
+    def as_json(self) -> dict[str, Any]:
+        savings = {}
+        for name, base in self.baselines.items():
+            saved = self.savings(name)
+            pct = None
+            if saved is not None and base.per_month.total:
+                pct = str((saved / base.per_month.total * 100).quantize(Decimal("0.1")))
+            savings[name] = {
+                "per_month": str(saved) if saved is not None else None,
+                "percent": pct,
+            }
+        return {
+            "format_version": self.format_version,
+            "currency": self.currency,
+            "flow": {"name": self.flow, "file": self.flow_file, "sha256": self.flow_sha256},
+            "config": {"file": self.config_file, "sha256": self.config_sha256},
+            "pricing": {"source": self.pricing_source, "captured_at": self.pricing_captured_at},
+            "objective": self.objective,
+            "constraints": dict(self.constraints),
+            "runs_per_month": self.runs_per_month,
+            "makespan_hours": self.makespan_hours,
+            "steps": {name: s.as_json() for name, s in self.steps.items()},
+            "totals": {"per_run": self.per_run.as_json(), "per_month": self.per_month.as_json()},
+            "baselines": {name: b.as_json() for name, b in self.baselines.items()},
+            "savings": savings,
+            "solver": self.solver.as_json(),
+            "warnings": list(self.warnings),
+            **({"extra": dict(self.extra)} if self.extra else {}),
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.as_json(), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Plan:
+        major = str(d.get("format_version", "")).split(".")[0]
+        if major != FORMAT_VERSION.split(".")[0]:
+            raise PlanError(
+                f"unsupported plan format_version {d.get('format_version')!r}",
+                hint=f"re-run `placer plan` with this placer (writes {FORMAT_VERSION})",
+            )
+        return cls(
+            flow=d["flow"]["name"],
+            flow_file=d["flow"]["file"],
+            flow_sha256=d["flow"]["sha256"],
+            config_file=d["config"]["file"],
+            config_sha256=d["config"]["sha256"],
+            pricing_source=d["pricing"]["source"],
+            pricing_captured_at=d["pricing"]["captured_at"],
+            objective=d["objective"],
+            constraints=dict(d.get("constraints", {})),
+            runs_per_month=d["runs_per_month"],
+            makespan_hours=d.get("makespan_hours"),
+            steps={k: StepPlan.from_json(v) for k, v in d["steps"].items()},
+            baselines={k: Baseline.from_json(k, v) for k, v in d.get("baselines", {}).items()},
+            solver=SolverStats.from_json(d["solver"]),
+            warnings=tuple(d.get("warnings", ())),
+            currency=d.get("currency", "USD"),
+            format_version=d["format_version"],
+            extra=dict(d.get("extra", {})),
+        )
+
+
+def read_plan(path: Path) -> Plan:
+    """Read a plan file, turning every kind of damage into one clear PlanError."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError("plan file not found", str(path), "run `placer plan FLOW --out FILE`")
+    except IsADirectoryError:
+        raise PlanError("is a directory, not a plan file", str(path))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanError(f"not a valid plan file ({exc})", str(path), "re-run `placer plan`")
+    try:
+        return Plan.from_json(data)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise PlanError(f"plan file is missing or has a bad field: {exc}", str(path))
