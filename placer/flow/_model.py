@@ -77,6 +77,10 @@ class Step:
     foreach_stack: tuple[str, ...] = ()  # enclosing foreach steps, outermost first
     backend: Backend = "local"
     resources: Resources | None = None  # effective Kubernetes request; None off Kubernetes
+    # What the pod would request once the step runs on Kubernetes (as `placer apply` makes
+    # it): `resources` for @kubernetes steps, else @resources merged with @kubernetes
+    # defaults. The optimizer prices this for every step.
+    pod_request: Resources | None = None
     declared: Resources | None = None  # what @resources alone asks (None without it)
     placement: Placement = field(default_factory=Placement)
 
