@@ -1,0 +1,81 @@
+"""The root command: version, help, and how errors become exit codes."""
+
+import io
+import subprocess
+import sys
+
+import typer
+
+import placer
+from placer.cli import app, main
+from placer.cli._env import Environment
+from placer.errors import ConfigError
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, Environment(stdout=out, stderr=err, width=100))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_version():
+    code, out, _ = _run(["--version"])
+    assert code == 0
+    assert out.strip() == f"placer {placer.__version__}"
+
+
+def test_unknown_command_is_a_usage_error():
+    # click's usage errors exit 2 like every other bad input
+    assert main(["no-such-command"]) == 2
+
+
+def _install_failing_command(name, exc):
+    @app.command(name, hidden=True)
+    def _cmd() -> None:
+        raise exc
+
+
+def test_placer_error_is_one_line_and_exit_2():
+    _install_failing_command("_fail-config", ConfigError("bad key", "placer.yaml:3", "remove it"))
+    code, _, err = _run(["_fail-config"])
+    assert code == 2
+    assert err == "error: placer.yaml:3: bad key. To fix: remove it\n"
+
+
+def test_unexpected_error_exit_1_without_traceback():
+    _install_failing_command("_fail-bug", RuntimeError("boom"))
+    code, _, err = _run(["_fail-bug"])
+    assert code == 1
+    assert "unexpected RuntimeError: boom" in err
+    assert "Traceback" not in err
+
+
+def test_debug_reraises():
+    _install_failing_command("_fail-debug", RuntimeError("boom"))
+    try:
+        _run(["--debug", "_fail-debug"])
+    except RuntimeError as exc:
+        assert str(exc) == "boom"
+    else:
+        raise AssertionError("--debug should re-raise")
+
+
+def test_typer_exit_code_passes_through():
+    @app.command("_exit-4", hidden=True)
+    def _cmd() -> None:
+        raise typer.Exit(4)
+
+    assert _run(["_exit-4"])[0] == 4
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys\n"
+        "from placer.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'boto3', 'botocore', 'kubernetes', 'azure', 'google.cloud',"
+        " 'pulp', 'highspy', 'libcst', 'metaflow') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY="
