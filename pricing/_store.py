@@ -1,0 +1,339 @@
+"""The on-disk form of the pricing catalog: one JSON table per cloud, for offers and egress.
+
+The embedded snapshot (``pricing/data/``) and the local cache (:func:`cache_dir`) share
+this format, so a refresh writes exactly what the snapshot ships. Offers are stored as
+compact rows under a ``columns`` header (fast to parse, small on disk)::
+
+    {"format_version": 1, "cloud": "aws", "captured_at": "2026-11-20T07:00:00Z",
+     "sources": ["..."], "columns": ["cloud", "region", ...], "rows": [[...], ...]}
+
+Egress tables (``egress-<cloud>.json``) are described in :func:`save_egress`. A path ending
+in ``.gz`` is read and written gzipped. Writes are atomic (temp file in the same directory,
+fsync, ``os.replace``); a corrupt file raises :class:`PricingError` naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from placer.errors import PricingError
+from pricing._model import CLOUDS, Offer
+
+FORMAT_VERSION = 1
+GB_PER_GIB = 1.073741824  # 2**30 / 10**9: GCP prices per GiB, AWS and Azure per GB
+
+OFFER_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Offer))
+REQUIRED_COLUMNS = ("region", "instance_type", "vcpus", "memory_gib", "usd_per_hour")
+_NUMERIC_COLUMNS = ("vcpus", "memory_gib", "usd_per_hour", "spot_usd_per_hour", "gpu_count")
+
+
+# ---------------------------------------------------------------------------- locations
+
+
+def cache_dir() -> Path:
+    """Where refreshed prices live: ``$PLACER_CACHE_DIR``, else ``$XDG_CACHE_HOME/placer``,
+    else ``~/.cache/placer``."""
+    explicit = os.environ.get("PLACER_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "placer"
+
+
+def offers_path(cloud: str, directory: Path | None = None) -> Path:
+    """The cache file of one cloud's offers, ``<dir>/offers-<cloud>.json``."""
+    return (directory or cache_dir()) / f"offers-{cloud}.json"
+
+
+def egress_path(cloud: str, directory: Path | None = None) -> Path:
+    """The cache file of one cloud's egress rates, ``<dir>/egress-<cloud>.json``."""
+    return (directory or cache_dir()) / f"egress-{cloud}.json"
+
+
+# ---------------------------------------------------------------------------- offers
+
+
+@dataclass(frozen=True)
+class Table:
+    """One cloud's offers as read from a file, with when and where they came from."""
+
+    cloud: str
+    captured_at: str  # ISO 8601, UTC
+    sources: tuple[str, ...]
+    offers: tuple[Offer, ...]
+    path: Path | None = None
+
+
+def save_table(
+    path: Path | str,
+    cloud: str,
+    captured_at: str,
+    sources: Iterable[str],
+    offers: Iterable[Offer],
+) -> Path:
+    """Write one cloud's offers atomically; every offer must belong to ``cloud``."""
+    path = Path(path)
+    rows = []
+    for offer in offers:
+        if offer.cloud != cloud:
+            raise ValueError(f"offer {offer.instance_type} is {offer.cloud}, table is {cloud}")
+        rows.append([getattr(offer, name) for name in OFFER_COLUMNS])
+    document = {
+        "format_version": FORMAT_VERSION,
+        "cloud": cloud,
+        "captured_at": captured_at,
+        "sources": list(sources),
+        "columns": list(OFFER_COLUMNS),
+        "rows": rows,
+    }
+    write_json_atomic(path, document)
+    return path
+
+
+def load_table(path: Path | str) -> Table:
+    """Read one cloud's offers; raises PricingError naming the file if it is corrupt."""
+    path = Path(path)
+    document = _read_document(path)
+    cloud, captured_at, sources = _header(path, document)
+    columns = document.get("columns")
+    rows = document.get("rows")
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        raise _corrupt(path, "'columns' and 'rows' must be lists")
+    offers = _offers_from_rows(path, cloud, captured_at, columns, rows)
+    return Table(cloud, captured_at, sources, offers, path)
+
+
+def _offers_from_rows(
+    path: Path, cloud: str, captured_at: str, columns: list[Any], rows: list[Any]
+) -> tuple[Offer, ...]:
+    """Turn compact rows into Offers; missing optional columns take the Offer defaults."""
+    unknown = [c for c in columns if c not in OFFER_COLUMNS]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if unknown or missing:
+        raise _corrupt(path, f"bad columns (unknown {unknown}, missing {missing})")
+    defaults = {"cloud": cloud, "source": "snapshot", "observed_at": captured_at}
+    fixed = {k: v for k, v in defaults.items() if k not in columns}
+    numeric = [columns.index(c) for c in _NUMERIC_COLUMNS if c in columns]
+    width = len(columns)
+    offers = []
+    for number, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != width:
+            raise _corrupt(path, f"row {number} does not have {width} values")
+        for index in numeric:
+            value = row[index]
+            if value is not None and (type(value) not in (int, float) or value < 0):
+                raise _corrupt(path, f"row {number} column {columns[index]!r} = {value!r}")
+        offers.append(Offer(**fixed, **dict(zip(columns, row, strict=True))))
+    if "cloud" in columns and any(offer.cloud != cloud for offer in offers):
+        raise _corrupt(path, f"a row's cloud is not {cloud!r}")
+    return tuple(offers)
+
+
+# ---------------------------------------------------------------------------- egress
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A volume tier: from ``start_gb`` of cumulative monthly volume, ``usd_per_gb`` applies."""
+
+    start_gb: float
+    usd_per_gb: float
+
+
+@dataclass(frozen=True)
+class EgressTable:
+    """One cloud's data-transfer list prices, all in USD per decimal GB.
+
+    Lookups go from specific to general: ``internet_tiers`` is keyed by source region, then
+    source continent, then ``"*"``; ``within_continent_usd_per_gb`` by continent or ``"*"``;
+    ``between_continents_usd_per_gb`` by the source continent or ``"*"``;
+    ``region_pairs_usd_per_gb`` by (source region, destination region) and wins over both.
+    """
+
+    cloud: str
+    captured_at: str
+    sources: tuple[str, ...]
+    internet_tiers: Mapping[str, tuple[Tier, ...]]
+    within_continent_usd_per_gb: Mapping[str, float]
+    between_continents_usd_per_gb: Mapping[str, float]
+    cross_zone_usd_per_gb: float = 0.0
+    region_pairs_usd_per_gb: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def save_egress(path: Path | str, table: EgressTable, unit: str = "GB") -> Path:
+    """Write one cloud's egress table atomically.
+
+    The file (``unit`` is "GB" or "GiB"; with "GiB", tier starts are GiB and prices are
+    USD per GiB, as GCP publishes them, and :func:`load_egress` converts)::
+
+        {"format_version": 1, "kind": "egress", "cloud": "aws", "captured_at": "...",
+         "sources": [...], "unit": "GB",
+         "internet": {"*": [[0, 0.0], [100, 0.09], [10240, 0.085], ...], "apac": [...],
+                      "sa-east-1": [...]},
+         "within_continent": {"na": 0.02, "*": 0.02},
+         "between_continents": {"*": 0.02},
+         "cross_zone": 0.01,
+         "region_pairs": [["us-east-1", "us-west-2", 0.02], ...]}
+    """
+    scale = _unit_scale(Path(path), unit)  # GB per unit
+    document = {
+        "format_version": FORMAT_VERSION,
+        "kind": "egress",
+        "cloud": table.cloud,
+        "captured_at": table.captured_at,
+        "sources": list(table.sources),
+        "unit": unit,
+        "internet": {
+            key: [[t.start_gb / scale, t.usd_per_gb * scale] for t in tiers]
+            for key, tiers in table.internet_tiers.items()
+        },
+        "within_continent": {k: v * scale for k, v in table.within_continent_usd_per_gb.items()},
+        "between_continents": {
+            k: v * scale for k, v in table.between_continents_usd_per_gb.items()
+        },
+        "cross_zone": table.cross_zone_usd_per_gb * scale,
+        "region_pairs": [
+            [src, dst, rate * scale] for (src, dst), rate in table.region_pairs_usd_per_gb.items()
+        ],
+    }
+    write_json_atomic(Path(path), document)
+    return Path(path)
+
+
+def load_egress(path: Path | str) -> EgressTable:
+    """Read one cloud's egress table (converting GiB prices to GB); PricingError if corrupt."""
+    path = Path(path)
+    document = _read_document(path)
+    if document.get("kind") != "egress":
+        raise _corrupt(path, "'kind' must be \"egress\"")
+    cloud, captured_at, sources = _header(path, document)
+    scale = _unit_scale(path, document.get("unit", "GB"))
+    try:
+        return EgressTable(
+            cloud=cloud,
+            captured_at=captured_at,
+            sources=sources,
+            internet_tiers=_read_tiers(path, document["internet"], scale),
+            within_continent_usd_per_gb=_read_rates(path, document["within_continent"], scale),
+            between_continents_usd_per_gb=_read_rates(
+                path, document["between_continents"], scale
+            ),
+            cross_zone_usd_per_gb=_rate(path, document.get("cross_zone", 0.0), scale),
+            region_pairs_usd_per_gb=_read_pairs(path, document.get("region_pairs", []), scale),
+            path=path,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _corrupt(path, f"bad egress table ({type(exc).__name__}: {exc})") from None
+
+
+def _read_tiers(path: Path, raw: Mapping[str, Any], scale: float) -> dict[str, tuple[Tier, ...]]:
+    """Tiers per key, checked to start at 0 and to rise strictly."""
+    if "*" not in raw:
+        raise _corrupt(path, "'internet' needs a \"*\" entry for regions not listed")
+    result = {}
+    for key, pairs in raw.items():
+        tiers = tuple(Tier(float(start) * scale, _rate(path, rate, scale)) for start, rate in pairs)
+        starts = [t.start_gb for t in tiers]
+        if not tiers or starts[0] != 0 or any(b <= a for a, b in pairwise(starts)):
+            raise _corrupt(path, f"internet tiers for {key!r} must start at 0 and rise")
+        result[key] = tiers
+    return result
+
+
+def _read_rates(path: Path, raw: Mapping[str, Any], scale: float) -> dict[str, float]:
+    if "*" not in raw:
+        raise _corrupt(path, "rate maps need a \"*\" entry for continents not listed")
+    return {str(key): _rate(path, value, scale) for key, value in raw.items()}
+
+
+def _read_pairs(path: Path, raw: list[Any], scale: float) -> dict[tuple[str, str], float]:
+    return {(str(src), str(dst)): _rate(path, rate, scale) for src, dst, rate in raw}
+
+
+def _rate(path: Path, value: Any, scale: float) -> float:
+    """A non-negative per-unit price converted to USD per GB."""
+    if type(value) not in (int, float) or value < 0:
+        raise _corrupt(path, f"price {value!r} is not a non-negative number")
+    return float(value) / scale
+
+
+def _unit_scale(path: Path, unit: Any) -> float:
+    if unit == "GB":
+        return 1.0
+    if unit == "GiB":
+        return GB_PER_GIB
+    raise _corrupt(path, f"unit {unit!r} must be \"GB\" or \"GiB\"")
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def write_json_atomic(path: Path, document: Any) -> None:
+    """Write JSON (gzipped if the name ends in .gz) so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(document, separators=(",", ":")).encode()
+    if path.suffix == ".gz":
+        data = gzip.compress(data, compresslevel=9, mtime=0)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    """Parse a (possibly gzipped) JSON file into a dict, or raise PricingError naming it."""
+    try:
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            data = gzip.decompress(data)
+        document = json.loads(data)
+    except FileNotFoundError:
+        raise PricingError(
+            "pricing file not found", str(path), "run `placer pricing refresh`"
+        ) from None
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _corrupt(path, f"not readable JSON ({exc})") from None
+    if not isinstance(document, dict):
+        raise _corrupt(path, "top level is not a JSON object")
+    return document
+
+
+def _header(path: Path, document: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]]:
+    """The common header fields: cloud, captured_at, sources (validated)."""
+    if document.get("format_version") != FORMAT_VERSION:
+        raise _corrupt(path, f"format_version {document.get('format_version')!r} is not 1")
+    cloud = document.get("cloud")
+    if cloud not in CLOUDS:
+        raise _corrupt(path, f"cloud {cloud!r} is not one of {', '.join(CLOUDS)}")
+    captured_at = document.get("captured_at")
+    if not isinstance(captured_at, str) or not captured_at:
+        raise _corrupt(path, "'captured_at' must be an ISO 8601 string")
+    sources = document.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise _corrupt(path, "'sources' must be a list of strings")
+    return cloud, captured_at, tuple(sources)
+
+
+def _corrupt(path: Path, why: str) -> PricingError:
+    return PricingError(
+        f"corrupt pricing file: {why}",
+        str(path),
+        "delete it and run `placer pricing refresh` (the embedded snapshot is used meanwhile)",
+    )
