@@ -1,0 +1,583 @@
+"""Finding, reading and validating placer.yaml into a :class:`~placer.config.Config`.
+
+The file is composed with PyYAML into nodes (not plain values) so every error can name
+the line and the key path, e.g. ``placer.yaml:12: pools[1].capacity_type: ...``. With no
+file, :func:`load_config` returns the built-in defaults: the datastore in aws us-east-1 and
+one on-demand, unlimited pool per cloud selected by ``outerbounds.co/provider``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from placer.config import Config, Constraints, Defaults, ExternalRead, StepUsage
+from placer.errors import ConfigError
+from placer.pool import Pool
+from pricing import CLOUDS, Location
+
+if TYPE_CHECKING:
+    from placer.flow import Flow
+
+__all__ = [
+    "CONFIG_NAME",
+    "DEFAULT_DATASTORE",
+    "DEFAULT_POOLS",
+    "TOP_KEYS",
+    "check_pools_against_catalog",
+    "continents",
+    "default_config",
+    "find_config",
+    "load_config",
+    "parse_config",
+    "parse_duration_hours",
+    "parse_node_selector",
+    "parse_size_gb",
+    "unknown_steps",
+]
+
+CONFIG_NAME = "placer.yaml"
+PROVIDER_LABEL = "outerbounds.co/provider"
+DEFAULT_DATASTORE = Location("aws", "us-east-1")
+DEFAULT_POOLS: tuple[Pool, ...] = (
+    Pool("aws-use1", "aws", "us-east-1", {PROVIDER_LABEL: "aws"}),
+    Pool("azure-eastus", "azure", "eastus", {PROVIDER_LABEL: "azure"}),
+    Pool("gcp-usc1", "gcp", "us-central1", {PROVIDER_LABEL: "gcp"}),
+)
+TOP_KEYS = ("datastore", "runs_per_month", "defaults", "pools", "steps", "constraints")
+DEFAULTS_KEYS = ("foreach_width", "duration", "input", "output", "packing", "spot_overhead")
+POOL_KEYS = (
+    "name",
+    "cloud",
+    "region",
+    "node_selector",
+    "compute_pool",
+    "capacity_type",
+    "instance_types",
+    "max_vcpus",
+    "max_memory_gib",
+    "max_gpus",
+    "max_nodes",
+    "speed",
+)
+STEP_KEYS = (
+    "tasks",
+    "duration",
+    "input",
+    "output",
+    "reads",
+    "pools",
+    "exclude_pools",
+    "allowed_clouds",
+    "regions",
+    "residency",
+    "gpu_model",
+    "arch",
+)
+CONSTRAINT_KEYS = ("max_workers", "deadline", "budget", "residency", "bandwidth_gbps")
+CAPACITY_TYPES = ("on-demand", "spot")
+PACKINGS = ("shared", "dedicated")
+ARCHES = ("x86_64", "arm64")
+_FALLBACK_CONTINENTS = ("na", "eu", "apac", "sa", "me", "af")
+_POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+# --- units -------------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"^(?:(?P<d>\d+(?:\.\d+)?)d)?(?:(?P<h>\d+(?:\.\d+)?)h)?"
+    r"(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$"
+)
+_HOURS_PER = {"d": 24.0, "h": 1.0, "m": 1 / 60, "s": 1 / 3600}
+_SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<u>[kmgtp]i?b|b)$", re.IGNORECASE)
+_GB_PER = {
+    "b": 1e-9,
+    "kb": 1e-6,
+    "mb": 1e-3,
+    "gb": 1.0,
+    "tb": 1e3,
+    "pb": 1e6,
+    "kib": 2**10 / 1e9,
+    "mib": 2**20 / 1e9,
+    "gib": 2**30 / 1e9,
+    "tib": 2**40 / 1e9,
+    "pib": 2**50 / 1e9,
+}
+
+
+def parse_duration_hours(value: object) -> float:
+    """Hours in "90m", "1h30m", "2h", "45s", "1d" or a bare number of hours."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90m, 1h30m or 2h")
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(str(value).strip().lower().replace(" ", ""))
+    if not match or not any(match.groupdict().values()):
+        raise ValueError(f"expected a duration such as 90m, 1h30m or 2h, got {value!r}")
+    return sum(float(v) * _HOURS_PER[k] for k, v in match.groupdict().items() if v)
+
+
+def parse_size_gb(value: object) -> float:
+    """Decimal GB in "500MB", "1.5GB", "2TB", "10GiB" (binary units converted) or a number."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as 500MB, 1.5GB or 10GiB")
+    if isinstance(value, int | float):
+        return float(value)
+    match = _SIZE.match(str(value).strip())
+    if not match:
+        raise ValueError(f"expected a size such as 500MB, 1.5GB or 10GiB, got {value!r}")
+    return float(match["n"]) * _GB_PER[match["u"].lower()]
+
+
+def parse_node_selector(value: object) -> dict[str, str]:
+    """A node selector from a mapping or Metaflow's string form "k=v,k2=v2"."""
+    if isinstance(value, Mapping):
+        return {str(k): _label_value(v) for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ValueError("expected a mapping {label: value} or a string 'k=v,k2=v2'")
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        key, sep, val = part.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected 'label=value', got {part!r}")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _label_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # YAML's `true` means the label text "true"
+    if value is None or isinstance(value, Mapping | list):
+        raise ValueError(f"a label value must be text, got {value!r}")
+    return str(value)
+
+
+def continents() -> tuple[str, ...]:
+    """Valid residency continents: pricing.egress's list when it exists."""
+    try:
+        from pricing.egress import CONTINENTS
+    except ImportError:
+        return _FALLBACK_CONTINENTS
+    return tuple(CONTINENTS)
+
+
+# --- YAML nodes with their key paths -----------------------------------------------------
+
+_CONSTRUCTOR = SafeConstructor()
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A YAML node, the key path that led to it and the file label, for error messages."""
+
+    node: yaml.Node
+    path: str
+    label: str
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1
+
+    def error(self, message: str, hint: str | None = None) -> ConfigError:
+        where = f"{self.path}: " if self.path else ""
+        return ConfigError(f"{where}{message}", f"{self.label}:{self.line}", hint)
+
+    def child(self, node: yaml.Node, key: str | int) -> _Node:
+        if isinstance(key, int):
+            return _Node(node, f"{self.path}[{key}]", self.label)
+        return _Node(node, f"{self.path}.{key}" if self.path else key, self.label)
+
+    def mapping(self, allowed: Sequence[str] | None = None) -> dict[str, _Node]:
+        """The mapping's children by key; unknown and duplicate keys are errors."""
+        if self.is_null():
+            return {}
+        if not isinstance(self.node, yaml.MappingNode):
+            raise self.error(f"expected a mapping, got {self.describe()}")
+        out: dict[str, _Node] = {}
+        for key_node, value_node in self.node.value:
+            key = str(_CONSTRUCTOR.construct_object(key_node))
+            key_at = self.child(key_node, key)
+            if allowed is not None and key not in allowed:
+                raise key_at.error(
+                    "unknown key",
+                    _did_you_mean(key, allowed) or f"valid keys are {', '.join(allowed)}",
+                )
+            if key in out:
+                raise key_at.error("duplicate key", "keep one of the two")
+            out[key] = self.child(value_node, key)
+        return out
+
+    def items(self) -> list[_Node]:
+        """The sequence's children; a single scalar counts as a one-item list."""
+        if self.is_null():
+            return []
+        if isinstance(self.node, yaml.ScalarNode):
+            return [self]
+        if not isinstance(self.node, yaml.SequenceNode):
+            raise self.error(f"expected a list, got {self.describe()}")
+        return [self.child(n, i) for i, n in enumerate(self.node.value)]
+
+    def value(self) -> Any:
+        return _CONSTRUCTOR.construct_object(self.node, deep=True)
+
+    def is_null(self) -> bool:
+        return isinstance(self.node, yaml.ScalarNode) and self.value() is None
+
+    def describe(self) -> str:
+        if isinstance(self.node, yaml.MappingNode):
+            return "a mapping"
+        if isinstance(self.node, yaml.SequenceNode):
+            return "a list"
+        return repr(self.value())
+
+    def text(self) -> str:
+        value = self.value()
+        if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
+            raise self.error(f"expected text, got {self.describe()}")
+        return str(value)
+
+    def number(self, *, minimum: float = 0.0, strict: bool = True) -> float:
+        value = self.value()
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(f"expected a number, got {self.describe()}")
+        return self._bounded(float(value), minimum, strict)
+
+    def integer(self, *, minimum: int = 1) -> int:
+        value = self.value()
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(f"expected a whole number, got {self.describe()}")
+        if value < minimum:
+            raise self.error(f"must be at least {minimum}, got {value}")
+        return value
+
+    def choice(self, options: Sequence[str]) -> str:
+        value = self.text()
+        if value not in options:
+            hint = _did_you_mean(value, options) or f"use one of {', '.join(options)}"
+            raise self.error(f"must be one of {', '.join(options)}, got {value!r}", hint)
+        return value
+
+    def parsed(self, parse: Callable[[object], float], *, strict: bool = True) -> float:
+        try:
+            result = parse(self.value())
+        except ValueError as exc:
+            raise self.error(str(exc)) from None
+        return self._bounded(result, 0.0, strict)
+
+    def _bounded(self, value: float, minimum: float, strict: bool) -> float:
+        if value < minimum or (strict and value == minimum):
+            word = "greater than" if strict else "at least"
+            raise self.error(f"must be {word} {minimum:g}, got {value:g}")
+        return value
+
+    def texts(self) -> tuple[str, ...]:
+        return tuple(item.text() for item in self.items())
+
+
+# --- sections ----------------------------------------------------------------------------
+
+
+def _datastore(at: _Node) -> Location:
+    if isinstance(at.node, yaml.ScalarNode):
+        try:
+            loc = Location.parse(at.text())
+        except ValueError as exc:
+            raise at.error(str(exc)) from None
+        return Location(_check_cloud(at, loc.cloud), loc.region)
+    keys = at.mapping(("cloud", "region"))
+    for required in ("cloud", "region"):
+        if required not in keys:
+            raise at.error(f"missing {required!r}", "write e.g. {cloud: aws, region: us-east-1}")
+    return Location(keys["cloud"].choice(CLOUDS), keys["region"].text())
+
+
+def _check_cloud(at: _Node, cloud: str) -> str:
+    if cloud not in CLOUDS:
+        raise at.error(f"unknown cloud {cloud!r}", f"use one of {', '.join(CLOUDS)}")
+    return cloud
+
+
+def _defaults(at: _Node) -> Defaults:
+    keys = at.mapping(DEFAULTS_KEYS)
+    base = Defaults()
+    return Defaults(
+        foreach_width=_opt(keys, "foreach_width", _Node.integer, base.foreach_width),
+        duration_hours=_opt(keys, "duration", _duration, base.duration_hours),
+        input_gb=_opt(keys, "input", _size, base.input_gb),
+        output_gb=_opt(keys, "output", _size, base.output_gb),
+        packing=_opt(keys, "packing", lambda n: n.choice(PACKINGS), base.packing),
+        spot_overhead=_opt(keys, "spot_overhead", _non_negative, base.spot_overhead),
+    )
+
+
+def _opt(
+    keys: Mapping[str, _Node], key: str, read: Callable[[_Node], Any], default: Any = None
+) -> Any:
+    """`read(keys[key])`, or `default` when the key is absent or null."""
+    at = keys.get(key)
+    return default if at is None or at.is_null() else read(at)
+
+
+def _duration(at: _Node) -> float:
+    return at.parsed(parse_duration_hours)
+
+
+def _size(at: _Node) -> float:
+    return at.parsed(parse_size_gb, strict=False)
+
+
+def _non_negative(at: _Node) -> float:
+    return at.number(strict=False)
+
+
+def _pool(at: _Node, source: str) -> Pool:
+    keys = at.mapping(POOL_KEYS)
+    for required in ("name", "cloud", "region"):
+        if required not in keys:
+            raise at.error(f"missing {required!r}", "every pool needs name, cloud and region")
+    name = keys["name"].text()
+    if not _POOL_NAME.match(name):
+        raise keys["name"].error(
+            f"invalid pool name {name!r}", "use letters, digits, '.', '_' and '-'"
+        )
+    if "node_selector" not in keys and "compute_pool" not in keys:
+        raise at.error(
+            f"pool {name!r} has no node_selector or compute_pool",
+            "add node_selector: {label: value} or compute_pool: NAME",
+        )
+    return Pool(
+        name=name,
+        cloud=keys["cloud"].choice(CLOUDS),
+        region=keys["region"].text(),
+        node_selector=_opt(keys, "node_selector", _selector, {}),
+        compute_pool=_opt(keys, "compute_pool", _Node.text),
+        capacity_type=_opt(keys, "capacity_type", lambda n: n.choice(CAPACITY_TYPES), "on-demand"),
+        instance_types=_opt(keys, "instance_types", _Node.texts, ()),
+        max_vcpus=_opt(keys, "max_vcpus", _non_negative),
+        max_memory_gib=_opt(keys, "max_memory_gib", _non_negative),
+        max_gpus=_opt(keys, "max_gpus", _non_negative),
+        max_nodes=_opt(keys, "max_nodes", lambda n: n.integer(minimum=0)),
+        speed=_opt(keys, "speed", _Node.number, 1.0),
+        source=source,
+    )
+
+
+def _selector(at: _Node) -> dict[str, str]:
+    try:
+        selector = parse_node_selector(at.value())
+    except ValueError as exc:
+        raise at.error(str(exc), "write node_selector: {outerbounds.co/provider: aws}") from None
+    if not selector:
+        raise at.error("empty node_selector", "name at least one label, or use compute_pool")
+    return selector
+
+
+def _pools(at: _Node, source: str) -> tuple[Pool, ...]:
+    items = at.items()
+    if not items:
+        raise at.error("no pools", "list at least one pool, or delete `pools:` for the defaults")
+    pools: list[Pool] = []
+    for item in items:
+        pool = _pool(item, source)
+        if any(p.name == pool.name for p in pools):
+            raise item.error(f"duplicate pool name {pool.name!r}", "give each pool its own name")
+        pools.append(pool)
+    return tuple(pools)
+
+
+def _pool_names(at: _Node, known: Sequence[str]) -> tuple[str, ...]:
+    names = at.texts()
+    for item, name in zip(at.items(), names, strict=True):
+        if name not in known:
+            hint = _did_you_mean(name, known) or f"pools are {', '.join(known)}"
+            raise item.error(f"unknown pool {name!r}", hint)
+    return names
+
+
+def _read(at: _Node) -> ExternalRead:
+    keys = at.mapping(("location", "size"))
+    if "location" not in keys or "size" not in keys:
+        raise at.error(
+            "a read needs location and size", 'write {location: "aws:us-east-1", size: 500GB}'
+        )
+    try:
+        loc = Location.parse(keys["location"].text())
+    except ValueError as exc:
+        raise keys["location"].error(str(exc)) from None
+    _check_cloud(keys["location"], loc.cloud)
+    return ExternalRead(loc, keys["size"].parsed(parse_size_gb, strict=False))
+
+
+def _continent(at: _Node) -> str:
+    return at.choice(continents())
+
+
+def _step(at: _Node, pool_names: Sequence[str]) -> StepUsage:
+    keys = at.mapping(STEP_KEYS)
+    return StepUsage(
+        tasks=_opt(keys, "tasks", _Node.integer),
+        duration_hours=_opt(keys, "duration", _duration),
+        input_gb=_opt(keys, "input", _size),
+        output_gb=_opt(keys, "output", _size),
+        reads=_opt(keys, "reads", lambda n: tuple(_read(r) for r in n.items()), ()),
+        pools=_opt(keys, "pools", lambda n: _pool_names(n, pool_names), ()),
+        exclude_pools=_opt(keys, "exclude_pools", lambda n: _pool_names(n, pool_names), ()),
+        allowed_clouds=_opt(
+            keys, "allowed_clouds", lambda n: tuple(i.choice(CLOUDS) for i in n.items()), ()
+        ),
+        regions=_opt(keys, "regions", _Node.texts, ()),
+        residency=_opt(keys, "residency", _continent),
+        gpu_model=_opt(keys, "gpu_model", _Node.text),
+        arch=_opt(keys, "arch", lambda n: n.choice(ARCHES)),
+    )
+
+
+def _steps(at: _Node, pool_names: Sequence[str]) -> dict[str, StepUsage]:
+    return {name: _step(node, pool_names) for name, node in at.mapping().items()}
+
+
+def _constraints(at: _Node) -> Constraints:
+    keys = at.mapping(CONSTRAINT_KEYS)
+    base = Constraints()
+    return Constraints(
+        max_workers=_opt(keys, "max_workers", _Node.integer, base.max_workers),
+        deadline_hours=_opt(keys, "deadline", _duration),
+        budget_usd_per_month=_opt(keys, "budget", _Node.number),
+        residency=_opt(keys, "residency", _residency, {}),
+        bandwidth_gbps=_opt(keys, "bandwidth_gbps", _Node.number, base.bandwidth_gbps),
+    )
+
+
+def _residency(at: _Node) -> dict[str, tuple[str, ...]]:
+    return {continent: node.texts() for continent, node in at.mapping(continents()).items()}
+
+
+# --- public API --------------------------------------------------------------------------
+
+
+def default_config() -> Config:
+    """The built-in configuration used when no placer.yaml is found."""
+    return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS)
+
+
+def _compose(text: str, label: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = " ".join(filter(None, (exc.problem, exc.context)))
+        raise ConfigError(
+            f"YAML syntax error: {problem}", where, "fix the YAML at that line and column"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", label) from None
+
+
+def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) -> Config:
+    """Validate placer.yaml text; `label` names the file in error messages."""
+    root = _compose(text, label)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    if root is None:
+        return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS, path=path, sha256=sha)
+    keys = _Node(root, "", label).mapping(TOP_KEYS)
+    source = str(path) if path else label
+    pools = _opt(keys, "pools", lambda n: _pools(n, source), DEFAULT_POOLS)
+    names = [p.name for p in pools]
+    return Config(
+        datastore=_opt(keys, "datastore", _datastore, DEFAULT_DATASTORE),
+        runs_per_month=_opt(keys, "runs_per_month", _Node.number, 30),
+        pools=pools,
+        steps=_opt(keys, "steps", lambda n: _steps(n, names), {}),
+        defaults=_opt(keys, "defaults", _defaults, Defaults()),
+        constraints=_opt(keys, "constraints", _constraints, Constraints()),
+        path=path,
+        sha256=sha,
+    )
+
+
+def find_config(flow_path: Path | None, config_path: Path | None = None) -> Path | None:
+    """The placer.yaml in effect: --config, next to the flow, the current directory, or None."""
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(
+                f"config file not found: {config_path}",
+                "--config",
+                "check the path, or run `placer init FLOW` to write one",
+            )
+        return config_path
+    candidates = [flow_path.parent / CONFIG_NAME] if flow_path is not None else []
+    candidates.append(Path(CONFIG_NAME))
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def load_config(flow_path: Path | None, config_path: Path | None = None) -> Config:
+    """Find and validate placer.yaml (see :func:`find_config`), or return the defaults."""
+    path = find_config(flow_path, config_path)
+    if path is None:
+        return default_config()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", str(path), "save the file as UTF-8") from None
+    return parse_config(text, str(path), path)  # its sha256 is of these same bytes
+
+
+def unknown_steps(config: Config, flow: Flow) -> list[str]:
+    """Step names under `steps:` that the flow does not have, in file order."""
+    return [name for name in config.steps if name not in flow.steps]
+
+
+class _Catalog(Protocol):
+    def regions(self, cloud: str) -> Iterable[str]: ...
+
+
+def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
+    """Raise ConfigError for the first pool whose cloud/region the catalog does not price."""
+    for index, pool in enumerate(config.pools):
+        regions = sorted(catalog.regions(pool.cloud))
+        if pool.region in regions:
+            continue
+        hint = _did_you_mean(pool.region, regions) or (
+            f"{pool.cloud} regions in the catalog: {', '.join(regions[:12])}"
+            if regions
+            else f"the catalog has no {pool.cloud} prices; run `placer pricing refresh`"
+        )
+        where = _pool_location(config, index)
+        raise ConfigError(
+            f"pools[{index}].region: {pool.region!r} ({pool.name}) is not in the "
+            f"pricing catalog for {pool.cloud}",
+            where,
+            hint,
+        )
+
+
+def _pool_location(config: Config, index: int) -> str:
+    """file:line of pools[index] when the pool came from a file, else the pool's source."""
+    pool = config.pools[index]
+    if config.path is None or pool.source != str(config.path):
+        return pool.source
+    try:
+        root = yaml.compose(config.path.read_text(), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return str(config.path)
+    pools = _Node(root, "", str(config.path)).mapping().get("pools") if root else None
+    items = pools.items() if pools else []
+    return f"{config.path}:{items[index].line}" if index < len(items) else str(config.path)
