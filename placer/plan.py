@@ -69,9 +69,12 @@ class StepPlan:
     reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     declared: Mapping[str, Any] | None = None  # @resources alone, for `apply --right-size`
+    # The flow's edges out of this step (Metaflow's `self.next` targets), so reports can draw
+    # the DAG without the flow file. Written as "next" only when known.
+    next: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "pool": self.pool,
             "cloud": self.cloud,
             "region": self.region,
@@ -89,6 +92,9 @@ class StepPlan:
             "reasons": list(self.reasons),
             "warnings": list(self.warnings),
         }
+        if self.next:
+            out["next"] = list(self.next)
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> StepPlan:
@@ -107,6 +113,7 @@ class StepPlan:
             cost=Cost(Decimal(d["compute_cost"]), Decimal(d["egress_cost"])),
             reasons=tuple(d.get("reasons", ())),
             warnings=tuple(d.get("warnings", ())),
+            next=tuple(d.get("next", ())),
         )
 
 
