@@ -1,0 +1,327 @@
+"""placer.yaml lookup, parsing and validation (placer.configfile)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from placer.config import Constraints, Defaults, ExternalRead
+from placer.configfile import (
+    DEFAULT_POOLS,
+    check_pools_against_catalog,
+    default_config,
+    load_config,
+    parse_config,
+    parse_duration_hours,
+    parse_node_selector,
+    parse_size_gb,
+    unknown_steps,
+)
+from placer.errors import ConfigError, ExitStatus
+from placer.flow import Flow, Step
+from pricing import Location
+
+FIXTURES = Path(__file__).parent / "fixtures" / "config"
+POOL = "  - {name: a, cloud: aws, region: us-east-1, node_selector: {k: v}}\n"
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert info.value.exit_status == ExitStatus.BAD_INPUT
+    return info.value.one_line()
+
+
+# --- lookup ------------------------------------------------------------------------------
+
+
+def test_no_file_gives_builtin_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(tmp_path / "flow.py")
+    assert config.path is None and config.sha256 is None
+    assert config.datastore == Location("aws", "us-east-1")
+    assert [(p.name, p.cloud, p.region) for p in config.pools] == [
+        ("aws-use1", "aws", "us-east-1"),
+        ("azure-eastus", "azure", "eastus"),
+        ("gcp-usc1", "gcp", "us-central1"),
+    ]
+    assert [dict(p.node_selector) for p in config.pools] == [
+        {"outerbounds.co/provider": "aws"},
+        {"outerbounds.co/provider": "azure"},
+        {"outerbounds.co/provider": "gcp"},
+    ]
+    assert all(p.capacity_type == "on-demand" and p.max_vcpus is None for p in config.pools)
+    assert all(p.source == "defaults" for p in config.pools)
+
+
+def test_file_next_to_flow_wins_over_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flow_dir, cwd = tmp_path / "flows", tmp_path / "cwd"
+    flow_dir.mkdir(), cwd.mkdir()
+    (flow_dir / "placer.yaml").write_text("runs_per_month: 7\n")
+    (cwd / "placer.yaml").write_text("runs_per_month: 9\n")
+    monkeypatch.chdir(cwd)
+    assert load_config(flow_dir / "f.py").runs_per_month == 7
+    assert load_config(tmp_path / "elsewhere" / "f.py").runs_per_month == 9
+    assert load_config(None).runs_per_month == 9
+
+
+def test_config_option_overrides_and_must_exist(tmp_path: Path) -> None:
+    (tmp_path / "placer.yaml").write_text("runs_per_month: 7\n")
+    other = tmp_path / "other.yaml"
+    other.write_text("runs_per_month: 3\n")
+    assert load_config(tmp_path / "f.py", other).runs_per_month == 3
+    with pytest.raises(ConfigError, match="config file not found: .*missing.yaml"):
+        load_config(tmp_path / "f.py", tmp_path / "missing.yaml")
+
+
+def test_sha256_is_of_the_file_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    data = "# café\nruns_per_month: 4\n".encode()
+    path.write_bytes(data)
+    config = load_config(None, path)
+    assert config.sha256 == hashlib.sha256(data).hexdigest()
+    assert config.path == path
+
+
+def test_empty_file_keeps_defaults_but_records_path(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    path.write_text("# nothing yet\n")
+    config = load_config(None, path)
+    assert config.path == path
+    assert config.pools == DEFAULT_POOLS
+
+
+# --- the full file -----------------------------------------------------------------------
+
+
+def test_full_fixture_parses_every_key() -> None:
+    config = load_config(None, FIXTURES / "full.yaml")
+    assert config.runs_per_month == 20
+    # 90m = 1.5 h; 500MB = 0.5 GB
+    assert config.defaults == Defaults(12, 1.5, 0.5, 2.0, "dedicated", 0.2)
+    first, spot, gcp = config.pools
+    assert first.instance_types == ("m7i.*", "c7i.*", "g5.*")
+    assert (first.max_vcpus, first.max_memory_gib, first.max_gpus, first.max_nodes) == (
+        512,
+        2048,
+        8,
+        20,
+    )
+    assert first.source == str(FIXTURES / "full.yaml")
+    assert dict(spot.node_selector) == {
+        "outerbounds.co/provider": "aws",
+        "karpenter.sh/capacity-type": "spot",
+    }
+    assert (spot.capacity_type, spot.speed) == ("spot", 1.25)
+    assert gcp.compute_pool == "gcp-central" and dict(gcp.node_selector) == {}
+    train = config.usage("train")
+    assert train.tasks == 8 and train.duration_hours == 1.5
+    assert train.input_gb == 50.0
+    assert train.output_gb == pytest.approx(10 * 1.073741824)  # 10 GiB in GB
+    assert train.reads == (ExternalRead(Location("aws", "us-east-1"), 2000.0),)  # 2 TB
+    assert train.pools == ("gcp-usc1", "aws-use1-spot") and train.exclude_pools == ("aws-use1",)
+    assert train.allowed_clouds == ("aws", "gcp")
+    assert train.regions == ("us-central1", "us-east-1")
+    assert (train.residency, train.gpu_model, train.arch) == ("na", "H100", "x86_64")
+    assert config.usage("end").duration_hours == pytest.approx(45 / 3600)
+    assert config.constraints == Constraints(32, 2.0, 40.0, {"eu": ("train", "end")}, 5.0)
+
+
+def test_missing_sections_take_defaults() -> None:
+    config = parse_config("datastore: gcp:europe-west4\n")
+    assert config.datastore == Location("gcp", "europe-west4")
+    assert config.pools == DEFAULT_POOLS
+    assert config.defaults == Defaults() and config.constraints == Constraints()
+    assert config.runs_per_month == 30
+
+
+# --- units -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("90m", 1.5), ("1h30m", 1.5), ("2h", 2.0), ("45s", 0.0125), (3, 3.0), (0.5, 0.5),
+     ("1d", 24.0), ("1.5h", 1.5)],
+)  # fmt: skip
+def test_durations(text: object, hours: float) -> None:
+    assert parse_duration_hours(text) == pytest.approx(hours)
+
+
+@pytest.mark.parametrize(
+    ("text", "gb"),
+    [("500MB", 0.5), ("1.5GB", 1.5), ("2TB", 2000.0), ("10GiB", 10.73741824), (7, 7.0),
+     ("512 MiB", 0.536870912), ("1tb", 1000.0)],
+)  # fmt: skip
+def test_sizes(text: object, gb: float) -> None:
+    assert parse_size_gb(text) == pytest.approx(gb)
+
+
+@pytest.mark.parametrize("bad", ["1x", "h", "", "-1h", True])
+def test_bad_durations(bad: object) -> None:
+    with pytest.raises(ValueError, match="duration"):
+        parse_duration_hours(bad)
+
+
+@pytest.mark.parametrize("bad", ["5 apples", "GB", "1.2.3GB", False])
+def test_bad_sizes(bad: object) -> None:
+    with pytest.raises(ValueError, match="size"):
+        parse_size_gb(bad)
+
+
+def test_node_selector_forms() -> None:
+    assert parse_node_selector("a=b, c=d") == {"a": "b", "c": "d"}
+    assert parse_node_selector({"gpu": True, "n": 3}) == {"gpu": "true", "n": "3"}
+    with pytest.raises(ValueError, match="label=value"):
+        parse_node_selector("a=b,c")
+
+
+# --- errors name file, line and key path -------------------------------------------------
+
+
+def test_unknown_top_key_suggests_closest() -> None:
+    assert error_of("runs_per_month: 3\npool: []\n") == (
+        "placer.yaml:2: pool: unknown key. To fix: did you mean 'pools'?"
+    )
+
+
+def test_unknown_nested_key_names_its_path() -> None:
+    text = "pools:\n" + POOL + "  - name: b\n    cloud: aws\n    region: r\n    nodeselector: x\n"
+    assert error_of(text) == (
+        "placer.yaml:6: pools[1].nodeselector: unknown key. To fix: did you mean 'node_selector'?"
+    )
+
+
+def test_bad_capacity_type() -> None:
+    text = "pools:\n" + POOL + "  - {name: b, cloud: aws, region: r, compute_pool: x,\n"
+    text += "     capacity_type: spto}\n"
+    assert error_of(text) == (
+        "placer.yaml:4: pools[1].capacity_type: must be one of on-demand, spot, got 'spto'. "
+        "To fix: did you mean 'spot'?"
+    )
+
+
+def test_duplicate_pool_names() -> None:
+    message = error_of("pools:\n" + POOL + POOL)
+    assert message.startswith("placer.yaml:3: pools[1]: duplicate pool name 'a'")
+
+
+def test_pool_needs_selector_or_compute_pool() -> None:
+    message = error_of("pools:\n  - {name: a, cloud: aws, region: us-east-1}\n")
+    assert message.startswith("placer.yaml:2: pools[0]: pool 'a' has no node_selector")
+
+
+def test_unknown_cloud() -> None:
+    message = error_of("pools:\n  - {name: a, cloud: ibm, region: r, compute_pool: x}\n")
+    assert message.startswith("placer.yaml:2: pools[0].cloud: must be one of aws, azure, gcp")
+
+
+def test_negative_limit() -> None:
+    message = error_of(
+        "pools:\n  - {name: a, cloud: aws, region: r, compute_pool: x, max_vcpus: -4}\n"
+    )
+    assert message == "placer.yaml:2: pools[0].max_vcpus: must be at least 0, got -4"
+
+
+def test_non_number() -> None:
+    assert error_of("runs_per_month: lots\n") == (
+        "placer.yaml:1: runs_per_month: expected a number, got 'lots'"
+    )
+
+
+def test_zero_runs_rejected() -> None:
+    assert error_of("runs_per_month: 0\n").endswith("must be greater than 0, got 0")
+
+
+def test_yaml_syntax_error_has_line_and_column() -> None:
+    message = error_of("pools:\n  - {name: a\nsteps: {}\n")
+    # the parser stops at the ':' of "steps:" on line 3, column 6
+    assert message.startswith("placer.yaml:3:6: YAML syntax error: expected ',' or '}'")
+
+
+def test_duplicate_yaml_key() -> None:
+    assert error_of("runs_per_month: 1\nruns_per_month: 2\n").startswith(
+        "placer.yaml:2: runs_per_month: duplicate key"
+    )
+
+
+def test_step_pool_pin_must_exist() -> None:
+    text = "pools:\n" + POOL + "steps:\n  train:\n    pools: [b]\n"
+    assert (
+        error_of(text)
+        == "placer.yaml:5: steps.train.pools[0]: unknown pool 'b'. To fix: pools are a"
+    )
+
+
+def test_bad_residency_continent() -> None:
+    message = error_of("steps:\n  train: {residency: europe}\n")
+    assert message.startswith("placer.yaml:2: steps.train.residency: must be one of")
+
+
+def test_constraint_residency_continent_is_a_key() -> None:
+    message = error_of("constraints:\n  residency:\n    mars: [a]\n")
+    assert message.startswith("placer.yaml:3: constraints.residency.mars: unknown key")
+
+
+def test_read_location_format() -> None:
+    message = error_of("steps:\n  s:\n    reads: [{location: us-east-1, size: 1GB}]\n")
+    assert message.startswith("placer.yaml:3: steps.s.reads[0].location: expected CLOUD:REGION")
+
+
+def test_top_level_must_be_mapping() -> None:
+    assert error_of("- a\n- b\n") == "placer.yaml:1: expected a mapping, got a list"
+
+
+def test_error_names_the_real_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("defaults:\n  packing: tight\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(None, path)
+    assert info.value.location == f"{path}:2"
+    assert info.value.headline.startswith("defaults.packing: must be one of shared, dedicated")
+
+
+# --- helpers for the planner -------------------------------------------------------------
+
+
+class FakeCatalog:
+    def __init__(self, regions: dict[str, list[str]]) -> None:
+        self._regions = regions
+
+    def regions(self, cloud: str) -> list[str]:
+        return self._regions.get(cloud, [])
+
+
+def test_check_pools_against_catalog(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    path.write_text("pools:\n" + POOL + "  - {name: g, cloud: gcp, region: us-centrl1,\n"
+                    "     compute_pool: x}\n")  # fmt: skip
+    config = load_config(None, path)
+    catalog = FakeCatalog({"aws": ["us-east-1"], "gcp": ["us-central1", "europe-west4"]})
+    with pytest.raises(ConfigError) as info:
+        check_pools_against_catalog(config, catalog)
+    assert info.value.location == f"{path}:3"
+    assert "pools[1].region: 'us-centrl1' (g) is not in the pricing catalog" in info.value.headline
+    assert info.value.hint == "did you mean 'us-central1'?"
+    check_pools_against_catalog(parse_config("pools:\n" + POOL), catalog)  # passes
+
+
+def test_check_defaults_against_empty_catalog_cloud() -> None:
+    catalog = FakeCatalog({"aws": ["us-east-1"], "azure": ["eastus"]})
+    with pytest.raises(ConfigError) as info:
+        check_pools_against_catalog(default_config(), catalog)
+    assert info.value.location == "defaults"
+    assert "no gcp prices" in (info.value.hint or "")
+
+
+def test_unknown_steps() -> None:
+    steps = {
+        name: Step(name=name, type=kind, next=nxt, line=i)
+        for i, (name, kind, nxt) in enumerate(
+            [("start", "linear", ("end",)), ("end", "end", ())], start=1
+        )
+    }
+    flow = Flow("F", Path("f.py"), 1, steps, "0" * 64)
+    config = parse_config("steps:\n  trian: {}\n  end: {}\n  extra: {}\n")
+    assert unknown_steps(config, flow) == ["trian", "extra"]
