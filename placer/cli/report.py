@@ -1,9 +1,135 @@
-"""`placer report`: placeholder until its issue lands (owned by the report work)."""
+"""`placer report`: cost reports from plans, for terminals and pull requests.
+
+Parsing and writing live here; building and rendering live in :mod:`placer.report`.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+from placer.cli._env import env
+from placer.errors import ReportError
+
+if TYPE_CHECKING:
+    from placer.plan import Plan
+
+_FORMATS = ("table", "markdown", "github", "json")
+
+
+def _plan_files(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for the *.json plans in it, sorted by name."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+    return files
+
+
+def _read_plans(paths: list[Path]) -> list[Plan]:
+    from placer.plan import read_plan
+
+    return [read_plan(p) for p in _plan_files(paths)]
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` via a temp file in the same directory, so no half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in _FORMATS:
+        hint = f"use one of {', '.join(_FORMATS)}"
+        raise ReportError(f"unknown format {fmt!r}", "--format", hint)
+    return fmt
+
+
+def report(
+    plans: list[Path] = typer.Argument(
+        ...,
+        help="Plan files from `placer plan --out`, or directories of them.",
+        metavar="PLAN",
+        show_default=False,
+    ),
+    compare_to: list[Path] = typer.Option(
+        [],
+        "--compare-to",
+        metavar="PLAN",
+        help="Base plans (files or directories) to show the change against.",
+    ),
+    fmt: str = typer.Option(
+        "table", "--format", "-f", metavar="FORMAT", help="table, markdown, github or json."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", metavar="FILE", help="Write the report to this file."
+    ),
+    fail_on_increase: list[str] = typer.Option(
+        [],
+        "--fail-on-increase",
+        metavar="LIMIT",
+        help="Exit 3 if the monthly cost grows by more: 10% or 25 (USD).",
+    ),
+    warn_on_increase: list[str] = typer.Option(
+        [],
+        "--warn-on-increase",
+        metavar="LIMIT",
+        help="Flag in the report a growth above 10% or 25 (USD).",
+    ),
+    fail_above: list[str] = typer.Option(
+        [],
+        "--fail-above",
+        metavar="LIMIT",
+        help="Exit 3 if the monthly total is above this many USD.",
+    ),
+) -> None:
+    """Report the monthly cost of plans, and its change against base plans.
+
+    Several plans (flows) combine into one report. Thresholds are checked after the report
+    is written; a tripped --fail-* threshold exits with status 3.
+    """
+    from placer import report as rpt
+
+    fmt = _check_format(fmt)
+    thresholds = [
+        *(rpt.parse_threshold("fail-on-increase", t) for t in fail_on_increase),
+        *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
+        *(rpt.parse_threshold("fail-above", t) for t in fail_above),
+    ]
+    built = rpt.build_report(_read_plans(plans), _read_plans(compare_to) if compare_to else None)
+    checks = rpt.check_thresholds(built, thresholds)
+    _emit(built, checks, fmt, out)
+    for result in checks:
+        if result.level == "warn":
+            env().err_console().print(f"warning: {result.message}", markup=False)
+    rpt.raise_if_failed(checks)
+
+
+def _emit(built: object, checks: tuple, fmt: str, out: Path | None) -> None:
+    from placer import report as rpt
+
+    current = env()
+    if fmt == "table" and out is None:
+        current.console().print(rpt.table_renderable(built, checks))  # type: ignore[arg-type]
+        return
+    text = rpt.render_report(built, fmt, checks, width=current.width or 100)  # type: ignore[arg-type]
+    if out is None:
+        current.write(text)
+    else:
+        write_atomic(out, text)
+        current.err_console().print(f"wrote {out}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("report")(report)

@@ -1,0 +1,31 @@
+"""The flow's edges for the DAG diagram: from the plan when it has them, else the flow file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from placer.errors import PlacerError
+from placer.plan import Plan
+
+Edges = dict[str, tuple[str, ...]]
+
+
+def flow_edges(plan: Plan) -> Edges:
+    """Step -> next steps; empty when neither the plan nor a readable flow file has them."""
+    edges = {name: step.next for name, step in plan.steps.items() if step.next}
+    return edges or _edges_from_file(plan)
+
+
+def _edges_from_file(plan: Plan) -> Edges:
+    path = Path(plan.flow_file)
+    if not path.is_file():
+        return {}
+    try:
+        from placer.flow import read_flow  # type: ignore[attr-defined]
+    except ImportError:  # the flow reader is not part of this build: draw without edges
+        return {}
+    try:
+        flow = read_flow(path, plan.flow)
+    except PlacerError:  # the file changed and no longer parses: the diagram loses only edges
+        return {}
+    return {name: tuple(step.next) for name, step in flow.steps.items() if name in plan.steps}

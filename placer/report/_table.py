@@ -1,0 +1,77 @@
+"""The report as a rich renderable for terminals (``--format table``).
+
+rich is imported inside the functions so importing placer.report stays light.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from placer.report._diff import FlowLine, Report
+from placer.report._markdown import headline, step_change
+from placer.report._money import usd
+from placer.report._thresholds import CheckResult
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+
+_CLOUD_COLOURS = {"aws": "dark_orange", "azure": "dodger_blue2", "gcp": "green"}
+_LEVEL_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+
+
+def _pool(flow: FlowLine, name: str) -> str:
+    line = next(s for s in flow.steps if s.name == name)
+    after = line.after
+    if after is None:
+        return f"[strike]{line.before.pool if line.before else ''}[/strike]"
+    colour = _CLOUD_COLOURS.get(after.cloud, "white")
+    moved = line.before is not None and line.before.pool != after.pool
+    prefix = f"{line.before.pool} → " if moved and line.before else ""
+    return f"{prefix}[{colour}]{after.pool}[/{colour}]"
+
+
+def _flow_table(flow: FlowLine, compared: bool) -> Table:
+    from rich.table import Table
+
+    tag = f" ({flow.status})" if flow.status in ("new", "removed") else ""
+    table = Table(title=f"{flow.name}{tag} · {flow.plan.flow_file}", title_justify="left")
+    for header in ["Step", "Pool", "Compute", "Egress", "Total"] + (["Change"] if compared else []):
+        table.add_column(header, justify="left" if header in ("Step", "Pool") else "right")
+    for line in flow.steps:
+        cost = line.after_per_month
+        money = [usd(cost.compute), usd(cost.egress), usd(cost.total)] if line.after else ["—"] * 3
+        name = line.name + (f" ({line.status})" if line.status in ("new", "removed") else "")
+        row = [name, _pool(flow, line.name), *money]
+        if compared:
+            row.append(step_change(line))
+        table.add_row(*row)
+    return table
+
+
+def table_renderable(report: Report, checks: Sequence[CheckResult] = ()) -> RenderableType:
+    """Headline, threshold results and one table per flow, as one rich Group."""
+    from rich.console import Group
+    from rich.text import Text
+
+    parts: list[RenderableType] = [Text(headline(report), style="bold")]
+    if report.before_per_month is not None:
+        parts.append(Text(f"{usd(report.before_per_month)} → {usd(report.after_per_month)}"
+                          " per month"))
+    for result in checks:
+        parts.append(Text(f"{result.level.upper()}: {result.message}",
+                          style=_LEVEL_STYLES[result.level]))
+    parts.extend(_flow_table(flow, report.compared) for flow in report.flows)
+    return Group(*parts)
+
+
+def render_table(report: Report, checks: Sequence[CheckResult] = (), width: int = 100) -> str:
+    """The table as plain text at a fixed width (for files and tests)."""
+    from rich.console import Console
+
+    out = io.StringIO()
+    console = Console(file=out, width=width, color_system=None, highlight=False)
+    console.print(table_renderable(report, checks))
+    return out.getvalue()
