@@ -1,5 +1,28 @@
 """Reading Metaflow flows statically: never imports or executes user code."""
 
-from placer.flow._model import Backend, Decorator, Flow, NodeType, Placement, Resources, Step
+from placer.flow._json import flow_as_json, step_as_json
+from placer.flow._model import (
+    Backend,
+    Decorator,
+    Flow,
+    NodeType,
+    Placement,
+    Resources,
+    Step,
+    Unevaluated,
+)
+from placer.flow._reader import read_flow
 
-__all__ = ["Backend", "Decorator", "Flow", "NodeType", "Placement", "Resources", "Step"]
+__all__ = [
+    "Backend",
+    "Decorator",
+    "Flow",
+    "NodeType",
+    "Placement",
+    "Resources",
+    "Step",
+    "Unevaluated",
+    "flow_as_json",
+    "read_flow",
+    "step_as_json",
+]

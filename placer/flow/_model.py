@@ -12,6 +12,13 @@ Backend = Literal["kubernetes", "batch", "local"]
 
 
 @dataclass(frozen=True)
+class Unevaluated:
+    """A decorator argument placer cannot evaluate without running the file (its source)."""
+
+    source: str
+
+
+@dataclass(frozen=True)
 class Decorator:
     """One decorator on a step: its name, literal arguments and source line."""
 
