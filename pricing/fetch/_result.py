@@ -1,0 +1,81 @@
+"""What a fetcher returns: offers, egress rates, and counts of what it skipped and retried."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pricing._model import Offer
+
+Progress = Callable[[str, int, int, str], None]
+"""Progress callback: ``(cloud, steps_done, steps_total, label)``; called after each step."""
+
+
+def no_progress(cloud: str, done: int, total: int, label: str) -> None:
+    """The default progress callback: ignore progress."""
+
+
+class FetchError(Exception):
+    """A cloud's prices could not be fetched (credentials, network, throttling, HTTP 5xx).
+
+    Refresh catches this per cloud, keeps that cloud's previous cache and reports ``reason``.
+    """
+
+    def __init__(self, cloud: str, reason: str) -> None:
+        super().__init__(f"{cloud}: {reason}")
+        self.cloud = cloud
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An instance type's size, as a price list or shape table knows it."""
+
+    vcpus: float
+    memory_gib: float
+    gpu_count: float = 0
+    gpu_model: str | None = None
+    accelerator_kind: str | None = None
+    arch: str = "x86_64"
+
+
+@dataclass(frozen=True)
+class EgressRate:
+    """One fetched data-transfer price (a tier of it), in USD per decimal GB.
+
+    ``kind`` is "internet", "inter-region" (to ``dest_region``), "within-continent",
+    "between-continents" or "cross-zone"; ``start_gb`` is where the tier starts in
+    cumulative monthly volume.
+    """
+
+    cloud: str
+    region: str
+    kind: str
+    usd_per_gb: float
+    start_gb: float = 0.0
+    dest_region: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One cloud's refreshed prices and what happened on the way."""
+
+    cloud: str
+    offers: tuple[Offer, ...]
+    egress: tuple[EgressRate, ...]
+    sources: tuple[str, ...]
+    malformed_rows: int = 0  # rows that could not be parsed (skipped and counted)
+    unshaped_types: int = 0  # priced instance types with no known shape (skipped)
+    retries: int = 0  # throttled or failed calls that were retried
+
+
+class Tally:
+    """Counters a fetcher bumps while it works; frozen into a FetchResult at the end."""
+
+    def __init__(self) -> None:
+        self.malformed_rows = 0
+        self.unshaped_types = 0
+        self.retries = 0
+
+    def retried(self) -> None:
+        self.retries += 1
