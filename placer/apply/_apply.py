@@ -1,0 +1,110 @@
+"""`placer apply` as a library call: plan in, what would be written out; then write it.
+
+`apply_plan` never touches the disk except to read; `write_outcome` is the only writer.
+Staleness rule: the plan records the sha256 of the flow (and config) it was made from.
+A flow whose sha256 differs is refused, unless rewriting it is a no-op: then the plan is
+already applied (typically by an earlier `placer apply` of the same plan) and nothing is
+written. `--force` skips both checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from placer.apply._config_mode import PLACEMENT_FILE, placement_result, rewrite_for_config
+from placer.apply._result import ApplyOutcome, FileResult
+from placer.apply._rewrite import decorators_edit, rewrite
+from placer.apply._selectors import Format, render, selectors_document, with_option
+from placer.apply._stale import config_changed, flow_changed, locate
+from placer.apply._write import write_atomic
+from placer.errors import ApplyError
+from placer.plan import Plan
+
+Mode = Literal["decorators", "config", "selectors"]
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """The choices of one `placer apply` run (see `placer apply --help`)."""
+
+    mode: Mode = "decorators"
+    right_size: bool = False
+    fix_order: bool = False
+    force: bool = False
+    flow: Path | None = None  # default: the plan's flow.file
+    out: Path | None = None  # decorators/config: write the flow here; selectors: the document
+    format: Format = "json"
+
+
+def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
+    """Everything applying `plan` would write, with changes and warnings. Reads only."""
+    if options.mode == "selectors":
+        return _selectors(plan, options)
+    flow_path = options.flow or locate(plan.flow_file, plan_path)
+    source = _read_flow(flow_path)
+    if not options.force and (error := config_changed(plan, plan_path)):
+        raise error
+    stale = None if options.force else flow_changed(plan, flow_path, source)
+    try:
+        files = _rewrite_files(plan, flow_path, source, options)
+    except ApplyError:
+        if stale is not None:
+            raise stale from None  # the flow changed: that is the news, not the symptom
+        raise
+    if stale is not None and any(f.changed for f in files):
+        raise stale
+    notes = (f"{flow_path} already matches the plan",) if stale is not None else ()
+    return ApplyOutcome(plan.flow, files, already_applied=stale is not None, notes=notes)
+
+
+def write_outcome(outcome: ApplyOutcome) -> list[Path]:
+    """Write each changed file atomically; return the paths written."""
+    written = []
+    for result in outcome.files:
+        if result.changed:
+            write_atomic(result.path, result.after)
+            written.append(result.path)
+    return written
+
+
+def _read_flow(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ApplyError(
+            "flow file not found", str(path), "pass the flow with --flow PATH"
+        ) from None
+    except IsADirectoryError:
+        raise ApplyError("is a directory, not a flow file", str(path)) from None
+
+
+def _rewrite_files(
+    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions
+) -> tuple[FileResult, ...]:
+    target = options.out or flow_path
+    if options.mode == "decorators":
+        edit = decorators_edit(plan, options.right_size, options.fix_order)
+        return (_retarget(rewrite(source, flow_path, plan, edit), target),)
+    flow = rewrite_for_config(source, flow_path, plan, options.right_size, options.fix_order)
+    placement = placement_result(target.parent / PLACEMENT_FILE, plan, options.right_size)
+    return placement, _retarget(flow, target)
+
+
+def _retarget(result: FileResult, target: Path) -> FileResult:
+    """The same rewrite, written to `target` (`--out`) and compared with what is there."""
+    if target == result.path:
+        return result
+    before = target.read_bytes() if target.exists() else None
+    return FileResult(target, before, result.after, result.changes, result.warnings)
+
+
+def _selectors(plan: Plan, options: ApplyOptions) -> ApplyOutcome:
+    text = render(selectors_document(plan, options.right_size), options.format).encode()
+    hint = with_option(plan)
+    notes = (f"all steps share one selector; equivalent option: {hint}",) if hint else ()
+    if options.out is None:
+        return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
+    before = options.out.read_bytes() if options.out.exists() else None
+    return ApplyOutcome(plan.flow, (FileResult(options.out, before, text),), notes=notes)

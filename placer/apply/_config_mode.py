@@ -1,0 +1,158 @@
+"""Config mode: the placement lives in `placement.json`, read through a Metaflow Config.
+
+The flow is rewritten once so that each planned step says
+`@kubernetes(node_selector=config_expr("placement.steps.<step>.node_selector"))` (plus
+`cpu=`/`memory=` from the JSON after a `--right-size` apply) and the flow class declares
+`placement = Config("placement", default="placement.json")`. Later applies find the flow
+already in that shape and only rewrite the JSON. Metaflow opens the default path relative
+to the working directory, so deploy from the flow's directory (or pass
+`--config placement PATH`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from placer.apply._decorators import EditLog, StepEdit
+from placer.apply._kwargs import ConfigExpr, Style, Wanted
+from placer.apply._names import reference
+from placer.apply._nodes import code, literal, string_node
+from placer.apply._result import Change, FileResult
+from placer.apply._rewrite import EditFor, no_resources_note, rewrite, right_size_values
+from placer.errors import ApplyError
+from placer.plan import Plan
+
+CONFIG_NAME = "placement"  # the Config's name, its class attribute, and the JSON's stem
+PLACEMENT_FILE = "placement.json"
+
+
+def placement_document(plan: Plan, right_size: bool) -> dict[str, Any]:
+    """What placement.json holds: per step its pool, node selector, cpu and memory (MB).
+
+    cpu/memory are what @resources asks under --right-size (else the request the plan
+    priced); the flow reads them only once a --right-size apply has wired them in.
+    """
+    steps: dict[str, Any] = {}
+    for name, step in plan.steps.items():
+        sizes = right_size_values(step) if right_size else None
+        sizes = sizes or {k: float(step.resources[k]) for k in ("cpu", "memory")}
+        steps[name] = {
+            "pool": step.pool,
+            "node_selector": dict(step.node_selector),
+            "cpu": _plain_number(sizes["cpu"]),
+            "memory": _plain_number(sizes["memory"]),
+        }
+    return {"flow": plan.flow, "steps": steps}
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def placement_result(path: Path, plan: Plan, right_size: bool) -> FileResult:
+    """The placement.json next to the flow, as a FileResult (before = current bytes)."""
+    before = path.read_bytes() if path.exists() else None
+    after = (json.dumps(placement_document(plan, right_size), indent=2) + "\n").encode()
+    changes = () if before == after else (Change("*", PLACEMENT_FILE, None, "written"),)
+    return FileResult(path, before, after, changes)
+
+
+def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
+    """The edit of config mode: every placement argument becomes a `config_expr`."""
+
+    def edit_for(name: str, style: Style) -> StepEdit:
+        func, to_import = reference(style.names, "config_expr", _module_style_step(style))
+        imports = {to_import: "config_expr"} if to_import else {}
+
+        def expr(field: str) -> ConfigExpr:
+            return ConfigExpr(f"{CONFIG_NAME}.steps.{name}.{field}", func)
+
+        wanted: dict[str, Wanted | None] = {"node_selector": expr("node_selector")}
+        wanted["compute_pool"] = None  # the JSON's selector already holds the pool label
+        notes: tuple[str, ...] = ()
+        if right_size and right_size_values(plan.steps[name]) is None:
+            notes = (no_resources_note(name),)
+        elif right_size:
+            wanted.update({"cpu": expr("cpu"), "memory": expr("memory")})
+        return StepEdit(name, wanted, fix_order, notes, imports)
+
+    return edit_for
+
+
+def rewrite_for_config(
+    source: bytes, path: Path, plan: Plan, right_size: bool, fix_order: bool
+) -> FileResult:
+    """The flow wired to read placement.json (unchanged when it already is)."""
+    edit = config_edit(plan, right_size, fix_order)
+
+    def declare(node: cst.ClassDef, style: Style, log: EditLog) -> cst.ClassDef:
+        return _declare_config(node, style, log, path)
+
+    return rewrite(source, path, plan, edit, declare)
+
+
+def _declare_config(node: cst.ClassDef, style: Style, log: EditLog, path: Path) -> cst.ClassDef:
+    """Add `placement = Config("placement", default="placement.json")` to the flow class."""
+    body = list(node.body.body)
+    for statement in body:
+        target, value = _assignment(statement)
+        if target != CONFIG_NAME:
+            continue
+        if isinstance(value, cst.Call) and style.names.resolve(value) == "Config":
+            return node
+        raise ApplyError(
+            f"class attribute '{CONFIG_NAME}' of {node.name.value} is not a Metaflow Config",
+            str(path),
+            "rename that attribute, or use --mode decorators",
+        )
+    func = _reference(style, "Config", log)
+    name = code(string_node(CONFIG_NAME, style.quote))
+    default = code(string_node(PLACEMENT_FILE, style.quote))
+    line = cst.parse_statement(f"{CONFIG_NAME} = Config({name}, default={default})\n")
+    assert isinstance(line, cst.SimpleStatementLine)
+    assign = line.body[0]
+    assert isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
+    line = line.with_changes(body=[assign.with_changes(value=assign.value.with_changes(func=func))])
+    at = 1 if body and _is_docstring(body[0]) else 0
+    if at < len(body):
+        line = line.with_changes(leading_lines=body[at].leading_lines)
+        body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+    body.insert(at, line)
+    log.changes.append(Change("*", f"{CONFIG_NAME} = Config(...)", None, None))
+    return node.with_changes(body=node.body.with_changes(body=body))
+
+
+def _reference(style: Style, name: str, log: EditLog) -> cst.BaseExpression:
+    func, to_import = reference(style.names, name, _module_style_step(style))
+    if to_import is not None:
+        log.imports[to_import] = name
+    return func
+
+
+def _module_style_step(style: Style) -> cst.BaseExpression | None:
+    """`mf.step` when the file only reaches Metaflow through a module alias."""
+    if style.names.local_name("step") is None and style.names.modules:
+        return cst.Attribute(cst.Name(sorted(style.names.modules)[0]), cst.Name("step"))
+    return None
+
+
+def _assignment(statement: cst.CSTNode) -> tuple[str | None, cst.BaseExpression | None]:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None, None
+    assign = statement.body[0]
+    if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+        target = assign.targets[0].target
+        if isinstance(target, cst.Name):
+            return target.value, assign.value
+    return None, None
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    expr = statement.body[0]
+    return isinstance(expr, cst.Expr) and isinstance(literal(expr.value), str)

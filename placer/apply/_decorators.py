@@ -1,0 +1,140 @@
+"""Rewrite one step's decorators: make `@kubernetes` carry the planned placement.
+
+Updates the arguments of an existing `@kubernetes` in place, adds one directly above
+`@step` when missing, converts `@batch` to `@kubernetes` (AWS Batch has no node
+selectors) and, with `fix_order`, moves a misplaced `@step` innermost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from placer.apply import _order
+from placer.apply._kwargs import Style, Wanted, set_kwargs
+from placer.apply._names import reference
+from placer.apply._nodes import without_item
+from placer.apply._result import Change
+from placer.errors import ApplyError
+
+# @batch arguments @kubernetes also accepts, with the same meaning; the rest are dropped.
+BATCH_KEPT = ("cpu", "memory", "gpu", "image", "shared_memory", "use_tmpfs", "tmpfs_tempdir",
+              "tmpfs_size", "tmpfs_path")
+
+
+@dataclass(frozen=True)
+class StepEdit:
+    """What one step's `@kubernetes` must say: argument -> wanted value (None removes)."""
+
+    step: str
+    wanted: Mapping[str, Wanted | None]
+    fix_order: bool = False
+    notes: tuple[str, ...] = ()  # warnings to report for this step
+    imports: Mapping[str, str] = field(default_factory=dict)  # local -> metaflow name
+
+
+@dataclass
+class EditLog:
+    """What the edits of one file did, and which Metaflow names they need imported."""
+
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> metaflow name
+
+
+def edit_step(
+    func: cst.FunctionDef, edit: StepEdit, style: Style, log: EditLog, where: str
+) -> cst.FunctionDef:
+    """The step's `def` with its decorators rewritten; `where` is `file:line` of @step."""
+    log.warnings.extend(edit.notes)
+    log.imports.update(edit.imports)
+    decorators = list(func.decorators)
+    step_at = _order.find(decorators, style.names, "step")
+    assert step_at is not None, "edit_step is only called on steps"
+    if not _order.is_innermost(decorators, step_at):
+        if not edit.fix_order:
+            raise ApplyError(
+                f"@step is not the innermost decorator of step '{edit.step}' "
+                "(Metaflow refuses this order)",
+                where,
+                f"move @step directly above `def {edit.step}`, or re-run with --fix-order",
+            )
+        decorators = _order.move_innermost(decorators, step_at)
+        step_at = len(decorators) - 1
+        log.changes.append(Change(edit.step, "@step", "outer", "innermost"))
+    k8s_at = _kubernetes_index(decorators, edit.step, style, log, where)
+    if k8s_at is None:
+        new = _new_kubernetes(decorators[step_at].decorator, style, log)
+        decorators.insert(step_at, new)
+        k8s_at = step_at
+        log.changes.append(Change(edit.step, "@kubernetes", None, None))
+    decorators[k8s_at] = _set_arguments(decorators[k8s_at], edit, style, log)
+    return func.with_changes(decorators=decorators)
+
+
+def _kubernetes_index(
+    decorators: list[cst.Decorator], step: str, style: Style, log: EditLog, where: str
+) -> int | None:
+    k8s_at = _order.find(decorators, style.names, "kubernetes")
+    batch_at = _order.find(decorators, style.names, "batch")
+    if batch_at is None:
+        return k8s_at
+    if k8s_at is not None:
+        raise ApplyError(
+            f"step '{step}' has both @batch and @kubernetes", where, "keep only one of them"
+        )
+    decorators[batch_at] = _batch_to_kubernetes(decorators[batch_at], step, style, log)
+    return batch_at
+
+
+def _batch_to_kubernetes(
+    decorator: cst.Decorator, step: str, style: Style, log: EditLog
+) -> cst.Decorator:
+    """`@batch(cpu=.., queue=..)` -> `@kubernetes(cpu=..)`, keeping the shared arguments."""
+    batch = decorator.decorator
+    func, to_import = reference(style.names, "kubernetes", batch)
+    _need(log, to_import, "kubernetes")
+    if not isinstance(batch, cst.Call):
+        log.changes.append(Change(step, "@batch", "@batch", "@kubernetes"))
+        return decorator.with_changes(decorator=func)
+    args = list(batch.args)
+    dropped = []
+    for index in reversed(range(len(args))):
+        keyword = args[index].keyword
+        if keyword is None or keyword.value not in BATCH_KEPT:
+            dropped.append(keyword.value if keyword else "a positional argument")
+            args = without_item(args, index)
+    if dropped:
+        log.warnings.append(
+            f"step '{step}': @batch converted to @kubernetes; dropped "
+            f"{', '.join(sorted(dropped))} (AWS Batch only)"
+        )
+    log.changes.append(Change(step, "@batch", "@batch", "@kubernetes"))
+    return decorator.with_changes(decorator=batch.with_changes(func=func, args=args))
+
+
+def _new_kubernetes(
+    step_expr: cst.BaseExpression, style: Style, log: EditLog
+) -> cst.Decorator:
+    func, to_import = reference(style.names, "kubernetes", step_expr)
+    _need(log, to_import, "kubernetes")
+    return cst.Decorator(decorator=cst.Call(func=func))
+
+
+def _set_arguments(
+    decorator: cst.Decorator, edit: StepEdit, style: Style, log: EditLog
+) -> cst.Decorator:
+    expr = decorator.decorator
+    call = expr if isinstance(expr, cst.Call) else cst.Call(func=expr)
+    new_call, changes = set_kwargs(call, edit.wanted, style, edit.step)
+    if not changes:
+        return decorator  # untouched, even a bare `@kubernetes`
+    log.changes.extend(changes)
+    return decorator.with_changes(decorator=new_call)
+
+
+def _need(log: EditLog, local: str | None, name: str) -> None:
+    if local is not None:
+        log.imports[local] = name

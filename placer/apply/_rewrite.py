@@ -1,0 +1,111 @@
+"""The flow-file codemod: source bytes and a plan in, a FileResult out. Writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import libcst as cst
+
+from placer.apply._decorators import EditLog, StepEdit, edit_step
+from placer.apply._flowfile import dominant_quote, walk_flow
+from placer.apply._imports import add_metaflow_imports
+from placer.apply._kwargs import Number, Selector, Style, Text, Wanted
+from placer.apply._names import metaflow_names
+from placer.apply._result import FileResult
+from placer.errors import ApplyError
+from placer.plan import Plan, StepPlan
+
+COMPUTE_POOL_LABEL = "outerbounds.co/compute-pool"  # what Metaflow's compute_pool= adds
+
+EditFor = Callable[[str, Style], StepEdit]  # step name -> its edit
+ClassHook = Callable[[cst.ClassDef, Style, EditLog], cst.ClassDef]
+
+
+def parse(source: bytes, path: Path) -> cst.Module:
+    """Parse a flow file, or say where it is not valid Python."""
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise ApplyError(
+            f"not valid Python: {exc.message}", f"{path}:{exc.raw_line}", "fix the syntax error"
+        ) from None
+
+
+def rewrite(
+    source: bytes, path: Path, plan: Plan, edit_for: EditFor, class_hook: ClassHook | None = None
+) -> FileResult:
+    """Apply `edit_for(step)` to every planned step of the plan's flow class in `source`."""
+    module = parse(source, path)
+    style = Style(quote=dominant_quote(module), names=metaflow_names(module))
+    log = EditLog()
+
+    def on_step(name: str, func: cst.FunctionDef, line: int) -> cst.FunctionDef:
+        if name not in plan.steps:
+            log.warnings.append(f"step '{name}' is not in the plan; left as it is")
+            return func
+        return edit_step(func, edit_for(name, style), style, log, f"{path}:{line}")
+
+    def on_class(node: cst.ClassDef) -> cst.ClassDef:
+        return class_hook(node, style, log) if class_hook else node
+
+    new, found, steps, classes = walk_flow(module, plan.flow, style.names, on_step, on_class)
+    _check_coverage(plan, path, found, steps, classes)
+    new = add_metaflow_imports(new, log.imports)
+    return FileResult(path, source, new.bytes, tuple(log.changes), tuple(log.warnings))
+
+
+def _check_coverage(
+    plan: Plan, path: Path, found: bool, steps: list[str], classes: list[str]
+) -> None:
+    if not found:
+        raise ApplyError(
+            f"flow class '{plan.flow}' not found (classes here: {', '.join(classes) or 'none'})",
+            str(path),
+            "pass the flow file the plan was made for with --flow",
+        )
+    missing = [s for s in plan.steps if s not in steps]
+    if missing:
+        raise ApplyError(
+            f"planned step(s) {', '.join(missing)} not found in {plan.flow}",
+            str(path),
+            "re-run `placer plan` on this flow",
+        )
+
+
+def placement_wants(step: StepPlan) -> dict[str, Wanted | None]:
+    """node_selector / compute_pool as the plan says (compute_pool split out when named)."""
+    selector = dict(step.node_selector)
+    if step.compute_pool:
+        selector.pop(COMPUTE_POOL_LABEL, None)
+    return {
+        "node_selector": Selector(selector) if selector else None,
+        "compute_pool": Text(step.compute_pool) if step.compute_pool else None,
+    }
+
+
+def no_resources_note(name: str) -> str:
+    return f"step '{name}' has no @resources: --right-size leaves its request as is"
+
+
+def right_size_values(step: StepPlan) -> Mapping[str, float] | None:
+    """The declared cpu and memory (MB) of a step, or None without @resources."""
+    if not step.declared:
+        return None
+    return {"cpu": float(step.declared["cpu"]), "memory": float(step.declared["memory"])}
+
+
+def decorators_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
+    """The edit of decorators mode: literal selectors (and sizes) in `@kubernetes`."""
+
+    def edit_for(name: str, style: Style) -> StepEdit:
+        wanted = placement_wants(plan.steps[name])
+        if not right_size:
+            return StepEdit(name, wanted, fix_order)
+        sizes = right_size_values(plan.steps[name])
+        if sizes is None:
+            return StepEdit(name, wanted, fix_order, (no_resources_note(name),))
+        wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
+        return StepEdit(name, wanted, fix_order)
+
+    return edit_for
