@@ -18,7 +18,11 @@ from pricing.fetch.aws import boto3_client_factory, fetch_aws, on_demand_filters
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pricing"
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
-MOTO_SPOT_USD = 0.00001  # moto answers every spot price history query with this price
+MOTO_SPOT_USD = 0.00001
+PRICED_TYPES = ["c5.2xlarge", "g5.xlarge", "m5.xlarge", "m6g.large", "p4d.24xlarge", "trn1.2xlarge"]
+SHAPE_FILTERS = [
+    {"Name": "instance-type", "Values": PRICED_TYPES}
+]  # moto answers every spot price history query with this price
 
 
 def price_list() -> dict[str, Any]:
@@ -155,14 +159,19 @@ def test_ec2_pagination_and_latest_spot_price_per_zone_lowest_over_zones() -> No
         ec2_stub.add_response(
             "describe_instance_types",
             {"InstanceTypes": [instance_type("m5.xlarge", 4, 16384)], "NextToken": "t2"},
-            {"MaxResults": 100},
+            {"Filters": SHAPE_FILTERS, "MaxResults": 100},
         )
         ec2_stub.add_response(
             "describe_instance_types",
             {"InstanceTypes": [instance_type("c5.2xlarge", 8, 16384)]},
-            {"MaxResults": 100, "NextToken": "t2"},
+            {"Filters": SHAPE_FILTERS, "MaxResults": 100, "NextToken": "t2"},
         )
-        params = {"ProductDescriptions": ["Linux/UNIX"], "StartTime": NOW, "MaxResults": 1000}
+        params = {
+            "Filters": SHAPE_FILTERS,
+            "ProductDescriptions": ["Linux/UNIX"],
+            "StartTime": NOW,
+            "MaxResults": 1000,
+        }
         ec2_stub.add_response(
             "describe_spot_price_history",
             {
@@ -195,16 +204,23 @@ def test_ec2_pagination_and_latest_spot_price_per_zone_lowest_over_zones() -> No
     assert offers["p4d.24xlarge"].gpu_count == 8
 
 
-def test_throttling_is_retried_with_exponential_backoff(aws_env: str) -> None:
+def ec2_client() -> Any:
+    return boto3.client(
+        "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+
+
+def test_throttling_is_retried_with_exponential_backoff() -> None:
     waits: list[float] = []
     policy = RetryPolicy(attempts=4, base_delay_s=0.5, sleep=waits.append)
-    pricing = pricing_client()
-    with Stubber(pricing) as stubber:
+    pricing, ec2 = pricing_client(), ec2_client()
+    with Stubber(pricing) as stubber, Stubber(ec2) as ec2_stub:
         for _ in range(2):
             stubber.add_client_error("get_products", "ThrottlingException", "Rate exceeded", 400)
         stub_price_list(stubber)
-        real = boto3_client_factory(policy)
-        factory = lambda service, region: pricing if service == "pricing" else real(service, region)  # noqa: E731
+        ec2_stub.add_response("describe_instance_types", {"InstanceTypes": []})
+        ec2_stub.add_response("describe_spot_price_history", {"SpotPriceHistory": []})
+        factory = lambda service, region: pricing if service == "pricing" else ec2  # noqa: E731
         result = fetch_aws(["us-east-1"], policy, client_factory=factory, now=NOW)
     assert result.retries == 2
     assert waits == [0.5, 1.0]

@@ -55,6 +55,8 @@ _NEURON_MODELS = {
     "inferentia2": "inf2",
 }
 
+_SHAPE_BATCH = 100  # instance types per describe_instance_types filter
+
 ClientFactory = Callable[[str, str], Any]
 """``(service, region) -> boto3 client``; tests pass one that returns stubbed clients."""
 
@@ -151,8 +153,8 @@ def _region_offers(
 ) -> list[Offer]:
     """Offers of one region: on-demand price x shape, with the lowest spot price over AZs."""
     on_demand = _on_demand_prices(pricing, region, policy, tally)
-    shapes = _ec2_shapes(ec2, policy, tally)
-    spot = _spot_prices(ec2, policy, tally, now)
+    shapes = _ec2_shapes(ec2, sorted(on_demand), policy, tally)
+    spot = _spot_prices(ec2, sorted(on_demand), policy, tally, now)
     observed = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     offers = []
     for instance_type, (usd, listed_shape) in sorted(on_demand.items()):
@@ -257,15 +259,26 @@ def _listed_shape(attributes: Mapping[str, str]) -> Shape | None:
     return Shape(vcpus, memory_gib, float(gpus) if gpus.isdigit() else 0)
 
 
-def _ec2_shapes(ec2: Any, policy: RetryPolicy, tally: Tally) -> dict[str, Shape]:
-    """instance type -> shape from ec2.describe_instance_types (all types of the region)."""
+def _ec2_shapes(
+    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: Tally
+) -> dict[str, Shape]:
+    """instance type -> shape from ec2.describe_instance_types, for the priced types.
+
+    An ``instance-type`` filter (not the ``InstanceTypes`` list) so a type unknown to
+    the region is simply absent instead of failing the whole batch.
+    """
     shapes = {}
-    for page in _pages(ec2.describe_instance_types, policy, tally, MaxResults=100):
-        for info in page.get("InstanceTypes", []):
-            try:
-                shapes[info["InstanceType"]] = shape_from_instance_type(info)
-            except (KeyError, TypeError, ValueError):
-                tally.malformed_rows += 1
+    for start in range(0, len(instance_types), _SHAPE_BATCH):
+        batch = list(instance_types[start : start + _SHAPE_BATCH])
+        filters = [{"Name": "instance-type", "Values": batch}]
+        for page in _pages(
+            ec2.describe_instance_types, policy, tally, Filters=filters, MaxResults=100
+        ):
+            for info in page.get("InstanceTypes", []):
+                try:
+                    shapes[info["InstanceType"]] = shape_from_instance_type(info)
+                except (KeyError, TypeError, ValueError):
+                    tally.malformed_rows += 1
     return shapes
 
 
@@ -299,18 +312,17 @@ def _gpu_model(gpu: Mapping[str, Any]) -> str:
     return name
 
 
-def _spot_prices(ec2: Any, policy: RetryPolicy, tally: Tally, now: dt.datetime) -> dict[str, float]:
-    """instance type -> lowest current Linux spot price over the region's AZs."""
+def _spot_prices(
+    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: Tally, now: dt.datetime
+) -> dict[str, float]:
+    """instance type -> lowest current Linux spot price over the region's AZs.
+
+    With ``StartTime=now`` the history holds the price in force now for each zone; if a
+    zone has several rows, the latest wins.
+    """
     latest: dict[tuple[str, str], tuple[dt.datetime, float]] = {}
-    for page in _pages(
-        ec2.describe_spot_price_history,
-        policy,
-        tally,
-        ProductDescriptions=["Linux/UNIX"],
-        StartTime=now,
-        MaxResults=1000,
-    ):
-        for row in page.get("SpotPriceHistory", []):
+    for rows in _spot_history(ec2, instance_types, policy, tally, now):
+        for row in rows:
             try:
                 if not row["ProductDescription"].startswith("Linux/UNIX"):
                     continue
@@ -321,6 +333,28 @@ def _spot_prices(ec2: Any, policy: RetryPolicy, tally: Tally, now: dt.datetime) 
                 continue
             if key not in latest or seen[0] > latest[key][0]:
                 latest[key] = seen
+    return _lowest_over_zones(latest)
+
+
+def _spot_history(
+    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: Tally, now: dt.datetime
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages of Linux spot price history for the priced types, in filter batches."""
+    for start in range(0, len(instance_types), _SHAPE_BATCH):
+        batch = list(instance_types[start : start + _SHAPE_BATCH])
+        for page in _pages(
+            ec2.describe_spot_price_history,
+            policy,
+            tally,
+            Filters=[{"Name": "instance-type", "Values": batch}],
+            ProductDescriptions=["Linux/UNIX"],
+            StartTime=now,
+            MaxResults=1000,
+        ):
+            yield page.get("SpotPriceHistory", [])
+
+
+def _lowest_over_zones(latest: Mapping[tuple[str, str], tuple[Any, float]]) -> dict[str, float]:
     lowest: dict[str, float] = {}
     for (instance_type, _zone), (_when, usd) in latest.items():
         lowest[instance_type] = min(usd, lowest.get(instance_type, usd))
