@@ -87,25 +87,40 @@ def plan(
 
 
 def demo_base() -> Plan:
-    return plan("DemoFlow", {
-        "start": step("aws-use1", "0.10", nxt=("train",)),
-        "train": step("aws-use1", "50.00", nxt=("score",), tasks=4, hours="8"),
-        "score": step("gcp-usc1", "2.00", "0.50", nxt=("old_step",)),
-        "old_step": step("aws-use1", "1.00", nxt=("end",)),
-        "end": step("aws-use1", "0.10"),
-    })
-
-
-def demo_head() -> Plan:
-    written = {"start": "aws-use1", "train": "aws-use1", "score": "aws-use1",
-               "new_step": "aws-use1", "end": "aws-use1"}
     return plan(
         "DemoFlow",
         {
             "start": step("aws-use1", "0.10", nxt=("train",)),
-            "train": step("gcp-usc1", "41.00", "1.00", nxt=("score",), tasks=4, hours="6.5",
-                          reasons=("gcp-usc1 is 18% cheaper for 4 GPUs",),
-                          warnings=("memory raised to the 8 GiB floor of n2-standard-2",)),
+            "train": step("aws-use1", "50.00", nxt=("score",), tasks=4, hours="8"),
+            "score": step("gcp-usc1", "2.00", "0.50", nxt=("old_step",)),
+            "old_step": step("aws-use1", "1.00", nxt=("end",)),
+            "end": step("aws-use1", "0.10"),
+        },
+    )
+
+
+def demo_head() -> Plan:
+    written = {
+        "start": "aws-use1",
+        "train": "aws-use1",
+        "score": "aws-use1",
+        "new_step": "aws-use1",
+        "end": "aws-use1",
+    }
+    return plan(
+        "DemoFlow",
+        {
+            "start": step("aws-use1", "0.10", nxt=("train",)),
+            "train": step(
+                "gcp-usc1",
+                "41.00",
+                "1.00",
+                nxt=("score",),
+                tasks=4,
+                hours="6.5",
+                reasons=("gcp-usc1 is 18% cheaper for 4 GPUs",),
+                warnings=("memory raised to the 8 GiB floor of n2-standard-2",),
+            ),
             "score": step("gcp-usc1", "2.40", "0.50", nxt=("new_step",)),
             "new_step": step("azure-eus", "0.20", nxt=("end",)),
             "end": step("aws-use1", "0.10"),
@@ -116,13 +131,17 @@ def demo_head() -> Plan:
 
 
 def etl_head() -> Plan:
-    return plan("EtlFlow", {"start": step("aws-use1", "0.0125"), "end": step("aws-use1", "0.0025")},
-                runs=720)
+    return plan(
+        "EtlFlow",
+        {"start": step("aws-use1", "0.0125"), "end": step("aws-use1", "0.0025")},
+        runs=720,
+    )
 
 
 def old_base() -> Plan:
-    return plan("OldFlow", {"start": step("azure-eus", "5.00"), "end": step("azure-eus", "0.50")},
-                runs=4)
+    return plan(
+        "OldFlow", {"start": step("azure-eus", "5.00"), "end": step("azure-eus", "0.50")}, runs=4
+    )
 
 
 def heads() -> list[Plan]:

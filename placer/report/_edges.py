@@ -17,13 +17,12 @@ def flow_edges(plan: Plan) -> Edges:
 
 
 def _edges_from_file(plan: Plan) -> Edges:
+    """Read the edges statically from the flow file (relative to the working directory)."""
     path = Path(plan.flow_file)
     if not path.is_file():
         return {}
-    try:
-        from placer.flow import read_flow  # type: ignore[attr-defined]
-    except ImportError:  # the flow reader is not part of this build: draw without edges
-        return {}
+    from placer.flow import read_flow
+
     try:
         flow = read_flow(path, plan.flow)
     except PlacerError:  # the file changed and no longer parses: the diagram loses only edges

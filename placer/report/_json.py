@@ -45,8 +45,15 @@ def _step(name: str, step: StepPlan, cost: Cost) -> dict[str, Any]:
 
 
 def _breakdown(lines: Sequence[tuple[str, StepPlan, Cost]]) -> dict[str, Any]:
-    total = sum((c.total for _, _, c in lines), Decimal(0))
-    return {"steps": [_step(*line) for line in lines], "total_monthly_cost": _usd(total)}
+    total = Cost()
+    for _, _, cost in lines:
+        total = total + cost
+    return {
+        "steps": [_step(*line) for line in lines],
+        "compute_monthly_cost": _usd(total.compute),
+        "egress_monthly_cost": _usd(total.egress),
+        "total_monthly_cost": _usd(total.total),
+    }
 
 
 def _head_side(flow: FlowLine) -> dict[str, Any]:

@@ -1,0 +1,102 @@
+"""The Mermaid DAG: validated structurally, coloured by cloud, edges from plan or flow file."""
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from test_report_factory import demo_head, plan, step
+
+from placer.report._edges import flow_edges
+from placer.report._mermaid import CLOUD_STYLES, mermaid
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples/crosscloud/crosscloudflow.py"
+_NODE = re.compile(r'^    (s_\w+)\["([^"]*)"\]:::(\w+)$')
+_EDGE = re.compile(r"^    (s_\w+) --> (s_\w+)$")
+_CLASS = re.compile(
+    r"^    classDef (\w+) (fill:#[0-9A-F]{6},stroke:#[0-9A-F]{6},color:#[0-9A-F]{6})$"
+)
+
+
+def parse(text: str) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str]], set[str]]:
+    """Check every line's syntax; return nodes (id -> label, class), edges and classDefs."""
+    lines = text.split("\n")
+    assert lines[0] == "flowchart LR"
+    nodes: dict[str, tuple[str, str]] = {}
+    edges: list[tuple[str, str]] = []
+    classes: set[str] = set()
+    for line in lines[1:]:
+        if m := _NODE.match(line):
+            assert m.group(1) not in nodes, f"node declared twice: {line}"
+            nodes[m.group(1)] = (m.group(2), m.group(3))
+        elif m := _EDGE.match(line):
+            edges.append((m.group(1), m.group(2)))
+        elif m := _CLASS.match(line):
+            classes.add(m.group(1))
+        else:
+            raise AssertionError(f"not a node, edge or classDef: {line!r}")
+    assert all(a in nodes and b in nodes for a, b in edges), "edge to an undeclared node"
+    assert {cls for _, cls in nodes.values()} <= classes, "node uses an undefined class"
+    return nodes, edges, classes
+
+
+def test_demo_diagram_structure():
+    head = demo_head()
+    nodes, edges, classes = parse(mermaid(head, flow_edges(head)))
+    assert nodes == {
+        "s_start": ("start<br/>aws-use1", "aws"),
+        "s_train": ("train<br/>gcp-usc1", "gcp"),
+        "s_score": ("score<br/>gcp-usc1", "gcp"),
+        "s_new_step": ("new_step<br/>azure-eus", "azure"),
+        "s_end": ("end<br/>aws-use1", "aws"),
+    }
+    assert edges == [
+        ("s_start", "s_train"),
+        ("s_train", "s_score"),
+        ("s_score", "s_new_step"),
+        ("s_new_step", "s_end"),
+    ]
+    assert classes == set(CLOUD_STYLES)
+
+
+def test_labels_are_escaped_and_unknown_clouds_grey():
+    odd = plan("F", {"start": step('onprem-"rack"<1>#2', "1")})
+    nodes, _, _ = parse(mermaid(odd, {}))
+    label, cls = nodes["s_start"]
+    assert label == "start<br/>onprem-#quot;rack#quot;#lt;1#gt;#35;2"
+    assert cls == "other"
+
+
+def test_edges_to_steps_outside_the_plan_are_left_out():
+    p = plan("F", {"start": step("aws-use1", "1", nxt=("gone",))})
+    _, edges, _ = parse(mermaid(p, flow_edges(p)))
+    assert edges == []
+
+
+def test_edges_come_from_the_flow_file_when_the_plan_has_none(monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    steps = {n: step("aws-use1", "1") for n in ("start", "process", "join", "end")}
+    p = plan("CrossCloudFlow", steps)
+    p = replace(p, flow_file="examples/crosscloud/crosscloudflow.py")
+    assert flow_edges(p) == {
+        "start": ("process",),
+        "process": ("join",),
+        "join": ("end",),
+        "end": (),
+    }
+    _, edges, _ = parse(mermaid(p, flow_edges(p)))
+    assert ("s_start", "s_process") in edges and len(edges) == 3
+
+
+def test_no_flow_file_means_no_edges():
+    p = plan("Nowhere", {"start": step("aws-use1", "1"), "end": step("aws-use1", "1")})
+    assert flow_edges(p) == {}
+    nodes, edges, _ = parse(mermaid(p, {}))
+    assert len(nodes) == 2 and edges == []
+
+
+def test_unreadable_flow_file_means_no_edges(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("broken.py").write_text("this is not python(\n")
+    p = plan("Broken", {"start": step("aws-use1", "1")})
+    p = replace(p, flow_file="broken.py")
+    assert flow_edges(p) == {}

@@ -1,0 +1,34 @@
+"""The terminal table, rendered at a fixed width and compared to stored text."""
+
+from test_report_factory import bases, heads
+from test_report_markdown import check_golden
+
+from placer.report import build_report, check_thresholds, parse_threshold, render
+from placer.report._table import render_table
+
+
+def test_compare_table_golden():
+    check_golden("compare.table.txt", render(heads(), bases(), "table", width=100))
+
+
+def test_table_rows_by_hand():
+    text = render(heads(), bases(), "table", width=120)
+    assert text.splitlines()[0] == "💰 Monthly cost will decrease by $263.20 (-16%)"
+    train = next(line for line in text.splitlines() if "│ train" in line)
+    cells = [c.strip() for c in train.strip("│").split("│")]
+    assert cells == [
+        "train",
+        "aws-use1 → gcp-usc1",
+        "$1,230.00",
+        "$30.00",
+        "$1,260.00",
+        "-$240.00 (-16%)",
+    ]
+    assert "OldFlow (removed) · flows/oldflow.py" in text
+
+
+def test_threshold_lines():
+    report = build_report(bases(), heads())
+    checks = check_thresholds(report, [parse_threshold("fail-above", "100")])
+    text = render_table(report, checks, width=120)
+    assert "FAIL: monthly cost $1,633.00 is above --fail-above $100.00" in text
