@@ -1,0 +1,188 @@
+"""`placer report`: formats, files and directories, --out, thresholds and exit codes."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from test_report_factory import bases, heads
+
+from placer.cli import main
+from placer.cli._env import Environment
+
+GOLDEN = Path(__file__).parent / "fixtures" / "report"
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, Environment(stdout=out, stderr=err, width=100))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def plans(tmp_path):
+    """head/ and base/ directories of plan files for the factory scenario."""
+    for side, items in (("head", heads()), ("base", bases())):
+        (tmp_path / side).mkdir()
+        for p in items:
+            (tmp_path / side / f"{p.flow}.json").write_text(p.dumps())
+    return tmp_path
+
+
+def test_github_report_to_file_matches_golden(plans):
+    out = plans / "comment.md"
+    code, stdout, err = _run(
+        [
+            "report",
+            str(plans / "head"),
+            "--compare-to",
+            str(plans / "base"),
+            "--format",
+            "github",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0, err
+    assert stdout == ""
+    assert out.read_text() == (GOLDEN / "compare.github.md").read_text()
+    assert f"wrote {out}" in err
+    assert [p.name for p in plans.iterdir() if p.name.startswith(".")] == []  # no temp left
+
+
+def test_files_and_repeated_compare_to(plans):
+    code, stdout, _ = _run(
+        [
+            "report",
+            str(plans / "head/DemoFlow.json"),
+            str(plans / "head/EtlFlow.json"),
+            "--compare-to",
+            str(plans / "base/DemoFlow.json"),
+            "--compare-to",
+            str(plans / "base/OldFlow.json"),
+            "-f",
+            "json",
+        ]
+    )
+    assert code == 0
+    assert stdout == (GOLDEN / "compare.json").read_text()
+
+
+def test_table_is_the_default(plans):
+    code, stdout, _ = _run(["report", str(plans / "head")])
+    assert code == 0
+    assert stdout.splitlines()[0] == "💰 Monthly cost: $1,369.80"
+    assert "│ train" in stdout
+
+
+def test_markdown_to_stdout_has_no_marker(plans):
+    code, stdout, _ = _run(["report", str(plans / "head"), "-f", "markdown"])
+    assert code == 0
+    assert stdout.startswith("## 💰 Monthly cost: $1,369.80\n")
+
+
+def test_fail_threshold_writes_the_report_then_exits_3(plans):
+    out = plans / "r.json"
+    # head and base swapped: +$263.20 (+19%), new total $1,633.00
+    code, _, err = _run(
+        [
+            "report",
+            str(plans / "base"),
+            "--compare-to",
+            str(plans / "head"),
+            "-f",
+            "json",
+            "-o",
+            str(out),
+            "--fail-on-increase",
+            "10%",
+            "--fail-on-increase",
+            "300",
+            "--fail-above",
+            "1000",
+        ]
+    )
+    assert code == 3
+    data = json.loads(out.read_text())
+    assert [t["status"] for t in data["thresholds"]] == ["fail", "ok", "fail"]
+    [line] = err.strip().splitlines()[-1:]
+    assert line.startswith(
+        "error: monthly cost change +$263.20 (+19%) is above "
+        "--fail-on-increase 10%; monthly cost $1,633.00 is above --fail-above"
+    )
+
+
+def test_warn_threshold_flags_but_passes(plans):
+    code, stdout, err = _run(
+        [
+            "report",
+            str(plans / "base"),
+            "--compare-to",
+            str(plans / "head"),
+            "-f",
+            "github",
+            "--warn-on-increase",
+            "5%",
+        ]
+    )
+    assert code == 0
+    assert (
+        "⚠️ **Warning:** monthly cost change +$263.20 (+19%) is above --warn-on-increase 5%"
+    ) in stdout
+    assert "warning: monthly cost change +$263.20 (+19%)" in err
+
+
+def test_threshold_within_limit_exits_0(plans):
+    code, stdout, _ = _run(
+        [
+            "report",
+            str(plans / "head"),
+            "--compare-to",
+            str(plans / "base"),
+            "-f",
+            "markdown",
+            "--fail-on-increase",
+            "0",
+        ]
+    )
+    assert code == 0
+    assert (
+        "✅ **OK:** monthly cost change -$263.20 (-16%) is within --fail-on-increase $0.00"
+        in stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--fail-on-increase", "lots"],
+            "error: --fail-on-increase: bad threshold 'lots'. To fix:",
+        ),
+        (["--fail-above", "5%"], "error: --fail-above: bad threshold '5%'"),
+        (["--warn-on-increase", "5%"], "error: --warn-on-increase: --warn-on-increase needs plans"),
+        (["-f", "html"], "error: --format: unknown format 'html'. To fix: use one of table,"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(plans, extra, message):
+    out = plans / "keep.md"
+    out.write_text("previous\n")
+    code, _, err = _run(["report", str(plans / "head"), "-o", str(out), *extra])
+    assert code == 2
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+    assert out.read_text() == "previous\n"  # nothing half-written
+
+
+def test_missing_and_broken_plan_files(plans):
+    code, _, err = _run(["report", str(plans / "nope.json")])
+    assert code == 2 and "nope.json: plan file not found" in err
+    (plans / "bad.json").write_text("{not json")
+    code, _, err = _run(["report", str(plans / "bad.json")])
+    assert code == 2 and "bad.json: not a valid plan file" in err
+
+
+def test_empty_directories_mean_no_plans(tmp_path):
+    code, _, err = _run(["report", str(tmp_path), "--compare-to", str(tmp_path)])
+    assert code == 2
+    assert "no plans to report on" in err
