@@ -97,13 +97,14 @@ def with_item(items: Sequence[T], item: T, opening: cst.BaseParenthesizableWhite
         return [item]
     last = out[-1]
     last_comma = last.comma  # type: ignore[attr-defined]
+    item, out[-1] = _hand_on_closing(last, item)
     if not isinstance(last_comma, cst.Comma):
         return [*out, item]
     if len(out) > 1:
         between = out[-2].comma  # type: ignore[attr-defined]
     else:
         between = cst.Comma(whitespace_after=_copy_opening(opening))
-    out[-1] = last.with_changes(comma=between)
+    out[-1] = out[-1].with_changes(comma=between)
     return [*out, item.with_changes(comma=last_comma)]
 
 
@@ -113,7 +114,19 @@ def without_item(items: Sequence[T], index: int) -> list[T]:
     removed = out.pop(index)
     if index == len(out) and out:
         out[-1] = out[-1].with_changes(comma=removed.comma)  # type: ignore[attr-defined]
+        out[-1], _ = _hand_on_closing(removed, out[-1])
     return out
+
+
+def _hand_on_closing(old_last: T, new_last: T) -> tuple[T, T]:
+    """Move the whitespace before a call's `)` from the old last argument to the new one."""
+    if isinstance(old_last, cst.Arg) and isinstance(new_last, cst.Arg):
+        closing = old_last.whitespace_after_arg
+        return (
+            new_last.with_changes(whitespace_after_arg=closing),  # type: ignore[return-value]
+            old_last.with_changes(whitespace_after_arg=cst.SimpleWhitespace("")),
+        )
+    return new_last, old_last
 
 
 def _copy_opening(opening: cst.BaseParenthesizableWhitespace) -> cst.BaseParenthesizableWhitespace:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -27,9 +28,19 @@ def parse(source: bytes, path: Path) -> cst.Module:
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
+        line = _python_error_line(source) or exc.raw_line
         raise ApplyError(
-            f"not valid Python: {exc.message}", f"{path}:{exc.raw_line}", "fix the syntax error"
+            f"not valid Python: {exc.message}", f"{path}:{line}", "fix the syntax error"
         ) from None
+
+
+def _python_error_line(source: bytes) -> int | None:
+    """Python's own parser points at the offending line more precisely than libcst's."""
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return exc.lineno
+    return None
 
 
 def rewrite(
