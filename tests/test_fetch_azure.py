@@ -1,0 +1,138 @@
+"""Azure fetcher against local Retail Prices API and ARM resource SKU servers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from _pricing_fakes import (
+    AZURE_SUBSCRIPTION,
+    RETAIL_PATH,
+    fixture,
+    retail_params,
+    serve_azure,
+    serve_retail,
+)
+from pytest_httpserver import HTTPServer
+
+from pricing.fetch import FetchError, RetryPolicy, Shape
+from pricing.fetch.azure import fetch_azure, gpu_model, is_loopback
+
+NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
+FAST = RetryPolicy(attempts=3, base_delay_s=0, sleep=lambda _s: None)
+
+
+@pytest.fixture
+def azure_env(monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer) -> HTTPServer:
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", AZURE_SUBSCRIPTION)
+    monkeypatch.setenv("PLACER_AZURE_PRICES_URL", httpserver.url_for(RETAIL_PATH))
+    monkeypatch.setenv("PLACER_AZURE_ARM_URL", httpserver.url_for("/").rstrip("/"))
+    return httpserver
+
+
+def test_linux_consumption_prices_with_arm_shapes(azure_env: HTTPServer) -> None:
+    serve_azure(azure_env)
+    result = fetch_azure(["eastus"], FAST, now=NOW)
+
+    offers = {o.instance_type: o for o in result.offers}
+    # E8s_v5 is restricted for the subscription in eastus; F4s_v2 has no ARM shape.
+    assert sorted(offers) == ["Standard_D4ps_v5", "Standard_D4s_v5", "Standard_NC4as_T4_v3"]
+    d4 = offers["Standard_D4s_v5"]
+    # 0.192 is the newest Linux pay-as-you-go meter: the older 0.188, Low Priority 0.0384,
+    # Windows 0.376, DevTest 0.15, the reservation and the westeurope row are all skipped.
+    assert (d4.usd_per_hour, d4.spot_usd_per_hour) == (0.192, 0.0218)
+    assert (d4.vcpus, d4.memory_gib, d4.gpu_count, d4.arch) == (4, 16, 0, "x86_64")
+    t4 = offers["Standard_NC4as_T4_v3"]
+    assert (t4.usd_per_hour, t4.spot_usd_per_hour) == (0.526, 0.1578)
+    assert (t4.gpu_count, t4.gpu_model, t4.accelerator_kind, t4.memory_gib) == (
+        1,
+        "T4",
+        "nvidia",
+        28,
+    )
+    assert offers["Standard_D4ps_v5"].arch == "arm64"
+    assert offers["Standard_D4ps_v5"].spot_usd_per_hour is None
+    assert all(o.source == "azure-api" and o.region == "eastus" for o in result.offers)
+    assert result.malformed_rows == 1  # D8s v5 with a string price
+    assert result.unshaped_types == 1  # F4s v2 (E8s v5 is restricted, not unshaped)
+    assert result.sources == ("azure:retail-prices-api", "azure:resource-skus")
+
+    internet = [(r.start_gb, r.usd_per_gb) for r in result.egress if r.kind == "internet"]
+    assert internet == [(0, 0.0), (100, 0.087), (10340, 0.083), (51300, 0.07), (153700, 0.05)]
+    assert [r.usd_per_gb for r in result.egress if r.kind == "within-continent"] == [0.02]
+    assert [r.usd_per_gb for r in result.egress if r.kind == "between-continents"] == [0.05]
+
+
+def test_without_a_subscription_shapes_come_from_known_shapes(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    serve_azure(httpserver, arm=False)
+    known = {"Standard_F4s_v2": Shape(4, 8), "Standard_E8s_v5": Shape(8, 64)}
+    result = fetch_azure(
+        ["eastus"], FAST, prices_url=httpserver.url_for(RETAIL_PATH), known_shapes=known, now=NOW
+    )
+    offers = {o.instance_type: o for o in result.offers}
+    assert sorted(offers) == ["Standard_E8s_v5", "Standard_F4s_v2"]
+    assert offers["Standard_F4s_v2"].usd_per_hour == 0.169
+    assert offers["Standard_E8s_v5"].memory_gib == 64
+    assert result.unshaped_types == 3  # D4s_v5, D4ps_v5, NC4as_T4_v3
+    assert result.sources == ("azure:retail-prices-api",)
+
+
+def test_throttled_page_is_retried_then_succeeds(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    waits: list[float] = []
+    query = retail_params("Virtual Machines", "eastus")
+    for _ in range(2):
+        httpserver.expect_oneshot_request(RETAIL_PATH, query_string=query).respond_with_data(
+            "Too Many Requests", status=429
+        )
+    serve_azure(httpserver, arm=False)
+    policy = RetryPolicy(attempts=4, base_delay_s=0.25, sleep=waits.append)
+    result = fetch_azure(
+        ["eastus"], policy, prices_url=httpserver.url_for(RETAIL_PATH), known_shapes={}, now=NOW
+    )
+    assert result.retries == 2
+    assert waits == [0.25, 0.5]
+    assert result.unshaped_types == 5  # every priced type arrived (none shaped)
+
+
+def test_server_errors_after_retries_fail_the_cloud(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    httpserver.expect_request(RETAIL_PATH).respond_with_data("unavailable", status=503)
+    with pytest.raises(FetchError, match="HTTP 503"):
+        fetch_azure(["eastus"], FAST, prices_url=httpserver.url_for(RETAIL_PATH))
+    assert len(httpserver.log) == 3  # attempts
+
+
+def test_pagination_is_followed_to_the_last_page(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    pages = fixture("azure-eastus.json")["vm_pages"]
+    serve_retail(httpserver, "Virtual Machines", "eastus", [pages[0][:1], [], pages[1][-2:-1]])
+    serve_retail(httpserver, "Bandwidth", "eastus", [[]])
+    known = {"Standard_D4s_v5": Shape(4, 16), "Standard_F4s_v2": Shape(4, 8)}
+    result = fetch_azure(
+        ["eastus"], FAST, prices_url=httpserver.url_for(RETAIL_PATH), known_shapes=known
+    )
+    assert sorted(o.instance_type for o in result.offers) == ["Standard_D4s_v5", "Standard_F4s_v2"]
+
+
+def test_gpu_models_follow_azure_size_names() -> None:
+    assert gpu_model("Standard_NC24ads_A100_v4") == ("A100-80GB", "nvidia")
+    assert gpu_model("Standard_ND96asr_v4") == ("A100", "nvidia")
+    assert gpu_model("Standard_NC40ads_H100_v5") == ("H100", "nvidia")
+    assert gpu_model("Standard_NV36ads_A10_v5") == ("A10", "nvidia")
+    assert gpu_model("Standard_ND96isr_MI300X_v5") == ("MI300X", "amd")
+
+
+def test_only_loopback_arm_endpoints_skip_authentication() -> None:
+    assert is_loopback("http://127.0.0.1:8080")
+    assert is_loopback("http://localhost:1")
+    assert not is_loopback("https://management.azure.com")
