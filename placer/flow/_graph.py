@@ -190,7 +190,13 @@ class _Checker:
 
     def _shape(self, step: RawStep) -> None:
         kind, nxt = self.types[step.name], step.transition.next
-        if kind == "split-switch" and len(set(nxt)) < 2:
+        if kind == "split" and len(set(nxt)) < len(nxt):
+            self._fail(
+                step.transition.line,
+                f"split step '{step.name}' names the same step twice",
+                "list each branch once in self.next(...)",
+            )
+        if kind == "split-switch" and len(nxt) < 2:
             self._fail(
                 step.transition.line,
                 f"switch step '{step.name}' has fewer than 2 cases",
@@ -288,7 +294,7 @@ class _Walk:
         arriving: dict[str, list[tuple[str, OpenSplits]]] = {n: [] for n in self.steps}
         stacks: dict[str, OpenSplits] = {}
         for name in order:
-            stack = self._stack(name, arriving[name]) if arriving[name] else ()
+            stack = self._stack(name, arriving[name])
             stacks[name] = stack
             splits = self.types[name] in ("split", "foreach")
             for target in _edges(self.steps[name]):
@@ -308,6 +314,8 @@ class _Walk:
     def _stack(self, name: str, arriving: list[tuple[str, OpenSplits]]) -> OpenSplits:
         if self.types[name] == "join":
             return self._join(name, arriving)
+        if not arriving:  # the start step
+            return ()
         first = arriving[0][1]
         for parent, stack in arriving[1:]:
             if stack != first:
@@ -320,7 +328,7 @@ class _Walk:
         return first
 
     def _join(self, name: str, arriving: list[tuple[str, OpenSplits]]) -> OpenSplits:
-        if any(not stack for _, stack in arriving):
+        if not arriving or any(not stack for _, stack in arriving):
             self._fail(
                 name,
                 f"join step '{name}' is not preceded by a split",
