@@ -119,3 +119,21 @@ def serve_aws_pricing(server: HTTPServer, region: str = "us-east-1") -> None:
     server.expect_request(
         "/", method="POST", headers={"X-Amz-Target": "AWSPriceListService.GetProducts"}
     ).respond_with_handler(handler)
+
+
+# ---------------------------------------------------------------------------- GCP
+
+
+def serve_gcp(server: HTTPServer, data: dict[str, Any] | None = None) -> None:
+    """``GET /v1/services/{id}/skus`` in the REST JSON form, pages linked by nextPageToken."""
+    catalog = data or fixture("gcp-skus.json")
+    for service, pages in catalog.items():
+
+        def handler(request: Request, pages: list[Any] = pages) -> Response:
+            number = int(request.args.get("pageToken") or "0")
+            body = {"skus": pages[number], "nextPageToken": ""}
+            if number + 1 < len(pages):
+                body["nextPageToken"] = str(number + 1)
+            return Response(json.dumps(body), content_type="application/json")
+
+        server.expect_request(f"/v1/{service}/skus", method="GET").respond_with_handler(handler)
