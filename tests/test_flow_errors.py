@@ -1,0 +1,286 @@
+"""Bad input: every case exits 2 with one line naming the file, the line and the fix."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from placer.cli import main
+from placer.cli._env import Environment
+
+SEED = Path("/work/shared/seed/crosscloudflow.py")
+
+GOOD = """\
+from metaflow import FlowSpec, kubernetes, step
+
+
+class F(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    F()
+"""
+
+
+def graph(path: Path, *extra: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["graph", str(path), *extra], Environment(stdout=out, stderr=err, width=100))
+    return code, out.getvalue(), err.getvalue()
+
+
+def bad(tmp_path: Path, source: str, name: str = "flow.py") -> str:
+    """Run `placer graph` on `source`; assert exit 2 and a single error line; return it."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    code, out, err = graph(path)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ") and err.endswith("\n") and err.count("\n") == 1
+    assert "Traceback" not in err
+    return err.removeprefix("error: ").rstrip("\n")
+
+
+def edit(old: str, new: str) -> str:
+    assert old in GOOD
+    return GOOD.replace(old, new)
+
+
+def test_the_good_flow_is_accepted(tmp_path):
+    path = tmp_path / "flow.py"
+    path.write_text(GOOD)
+    assert graph(path)[0] == 0
+
+
+def test_syntax_error_names_the_line(tmp_path):
+    msg = bad(tmp_path, edit("        self.next(self.end)", "        self.next(self.end"))
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:7: not valid Python")
+    assert "To fix: fix the syntax error" in msg
+
+
+def test_no_flowspec_subclass(tmp_path):
+    msg = bad(tmp_path, "class F:\n    pass\n")
+    assert msg.startswith(f"{tmp_path / 'flow.py'}: no FlowSpec subclass found")
+    assert "To fix: define `class MyFlow(FlowSpec)`" in msg
+
+
+def test_several_flows_without_main_ask_for_flow_class(tmp_path):
+    source = GOOD.replace('if __name__ == "__main__":\n    F()\n', "class G(F):\n    pass\n")
+    msg = bad(tmp_path, source)
+    assert "several FlowSpec subclasses (F, G)" in msg
+    assert msg.endswith("To fix: pass --flow-class NAME")
+
+
+def test_several_flows_main_block_picks_one(tmp_path):
+    path = tmp_path / "flow.py"
+    path.write_text(GOOD.replace("if __name__", "class G(F):\n    pass\n\n\nif __name__"))
+    code, out, _ = graph(path, "--format", "json")
+    assert code == 0 and '"flow": "F"' in out
+    code, out, _ = graph(path, "--format", "json", "--flow-class", "G")
+    assert code == 0 and '"flow": "G"' in out
+
+
+def test_unknown_flow_class(tmp_path):
+    path = tmp_path / "flow.py"
+    path.write_text(GOOD)
+    code, _, err = graph(path, "--flow-class", "Nope")
+    assert code == 2
+    assert "class 'Nope' is not defined" in err and "--flow-class (F)" in err
+
+
+def test_last_statement_not_self_next(tmp_path):
+    msg = bad(
+        tmp_path, edit("        self.next(self.end)", "        self.next(self.end)\n        x = 1")
+    )
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:6: the last statement of step 'start'")
+    assert "To fix: end `def start` with `self.next(self.<next step>)`" in msg
+
+
+def test_non_literal_next_target(tmp_path):
+    msg = bad(tmp_path, edit("self.next(self.end)", "self.next(getattr(self, 'end'))"))
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:7: step 'start': `self.next` target")
+    assert "is not a literal step reference" in msg and "To fix: name the step directly" in msg
+
+
+def test_unknown_target_suggests_a_name(tmp_path):
+    msg = bad(tmp_path, edit("self.next(self.end)", "self.next(self.edn)"))
+    assert msg == (
+        f"{tmp_path / 'flow.py'}:7: step 'start' goes to unknown step 'edn'. "
+        "To fix: did you mean self.end?"
+    )
+
+
+def test_missing_start(tmp_path):
+    msg = bad(tmp_path, GOOD.replace("def start", "def begin"))
+    assert msg.startswith(f"{tmp_path / 'flow.py'}: the flow has no start step")
+    assert "add a step named 'start'" in msg
+
+
+def test_missing_end(tmp_path):
+    source = GOOD.replace("def end", "def finish").replace("self.end", "self.finish")
+    msg = bad(tmp_path, source)
+    assert msg.startswith(f"{tmp_path / 'flow.py'}: the flow has no end step")
+
+
+def test_unreachable_step(tmp_path):
+    source = edit(
+        "    @step\n    def end",
+        "    @step\n    def orphan(self):\n        self.next(self.end)\n\n    @step\n    def end",
+    )
+    msg = bad(tmp_path, source)
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:10: step 'orphan' is unreachable")
+    assert "To fix: add self.next(self.orphan) in another step, or remove 'orphan'" in msg
+
+
+def test_step_not_innermost_on_the_seed_read_in_place():
+    assert SEED.exists()  # read where it lies (a read-only directory): nothing is written
+    code, out, err = graph(SEED)
+    assert code == 2 and out == ""
+    assert err == (
+        f"error: {SEED}:6: @step must be the innermost decorator of step 'start' (found above "
+        "@kubernetes). To fix: move @step directly above `def start`, or run "
+        "`placer apply --fix-order`\n"
+    )
+
+
+def test_unknown_kubernetes_argument(tmp_path):
+    source = edit("    @step\n    def start", "    @kubernetes(cpus=2)\n    @step\n    def start")
+    msg = bad(tmp_path, source)
+    assert msg == (
+        f"{tmp_path / 'flow.py'}:5: step 'start' has an unknown @kubernetes argument 'cpus'. "
+        "To fix: did you mean cpu=?"
+    )
+
+
+@pytest.mark.parametrize(
+    "selector, detail",
+    [
+        ('"provider"', "no '=' in 'provider'"),
+        ('"a=b, c=d"', "spaces"),
+        ('"a=b,a=c"', "key 'a' twice"),
+        ('""', "no '=' in ''"),
+        ("{'a': 1}", "cannot parse"),
+        ("some_function()", "cannot parse (some_function())"),
+    ],
+)
+def test_unparseable_node_selector(tmp_path, selector, detail):
+    deco = f"    @kubernetes(node_selector={selector})\n    @step\n    def start"
+    msg = bad(tmp_path, edit("    @step\n    def start", deco))
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:5: step 'start' has ")
+    assert detail in msg
+    assert "To fix: " in msg
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "flow.py"
+    path.write_bytes(b"# ok\nname = '\xff\xfe'\n")
+    code, _, err = graph(path)
+    assert code == 2
+    assert err == f"error: {path}:2: not a UTF-8 text file. To fix: save the flow file as UTF-8\n"
+
+
+def test_empty_file(tmp_path):
+    msg = bad(tmp_path, "\n  \n")
+    assert msg.startswith(f"{tmp_path / 'flow.py'}: the flow file is empty")
+
+
+def test_directory(tmp_path):
+    code, _, err = graph(tmp_path)
+    assert code == 2
+    assert err == (
+        f"error: {tmp_path}: is a directory, not a flow file. "
+        "To fix: pass the flow's .py file itself\n"
+    )
+
+
+def test_missing_file(tmp_path):
+    code, _, err = graph(tmp_path / "nope.py")
+    assert code == 2
+    assert (
+        err
+        == f"error: {tmp_path / 'nope.py'}: no such file. To fix: check the path to the flow file\n"
+    )
+
+
+# Metaflow's other structural rules, also refused in one line.
+
+
+def test_loop(tmp_path):
+    source = edit(
+        "    @step\n    def end",
+        "    @step\n    def a(self):\n        self.next(self.b)\n\n"
+        "    @step\n    def b(self):\n        self.next(self.a)\n\n    @step\n    def end",
+    ).replace("self.next(self.end)", "self.next(self.a, self.end)")
+    msg = bad(tmp_path, source)
+    assert "there is a loop in the flow through step" in msg
+
+
+def test_join_without_split(tmp_path):
+    msg = bad(
+        tmp_path,
+        edit(
+            "def start(self):\n        self.next(self.end)",
+            "def start(self):\n        self.next(self.mid)\n\n"
+            "    @step\n    def mid(self, inputs):\n        self.next(self.end)",
+        ),
+    )
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:10: join step 'mid' is not preceded by a split")
+
+
+def test_foreach_needs_a_string_literal(tmp_path):
+    msg = bad(tmp_path, edit("self.next(self.end)", "self.next(self.end, foreach=self.items)"))
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:7: step 'start': foreach= must be a string")
+
+
+def test_cpu_from_a_function_call(tmp_path):
+    source = edit(
+        "    @step\n    def start", "    @kubernetes(cpu=int('2'))\n    @step\n    def start"
+    )
+    msg = bad(tmp_path, source)
+    assert "sets cpu=int('2') in @kubernetes, which placer cannot evaluate" in msg
+    assert "To fix: write cpu= as a literal number" in msg
+
+
+def test_kubernetes_and_batch_together(tmp_path):
+    source = GOOD.replace("kubernetes, step", "batch, kubernetes, step").replace(
+        "    @step\n    def start", "    @batch\n    @kubernetes\n    @step\n    def start"
+    )
+    msg = bad(tmp_path, source)
+    assert "step 'start' is marked for both @kubernetes and @batch" in msg
+
+
+def test_decorator_on_a_method_without_step(tmp_path):
+    source = edit(
+        "    @step\n    def end",
+        "    @kubernetes\n    def helper(self):\n        pass\n\n    @step\n    def end",
+    )
+    msg = bad(tmp_path, source)
+    assert msg.startswith(
+        f"{tmp_path / 'flow.py'}:9: @kubernetes is applied to 'helper', which is not a @step"
+    )
+
+
+def test_bad_toleration_keys(tmp_path):
+    tol = "[{'key': 'gpu', 'effects': 'NoSchedule'}]"
+    deco = f"    @kubernetes(tolerations={tol})\n    @step\n    def start"
+    msg = bad(tmp_path, edit("    @step\n    def start", deco))
+    assert "has a toleration with unknown keys ['effects']" in msg
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    path = tmp_path / "flow.py"
+    path.write_text("")
+    with pytest.raises(Exception) as info:
+        main(
+            ["--debug", "graph", str(path)], Environment(stdout=io.StringIO(), stderr=io.StringIO())
+        )
+    assert "the flow file is empty" in str(info.value)
