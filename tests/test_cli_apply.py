@@ -1,0 +1,215 @@
+"""`placer apply` through the CLI: files written, exit codes, messages."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import yaml
+from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
+
+from placer.cli import main
+from placer.cli._env import Environment
+
+FIXTURES = Path(__file__).parent / "fixtures" / "apply"
+SEED = Path("/work/shared/seed/crosscloudflow.py")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["apply", *argv], Environment(stdout=out, stderr=err))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _setup(tmp_path: Path, case: str = "comments") -> tuple[Path, Path]:
+    """A flow (mode 0o750) and its plan (flow.file relative to the plan) in tmp_path."""
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / f"{case}.py", flow)
+    flow.chmod(0o750)
+    plan = tmp_path / "plan.json"
+    plan.write_text(tricky_plan(flow.read_bytes()).dumps())
+    return flow, plan
+
+
+def test_apply_rewrites_the_flow_keeping_its_mode(tmp_path):
+    flow, plan = _setup(tmp_path)
+    code, out, err = run(str(plan))
+    assert (code, err) == (0, "")
+    assert flow.read_bytes() == (FIXTURES / "comments.expected.py").read_bytes()
+    assert stat.S_IMODE(flow.stat().st_mode) == 0o750
+    assert f"wrote {flow}" in out
+    assert "  middle: @kubernetes added" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["flow.py", "plan.json"]  # no temp left
+
+
+def test_second_apply_of_the_same_plan_changes_nothing(tmp_path):
+    flow, plan = _setup(tmp_path)
+    assert run(str(plan))[0] == 0
+    applied = flow.read_bytes()
+    os.utime(flow, (1_000_000, 1_000_000))
+    code, out, _ = run(str(plan))
+    assert code == 0
+    assert flow.read_bytes() == applied
+    assert flow.stat().st_mtime == 1_000_000  # not even rewritten with the same bytes
+    assert "nothing to change" in out and "already matches the plan" in out
+
+
+def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path):
+    flow, plan = _setup(tmp_path)
+    original = flow.read_bytes()
+    code, out, _ = run(str(plan), "--diff")
+    assert code == 0
+    assert flow.read_bytes() == original
+    assert out.startswith(f"--- a/{flow}\n+++ b/{flow}\n")
+    assert '+    @kubernetes(node_selector={"outerbounds.co/provider": "aws"})\n' in out
+    old = (
+        '-    @kubernetes(image="python:3.11", '
+        'node_selector={"outerbounds.co/provider": "azure"})'
+    )
+    assert old in out
+
+
+def test_check_exit_codes(tmp_path):
+    flow, plan = _setup(tmp_path)
+    code, out, _ = run(str(plan), "--check")
+    assert code == 2
+    assert "does not match the plan" in out and "end: @kubernetes added" in out
+    assert flow.read_bytes() == (FIXTURES / "comments.py").read_bytes()
+    assert run(str(plan))[0] == 0
+    code, out, _ = run(str(plan), "--check")
+    assert (code, out) == (0, "TrickyFlow: matches the plan\n")
+    code, _, err = run(str(tmp_path / "missing.json"), "--check")
+    assert code == 1 and err.startswith("error: ") and "plan file not found" in err
+
+
+def test_check_of_an_edited_flow_that_no_longer_matches_is_an_error(tmp_path):
+    flow, plan = _setup(tmp_path)
+    flow.write_text(flow.read_text().replace("# The first step.", "# edited"))
+    code, _, err = run(str(plan), "--check")
+    assert code == 1
+    assert "flow file changed since the plan was made" in err
+
+
+def test_stale_plan_is_refused_unless_forced(tmp_path):
+    flow, plan = _setup(tmp_path)
+    edited = flow.read_text().replace("# The first step.", "# edited").encode()
+    flow.write_bytes(edited)
+    code, _, err = run(str(plan))
+    assert code == 2
+    assert err.startswith(f"error: {flow}: flow file changed since the plan was made")
+    assert "re-run `placer plan`" in err and "--force" in err
+    assert flow.read_bytes() == edited
+    code, out, _ = run(str(plan), "--force")
+    assert code == 0 and f"wrote {flow}" in out
+    assert b"# edited" in flow.read_bytes()
+    assert b'@kubernetes(node_selector={"outerbounds.co/provider": "aws"})' in flow.read_bytes()
+
+
+def test_changed_config_is_refused(tmp_path):
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / "tabs.py", flow)
+    config = tmp_path / "placer.yaml"
+    config.write_text("runs_per_month: 30\n")
+    plan_obj = make_plan(
+        "TrickyFlow", tricky_plan().steps, "flow.py", flow.read_bytes(),
+        config_file="placer.yaml", config_bytes=b"runs_per_month: 30\n",
+    )
+    plan = tmp_path / "plan.json"
+    plan.write_text(plan_obj.dumps())
+    config.write_text("runs_per_month: 60\n")
+    code, _, err = run(str(plan))
+    assert code == 2
+    assert f"{config}: config file changed since the plan was made" in err
+    config.write_text("runs_per_month: 30\n")
+    assert run(str(plan))[0] == 0
+
+
+def test_seed_is_refused_without_fix_order(tmp_path):
+    flow = tmp_path / "crosscloudflow.py"
+    shutil.copy(SEED, flow)
+    steps = {n: step_plan(AWS) for n in ("start", "process", "join", "end")}
+    plan = tmp_path / "plan.json"
+    plan.write_text(make_plan("CrossCloudFlow", steps, flow.name, flow.read_bytes()).dumps())
+    code, _, err = run(str(plan))
+    assert code == 2
+    assert err == (
+        f"error: {flow}:6: @step is not the innermost decorator of step 'start' (Metaflow "
+        "refuses this order). To fix: move @step directly above `def start`, or re-run "
+        "with --fix-order\n"
+    )
+    code, out, _ = run(str(plan), "--fix-order")
+    assert code == 0 and "start: @step outer -> innermost" in out
+
+
+def test_out_writes_elsewhere_and_flow_option_overrides_the_plan(tmp_path):
+    flow, plan = _setup(tmp_path, "tabs")
+    moved = tmp_path / "sub" / "renamed.py"
+    moved.parent.mkdir()
+    flow.rename(moved)
+    target = tmp_path / "out.py"
+    code, out, err = run(str(plan), "--flow", str(moved), "--out", str(target))
+    assert code == 0, err
+    assert moved.read_bytes() == (FIXTURES / "tabs.py").read_bytes()
+    assert target.read_bytes() == (FIXTURES / "tabs.expected.py").read_bytes()
+
+
+def test_missing_flow_names_the_path_and_the_fix(tmp_path):
+    _, plan = _setup(tmp_path)
+    code, _, err = run(str(plan), "--flow", str(tmp_path / "nope.py"))
+    assert code == 2
+    missing = tmp_path / "nope.py"
+    assert err == f"error: {missing}: flow file not found. To fix: pass the flow with --flow PATH\n"
+
+
+def test_selectors_mode_prints_json_and_the_with_option(tmp_path):
+    steps = {"start": step_plan(AWS), "end": step_plan(AWS)}
+    plan = tmp_path / "plan.json"
+    plan.write_text(make_plan("OneFlow", steps).dumps())
+    code, out, err = run(str(plan), "--mode", "selectors")
+    assert code == 0
+    assert json.loads(out)["steps"]["end"] == {
+        "pool": "pool", "node_selector": AWS, "compute_pool": None,
+    }
+    assert err == (
+        "all steps share one selector; equivalent option: "
+        "--with 'kubernetes:node_selector={\"outerbounds.co/provider\":\"aws\"}'\n"
+    )
+
+
+def test_selectors_mode_writes_yaml_and_checks_it(tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(tricky_plan().dumps())
+    target = tmp_path / "selectors.yaml"
+    code, out, err = run(str(plan), "--mode", "selectors", "--out", str(target), "--format", "yaml")
+    assert (code, err) == (0, "")
+    document = yaml.safe_load(target.read_text())
+    assert document["steps"]["middle"]["node_selector"] == SPOT_POOL
+    assert document["steps"]["middle"]["compute_pool"] == "spot-pool"
+    assert document["steps"]["start"]["node_selector"] == GCP
+    args = ("--mode", "selectors", "--out", str(target), "--format", "yaml", "--check")
+    assert run(str(plan), *args)[0] == 0
+    assert run(str(plan), "--mode", "selectors", "--out", str(target), "--check")[0] == 2  # json
+
+
+def test_config_mode_rewrites_the_flow_once_then_only_the_json(tmp_path):
+    flow, plan = _setup(tmp_path, "tabs")
+    code, out, err = run(str(plan), "--mode", "config")
+    assert code == 0, err
+    rewritten = flow.read_bytes()
+    assert b'\tplacement = Config("placement", default="placement.json")\n' in rewritten
+    placement = json.loads((tmp_path / "placement.json").read_text())
+    assert placement["steps"]["middle"]["node_selector"] == SPOT_POOL
+    # a new plan, made from the rewritten flow, moves every step to AWS
+    steps = {n: step_plan(AWS) for n in ("start", "middle", "end")}
+    plan.write_text(make_plan("TrickyFlow", steps, "flow.py", rewritten).dumps())
+    code, out, _ = run(str(plan), "--mode", "config")
+    assert code == 0
+    assert flow.read_bytes() == rewritten
+    assert out.strip().endswith(f"wrote {tmp_path / 'placement.json'}")
+    placement = json.loads((tmp_path / "placement.json").read_text())
+    providers = {s["node_selector"]["outerbounds.co/provider"] for s in placement["steps"].values()}
+    assert providers == {"aws"}
