@@ -112,7 +112,15 @@ class Flow:
 
     @property
     def start(self) -> Step:
-        return next(s for s in self.steps.values() if s.type == "start")
+        """The entry step. Not always of type "start": Metaflow types a start step that
+        fans out as "split"/"foreach"/"split-switch"; it is the step nothing leads to."""
+        targets = {t for s in self.steps.values() for t in s.next}
+        return next(s for s in self.steps.values() if s.name not in targets)
+
+    @property
+    def end(self) -> Step:
+        """The terminal step (type "end")."""
+        return next(s for s in self.steps.values() if s.type == "end")
 
     def parents(self, name: str) -> tuple[str, ...]:
         """Steps whose `next` includes `name`, in source order."""

@@ -1,0 +1,178 @@
+"""read_flow on fixture flows: every Step field, computed by hand from the fixture source."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from placer.flow import Decorator, Resources, Unevaluated, read_flow
+
+FLOWS = Path(__file__).parent / "fixtures" / "flows"
+
+
+def test_aliases_resolve_to_metaflow_names_with_constants():
+    flow = read_flow(FLOWS / "aliases.py")
+    assert (flow.name, flow.line) == ("AliasFlow", 13)
+    assert list(flow.steps) == ["start", "fan", "gather", "end"]
+    start = flow.steps["start"]
+    node_selector = {"outerbounds.co/provider": "gcp", "zone": "b"}
+    assert start.decorators == (
+        Decorator("kubernetes", {"cpu": 4, "node_selector": node_selector}, 14, alias="k8s"),
+    )
+    assert start.resources == Resources(4.0, 4096.0, 10240.0, 0, None)
+    assert dict(start.placement.node_selector) == node_selector
+    assert (start.type, start.foreach, start.line) == ("foreach", "items", 16)
+
+
+def test_module_alias_and_compute_pool():
+    fan = read_flow(FLOWS / "aliases.py").steps["fan"]
+    assert [(d.name, d.alias, d.line) for d in fan.decorators] == [
+        ("retry", None, 20),
+        ("kubernetes", "mf.kubernetes", 21),
+        ("resources", "res", 22),
+    ]
+    assert fan.decorator("kubernetes").args == {
+        "compute_pool": "gpu-pool",
+        "gpu": 2,
+        "gpu_vendor": "AMD",
+    }
+    # cpu 1 (both defaults), memory max(4096, 16384), disk 10240 (@resources has none), gpu 2
+    assert fan.resources == Resources(1.0, 16384.0, 10240.0, 2, "amd")
+    assert fan.placement.compute_pool == "gpu-pool"
+    assert dict(fan.placement.node_selector) == {"outerbounds.co/compute-pool": "gpu-pool"}
+    assert fan.foreach_stack == ("start",) and fan.in_foreach
+
+
+def test_resources_only_step_is_local_with_a_pod_request():
+    gather = read_flow(FLOWS / "aliases.py").steps["gather"]
+    assert (gather.type, gather.backend, gather.resources) == ("join", "local", None)
+    assert gather.declared == Resources(2.0, 4096.0, 20480.0, 1, None)
+    assert gather.pod_request == Resources(2.0, 4096.0, 20480.0, 1, "nvidia")
+    assert gather.placement.is_empty and not gather.in_foreach
+
+
+def test_batch_step_pod_request_as_if_converted_to_kubernetes():
+    flow = read_flow(FLOWS / "parallel_batch.py")
+    start, train, join = flow.steps["start"], flow.steps["train"], flow.steps["join"]
+    assert (start.type, start.num_parallel, start.foreach) == ("foreach", 4, None)
+    assert (train.backend, train.resources, train.foreach_stack) == ("batch", None, ("start",))
+    # @batch(cpu=2, memory=30000) taken as @kubernetes arguments, max-merged with
+    # @resources(cpu=8, memory=2048, gpu=1): cpu 8, memory 30000, disk default, gpu 1
+    assert train.pod_request == Resources(8.0, 30000.0, 10240.0, 1, "nvidia")
+    assert train.declared == Resources(8.0, 2048.0, 0.0, 1, None)
+    assert join.pod_request == Resources(1.0, 4096.0, 10240.0, 0, None)
+    assert join.declared == Resources(1.0, 500.0, 0.0, 0, None)
+
+
+def test_nested_foreach_stack_split_and_switch():
+    steps = read_flow(FLOWS / "nested.py").steps
+    stacks = {name: s.foreach_stack for name, s in steps.items()}
+    assert stacks == {
+        "start": (),
+        "a": ("start",),
+        "b": ("start", "a"),
+        "c": ("start", "a"),
+        "d": ("start", "a"),
+        "cd": ("start", "a"),
+        "join_inner": ("start",),
+        "route": ("start",),
+        "x": ("start",),
+        "y": ("start",),
+        "after_switch": ("start",),
+        "join_outer": (),
+        "end": (),
+    }
+    route = steps["route"]
+    assert (route.type, route.condition, dict(route.switch_cases)) == (
+        "split-switch",
+        "mode",
+        {"x": "x", "y": "y"},
+    )
+    assert steps["after_switch"].type == "linear"  # a switch is not joined
+    assert [steps[n].type for n in ("b", "cd", "join_inner")] == ["split", "join", "join"]
+
+
+def test_inherited_steps_and_overrides():
+    flow = read_flow(FLOWS / "two_flows.py")
+    assert flow.name == "DerivedFlow"  # the class `__main__` runs
+    assert {n: s.next for n, s in flow.steps.items()} == {
+        "start": ("middle",),
+        "end": (),
+        "middle": ("extra",),
+        "extra": ("end",),
+    }
+    base = read_flow(FLOWS / "two_flows.py", flow_class="BaseSteps")
+    assert base.steps["middle"].next == ("end",)
+
+
+def test_start_and_end_by_annotation():
+    flow = read_flow(FLOWS / "annotated.py")
+    assert flow.start.name == "begin"
+    assert {n: s.type for n, s in flow.steps.items()} == {
+        "begin": "split",
+        "left": "linear",
+        "right": "linear",
+        "meet": "join",
+        "finish": "end",
+    }
+
+
+def test_sha256_is_of_the_file_bytes():
+    path = FLOWS / "nested.py"
+    assert read_flow(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_reading_never_executes_the_file(tmp_path):
+    marker = tmp_path / "executed"
+    path = tmp_path / "flow.py"
+    path.write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "from metaflow import FlowSpec, step, kubernetes\n"
+        "import sys\nsys.exit(3)\n\n"
+        "class F(FlowSpec):\n"
+        "    @kubernetes(image=image_for('x'), node_selector='a=b')\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    deco = read_flow(path).steps["start"].decorators[0]
+    assert not marker.exists()
+    assert deco.args["image"] == Unevaluated("image_for('x')")
+    assert deco.args["node_selector"] == "a=b"
+
+
+def test_parents_and_start_helpers():
+    flow = read_flow(FLOWS / "nested.py")
+    assert flow.parents("cd") == ("c", "d")
+    assert flow.parents("after_switch") == ("x", "y")
+    assert flow.start.name == "start"  # a foreach, not of type "start"
+    assert flow.end.name == "end"
+
+
+def test_single_step_flow_is_its_own_start_and_end(tmp_path):
+    path = tmp_path / "one.py"
+    path.write_text(
+        "from metaflow import FlowSpec, step\n\n"
+        "class One(FlowSpec):\n    @step\n    def only(self):\n        pass\n"
+    )
+    flow = read_flow(path)
+    assert [(s.name, s.type, s.next) for s in flow.steps.values()] == [("only", "end", ())]
+
+
+def test_string_node_selector_and_tolerations(tmp_path):
+    path = tmp_path / "sel.py"
+    tol = [{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}]
+    path.write_text(
+        "from metaflow import FlowSpec, step, kubernetes\n\n"
+        "class F(FlowSpec):\n"
+        f"    @kubernetes(node_selector='a=b,c=d=e', compute_pool='p', tolerations={tol!r})\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    placement = read_flow(path).steps["start"].placement
+    # split on ',' then on the first '=' (Metaflow's parse_kube_keyvalue_list), then the pool
+    assert dict(placement.node_selector) == {
+        "a": "b",
+        "c": "d=e",
+        "outerbounds.co/compute-pool": "p",
+    }
+    assert placement.tolerations == tuple(tol)
