@@ -100,3 +100,18 @@ def test_unreadable_flow_file_means_no_edges(tmp_path, monkeypatch):
     p = plan("Broken", {"start": step("aws-use1", "1")})
     p = replace(p, flow_file="broken.py")
     assert flow_edges(p) == {}
+
+
+def test_diagrams_over_mermaids_limits_are_not_drawn():
+    from placer.report import render
+    from placer.report._mermaid import MAX_EDGES, fits_mermaid
+
+    names = [f"s{i}" for i in range(MAX_EDGES + 2)]  # MAX_EDGES + 1 edges in a chain
+    chain = {n: step("aws-use1", "1", nxt=tuple(names[i + 1 : i + 2])) for i, n in enumerate(names)}
+    big = plan("Big", chain)
+    assert not fits_mermaid(mermaid(big, flow_edges(big)))
+    text = render(big, None, "markdown")
+    assert "```mermaid" not in text
+    assert "_The DAG of Big (502 steps) is too large to draw._" in text
+    small = plan("Small", dict(list(chain.items())[: MAX_EDGES + 1]))  # exactly MAX_EDGES edges
+    assert fits_mermaid(mermaid(small, flow_edges(small)))

@@ -94,14 +94,16 @@ def step_costs(plan: Plan) -> list[dict[str, Any]]:
     rows = []
     for name, step in plan.steps.items():
         cost = monthly(step, plan.runs_per_month)
-        rows.append({
-            "step": name,
-            "pool": step.pool,
-            "cloud": step.cloud,
-            "instance_type": step.instance_type,
-            "tasks": step.tasks,
-            "compute_usd_per_month": float(cost.compute),
-            "egress_usd_per_month": float(cost.egress),
-            "total_usd_per_month": float(cost.total),
-        })
+        rows.append(
+            {
+                "step": name,
+                "pool": step.pool,
+                "cloud": step.cloud,
+                "instance_type": step.instance_type,
+                "tasks": step.tasks,
+                "compute_usd_per_month": float(cost.compute),
+                "egress_usd_per_month": float(cost.egress),
+                "total_usd_per_month": float(cost.total),
+            }
+        )
     return rows

@@ -39,8 +39,11 @@ def _step(name: str, step: StepPlan, cost: Cost) -> dict[str, Any]:
         "instance_type": step.instance_type,
         "tasks": step.tasks,
         "hours_per_run": str(step.hours),
-        "monthly_cost": {"compute": _usd(cost.compute), "egress": _usd(cost.egress),
-                         "total": _usd(cost.total)},
+        "monthly_cost": {
+            "compute": _usd(cost.compute),
+            "egress": _usd(cost.egress),
+            "total": _usd(cost.total),
+        },
     }
 
 

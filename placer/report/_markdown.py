@@ -15,7 +15,7 @@ from decimal import Decimal
 from placer.plan import Plan
 from placer.report._diff import FlowLine, Report, StepLine
 from placer.report._edges import flow_edges
-from placer.report._mermaid import mermaid
+from placer.report._mermaid import fits_mermaid, mermaid
 from placer.report._money import cents, change, percent_change, signed_percent, signed_usd, usd
 from placer.report._thresholds import CheckResult
 
@@ -89,9 +89,7 @@ def totals_line(report: Report) -> str:
 
 
 def _checks(results: Sequence[CheckResult]) -> str:
-    return "\n".join(
-        f"{_ICONS[r.level]} **{_WORDS[r.level]}:** {r.message}" for r in results
-    )
+    return "\n".join(f"{_ICONS[r.level]} **{_WORDS[r.level]}:** {r.message}" for r in results)
 
 
 def _flow_label(flow: FlowLine) -> str:
@@ -111,8 +109,13 @@ def _flow_change(flow: FlowLine) -> str:
 def _flows_table(report: Report) -> str:
     if report.before_per_month is None:
         rows = [
-            [f.name, usd(f.after_per_month.compute), usd(f.after_per_month.egress),
-             usd(f.after_per_month.total), _savings_cell(f.plan)]
+            [
+                f.name,
+                usd(f.after_per_month.compute),
+                usd(f.after_per_month.egress),
+                usd(f.after_per_month.total),
+                _savings_cell(f.plan),
+            ]
             for f in report.flows
         ]
         header = ["Flow", "Compute", "Egress", "Total", "Saves vs as written"]
@@ -122,8 +125,9 @@ def _flows_table(report: Report) -> str:
         for f in report.flows
     ]
     before, after = report.before_per_month, report.after_per_month
-    rows.append([_bold("Total"), _bold(usd(before)), _bold(usd(after)),
-                 _bold(change(before, after))])
+    rows.append(
+        [_bold("Total"), _bold(usd(before)), _bold(usd(after)), _bold(change(before, after))]
+    )
     return _table(["Flow", "Before", "After", "Change"], "lrrr", rows)
 
 
@@ -195,8 +199,13 @@ def steps_table(flow: FlowLine, compared: bool) -> str:
     """The per-step table of one flow, with a totals row."""
     rows = [_step_row(line, flow.plan, compared) for line in flow.steps]
     after = flow.after_per_month
-    total = [_bold("Total"), "", _bold(usd(after.compute)), _bold(usd(after.egress)),
-             _bold(usd(after.total))]
+    total = [
+        _bold("Total"),
+        "",
+        _bold(usd(after.compute)),
+        _bold(usd(after.egress)),
+        _bold(usd(after.total)),
+    ]
     header = ["Step", "Pool", "Compute", "Egress", "Total"]
     if compared:
         rows.append([*total, _bold(change(_before_total(flow), after.total))])
@@ -228,13 +237,23 @@ def _flow_section(flow: FlowLine, compared: bool) -> str:
 def _diagram(flow: FlowLine) -> str:
     if flow.head is None:
         return ""
-    return f"```mermaid\n{mermaid(flow.head, flow_edges(flow.head))}\n```"
+    diagram = mermaid(flow.head, flow_edges(flow.head))
+    if not fits_mermaid(diagram):
+        return f"_The DAG of {flow.name} ({len(flow.head.steps)} steps) is too large to draw._"
+    return f"```mermaid\n{diagram}\n```"
 
 
 def _details_rows(plan: Plan) -> list[list[object]]:
     return [
-        [name, s.instance_type, s.capacity_type, s.tasks, f"{s.hours:g}",
-         "; ".join(s.reasons), "; ".join(s.warnings)]
+        [
+            name,
+            s.instance_type,
+            s.capacity_type,
+            s.tasks,
+            f"{s.hours:g}",
+            "; ".join(s.reasons),
+            "; ".join(s.warnings),
+        ]
         for name, s in plan.steps.items()
     ]
 
@@ -243,8 +262,15 @@ def _details(flow: FlowLine) -> str:
     plan = flow.head
     if plan is None:
         return ""
-    header = ["Step", "Instance type", "Capacity", "Tasks", "Task-hours per run", "Reasons",
-              "Warnings"]
+    header = [
+        "Step",
+        "Instance type",
+        "Capacity",
+        "Tasks",
+        "Task-hours per run",
+        "Reasons",
+        "Warnings",
+    ]
     parts = [
         f"<details><summary>Details: {flow.name}</summary>",
         _table(header, "lllrrll", _details_rows(plan)),
@@ -304,4 +330,3 @@ def render_markdown(
         note = Section(_TRUNCATED.format(left_out=left_out), _KEEP)
         kept.insert(len(kept) - 1, note)
     return _join([Section(MARKER, _KEEP), *kept])
-

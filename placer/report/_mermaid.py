@@ -17,6 +17,9 @@ CLOUD_STYLES: dict[str, str] = {
     "gcp": "fill:#34A853,stroke:#1E6B33,color:#FFFFFF",
     "other": "fill:#EEEEEE,stroke:#666666,color:#000000",
 }
+# Mermaid's defaults (maxTextSize, maxEdges): a bigger diagram renders as an error box.
+MAX_TEXT_CHARS = 50_000
+MAX_EDGES = 500
 _ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;"}
 
 
@@ -42,3 +45,8 @@ def mermaid(plan: Plan, edges: Mapping[str, tuple[str, ...]]) -> str:
                 lines.append(f"    {node_id(name)} --> {node_id(target)}")
     lines.extend(f"    classDef {cls} {style}" for cls, style in CLOUD_STYLES.items())
     return "\n".join(lines)
+
+
+def fits_mermaid(diagram: str) -> bool:
+    """Whether Mermaid will draw it with its default limits on text size and edges."""
+    return len(diagram) <= MAX_TEXT_CHARS and diagram.count(" --> ") <= MAX_EDGES

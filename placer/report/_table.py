@@ -58,11 +58,13 @@ def table_renderable(report: Report, checks: Sequence[CheckResult] = ()) -> Rend
 
     parts: list[RenderableType] = [Text(headline(report), style="bold")]
     if report.before_per_month is not None:
-        parts.append(Text(f"{usd(report.before_per_month)} → {usd(report.after_per_month)}"
-                          " per month"))
+        parts.append(
+            Text(f"{usd(report.before_per_month)} → {usd(report.after_per_month)} per month")
+        )
     for result in checks:
-        parts.append(Text(f"{result.level.upper()}: {result.message}",
-                          style=_LEVEL_STYLES[result.level]))
+        parts.append(
+            Text(f"{result.level.upper()}: {result.message}", style=_LEVEL_STYLES[result.level])
+        )
     parts.extend(_flow_table(flow, report.compared) for flow in report.flows)
     return Group(*parts)
 
