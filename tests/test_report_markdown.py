@@ -150,3 +150,16 @@ def test_truncation_drops_whole_levels_in_order():
     assert "### Flow002" not in tight  # the last flow's step table did not
     assert "```mermaid" not in tight and "<details>" not in tight
     assert re.search(r"\(step tables, diagrams, details left out\)", tight)
+
+
+def test_fit_keeps_levels_in_order_and_cuts_the_rest():
+    from placer.report._truncate import Section, fit, truncate
+
+    a, b, c, d, e = (Section(ch * 10, p) for ch, p in zip("abcde", [0, 1, 2, 1, 0], strict=True))
+    parts = [a, b, c, d, e]  # each costs 12 characters with its blank line; a+e = 24
+    assert fit(parts, 48) == ([a, b, d, e], {2})  # level 1 fills the 24 left; c is cut
+    assert fit(parts, 47) == ([a, b, e], {1, 2})  # d no longer fits: levels 1 and 2 cut
+    assert fit(parts, 60) == (parts, set())
+    noted = truncate(parts, {1: "tables", 2: "details"}, 47)
+    assert [s.text[:1] for s in noted] == ["a", "b", ">", "e"]  # the note goes before the last
+    assert "(tables, details left out)" in noted[2].text

@@ -14,7 +14,7 @@ from placer.errors import ReportError
 from placer.plan import Plan
 from placer.report._diff import FlowLine, Report, StepLine, build_report, monthly
 from placer.report._json import REPORT_FORMAT_VERSION, render_json, report_json
-from placer.report._markdown import GITHUB_LIMIT_CHARS, MARKER, headline, render_markdown
+from placer.report._markdown import MARKER, headline, render_markdown
 from placer.report._money import change, signed_percent, signed_usd, usd
 from placer.report._table import render_table, table_renderable
 from placer.report._thresholds import (
@@ -24,6 +24,7 @@ from placer.report._thresholds import (
     parse_threshold,
     raise_if_failed,
 )
+from placer.report._truncate import GITHUB_LIMIT_CHARS
 
 Format = Literal["markdown", "github", "json", "table"]
 FORMATS: tuple[Format, ...] = ("table", "markdown", "github", "json")
