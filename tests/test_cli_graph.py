@@ -1,0 +1,105 @@
+"""`placer graph`: the JSON shape from the issue, and the table against stored text."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from placer.cli import main
+from placer.cli._env import Environment
+
+ROOT = Path(__file__).resolve().parent.parent
+CROSSCLOUD = ROOT / "examples" / "crosscloud" / "crosscloudflow.py"
+GOLDEN = Path(__file__).parent / "fixtures" / "flows" / "golden"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), Environment(stdout=out, stderr=err, width=100))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_json_has_the_issue_shape():
+    code, out, err = run("graph", str(CROSSCLOUD), "--format", "json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["flow"], data["file"]) == ("CrossCloudFlow", str(CROSSCLOUD))
+    assert list(data["steps"]) == ["start", "process", "join", "end"]
+    issue_keys = [
+        "type",
+        "next",
+        "foreach",
+        "in_foreach",
+        "decorators",
+        "resources",
+        "node_selector",
+        "line",
+    ]
+    process = {k: data["steps"]["process"][k] for k in issue_keys}
+    # @resources(cpu=1, memory=512) + @kubernetes(node_selector=...): memory is floored at 4096
+    assert process == {
+        "type": "linear",
+        "next": ["join"],
+        "foreach": None,
+        "in_foreach": True,
+        "decorators": ["resources", "kubernetes"],
+        "resources": {"cpu": 1.0, "memory": 4096.0, "disk": 10240.0, "gpu": 0},
+        "node_selector": {"outerbounds.co/provider": "azure"},
+        "line": 31,
+    }
+    join = data["steps"]["join"]
+    assert (join["type"], join["resources"], join["backend"]) == ("join", None, "local")
+    assert join["pod_request"] == {"cpu": 1.0, "memory": 4096.0, "disk": 10240.0, "gpu": 0}
+    start = data["steps"]["start"]
+    assert (start["type"], start["foreach"], start["in_foreach"]) == ("foreach", "titles", False)
+    assert data["steps"]["process"]["foreach_stack"] == ["start"]
+    assert data["steps"]["process"]["declared"] == {
+        "cpu": 1.0,
+        "memory": 512.0,
+        "disk": 0.0,
+        "gpu": 0,
+    }
+
+
+def test_json_extras_for_switch_gpu_and_pool():
+    code, out, _ = run(
+        "graph", str(ROOT / "examples" / "branching" / "branchflow.py"), "--format", "json"
+    )
+    steps = json.loads(out)["steps"]
+    assert code == 0
+    assert (steps["route"]["type"], steps["route"]["condition"]) == ("split-switch", "mode")
+    assert steps["route"]["cases"] == {"quick": "quick", "thorough": "thorough"}
+    assert steps["thorough"]["compute_pool"] == "large"
+    code, out, _ = run(
+        "graph", str(ROOT / "examples" / "gpu_training" / "trainflow.py"), "--format", "json"
+    )
+    train = json.loads(out)["steps"]["train"]
+    assert train["resources"] == {
+        "cpu": 4.0,
+        "memory": 16384.0,
+        "disk": 10240.0,
+        "gpu": 1,
+        "gpu_vendor": "nvidia",
+    }
+    assert train["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, flow",
+    [("crosscloud", "crosscloud/crosscloudflow.py"), ("branching", "branching/branchflow.py")],
+)
+def test_table_matches_stored_text(name, flow, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the title shows the path as given
+    code, out, _ = run("graph", f"examples/{flow}")
+    assert code == 0
+    assert out == (GOLDEN / f"{name}_table.txt").read_text()
+
+
+def test_unknown_format_is_a_usage_error():
+    code, _, _ = run("graph", str(CROSSCLOUD), "--format", "yaml")
+    assert code == 2
