@@ -137,3 +137,13 @@ def serve_gcp(server: HTTPServer, data: dict[str, Any] | None = None) -> None:
             return Response(json.dumps(body), content_type="application/json")
 
         server.expect_request(f"/v1/{service}/skus", method="GET").respond_with_handler(handler)
+
+
+def without_aws_credentials(monkeypatch: Any, tmp_path: Path) -> None:
+    """An environment where boto3's default chain finds no credentials (and no IMDS)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", "http://127.0.0.1:9")  # never reached

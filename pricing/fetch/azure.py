@@ -11,6 +11,7 @@ functions that use it.
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import os
 import re
 import urllib.parse
@@ -81,7 +82,7 @@ def fetch_azure(
             offers += _offers(region, prices, shapes, tally, observed)
             egress += _bandwidth(prices_url, region, policy, tally)
             progress(CLOUD, done, len(regions), region)
-    except (OSError, ValueError, _http.HttpStatusError) as exc:
+    except (OSError, ValueError, http.client.HTTPException, _http.HttpStatusError) as exc:
         raise FetchError(CLOUD, f"Retail Prices API: {exc}") from exc
     return FetchResult(
         CLOUD,

@@ -1,0 +1,217 @@
+"""Refresh orchestration: per-cloud isolation, atomic per-cloud writes, merges, interrupts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from _pricing_fakes import RETAIL_PATH, serve_azure, serve_gcp, without_aws_credentials
+from pytest_httpserver import HTTPServer
+
+from pricing._model import Offer
+from pricing._store import (
+    EgressTable,
+    Tier,
+    egress_path,
+    load_egress,
+    load_table,
+    offers_path,
+    save_egress,
+    save_table,
+)
+from pricing.fetch import EgressRate, FetchResult, RetryPolicy
+from pricing.fetch._egress import merge_egress
+from pricing.refresh import RefreshOptions, refresh
+
+NOW = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
+OLD = "2026-11-01T00:00:00Z"
+FAST = RetryPolicy(attempts=2, base_delay_s=0, sleep=lambda _s: None)
+REGIONS = {"aws": ("us-east-1",), "azure": ("eastus",), "gcp": ("us-central1",)}
+
+
+def offer(cloud: str, region: str, name: str, usd: float, **shape: object) -> Offer:
+    fields = {"vcpus": 4.0, "memory_gib": 16.0, **shape}
+    return Offer(cloud, region, name, usd_per_hour=usd, observed_at=OLD, **fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> tuple[Path, Path]:
+    """(cache, snapshot) directories holding small old tables."""
+    cache, snapshot = tmp_path / "cache", tmp_path / "snapshot"
+    save_table(
+        offers_path("aws", cache),
+        "aws",
+        OLD,
+        ["old"],
+        [offer("aws", "us-east-1", "m5.xlarge", 0.18)],
+    )
+    save_table(
+        offers_path("azure", cache),
+        "azure",
+        OLD,
+        ["old"],
+        [
+            offer("azure", "eastus", "Standard_D4s_v5", 0.19),
+            offer("azure", "westeurope", "Standard_D4s_v5", 0.21),
+        ],
+    )
+    save_table(
+        offers_path("gcp", cache),
+        "gcp",
+        OLD,
+        ["old"],
+        [offer("gcp", "us-central1", "n2-standard-4", 0.19)],
+    )
+    t4 = offer(
+        "azure", "westus2", "Standard_NC4as_T4_v3", 0.526, memory_gib=28.0, gpu_count=1.0,
+        gpu_model="T4", accelerator_kind="nvidia",
+    )  # fmt: skip
+    save_table(snapshot / "offers-azure.json.gz", "azure", OLD, ["snapshot"], [t4])
+    internet = {"*": (Tier(0, 0.0), Tier(100, 0.087)), "apac": (Tier(0, 0.0), Tier(100, 0.12))}
+    table = EgressTable("azure", OLD, ("snapshot",), internet, {"*": 0.08}, {"*": 0.08})
+    save_egress(snapshot / "egress-azure.json.gz", table)
+    return cache, snapshot
+
+
+def options(server: HTTPServer, cache: Path, snapshot: Path, **changes: object) -> RefreshOptions:
+    base = RefreshOptions(
+        regions=REGIONS,
+        policy=FAST,
+        azure_prices_url=server.url_for(RETAIL_PATH),
+        gcp_endpoint=server.url_for("/").rstrip("/"),
+        directory=cache,
+        snapshot_dir=snapshot,
+    )
+    return RefreshOptions(**{**base.__dict__, **changes})
+
+
+def snapshot_of(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+@pytest.fixture
+def clouds_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, httpserver: HTTPServer
+) -> HTTPServer:
+    """AWS without credentials (fails), Azure and GCP served locally (succeed)."""
+    without_aws_credentials(monkeypatch, tmp_path)
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    serve_azure(httpserver, arm=False)
+    serve_gcp(httpserver)
+    return httpserver
+
+
+def test_a_failing_cloud_keeps_its_cache_while_the_others_update(
+    clouds_env: HTTPServer, dirs: tuple[Path, Path]
+) -> None:
+    cache, snapshot = dirs
+    aws_before = offers_path("aws", cache).read_bytes()
+    report = refresh(options(clouds_env, cache, snapshot), now=NOW)
+
+    assert report.refreshed == ("azure", "gcp")
+    assert report.failed == ("aws",)
+    aws = report.outcomes[0]
+    assert "no AWS credentials" in aws.reason
+    assert offers_path("aws", cache).read_bytes() == aws_before
+    assert not egress_path("aws", cache).exists()
+
+    azure = load_table(offers_path("azure", cache))
+    assert azure.captured_at == "2026-11-27T09:30:00Z"
+    prices = {
+        (o.region, o.instance_type): (o.usd_per_hour, o.spot_usd_per_hour) for o in azure.offers
+    }
+    # eastus replaced by the fetched prices, westeurope kept from the old cache, the T4
+    # size shaped from the snapshot; sizes with no known shape are skipped and counted.
+    assert prices == {
+        ("eastus", "Standard_D4s_v5"): (0.192, 0.0218),
+        ("eastus", "Standard_NC4as_T4_v3"): (0.526, 0.1578),
+        ("westeurope", "Standard_D4s_v5"): (0.21, None),
+    }
+    outcome = report.outcomes[1]
+    assert (outcome.malformed_rows, outcome.unshaped_types, outcome.offers) == (1, 3, 2)
+
+    gcp = {
+        (o.region, o.instance_type): o.usd_per_hour
+        for o in load_table(offers_path("gcp", cache)).offers
+    }
+    assert gcp[("us-central1", "n2-standard-4")] == 0.194236
+
+    egress = load_egress(egress_path("azure", cache))
+    assert [(t.start_gb, t.usd_per_gb) for t in egress.internet_tiers["eastus"]] == [
+        (0, 0.0), (100, 0.087), (10340, 0.083), (51300, 0.07), (153700, 0.05),
+    ]  # fmt: skip
+    assert egress.internet_tiers["apac"][1].usd_per_gb == 0.12  # kept from the snapshot table
+    assert egress.within_continent_usd_per_gb == {"*": 0.08, "na": 0.02}
+    assert egress.between_continents_usd_per_gb == {"*": 0.08, "na": 0.05}
+
+
+def test_an_interrupted_refresh_leaves_the_cache_as_it_was(
+    clouds_env: HTTPServer, dirs: tuple[Path, Path]
+) -> None:
+    cache, snapshot = dirs
+    before = snapshot_of(cache)
+
+    def interrupt_at_gcp(cloud: str, done: int, total: int, label: str) -> None:
+        if cloud == "gcp":  # Azure has been fetched by now
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        refresh(options(clouds_env, cache, snapshot), progress=interrupt_at_gcp, now=NOW)
+    assert snapshot_of(cache) == before  # same files (no temp files), same bytes
+
+
+def test_first_refresh_keeps_the_snapshot_regions_it_did_not_fetch(
+    clouds_env: HTTPServer, dirs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _cache, snapshot = dirs
+    empty = tmp_path / "fresh-cache"
+    report = refresh(options(clouds_env, empty, snapshot, clouds=("azure",)), now=NOW)
+    assert report.refreshed == ("azure",)
+    regions = sorted({o.region for o in load_table(offers_path("azure", empty)).offers})
+    assert regions == ["eastus", "westus2"]
+
+
+def test_a_cloud_returning_no_prices_counts_as_failed(
+    dirs: tuple[Path, Path], httpserver: HTTPServer
+) -> None:
+    cache, snapshot = dirs
+    before = offers_path("gcp", cache).read_bytes()
+    empty = lambda regions, opts, progress, shapes: FetchResult("gcp", (), (), ("x",))  # noqa: E731
+    report = refresh(
+        options(httpserver, cache, snapshot, clouds=("gcp",)), now=NOW, fetchers={"gcp": empty}
+    )
+    assert report.failed == ("gcp",)
+    assert "no prices" in report.outcomes[0].reason
+    assert offers_path("gcp", cache).read_bytes() == before
+
+
+def test_a_corrupt_cache_file_is_replaced_by_a_successful_refresh(
+    clouds_env: HTTPServer, dirs: tuple[Path, Path]
+) -> None:
+    cache, snapshot = dirs
+    offers_path("gcp", cache).write_text("{not json")
+    report = refresh(options(clouds_env, cache, snapshot, clouds=("gcp",)), now=NOW)
+    assert report.refreshed == ("gcp",)
+    assert load_table(offers_path("gcp", cache)).captured_at == "2026-11-27T09:30:00Z"
+
+
+def test_egress_from_scratch_gets_dearest_fallbacks() -> None:
+    rates = [
+        EgressRate("aws", "us-east-1", "internet", 0.0, 0),
+        EgressRate("aws", "us-east-1", "internet", 0.09, 100),
+        EgressRate("aws", "ap-south-1", "internet", 0.1093, 0),
+        EgressRate("aws", "us-east-1", "inter-region", 0.02, 0, "us-west-2"),
+        EgressRate("aws", "ap-south-1", "inter-region", 0.086, 0, "us-east-1"),
+        EgressRate("aws", "us-east-1", "cross-zone", 0.01, 0),
+    ]
+    table = merge_egress("aws", None, rates, lambda region: None, NOW.isoformat(), ["api"])
+    assert table is not None
+    assert table.internet_tiers["*"] == (Tier(0, 0.1093),)  # the dearest schedule
+    assert table.region_pairs_usd_per_gb == {
+        ("us-east-1", "us-west-2"): 0.02,
+        ("ap-south-1", "us-east-1"): 0.086,
+    }
+    assert table.within_continent_usd_per_gb == {"*": 0.086}
+    assert table.cross_zone_usd_per_gb == 0.01
+    assert merge_egress("aws", None, [], lambda region: None, "t", []) is None
