@@ -5,5 +5,28 @@ Readers (catalog loading, egress math) never import pandas or a cloud SDK; fetch
 """
 
 from pricing._model import CLOUDS, Location, Offer
+from pricing._store import cache_dir
+from pricing.catalog import Catalog, load_catalog
+from pricing.egress import (
+    CONTINENTS,
+    EgressRates,
+    continent,
+    load_egress_rates,
+    rate_usd_per_gb,
+    transfer_cost_usd,
+)
 
-__all__ = ["CLOUDS", "Location", "Offer"]
+__all__ = [
+    "CLOUDS",
+    "CONTINENTS",
+    "Catalog",
+    "EgressRates",
+    "Location",
+    "Offer",
+    "cache_dir",
+    "continent",
+    "load_catalog",
+    "load_egress_rates",
+    "rate_usd_per_gb",
+    "transfer_cost_usd",
+]

@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -226,9 +227,7 @@ def load_egress(path: Path | str) -> EgressTable:
             sources=sources,
             internet_tiers=_read_tiers(path, document["internet"], scale),
             within_continent_usd_per_gb=_read_rates(path, document["within_continent"], scale),
-            between_continents_usd_per_gb=_read_rates(
-                path, document["between_continents"], scale
-            ),
+            between_continents_usd_per_gb=_read_rates(path, document["between_continents"], scale),
             cross_zone_usd_per_gb=_rate(path, document.get("cross_zone", 0.0), scale),
             region_pairs_usd_per_gb=_read_pairs(path, document.get("region_pairs", []), scale),
             path=path,
@@ -253,7 +252,7 @@ def _read_tiers(path: Path, raw: Mapping[str, Any], scale: float) -> dict[str, t
 
 def _read_rates(path: Path, raw: Mapping[str, Any], scale: float) -> dict[str, float]:
     if "*" not in raw:
-        raise _corrupt(path, "rate maps need a \"*\" entry for continents not listed")
+        raise _corrupt(path, 'rate maps need a "*" entry for continents not listed')
     return {str(key): _rate(path, value, scale) for key, value in raw.items()}
 
 
@@ -273,10 +272,16 @@ def _unit_scale(path: Path, unit: Any) -> float:
         return 1.0
     if unit == "GiB":
         return GB_PER_GIB
-    raise _corrupt(path, f"unit {unit!r} must be \"GB\" or \"GiB\"")
+    raise _corrupt(path, f'unit {unit!r} must be "GB" or "GiB"')
 
 
 # ---------------------------------------------------------------------------- files
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 timestamp or date as an aware UTC datetime ("Z" accepted)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
@@ -324,8 +329,10 @@ def _header(path: Path, document: Mapping[str, Any]) -> tuple[str, str, tuple[st
     if cloud not in CLOUDS:
         raise _corrupt(path, f"cloud {cloud!r} is not one of {', '.join(CLOUDS)}")
     captured_at = document.get("captured_at")
-    if not isinstance(captured_at, str) or not captured_at:
-        raise _corrupt(path, "'captured_at' must be an ISO 8601 string")
+    try:
+        parse_time(captured_at)
+    except (TypeError, AttributeError, ValueError):
+        raise _corrupt(path, f"'captured_at' {captured_at!r} is not an ISO 8601 time") from None
     sources = document.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _corrupt(path, "'sources' must be a list of strings")

@@ -1,0 +1,138 @@
+"""The offer catalog planning reads: per cloud, the fresher of the refresh cache and the
+embedded snapshot, indexed by cloud and region.
+
+Loading reads three small gzipped JSON tables and builds two dict indexes; it imports
+neither pandas nor a cloud SDK (see benchmarks/bench_catalog.py for the time it takes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from placer.errors import PricingError
+from pricing._model import CLOUDS, Offer
+from pricing._store import Table, cache_dir, load_table, offers_path, parse_time
+
+SNAPSHOT_DIR = Path(__file__).parent / "data"
+STALE_AFTER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CloudPrices:
+    """Where one cloud's offers came from."""
+
+    cloud: str
+    source: str  # "snapshot" | "cache"
+    captured_at: str
+    sources: tuple[str, ...]
+    path: Path | None
+    offer_count: int
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All offers, with their provenance; query with :meth:`offers` and :meth:`regions`."""
+
+    clouds: Mapping[str, CloudPrices]
+    warnings: tuple[str, ...]
+    _by_cloud: Mapping[str, tuple[Offer, ...]] = field(repr=False)
+    _by_region: Mapping[tuple[str, str], tuple[Offer, ...]] = field(repr=False)
+
+    @property
+    def source(self) -> str:
+        """Either "snapshot" or "cache" if every cloud agrees, else "mixed"."""
+        kinds = {prices.source for prices in self.clouds.values()}
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    @property
+    def captured_at(self) -> str:
+        """The oldest capture time among the tables in use (ISO 8601)."""
+        return min((p.captured_at for p in self.clouds.values()), key=parse_time)
+
+    @property
+    def sources_by_cloud(self) -> dict[str, tuple[str, ...]]:
+        return {cloud: prices.sources for cloud, prices in self.clouds.items()}
+
+    def offers(self, cloud: str | None = None, region: str | None = None) -> tuple[Offer, ...]:
+        """Offers of one cloud (and region), or all of them."""
+        if cloud is None:
+            if region is not None:
+                raise ValueError("region needs a cloud")
+            return tuple(o for offers in self._by_cloud.values() for o in offers)
+        if region is None:
+            return self._by_cloud.get(cloud, ())
+        return self._by_region.get((cloud, region), ())
+
+    def regions(self, cloud: str) -> tuple[str, ...]:
+        """The regions a cloud has offers in, sorted."""
+        return tuple(sorted(r for (c, r) in self._by_region if c == cloud))
+
+    def age_days(self, now: datetime) -> float:
+        """Days since the oldest table in use was captured."""
+        return (now - parse_time(self.captured_at)).total_seconds() / 86400
+
+    def stale_clouds(self, now: datetime, days: float = STALE_AFTER_DAYS) -> tuple[str, ...]:
+        """Clouds whose prices are older than ``days``."""
+        return tuple(
+            cloud
+            for cloud, prices in self.clouds.items()
+            if (now - parse_time(prices.captured_at)).total_seconds() > days * 86400
+        )
+
+
+def load_catalog(
+    cache_dir: Path | None = None,
+    snapshot_dir: Path | None = None,
+    clouds: Iterable[str] = CLOUDS,
+) -> Catalog:
+    """Per cloud, the fresher of the cache (if present and valid) and the snapshot.
+
+    A corrupt cache file becomes a warning naming it; that cloud falls back to the snapshot.
+    """
+    cache = _cache_dir(cache_dir)
+    snapshot = SNAPSHOT_DIR if snapshot_dir is None else snapshot_dir
+    chosen: dict[str, tuple[Table, str]] = {}
+    warnings: list[str] = []
+    for cloud in clouds:
+        chosen[cloud] = _pick(cloud, cache, snapshot, warnings)
+    return _index(chosen, tuple(warnings))
+
+
+def _cache_dir(explicit: Path | None) -> Path:
+    return cache_dir() if explicit is None else Path(explicit)
+
+
+def _pick(cloud: str, cache: Path, snapshot: Path, warnings: list[str]) -> tuple[Table, str]:
+    """(table, "snapshot" | "cache") for one cloud."""
+    table, kind = load_table(snapshot / f"offers-{cloud}.json.gz"), "snapshot"
+    cached_path = offers_path(cloud, cache)
+    if not cached_path.exists():
+        return table, kind
+    try:
+        cached = load_table(cached_path)
+    except PricingError as exc:
+        warnings.append(f"ignoring {exc.one_line()}")
+        return table, kind
+    if parse_time(cached.captured_at) >= parse_time(table.captured_at):
+        return cached, "cache"
+    return table, kind
+
+
+def _index(chosen: Mapping[str, tuple[Table, str]], warnings: tuple[str, ...]) -> Catalog:
+    by_region: dict[tuple[str, str], list[Offer]] = {}
+    clouds = {}
+    for cloud, (table, kind) in chosen.items():
+        for offer in table.offers:
+            by_region.setdefault((cloud, offer.region), []).append(offer)
+        clouds[cloud] = CloudPrices(
+            cloud, kind, table.captured_at, table.sources, table.path, len(table.offers)
+        )
+    return Catalog(
+        clouds=clouds,
+        warnings=warnings,
+        _by_cloud={cloud: table.offers for cloud, (table, _) in chosen.items()},
+        _by_region={key: tuple(offers) for key, offers in by_region.items()},
+    )
