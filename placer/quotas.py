@@ -243,12 +243,13 @@ FETCHERS: Mapping[str, Fetcher] = {
 
 
 def quota_headroom(
-    pools: Sequence[Pool], warnings: list[str], fetchers: Mapping[str, Fetcher] = FETCHERS
+    pools: Sequence[Pool], warnings: list[str], fetchers: Mapping[str, Fetcher] | None = None
 ) -> dict[str, QuotaHeadroom]:
     """Quota headroom per pool name, one lookup per (cloud, region, capacity type).
 
     Lookups that fail add a line to `warnings`; their pools are left out of the result.
     """
+    fetchers = FETCHERS if fetchers is None else fetchers
     seen: dict[tuple[str, str, str], QuotaHeadroom | None] = {}
     out: dict[str, QuotaHeadroom] = {}
     for pool in pools:
