@@ -97,3 +97,11 @@ def test_only_base_plans_means_every_flow_was_removed():
     report = build_report([], [old_base()])
     assert report.flows[0].status == "removed"
     assert report.change_per_month == D("-22")
+
+
+def test_plans_in_different_currencies_are_refused():
+    from dataclasses import replace
+
+    euro = replace(etl_head(), currency="EUR")
+    with pytest.raises(ReportError, match="different currencies: EUR, USD"):
+        build_report([demo_head(), euro])

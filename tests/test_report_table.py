@@ -32,3 +32,13 @@ def test_threshold_lines():
     checks = check_thresholds(report, [parse_threshold("fail-above", "100")])
     text = render_table(report, checks, width=120)
     assert "FAIL: monthly cost $1,633.00 is above --fail-above $100.00" in text
+
+
+def test_single_plan_shows_moves_from_the_flow_as_written():
+    from test_report_factory import demo_head
+
+    text = render(demo_head(), None, "table", width=120)
+    rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") > 3}
+    assert "aws-use1 → gcp-usc1" in rows["train"]  # as written: aws-use1
+    assert "aws-use1 → azure-eus" in rows["new_step"]
+    assert "→" not in rows["start"]  # stays where it was written

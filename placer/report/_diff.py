@@ -94,6 +94,19 @@ class Report:
         return None if before is None else self.after_per_month - before
 
 
+def pool_move(line: StepLine, plan: Plan) -> tuple[str | None, str | None]:
+    """(pool before, pool after) of a step; None on a side where it does not run.
+
+    Without a base plan, "before" is where the flow as written sends the step (the plan's
+    ``as_written`` baseline), so a single plan still shows what `placer apply` would move.
+    """
+    after = line.after.pool if line.after else None
+    if line.status != "planned":
+        return (line.before.pool if line.before else None), after
+    written = plan.baselines.get("as_written")
+    return (written.assignment.get(line.name) if written else None), after
+
+
 def _sum(costs: Iterable[Cost | None]) -> Cost:
     total = Cost()
     for cost in costs:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from placer.plan import Plan
-from placer.report._diff import FlowLine, Report, StepLine
+from placer.report._diff import FlowLine, Report, StepLine, pool_move
 from placer.report._edges import flow_edges
 from placer.report._mermaid import fits_mermaid, mermaid
 from placer.report._money import cents, change, percent_change, signed_percent, signed_usd, usd
@@ -156,16 +156,11 @@ def _savings_line(plan: Plan) -> str:
     )
 
 
-def _pool_cell(line: StepLine, plan: Plan, compared: bool) -> str:
-    if line.after is None:
-        return f"~~{line.before.pool}~~" if line.before else ""
-    if compared:
-        if line.before is not None and line.before.pool != line.after.pool:
-            return f"{line.before.pool} → {line.after.pool}"
-        return line.after.pool
-    written = plan.baselines.get("as_written")
-    was = written.assignment.get(line.name) if written else None
-    return f"{was} → {line.after.pool}" if was and was != line.after.pool else line.after.pool
+def _pool_cell(line: StepLine, plan: Plan) -> str:
+    before, after = pool_move(line, plan)
+    if after is None:
+        return f"~~{before}~~" if before else ""
+    return f"{before} → {after}" if before and before != after else after
 
 
 def step_change(line: StepLine) -> str:
@@ -183,7 +178,7 @@ def _step_row(line: StepLine, plan: Plan, compared: bool) -> list[str]:
     name = line.name if line.status not in ("new", "removed") else f"{line.name} *({line.status})*"
     cost = line.after_per_month
     money = [usd(cost.compute), usd(cost.egress), usd(cost.total)] if line.after else ["—"] * 3
-    row = [name, _pool_cell(line, plan, compared), *money]
+    row = [name, _pool_cell(line, plan), *money]
     return [*row, step_change(line)] if compared else row
 
 

@@ -9,7 +9,8 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from placer.report._diff import FlowLine, Report
+from placer.plan import Plan
+from placer.report._diff import FlowLine, Report, StepLine, pool_move
 from placer.report._markdown import headline, step_change
 from placer.report._money import usd
 from placer.report._thresholds import CheckResult
@@ -22,15 +23,13 @@ _CLOUD_COLOURS = {"aws": "dark_orange", "azure": "dodger_blue2", "gcp": "green"}
 _LEVEL_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 
-def _pool(flow: FlowLine, name: str) -> str:
-    line = next(s for s in flow.steps if s.name == name)
-    after = line.after
-    if after is None:
-        return f"[strike]{line.before.pool if line.before else ''}[/strike]"
-    colour = _CLOUD_COLOURS.get(after.cloud, "white")
-    moved = line.before is not None and line.before.pool != after.pool
-    prefix = f"{line.before.pool} → " if moved and line.before else ""
-    return f"{prefix}[{colour}]{after.pool}[/{colour}]"
+def _pool(line: StepLine, plan: Plan) -> str:
+    before, after = pool_move(line, plan)
+    if after is None or line.after is None:
+        return f"[strike]{before or ''}[/strike]"
+    colour = _CLOUD_COLOURS.get(line.after.cloud, "white")
+    prefix = f"{before} → " if before and before != after else ""
+    return f"{prefix}[{colour}]{after}[/{colour}]"
 
 
 def _flow_table(flow: FlowLine, compared: bool) -> Table:
@@ -44,7 +43,7 @@ def _flow_table(flow: FlowLine, compared: bool) -> Table:
         cost = line.after_per_month
         money = [usd(cost.compute), usd(cost.egress), usd(cost.total)] if line.after else ["—"] * 3
         name = line.name + (f" ({line.status})" if line.status in ("new", "removed") else "")
-        row = [name, _pool(flow, line.name), *money]
+        row = [name, _pool(line, flow.plan), *money]
         if compared:
             row.append(step_change(line))
         table.add_row(*row)
