@@ -33,6 +33,35 @@ class CloudPrices:
 
 
 @dataclass(frozen=True)
+class OfferQuery:
+    """Which offers to list and in which order (all filters optional)."""
+
+    cloud: str | None = None
+    region: str | None = None
+    gpu_model: str | None = None  # case-insensitive; offers without this model are dropped
+    min_vcpus: float = 0
+    min_memory_gib: float = 0
+    capacity_type: str = "on-demand"  # or "spot": price by spot, drop offers without one
+    sort: str = "price"  # "price" | "cpu" | "memory"
+
+    def matches(self, offer: Offer) -> bool:
+        """True if the offer passes every filter and has a price for the capacity type."""
+        wanted_gpu = self.gpu_model.lower() if self.gpu_model else None
+        return (
+            offer.vcpus >= self.min_vcpus
+            and offer.memory_gib >= self.min_memory_gib
+            and (wanted_gpu is None or (offer.gpu_model or "").lower() == wanted_gpu)
+            and offer.price(self.capacity_type) is not None
+        )
+
+    def key(self, offer: Offer) -> tuple:
+        """Sort key: the chosen column first, then price, then a stable name order."""
+        price = offer.price(self.capacity_type) or 0.0
+        first = {"price": price, "cpu": offer.vcpus, "memory": offer.memory_gib}[self.sort]
+        return (first, price, offer.cloud, offer.region, offer.instance_type)
+
+
+@dataclass(frozen=True)
 class Catalog:
     """All offers, with their provenance; query with :meth:`offers` and :meth:`regions`."""
 
@@ -65,6 +94,17 @@ class Catalog:
         if region is None:
             return self._by_cloud.get(cloud, ())
         return self._by_region.get((cloud, region), ())
+
+    def find(self, query: OfferQuery) -> tuple[Offer, ...]:
+        """The offers matching ``query``, sorted by its key (cheapest first by default)."""
+        pool = self.offers(query.cloud, query.region) if query.cloud else self.offers()
+        if query.region and not query.cloud:
+            pool = tuple(o for o in pool if o.region == query.region)
+        return tuple(sorted((o for o in pool if query.matches(o)), key=query.key))
+
+    def gpu_models(self) -> tuple[str, ...]:
+        """Every accelerator model in the catalog, sorted."""
+        return tuple(sorted({o.gpu_model for o in self.offers() if o.gpu_model}))
 
     def regions(self, cloud: str) -> tuple[str, ...]:
         """The regions a cloud has offers in, sorted."""
