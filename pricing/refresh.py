@@ -156,9 +156,11 @@ def refresh(
             if not result.offers:
                 raise FetchError(cloud, "the API returned no prices for these regions")
         except FetchError as exc:
+            progress(cloud, len(regions), len(regions), "failed")
             seconds = time.monotonic() - started
             outcomes.append(CloudOutcome(cloud, False, regions, reason=exc.reason, seconds=seconds))
             continue
+        progress(cloud, len(regions), len(regions), "fetched")
         fetched[cloud] = (result, regions)
         outcomes.append(_outcome(result, regions, time.monotonic() - started))
     for result, regions in fetched.values():  # writing starts only once all fetching is done

@@ -1,9 +1,211 @@
-"""`placer pricing refresh`: placeholder until the live-refresh work lands."""
+"""`placer pricing refresh`: pull live prices from AWS, Azure and GCP into the local cache.
+
+Parsing and printing only; the work is :func:`pricing.refresh.refresh`. Exit status: 0
+when every requested cloud refreshed, or some did (the failed ones are listed and warned
+about, and keep their previous prices); 1 when none did, or with ``--strict`` when any
+failed; 2 for bad options.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
 import typer
+
+from placer.cli._env import env
+from placer.errors import ConfigError, ExitStatus, PricingError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from pricing.refresh import RefreshReport
+
+CLOUD_NAMES = ("aws", "azure", "gcp")
+# How a bare region name tells its cloud: us-east-1 (AWS), us-central1 (GCP), eastus (Azure).
+_REGION_STYLES = (
+    ("aws", re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")),
+    ("gcp", re.compile(r"^[a-z]+-[a-z]+\d+$")),
+    ("azure", re.compile(r"^[a-z][a-z0-9]*$")),
+)
 
 
 def register(pricing_app: typer.Typer) -> None:
     """Add the `refresh` command to the `placer pricing` group."""
+    pricing_app.command("refresh")(refresh_command)
+
+
+def refresh_command(
+    cloud: list[str] | None = typer.Option(
+        None, "--cloud", help="Cloud to refresh: aws, azure or gcp (repeatable; default all)."
+    ),
+    region: list[str] | None = typer.Option(
+        None,
+        "--region",
+        help="Region to refresh, e.g. us-east-1, eastus, us-central1 or azure:eastus "
+        "(repeatable; default: the regions the catalog covers).",
+    ),
+    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Seconds per API request."),
+    retries: int = typer.Option(
+        3, "--retries", min=0, help="Retries of a throttled or failing request."
+    ),
+    backoff: float = typer.Option(
+        0.5, "--backoff", min=0.0, help="First wait before a retry, in seconds (doubles)."
+    ),
+    azure_prices_url: str | None = typer.Option(
+        None,
+        "--azure-prices-url",
+        envvar="PLACER_AZURE_PRICES_URL",
+        help="Azure Retail Prices API URL (a mirror or test server).",
+    ),
+    azure_arm_url: str | None = typer.Option(
+        None,
+        "--azure-arm-url",
+        envvar="PLACER_AZURE_ARM_URL",
+        help="Azure Resource Manager URL for VM sizes (needs AZURE_SUBSCRIPTION_ID).",
+    ),
+    gcp_endpoint: str | None = typer.Option(
+        None,
+        "--gcp-endpoint",
+        envvar="PLACER_GCP_ENDPOINT",
+        help="Cloud Billing Catalog API endpoint (a mirror or test server).",
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 1 if any cloud fails (default: only if all fail)."
+    ),
+) -> None:
+    """Fetch live prices into the local cache ($PLACER_CACHE_DIR or ~/.cache/placer).
+
+    Each cloud is fetched on its own: one failing keeps its previous prices and is
+    reported. Nothing is written until all fetching is done; each file is replaced
+    atomically. AWS endpoints follow AWS_ENDPOINT_URL_PRICING / AWS_ENDPOINT_URL_EC2.
+    """
+    from pricing.fetch import RetryPolicy
+    from pricing.refresh import RefreshOptions, refresh
+
+    clouds, regions = parse_targets(cloud or [], region or [])
+    options = RefreshOptions(
+        clouds=clouds,
+        regions=regions,
+        policy=RetryPolicy(attempts=retries + 1, base_delay_s=backoff, timeout_s=timeout),
+        azure_prices_url=azure_prices_url,
+        azure_arm_url=azure_arm_url,
+        gcp_endpoint=gcp_endpoint,
+    )
+    with _progress_bar() as bar:
+        report = refresh(options, progress=bar.update)
+    env().console().print(summary_table(report))
+    env().write(f"cache: {report.directory}")
+    _finish(report, strict)
+
+
+def parse_targets(
+    clouds: Sequence[str], regions: Sequence[str]
+) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """(clouds to refresh, regions per cloud) from --cloud and --region values.
+
+    With --region but no --cloud, only the clouds named by the regions are refreshed.
+    """
+    chosen = []
+    for name in clouds:
+        if name.lower() not in CLOUD_NAMES:
+            raise ConfigError(
+                f"unknown cloud {name!r}", "--cloud", f"use one of {', '.join(CLOUD_NAMES)}"
+            )
+        chosen.append(name.lower())
+    per_cloud: dict[str, list[str]] = {}
+    for text in regions:
+        owner, name = _region_cloud(text)
+        per_cloud.setdefault(owner, []).append(name)
+    if not chosen:
+        chosen = [c for c in CLOUD_NAMES if c in per_cloud] if per_cloud else list(CLOUD_NAMES)
+    selected = tuple(dict.fromkeys(chosen))
+    return selected, {c: tuple(dict.fromkeys(per_cloud[c])) for c in selected if c in per_cloud}
+
+
+def _region_cloud(text: str) -> tuple[str, str]:
+    """(cloud, region) for "cloud:region" or a bare region recognised by its style."""
+    prefix, sep, rest = text.partition(":")
+    if sep:
+        if prefix.lower() not in CLOUD_NAMES or not rest:
+            raise ConfigError(
+                f"bad region {text!r}", "--region", "write CLOUD:REGION, e.g. azure:eastus"
+            )
+        return prefix.lower(), rest
+    for owner, style in _REGION_STYLES:
+        if style.match(text):
+            return owner, text
+    raise ConfigError(
+        f"cannot tell which cloud region {text!r} belongs to",
+        "--region",
+        "write it as CLOUD:REGION, e.g. aws:us-east-1",
+    )
+
+
+def summary_table(report: RefreshReport) -> Table:
+    """One row per cloud: what was refreshed, skipped and retried, or why it failed."""
+    from rich.table import Table
+
+    table = Table(title=f"pricing refresh {report.captured_at}", title_justify="left")
+    for column in ("cloud", "result", "regions", "offers", "malformed", "no shape", "retries"):
+        table.add_column(column, justify="left" if column in ("cloud", "result") else "right")
+    table.add_column("note")
+    for outcome in report.outcomes:
+        table.add_row(
+            outcome.cloud,
+            "refreshed" if outcome.ok else "[red]failed[/red]",
+            str(len(outcome.regions)),
+            str(outcome.offers) if outcome.ok else "-",
+            str(outcome.malformed_rows),
+            str(outcome.unshaped_types),
+            str(outcome.retries),
+            outcome.reason if not outcome.ok else f"{outcome.seconds:.1f}s",
+        )
+    return table
+
+
+def _finish(report: RefreshReport, strict: bool) -> None:
+    """Warn about failed clouds; raise (exit 1) if none refreshed, or any failed with --strict."""
+    failed = [o for o in report.outcomes if not o.ok]
+    for outcome in failed:
+        env().stderr.write(
+            f"warning: {outcome.cloud} not refreshed, its previous prices stay: {outcome.reason}\n"
+        )
+    if failed and (strict or not report.refreshed):
+        names = ", ".join(o.cloud for o in failed)
+        raise PricingError(
+            f"pricing refresh failed for {names}",
+            None,
+            "check credentials and endpoints (the table above says why); "
+            "planning keeps using the previous prices",
+            ExitStatus.ERROR,
+        )
+
+
+class _Bar:
+    """Feeds refresh progress callbacks to a rich progress bar, one task per cloud."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def update(self, cloud: str, done: int, total: int, label: str) -> None:
+        if cloud not in self._tasks:
+            self._tasks[cloud] = self._progress.add_task(cloud, total=max(total, 1))
+        task = self._tasks[cloud]
+        self._progress.update(
+            task, completed=done, total=max(total, 1), description=f"{cloud} {label}"
+        )
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[_Bar]:
+    """A rich progress bar on stderr for the duration of a refresh."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=env().err_console()) as progress:
+        yield _Bar(progress)

@@ -14,6 +14,7 @@ import datetime as dt
 import http.client
 import os
 import re
+import urllib.error
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -82,6 +83,8 @@ def fetch_azure(
             offers += _offers(region, prices, shapes, tally, observed)
             egress += _bandwidth(prices_url, region, policy, tally)
             progress(CLOUD, done, len(regions), region)
+    except urllib.error.URLError as exc:
+        raise FetchError(CLOUD, f"cannot reach {prices_url} ({exc.reason})") from exc
     except (OSError, ValueError, http.client.HTTPException, _http.HttpStatusError) as exc:
         raise FetchError(CLOUD, f"Retail Prices API: {exc}") from exc
     return FetchResult(

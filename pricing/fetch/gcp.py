@@ -82,8 +82,11 @@ def fetch_gcp(
             progress(CLOUD, done, 2, service)
     except GoogleAuthError as exc:
         raise FetchError(CLOUD, f"no usable GCP credentials ({exc})") from exc
-    except (GoogleAPIError, RequestException) as exc:
+    except GoogleAPIError as exc:
         raise FetchError(CLOUD, f"Cloud Billing Catalog: {exc}") from exc
+    except RequestException as exc:
+        where = endpoint or "cloudbilling.googleapis.com"
+        raise FetchError(CLOUD, f"cannot reach {where} ({type(exc).__name__})") from exc
     observed = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     offers = [
         offer
