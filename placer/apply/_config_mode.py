@@ -1,10 +1,12 @@
 """Config mode: the placement lives in `placement.json`, read through a Metaflow Config.
 
 The flow is rewritten once so that each planned step says
-`@kubernetes(node_selector=config_expr("placement.steps.<step>.node_selector"))` (plus
-`cpu=`/`memory=` from the JSON after a `--right-size` apply) and the flow class declares
-`placement = Config("placement", default="placement.json")`. Later applies find the flow
-already in that shape and only rewrite the JSON. Metaflow opens the default path relative
+`@kubernetes(node_selector=config_expr("placement.steps.<step>.node_selector"))` and the
+flow class declares `placement = Config("placement", default="placement.json")`. Later
+applies find the flow already in that shape and only rewrite the JSON. `--right-size`
+writes literal `cpu=`/`memory=` into the flow, as in decorators mode: they come from the
+flow's own `@resources`, not from the plan, and placer's flow reader (hence `placer plan`)
+needs them as literals. Metaflow opens the default path relative
 to the working directory, so deploy from the flow's directory (or pass
 `--config placement PATH`).
 """
@@ -18,7 +20,7 @@ from typing import Any
 import libcst as cst
 
 from placer.apply._decorators import EditLog, StepEdit
-from placer.apply._kwargs import ConfigExpr, Style, Wanted
+from placer.apply._kwargs import ConfigExpr, Number, Style, Wanted
 from placer.apply._names import reference
 from placer.apply._nodes import code, literal, string_node
 from placer.apply._result import Change, FileResult
@@ -30,33 +32,19 @@ CONFIG_NAME = "placement"  # the Config's name, its class attribute, and the JSO
 PLACEMENT_FILE = "placement.json"
 
 
-def placement_document(plan: Plan, right_size: bool) -> dict[str, Any]:
-    """What placement.json holds: per step its pool, node selector, cpu and memory (MB).
-
-    cpu/memory are what @resources asks under --right-size (else the request the plan
-    priced); the flow reads them only once a --right-size apply has wired them in.
-    """
-    steps: dict[str, Any] = {}
-    for name, step in plan.steps.items():
-        sizes = right_size_values(step) if right_size else None
-        sizes = sizes or {k: float(step.resources[k]) for k in ("cpu", "memory")}
-        steps[name] = {
-            "pool": step.pool,
-            "node_selector": dict(step.node_selector),
-            "cpu": _plain_number(sizes["cpu"]),
-            "memory": _plain_number(sizes["memory"]),
-        }
+def placement_document(plan: Plan) -> dict[str, Any]:
+    """What placement.json holds: per step its pool and full node selector."""
+    steps = {
+        name: {"pool": step.pool, "node_selector": dict(step.node_selector)}
+        for name, step in plan.steps.items()
+    }
     return {"flow": plan.flow, "steps": steps}
 
 
-def _plain_number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
-def placement_result(path: Path, plan: Plan, right_size: bool) -> FileResult:
+def placement_result(path: Path, plan: Plan) -> FileResult:
     """The placement.json next to the flow, as a FileResult (before = current bytes)."""
     before = path.read_bytes() if path.exists() else None
-    after = (json.dumps(placement_document(plan, right_size), indent=2) + "\n").encode()
+    after = (json.dumps(placement_document(plan), indent=2) + "\n").encode()
     changes = () if before == after else (Change("*", PLACEMENT_FILE, None, "written"),)
     return FileResult(path, before, after, changes)
 
@@ -68,16 +56,15 @@ def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
         func, to_import = reference(style.names, "config_expr", _module_style_step(style))
         imports = {to_import: "config_expr"} if to_import else {}
 
-        def expr(field: str) -> ConfigExpr:
-            return ConfigExpr(f"{CONFIG_NAME}.steps.{name}.{field}", func)
-
-        wanted: dict[str, Wanted | None] = {"node_selector": expr("node_selector")}
+        path = f"{CONFIG_NAME}.steps.{name}.node_selector"
+        wanted: dict[str, Wanted | None] = {"node_selector": ConfigExpr(path, func)}
         wanted["compute_pool"] = None  # the JSON's selector already holds the pool label
         notes: tuple[str, ...] = ()
-        if right_size and right_size_values(plan.steps[name]) is None:
+        sizes = right_size_values(plan.steps[name]) if right_size else None
+        if right_size and sizes is None:
             notes = (no_resources_note(name),)
-        elif right_size:
-            wanted.update({"cpu": expr("cpu"), "memory": expr("memory")})
+        elif sizes is not None:
+            wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
         return StepEdit(name, wanted, fix_order, notes, imports)
 
     return edit_for

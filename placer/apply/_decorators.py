@@ -20,8 +20,17 @@ from placer.apply._result import Change
 from placer.errors import ApplyError
 
 # @batch arguments @kubernetes also accepts, with the same meaning; the rest are dropped.
-BATCH_KEPT = ("cpu", "memory", "gpu", "image", "shared_memory", "use_tmpfs", "tmpfs_tempdir",
-              "tmpfs_size", "tmpfs_path")
+BATCH_KEPT = (
+    "cpu",
+    "memory",
+    "gpu",
+    "image",
+    "shared_memory",
+    "use_tmpfs",
+    "tmpfs_tempdir",
+    "tmpfs_size",
+    "tmpfs_path",
+)
 
 
 @dataclass(frozen=True)
@@ -115,9 +124,7 @@ def _batch_to_kubernetes(
     return decorator.with_changes(decorator=batch.with_changes(func=func, args=args))
 
 
-def _new_kubernetes(
-    step_expr: cst.BaseExpression, style: Style, log: EditLog
-) -> cst.Decorator:
+def _new_kubernetes(step_expr: cst.BaseExpression, style: Style, log: EditLog) -> cst.Decorator:
     func, to_import = reference(style.names, "kubernetes", step_expr)
     _need(log, to_import, "kubernetes")
     return cst.Decorator(decorator=cst.Call(func=func))

@@ -65,7 +65,10 @@ class _FlowWalker(cst.CSTTransformer):
 
 
 def walk_flow(
-    module: cst.Module, flow: str, names: MetaflowNames, on_step: StepEditor,
+    module: cst.Module,
+    flow: str,
+    names: MetaflowNames,
+    on_step: StepEditor,
     on_class: ClassEditor,
 ) -> tuple[cst.Module, bool, list[str], list[str]]:
     """Edit the top-level class `flow`: (new module, class found?, its steps, all classes)."""

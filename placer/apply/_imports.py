@@ -49,7 +49,7 @@ def _extend(node: cst.ImportFrom, wanted: Mapping[str, str]) -> cst.ImportFrom:
     assert not isinstance(node.names, cst.ImportStar)
     names = list(node.names)
     opening = node.lpar.whitespace_after if node.lpar else cst.SimpleWhitespace("")
-    for local, name in wanted.items():
+    for local, name in sorted(wanted.items(), key=lambda item: item[1].lower()):
         asname = cst.AsName(cst.Name(local)) if local != name else None
         names = with_item(names, cst.ImportAlias(cst.Name(name), asname=asname), opening)
     return node.with_changes(names=names)

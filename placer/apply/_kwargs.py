@@ -160,7 +160,10 @@ def _set_one(
     arg = call.args[index]
     if want is None:
         args = without_item(call.args, index)
-        return call.with_changes(args=args), Change(step, name, code(arg.value), None)
+        call = call.with_changes(args=args)
+        if not args:  # `f(\n    x=1\n)` becomes `f()`, not `f(\n    )`
+            call = call.with_changes(whitespace_before_args=cst.SimpleWhitespace(""))
+        return call, Change(step, name, code(arg.value), None)
     if want.matches(arg.value, style):
         return call, None
     value = want.render(arg.value, style)

@@ -11,9 +11,7 @@ from placer.apply._names import MetaflowNames
 
 def find(decorators: Sequence[cst.Decorator], names: MetaflowNames, name: str) -> int | None:
     """Index of the decorator that resolves to Metaflow's `name`, if any."""
-    return next(
-        (i for i, d in enumerate(decorators) if names.resolve(d.decorator) == name), None
-    )
+    return next((i for i, d in enumerate(decorators) if names.resolve(d.decorator) == name), None)
 
 
 def is_innermost(decorators: Sequence[cst.Decorator], index: int) -> bool:

@@ -29,9 +29,7 @@ def config_changed(plan: Plan, plan_path: Path) -> ApplyError | None:
         return None
     path = locate(plan.config_file, plan_path)
     if not path.exists():
-        return ApplyError(
-            "the config file the plan was made with is missing", str(path), _HINT
-        )
+        return ApplyError("the config file the plan was made with is missing", str(path), _HINT)
     if sha256_of(path.read_bytes()) != plan.config_sha256:
         return ApplyError("config file changed since the plan was made", str(path), _HINT)
     return None

@@ -1,0 +1,83 @@
+"""Config mode: placement.json and the one-time Config/config_expr rewrite."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
+
+from placer.apply._config_mode import placement_document, placement_result, rewrite_for_config
+from placer.errors import ApplyError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "apply"
+
+
+def _config(source: bytes, right_size: bool = False, plan=None):
+    return rewrite_for_config(source, Path("flow.py"), plan or tricky_plan(), right_size, False)
+
+
+def test_placement_document_holds_full_selectors():
+    plan = make_plan("F", {
+        "start": step_plan(SPOT_POOL, "spot-pool"),
+        "end": step_plan(AWS, pool="aws-use1"),
+    })
+    assert placement_document(plan) == {
+        "flow": "F",
+        "steps": {
+            "start": {"pool": "pool", "node_selector": SPOT_POOL},  # pool label included
+            "end": {"pool": "aws-use1", "node_selector": AWS},
+        },
+    }
+
+
+def test_placement_result_is_unchanged_when_the_json_is_the_same(tmp_path):
+    path = tmp_path / "placement.json"
+    first = placement_result(path, tricky_plan())
+    assert first.before is None and first.changed
+    path.write_bytes(first.after)
+    assert not placement_result(path, tricky_plan()).changed
+    assert json.loads(first.after)["steps"]["start"]["node_selector"] == GCP
+
+
+def test_flow_reads_every_step_from_the_config(tmp_path):
+    result = _config((FIXTURES / "two_classes.py").read_bytes())
+    text = result.after.decode()
+    assert text.startswith("from metaflow import FlowSpec, step, Config, config_expr, kubernetes\n")
+    assert (
+        '    """The flow the plan is about."""\n\n'
+        '    placement = Config("placement", default="placement.json")\n\n'
+        '    @kubernetes(node_selector=config_expr("placement.steps.start.node_selector"))\n'
+    ) in text
+    assert text.count("config_expr(") == 3
+    assert "compute_pool" not in text  # the JSON's selector carries the pool label
+    other = text[text.index("class OtherFlow"):text.index("class TrickyFlow")]
+    assert "placement" not in other
+    assert _config(result.after).after == result.after
+
+
+def test_module_alias_style_and_right_size(tmp_path):
+    plan = make_plan("TrickyFlow", {
+        "start": step_plan(GCP, declared={"cpu": 2, "memory": 1024}),
+        "middle": step_plan(SPOT_POOL, "spot-pool"),
+        "end": step_plan(AWS),
+    })
+    result = _config((FIXTURES / "alias_module.py").read_bytes(), True, plan)
+    text = result.after.decode()
+    assert '    placement = mf.Config("placement", default="placement.json")\n' in text
+    assert (
+        '@mf.kubernetes(node_selector=mf.config_expr("placement.steps.start.node_selector"), '
+        "cpu=2, memory=1024)"
+    ) in text
+    assert text.startswith("import metaflow as mf\n\n\nclass")  # no import added
+    assert "step 'middle' has no @resources" in result.warnings[0]
+    assert _config(result.after, True, plan).after == result.after
+
+
+def test_a_placement_attribute_that_is_not_a_config_is_refused():
+    source = (FIXTURES / "tabs.py").read_bytes().replace(
+        b"class TrickyFlow(FlowSpec):\n", b"class TrickyFlow(FlowSpec):\n\tplacement = 3\n\n"
+    )
+    with pytest.raises(ApplyError, match="class attribute 'placement' of TrickyFlow"):
+        _config(source)
