@@ -266,7 +266,7 @@ class _Node:
     def choice(self, options: Sequence[str]) -> str:
         value = self.text()
         if value not in options:
-            hint = _did_you_mean(value, options) or f"use one of {', '.join(options)}"
+            hint = _did_you_mean(value, options)  # the headline already lists the options
             raise self.error(f"must be one of {', '.join(options)}, got {value!r}", hint)
         return value
 

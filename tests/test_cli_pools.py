@@ -1,0 +1,331 @@
+"""`placer pools list|discover`, `placer init` and `placer status` end to end."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fixtures.kube.clusters import cluster
+from fixtures.kube.kubeapi import FakeCluster, closed_port_url, serve_all, write_kubeconfig
+
+from placer.cli import main
+from placer.cli._env import Environment
+from placer.configfile import load_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FLOW = """\
+from metaflow import FlowSpec, kubernetes, resources, step
+
+
+class FanFlow(FlowSpec):
+    @kubernetes
+    @step
+    def start(self):
+        self.items = [1, 2, 3]
+        self.next(self.work, foreach="items")
+
+    @resources(cpu=2, memory=8192)
+    @step
+    def work(self):
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    FanFlow()
+"""
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), Environment(stdout=out, stderr=err, width=120))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def kubeconfig(tmp_path: Path) -> Iterator[Path]:
+    fakes = {name: FakeCluster(**cluster(name)) for name in ("eks", "gke", "aks")}
+    with serve_all(tmp_path / "kubeconfig", fakes) as path:
+        yield path
+
+
+# --- pools list ----------------------------------------------------------------------------
+
+
+def test_pools_list_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("pools", "list")
+    assert (code, err) == (0, "")
+    assert [line.rstrip() for line in out.splitlines()] == [
+        "pools from built-in defaults (no placer.yaml found)",
+        "",
+        " pool          cloud:region     capacity   vcpus  mem GiB  gpus  nodes  source",
+        " " + "─" * 83,
+        " aws-use1      aws:us-east-1    on-demand      -        -     -      -  defaults",
+        " azure-eastus  azure:eastus     on-demand      -        -     -      -  defaults",
+        " gcp-usc1      gcp:us-central1  on-demand      -        -     -      -  defaults",
+        "",
+        "node selectors:",
+        "  aws-use1: outerbounds.co/provider=aws",
+        "  azure-eastus: outerbounds.co/provider=azure",
+        "  gcp-usc1: outerbounds.co/provider=gcp",
+    ]
+
+
+def test_pools_list_json_from_file() -> None:
+    path = FIXTURES / "config" / "full.yaml"
+    code, out, _ = run("pools", "list", "--config", str(path), "--format", "json")
+    assert code == 0
+    pools = json.loads(out)
+    assert [p["name"] for p in pools] == ["aws-use1", "aws-use1-spot", "gcp-usc1"]
+    assert pools[0]["max_vcpus"] == 512 and pools[0]["source"] == str(path)
+    assert pools[2]["compute_pool"] == "gcp-central"
+
+
+def test_pools_list_bad_file_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    path.write_text(
+        "pools:\n  - {name: a, cloud: aws, region: r, compute_pool: x,\n"
+        "     capacity_type: reserved}\n"
+    )
+    code, out, err = run("pools", "list", "--config", str(path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}:3: pools[0].capacity_type: must be one of on-demand, spot, got 'reserved'\n"
+    )
+
+
+# --- init ----------------------------------------------------------------------------------
+
+
+def test_init_writes_a_file_that_loads_back(tmp_path: Path) -> None:
+    flow = tmp_path / "fanflow.py"
+    flow.write_text(FLOW)
+    code, out, _ = run("init", str(flow))
+    target = tmp_path / "placer.yaml"
+    assert code == 0 and out.startswith(f"wrote {target} (")
+    config = load_config(flow)
+    assert config.path == target
+    assert list(config.steps) == ["start", "work", "join", "end"]
+    assert config.usage("work").tasks == 10  # inside one foreach: the default width
+    assert config.usage("start").tasks is None
+    assert [p.name for p in config.pools] == ["aws-use1", "azure-eastus", "gcp-usc1"]
+    text = target.read_text()
+    assert "  work:  # pod request: 2 cpu, 8192 MB\n" in text
+    assert sorted(tmp_path.iterdir()) == sorted([flow, target])  # no temp file left behind
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    flow = tmp_path / "fanflow.py"
+    flow.write_text(FLOW)
+    target = tmp_path / "placer.yaml"
+    target.write_text("runs_per_month: 1\n")
+    code, _, err = run("init", str(flow))
+    assert code == 2
+    assert err == (
+        f"error: {target}: the file already exists. To fix: pass --force to overwrite it, "
+        "or --out to write elsewhere\n"
+    )
+    assert target.read_text() == "runs_per_month: 1\n"
+    assert run("init", str(flow), "--force")[0] == 0
+    assert "steps:" in target.read_text()
+    other = tmp_path / "sub" / "p.yaml"
+    assert run("init", str(flow), "--out", str(other))[0] == 0
+    assert load_config(None, other).usage("work").tasks == 10
+
+
+# --- pools discover ------------------------------------------------------------------------
+
+
+def test_discover_json(kubeconfig: Path) -> None:
+    code, out, err = run(
+        "pools",
+        "discover",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--context",
+        "eks",
+        "--context",
+        "aks",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert list(rows) == [
+        "aws-us-east-1",
+        "aws-us-east-1-spot",
+        "azure-eastus",
+        "azure-eastus-spot",
+    ]
+    spot = rows["aws-us-east-1-spot"]
+    # see test_kube_discover: free 13.89 vCPU / 25 GiB, limits 10.71 / 19.2, NodePool 64 vCPU
+    assert spot["free"] == {"vcpus": 13.89, "memory_gib": 25.0, "gpus": 0.0}
+    assert (spot["max_vcpus"], spot["max_memory_gib"]) == (10.71, 19.2)
+    assert spot["ceiling"] == {"vcpus": 64.0, "memory_gib": 256.0}
+    assert spot["nodes_usable"] == 1 and spot["nodes_total"] == 2
+    assert spot["excluded_nodes"] == ["ip-10-0-2-21.ec2.internal: not Ready"]
+    assert rows["azure-eastus"]["context"] == "aks"
+    assert err == (
+        "warning: azure:eastus on-demand: selector {'outerbounds.co/provider': 'azure'} also "
+        "matches aks-spotpool-0\n"
+    )
+
+
+def test_discover_table(kubeconfig: Path) -> None:
+    code, out, _ = run("pools", "discover", "--kubeconfig", str(kubeconfig), "--context", "eks")
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if line.startswith(" aws-")]
+    # pool, context, capacity, nodes usable/total, free cpu/GiB/gpu, limits, ceiling
+    assert rows == [
+        ["aws-us-east-1", "eks", "on-demand", "3/3", "14.39/59.44/0", "10.44/44.64/0", "-"],
+        ["aws-us-east-1-spot", "eks", "spot", "1/2", "13.89/25/0", "10.71/19.2/0", "64"],
+    ]
+
+
+def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Path) -> None:
+    target = tmp_path / "placer.yaml"
+    target.write_text(
+        "# my settings\nruns_per_month: 12\npools:\n"
+        "  - {name: aws-us-east-1, cloud: aws, region: us-east-1, compute_pool: old}\n"
+        "  - {name: onprem-gpu, cloud: gcp, region: us-central1, compute_pool: gpu}\n"
+        "steps:\n  train: {duration: 2h}\n"
+    )
+    code, _, err = run(
+        "pools",
+        "discover",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--context",
+        "eks",
+        "--write",
+        str(target),
+        "--headroom",
+        "0",
+    )
+    assert code == 0 and f"merged 2 pools into {target}" in err
+    config = load_config(None, target)
+    assert config.runs_per_month == 12 and config.usage("train").duration_hours == 2.0
+    pools = {p.name: p for p in config.pools}
+    assert list(pools) == ["onprem-gpu", "aws-us-east-1", "aws-us-east-1-spot"]
+    # headroom 0: limits are what is free now, floored to 2 decimals
+    assert (pools["aws-us-east-1"].max_vcpus, pools["aws-us-east-1"].max_memory_gib) == (
+        14.39,
+        59.44,
+    )
+    assert pools["aws-us-east-1"].compute_pool is None  # replaced by the discovered pool
+    assert target.read_text().startswith("# my settings\n")
+    assert "# eks: free 13.89 vCPU, 25.0 GiB, 0 GPU; NodePool ceiling 64 vCPU" in target.read_text()
+
+
+def test_discover_write_nothing_on_failure(tmp_path: Path) -> None:
+    kc = write_kubeconfig(tmp_path / "kc", {"gone": closed_port_url()}, "gone")
+    target = tmp_path / "placer.yaml"
+    target.write_text("runs_per_month: 3\n")
+    code, out, err = run("pools", "discover", "--kubeconfig", str(kc), "--write", str(target))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: context gone: cluster unreachable while listing nodes")
+    assert target.read_text() == "runs_per_month: 3\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kc", "placer.yaml"]
+
+
+def test_discover_with_quotas(kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from placer import quotas
+
+    def fake_aws(region: str, capacity: str) -> quotas.QuotaHeadroom:
+        return quotas.QuotaHeadroom("aws", region, capacity, "L-1216C47A", 96, 40)
+
+    monkeypatch.setattr(quotas, "FETCHERS", {"aws": fake_aws})
+    code, out, _ = run(
+        "pools", "discover", "--kubeconfig", str(kubeconfig), "--quotas", "--format", "json"
+    )
+    assert code == 0
+    first = json.loads(out)[0]
+    assert first["quota"]["headroom_vcpus"] == 56.0  # 96 - 40
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def test_status_json(kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # built-in default pools
+    code, out, err = run(
+        "status",
+        "--kubeconfig",
+        str(kubeconfig),
+        "--context",
+        "eks",
+        "--context",
+        "gke",
+        "--context",
+        "aks",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    report = json.loads(out)
+    pools = {p["pool"]: p for p in report["pools"]}
+    aws = pools["aws-use1"]
+    # every EKS node has outerbounds.co/provider=aws: 5 nodes, 4 usable (one NotReady)
+    # allocatable 19.74 + 15.89 = 35.63 vCPU; requested 5.35 + 2 = 7.35
+    assert (aws["nodes_usable"], aws["nodes_total"]) == (4, 5)
+    assert aws["allocatable"]["vcpus"] == 35.63 and aws["requested"]["vcpus"] == 7.35
+    assert aws["utilisation"]["vcpus"] == round(7.35 / 35.63, 3)
+    assert aws["running_tasks"] == [
+        {"flow": "CrossCloudFlow", "step": "start", "pods": 1},
+        {"flow": "GpuFlow", "step": "train", "pods": 1},
+    ]
+    assert aws["pending_tasks"] == [{"flow": "CrossCloudFlow", "step": "end", "pods": 1}]
+    assert pools["azure-eastus"]["running_tasks"] == [
+        {"flow": "CrossCloudFlow", "step": "process", "pods": 2}
+    ]
+    # GKE nodes carry no outerbounds.co/provider label: gcp-usc1 reaches nothing
+    assert pools["gcp-usc1"]["nodes_total"] == 0
+    assert report["unpooled"]["nodes_total"] == 4
+    assert err == (
+        "warning: pool gcp-usc1: selector {'outerbounds.co/provider': 'gcp'} matches no node\n"
+    )
+
+
+def test_status_table(kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("status", "--kubeconfig", str(kubeconfig), "--context", "aks")
+    assert code == 0
+    row = next(line.split() for line in out.splitlines() if line.startswith(" azure-eastus"))
+    # AKS: system node tainted; spot (7.82) + user (7.82) usable = 15.64 vCPU;
+    # requested 1 + 1 + 7 + 2 = 11 -> 70%; memory 2 x 3.8147 + 24 + 1 = 32.6 of 52 GiB -> 63%
+    assert row == [
+        "azure-eastus",
+        "azure:eastus",
+        "2/3",
+        "11.00/15.64",
+        "70%",
+        "32.6/52.0",
+        "63%",
+        "-",
+        "5.82",
+        "19.4",
+        "2",
+    ]
+    assert "azure-eastus: CrossCloudFlow/process x2 running" in out.splitlines()
+
+
+def test_status_forbidden_pods_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    fake = FakeCluster(**cluster("aks"), forbid={"pods"})
+    with serve_all(tmp_path / "kc", {"aks": fake}) as kc:
+        code, out, err = run("status", "--kubeconfig", str(kc), "--format", "json")
+    assert code == 0
+    assert "not allowed to list pods (RBAC 403)" in err
+    azure = next(p for p in json.loads(out)["pools"] if p["pool"] == "azure-eastus")
+    assert azure["pods_counted"] is False and azure["requested"]["vcpus"] == 0
