@@ -208,3 +208,18 @@ def test_syntax_error_names_the_line():
     with pytest.raises(ApplyError, match="not valid Python") as info:
         _rewrite(b"from metaflow import step\n\nclass A(:\n    pass\n")
     assert info.value.location == "flow.py:3"
+
+
+def test_computed_selector_is_replaced_with_a_warning():
+    source = (FIXTURES / "tabs.py").read_bytes()
+    end = b"\t@step\n\tdef end"
+    source = source.replace(end, b"\t@k8s(node_selector=SELECTOR)\n" + end)
+    source = source.replace(b"FlowSpec, step", b"FlowSpec, step, kubernetes as k8s")
+    result = _rewrite(source)
+    assert b'\t@k8s(node_selector={"outerbounds.co/provider": "aws"})\n\t@step\n\tdef end' in (
+        result.after
+    )
+    assert result.warnings == (
+        "step 'end': node_selector=SELECTOR was computed; replaced by "
+        '{"outerbounds.co/provider": "aws"}',
+    )

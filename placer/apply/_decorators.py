@@ -15,7 +15,7 @@ import libcst as cst
 from placer.apply import _order
 from placer.apply._kwargs import Style, Wanted, set_kwargs
 from placer.apply._names import reference
-from placer.apply._nodes import without_item
+from placer.apply._nodes import NOT_LITERAL, code, literal, without_item
 from placer.apply._result import Change
 from placer.errors import ApplyError
 
@@ -139,7 +139,23 @@ def _set_arguments(
     if not changes:
         return decorator  # untouched, even a bare `@kubernetes`
     log.changes.extend(changes)
+    log.warnings.extend(_replaced_expressions(call, changes))
     return decorator.with_changes(decorator=new_call)
+
+
+def _replaced_expressions(call: cst.Call, changes: list[Change]) -> list[str]:
+    """Warn when an argument that was computed (not a literal) gets overwritten."""
+    computed = {
+        arg.keyword.value: code(arg.value)
+        for arg in call.args
+        if arg.keyword is not None and literal(arg.value) is NOT_LITERAL
+    }
+    return [
+        f"step '{c.step}': {c.what}={computed[c.what]} was computed; replaced by {c.after}"
+        for c in changes
+        if c.what in computed and c.after is not None and "config_expr(" not in c.after
+        and "config_expr(" not in computed[c.what]
+    ]
 
 
 def _need(log: EditLog, local: str | None, name: str) -> None:
