@@ -176,3 +176,19 @@ def test_string_node_selector_and_tolerations(tmp_path):
         "outerbounds.co/compute-pool": "p",
     }
     assert placement.tolerations == tuple(tol)
+
+
+def test_star_import_from_metaflow(tmp_path):
+    path = tmp_path / "star.py"
+    path.write_text(
+        "from metaflow import *\nfrom mylib import kubernetes as kube\n\n"
+        "class F(FlowSpec):\n"
+        "    @kube(cpu=3)\n    @resources(cpu=2)\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    start = read_flow(path).steps["start"]
+    # `kube` comes from another library: not Metaflow's @kubernetes, so no Kubernetes request
+    assert [d.name for d in start.decorators] == ["kube", "resources"]
+    assert (start.backend, start.resources) == ("local", None)
+    assert start.declared == Resources(2.0, 4096.0, 0.0, 0, None)

@@ -21,11 +21,15 @@ class Names:
     imported: dict[str, str] = field(default_factory=dict)  # local name -> Metaflow name
     modules: set[str] = field(default_factory=set)  # local names bound to the metaflow package
     constants: dict[str, Any] = field(default_factory=dict)
+    star: bool = False  # `from metaflow import *`: bare names may be Metaflow's
+    local: set[str] = field(default_factory=set)  # names bound by other imports
 
     def metaflow_name(self, node: ast.expr) -> str | None:
         """The Metaflow name `node` refers to (`k8s` -> `kubernetes`), else None."""
         if isinstance(node, ast.Name):
-            return self.imported.get(node.id)
+            if node.id in self.imported:
+                return self.imported[node.id]
+            return node.id if self.star and node.id not in self.local else None
         if isinstance(node, ast.Attribute) and _dotted(node.value) in self.modules:
             return node.attr
         return None
@@ -66,7 +70,12 @@ def collect_names(module: ast.Module) -> Names:
     for node in module.body:
         if isinstance(node, ast.ImportFrom) and _is_metaflow(node.module):
             for alias in node.names:
-                names.imported[alias.asname or alias.name] = alias.name
+                if alias.name == "*":
+                    names.star = True
+                else:
+                    names.imported[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            names.local.update(a.asname or a.name for a in node.names)
         elif isinstance(node, ast.Import):
             _add_module_imports(names, node)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
