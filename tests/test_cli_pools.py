@@ -329,3 +329,15 @@ def test_status_forbidden_pods_warns(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "not allowed to list pods (RBAC 403)" in err
     azure = next(p for p in json.loads(out)["pools"] if p["pool"] == "azure-eastus")
     assert azure["pods_counted"] is False and azure["requested"]["vcpus"] == 0
+
+
+def test_pools_list_region_not_in_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "cache"))  # the packaged snapshot only
+    path = tmp_path / "placer.yaml"
+    path.write_text("pools:\n  - {name: g, cloud: gcp, region: us-centrall1, compute_pool: x}\n")
+    code, _, err = run("pools", "list", "--config", str(path))
+    assert code == 2
+    assert err == (
+        f"error: {path}:2: pools[0].region: 'us-centrall1' (g) is not in the pricing catalog "
+        "for gcp. To fix: did you mean 'us-central1'?\n"
+    )
