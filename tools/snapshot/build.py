@@ -103,6 +103,8 @@ GCP_SCALED = {
     "n2-highmem-16": [("n2-highmem-2", 8.0)],
     "n2-highmem-32": [("n2-highmem-16", 2.0)],
     "g2-standard-4": [("g2-standard-16", 0.25)],
+    "c2-standard-4": [("c2-standard-16", 0.25)],
+    "c2-standard-8": [("c2-standard-16", 0.5)],
 }
 GCP_SHAPES = {  # name: (vCPUs, GiB)
     "n1-standard-4": (4, 15), "n1-standard-8": (8, 30), "n1-standard-16": (16, 60),
@@ -110,7 +112,8 @@ GCP_SHAPES = {  # name: (vCPUs, GiB)
     "n2-standard-16": (16, 64), "n2-standard-32": (32, 128), "n2-standard-128": (128, 512),
     "n2-highmem-2": (2, 16), "n2-highmem-4": (4, 32), "n2-highmem-8": (8, 64),
     "n2-highmem-16": (16, 128), "n2-highmem-32": (32, 256),
-    "c2-standard-16": (16, 64), "c2-standard-30": (30, 120),
+    "c2-standard-4": (4, 16), "c2-standard-8": (8, 32), "c2-standard-16": (16, 64),
+    "c2-standard-30": (30, 120),
 }  # fmt: skip
 # Accelerator shapes: name -> (host machine type, accelerator fact, units, vCPUs, GiB, model).
 GCP_ACCELERATED = {
