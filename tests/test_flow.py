@@ -192,3 +192,27 @@ def test_star_import_from_metaflow(tmp_path):
     assert [d.name for d in start.decorators] == ["kube", "resources"]
     assert (start.backend, start.resources) == ("local", None)
     assert start.declared == Resources(2.0, 4096.0, 0.0, 0, None)
+
+
+def test_config_mode_selectors_come_from_placement_json():
+    # the shape `placer apply --mode config` writes: config_expr(...) or attribute access
+    steps = read_flow(FLOWS / "config_mode" / "configflow.py").steps
+    assert dict(steps["start"].placement.node_selector) == {"outerbounds.co/provider": "aws"}
+    assert dict(steps["work"].placement.node_selector) == {
+        "outerbounds.co/provider": "gcp",
+        "outerbounds.co/compute-pool": "gcp-usc1",
+    }
+    assert steps["work"].resources == Resources(2.0, 4096.0, 10240.0, 0, None)
+
+
+def test_config_default_value_literal(tmp_path):
+    path = tmp_path / "cfg.py"
+    path.write_text(
+        "from metaflow import Config, FlowSpec, config_expr, kubernetes, step\n\n"
+        "class F(FlowSpec):\n"
+        "    sizes = Config('sizes', default_value={'start': {'cpu': 6}})\n\n"
+        "    @kubernetes(cpu=config_expr('sizes.start.cpu'))\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    assert read_flow(path).steps["start"].resources == Resources(6.0, 4096.0, 10240.0, 0, None)

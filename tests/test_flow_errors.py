@@ -284,3 +284,23 @@ def test_debug_shows_the_traceback(tmp_path):
             ["--debug", "graph", str(path)], Environment(stdout=io.StringIO(), stderr=io.StringIO())
         )
     assert "the flow file is empty" in str(info.value)
+
+
+def test_config_json_missing(tmp_path):
+    source = (
+        GOOD.replace("kubernetes, step", "Config, config_expr, kubernetes, step")
+        .replace(
+            "class F(FlowSpec):\n",
+            "class F(FlowSpec):\n    placement = Config('placement', default='placement.json')\n\n",
+        )
+        .replace(
+            "    @step\n    def start",
+            "    @kubernetes(node_selector=config_expr('placement.steps.start.node_selector'))\n"
+            "    @step\n    def start",
+        )
+    )
+    msg = bad(tmp_path, source)
+    assert msg.startswith(
+        f"{tmp_path / 'flow.py'}:5: the Config default 'placement.json' is not next to the flow"
+    )
+    assert "To fix: run `placer apply` again to write it" in msg

@@ -28,7 +28,7 @@ TUTORIALS = sorted(
     (Path(importlib.util.find_spec("metaflow").origin).parent / "tutorials").glob("*/*.py")
 )
 EXAMPLES = sorted((ROOT / "examples").glob("*/*.py"))
-FIXTURES = sorted((ROOT / "tests" / "fixtures" / "flows").glob("*.py"))
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "flows").glob("**/*.py"))
 _counter = itertools.count()
 
 

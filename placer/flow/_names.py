@@ -8,10 +8,12 @@ literals (`CPU = 4`) let decorator arguments name a constant.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-_MISSING = object()
+MISSING: Any = object()  # what `Names.literal` returns for an expression it cannot evaluate
+_MISSING = MISSING
 
 
 @dataclass
@@ -23,6 +25,8 @@ class Names:
     constants: dict[str, Any] = field(default_factory=dict)
     star: bool = False  # `from metaflow import *`: bare names may be Metaflow's
     local: set[str] = field(default_factory=set)  # names bound by other imports
+    # Resolves references to a flow's Configs (set once the flow class is known).
+    config_lookup: Callable[[ast.expr], Any] | None = None
 
     def metaflow_name(self, node: ast.expr) -> str | None:
         """The Metaflow name `node` refers to (`k8s` -> `kubernetes`), else None."""
@@ -40,8 +44,10 @@ class Names:
             return ast.literal_eval(node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             pass
-        if isinstance(node, ast.Name):
-            return self.constants.get(node.id, _MISSING)
+        if isinstance(node, ast.Name) and node.id in self.constants:
+            return self.constants[node.id]
+        if self.config_lookup is not None:
+            return self.config_lookup(node)
         return _MISSING
 
 

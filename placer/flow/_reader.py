@@ -6,6 +6,7 @@ from pathlib import Path
 
 from placer.errors import FlowError
 from placer.flow._classes import class_chain, find_flow_class
+from placer.flow._configs import read_configs
 from placer.flow._graph import Node, build_graph
 from placer.flow._model import Flow, Step
 from placer.flow._names import collect_names
@@ -24,7 +25,10 @@ def read_flow(path: Path, flow_class: str | None = None) -> Flow:
     source = read_source(Path(path))
     names = collect_names(source.module)
     cls = find_flow_class(source, names, flow_class)
-    raw = read_steps(class_chain(cls, source), source, names)
+    chain = class_chain(cls, source)
+    configs = read_configs(chain, source, names)
+    names.config_lookup = lambda node: configs.resolve(node, names)
+    raw = read_steps(chain, source, names)
     if not raw:
         raise FlowError(
             f"flow class '{cls.name}' has no @step methods",
