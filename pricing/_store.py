@@ -18,11 +18,12 @@ import dataclasses
 import gzip
 import json
 import os
-import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import pairwise
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -117,27 +118,61 @@ def load_table(path: Path | str) -> Table:
 def _offers_from_rows(
     path: Path, cloud: str, captured_at: str, columns: list[Any], rows: list[Any]
 ) -> tuple[Offer, ...]:
-    """Turn compact rows into Offers; missing optional columns take the Offer defaults."""
+    """Turn compact rows into Offers; missing optional columns take the Offer defaults.
+
+    Validation runs column by column and Offers are filled without calling __init__:
+    a refreshed cache can hold tens of thousands of rows and loading must stay fast.
+    """
     unknown = [c for c in columns if c not in OFFER_COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if unknown or missing:
         raise _corrupt(path, f"bad columns (unknown {unknown}, missing {missing})")
-    defaults = {"cloud": cloud, "source": "snapshot", "observed_at": captured_at}
-    fixed = {k: v for k, v in defaults.items() if k not in columns}
-    numeric = [columns.index(c) for c in _NUMERIC_COLUMNS if c in columns]
-    width = len(columns)
-    offers = []
-    for number, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != width:
-            raise _corrupt(path, f"row {number} does not have {width} values")
-        for index in numeric:
-            value = row[index]
-            if value is not None and (type(value) not in (int, float) or value < 0):
-                raise _corrupt(path, f"row {number} column {columns[index]!r} = {value!r}")
-        offers.append(Offer(**fixed, **dict(zip(columns, row, strict=True))))
-    if "cloud" in columns and any(offer.cloud != cloud for offer in offers):
+    _check_shape(path, rows, len(columns))
+    for name in _NUMERIC_COLUMNS:
+        if name in columns:
+            _check_numbers(path, rows, columns.index(name), name)
+    if "cloud" in columns and not set(map(itemgetter(columns.index("cloud")), rows)) <= {cloud}:
         raise _corrupt(path, f"a row's cloud is not {cloud!r}")
+    new, assign = object.__new__, object.__setattr__
+    offers = []
+    if columns == list(OFFER_COLUMNS):
+        for row in rows:
+            offer = new(Offer)
+            assign(offer, "__dict__", dict(zip(columns, row, strict=True)))
+            offers.append(offer)
+        return tuple(offers)
+    base = {**_OFFER_DEFAULTS, "cloud": cloud, "observed_at": captured_at}
+    for row in rows:
+        offer, values = new(Offer), dict(base)
+        values.update(zip(columns, row, strict=True))
+        assign(offer, "__dict__", values)
+        offers.append(offer)
     return tuple(offers)
+
+
+_OFFER_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(Offer) if f.default is not dataclasses.MISSING
+}
+_NULLABLE = {"usd_per_hour", "spot_usd_per_hour"}
+
+
+def _check_shape(path: Path, rows: list[Any], width: int) -> None:
+    if set(map(type, rows)) <= {list} and set(map(len, rows)) <= {width}:
+        return
+    for number, row in enumerate(rows):
+        if type(row) is not list or len(row) != width:
+            raise _corrupt(path, f"row {number} does not have {width} values")
+
+
+def _check_numbers(path: Path, rows: list[Any], index: int, name: str) -> None:
+    """Every value of a numeric column is a non-negative number (or null where allowed)."""
+    allowed = {int, float, type(None)} if name in _NULLABLE else {int, float}
+    values = list(map(itemgetter(index), rows))
+    if set(map(type, values)) <= allowed and min(filter(None, values), default=0) >= 0:
+        return
+    for number, value in enumerate(values):
+        if type(value) not in allowed or (value is not None and value < 0):
+            raise _corrupt(path, f"row {number} column {name!r} = {value!r}")
 
 
 # ---------------------------------------------------------------------------- egress
@@ -290,13 +325,13 @@ def write_json_atomic(path: Path, document: Any) -> None:
     data = json.dumps(document, separators=(",", ":")).encode()
     if path.suffix == ".gz":
         data = gzip.compress(data, compresslevel=9, mtime=0)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temp = path.parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)  # mkstemp creates 0600; catalogs are meant to be shared
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
