@@ -1,0 +1,154 @@
+"""`placer pricing refresh` end to end: env vars point every SDK at local servers."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from _pricing_fakes import (
+    AZURE_SUBSCRIPTION,
+    RETAIL_PATH,
+    serve_aws_pricing,
+    serve_azure,
+    serve_gcp,
+)
+from moto.server import ThreadedMotoServer
+from pytest_httpserver import HTTPServer
+
+from placer.cli import main
+from placer.cli._env import Environment
+from placer.cli.pricing_refresh import parse_targets
+from placer.errors import ConfigError
+from pricing._store import offers_path
+from pricing.catalog import load_catalog
+
+REGIONS = ["--region", "us-east-1", "--region", "eastus", "--region", "us-central1"]
+FAST = ["--backoff", "0", "--retries", "1"]
+
+
+@pytest.fixture(scope="module")
+def moto_ec2() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, httpserver: HTTPServer, moto_ec2: str
+) -> Path:
+    """Every cloud's endpoint on 127.0.0.1 through the documented env vars; AWS and Azure
+    served (GCP is up to each test). Returns the cache directory."""
+    local = httpserver.url_for("/").rstrip("/")
+    monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", local)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", moto_ec2)
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", AZURE_SUBSCRIPTION)
+    monkeypatch.setenv("PLACER_AZURE_PRICES_URL", httpserver.url_for(RETAIL_PATH))
+    monkeypatch.setenv("PLACER_AZURE_ARM_URL", local)
+    monkeypatch.setenv("PLACER_GCP_ENDPOINT", local)
+    serve_aws_pricing(httpserver)
+    serve_azure(httpserver)
+    return tmp_path / "cache"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["pricing", "refresh", *args], Environment(stdout=out, stderr=err, width=200))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_refreshes_all_three_clouds_and_planning_reads_the_cache(
+    cache: Path, httpserver: HTTPServer
+) -> None:
+    serve_gcp(httpserver)
+    code, out, err = run(*REGIONS, *FAST)
+
+    assert code == 0, err
+    assert out.count("refreshed") == 3
+    assert f"cache: {cache}" in out
+    catalog = load_catalog(cache_dir=cache)
+    assert {catalog.clouds[c].source for c in ("aws", "azure", "gcp")} == {"cache"}
+    prices = {(o.region, o.instance_type): o.usd_per_hour for o in catalog.offers()}
+    assert prices[("us-east-1", "m5.xlarge")] == 0.192
+    assert prices[("eastus", "Standard_D4s_v5")] == 0.192
+    assert prices[("us-central1", "n2-standard-4")] == 0.194236
+
+
+def test_one_cloud_failing_is_reported_and_the_others_still_refresh(
+    cache: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_json(
+        {"error": {"code": 503, "message": "backend unavailable", "status": "UNAVAILABLE"}},
+        status=503,
+    )
+    code, out, err = run(*REGIONS, *FAST)
+    assert code == 0
+    assert out.count("refreshed") == 2
+    assert "failed" in out and "backend unavailable" in out
+    assert "warning: gcp not refreshed, its previous prices stay" in err
+    assert offers_path("aws", cache).exists() and offers_path("azure", cache).exists()
+    assert not offers_path("gcp", cache).exists()
+
+
+def test_strict_turns_a_partial_failure_into_exit_1(cache: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_json(
+        {"error": {"code": 503, "message": "backend unavailable", "status": "UNAVAILABLE"}},
+        status=503,
+    )
+    code, _out, err = run(*REGIONS, *FAST, "--strict")
+    assert code == 1
+    assert "error: pricing refresh failed for gcp" in err
+    assert offers_path("aws", cache).exists()  # what did refresh is still written
+
+
+def test_every_cloud_failing_exits_1_and_writes_nothing(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLACER_AZURE_PRICES_URL", "http://127.0.0.1:9/api/retail/prices")
+    code, _out, err = run("--cloud", "azure", "--region", "eastus", *FAST)
+    assert code == 1
+    assert "cannot reach http://127.0.0.1:9/api/retail/prices" in err
+    assert not cache.exists()
+
+
+def test_options_override_the_env_endpoints(
+    cache: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLACER_GCP_ENDPOINT", "http://127.0.0.1:9")  # the option wins
+    serve_gcp(httpserver)
+    endpoint = httpserver.url_for("/").rstrip("/")
+    code, out, err = run("--region", "gcp:us-central1", "--gcp-endpoint", endpoint, *FAST)
+    assert code == 0, err
+    assert out.count("refreshed") == 1 and "gcp" in out
+
+
+def test_bad_cloud_and_unrecognised_region_are_bad_input() -> None:
+    code, _out, err = run("--cloud", "ibm")
+    assert code == 2
+    assert err.strip() == "error: --cloud: unknown cloud 'ibm'. To fix: use one of aws, azure, gcp"
+    code, _out, err = run("--region", "Mars-1")
+    assert code == 2
+    assert "cannot tell which cloud region 'Mars-1' belongs to" in err
+
+
+def test_regions_pick_their_clouds() -> None:
+    clouds, regions = parse_targets([], ["us-east-1", "eastus2", "europe-west4", "aws:eu-west-1"])
+    assert clouds == ("aws", "azure", "gcp")
+    assert regions == {
+        "aws": ("us-east-1", "eu-west-1"),
+        "azure": ("eastus2",),
+        "gcp": ("europe-west4",),
+    }
+    assert parse_targets([], ["us-gov-west-1"]) == (("aws",), {"aws": ("us-gov-west-1",)})
+    assert parse_targets(["gcp", "aws"], ["us-east-1"]) == (("gcp", "aws"), {"aws": ("us-east-1",)})
+    assert parse_targets([], []) == (("aws", "azure", "gcp"), {})
+    with pytest.raises(ConfigError, match="write CLOUD:REGION"):
+        parse_targets([], ["oracle:us-1"])
