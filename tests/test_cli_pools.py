@@ -188,7 +188,7 @@ def test_discover_table(kubeconfig: Path) -> None:
     rows = [line.split() for line in out.splitlines() if line.startswith(" aws-")]
     # pool, context, capacity, nodes usable/total, free cpu/GiB/gpu, limits, ceiling
     assert rows == [
-        ["aws-us-east-1", "eks", "on-demand", "3/3", "14.39/59.44/0", "10.44/44.64/0", "-"],
+        ["aws-us-east-1", "eks", "on-demand", "3/3", "14.39/59.44/0", "10.44/44.64/0", "47.39"],
         ["aws-us-east-1-spot", "eks", "spot", "1/2", "13.89/25/0", "10.71/19.2/0", "64"],
     ]
 

@@ -76,7 +76,13 @@ def test_eks_on_demand_free_capacity(kubeconfig: Path) -> None:
         "outerbounds.co/provider": "aws",
         "eks.amazonaws.com/capacityType": "ON_DEMAND",
     }
-    assert d.warnings == () and d.ceiling == {}
+    assert d.warnings == ()
+    # cluster-autoscaler status (YAML): eks-general-... maxSize 5, eks-gpu-... maxSize 2.
+    # ceiling = 5 x (7.91 cpu, 30 GiB) + 2 x (3.92 cpu, 14 GiB, 1 GPU)
+    assert d.ceiling == {"vcpus": 47.39, "memory_gib": 178.0, "gpus": 2.0}
+    # could add (5 - 2) general nodes + (2 - 1) gpu node = 3 x 7.91 + 3.92 = 27.65 cpu,
+    # 3 x 30 + 14 = 104 GiB, 1 GPU
+    assert d.could_add == {"vcpus": 27.65, "memory_gib": 104.0, "gpus": 1.0}
 
 
 def test_karpenter_spot_pool_has_ceiling(kubeconfig: Path) -> None:
@@ -112,6 +118,7 @@ def test_gke_cloud_from_provider_id_and_selector_leak_warning(kubeconfig: Path) 
     assert od.load.excluded == ("gke-c-default-pool-2: cordoned (unschedulable)",)
     # GKE on-demand nodes carry no capacity label, so a node selector cannot exclude spot
     assert dict(od.pool.node_selector) == {"topology.kubernetes.io/region": "us-central1"}
+    assert od.ceiling == {}  # no autoscaler status ConfigMap in this cluster (404)
     assert od.warnings == (
         "gcp:us-central1 on-demand: selector {'topology.kubernetes.io/region': 'us-central1'} "
         "also matches gke-c-spot-pool-1",
@@ -147,10 +154,15 @@ def test_aks_tainted_node_and_overcommit(kubeconfig: Path) -> None:
     # userpool-0: 7.82 cpu, 26 GiB; big (7, 24) + static-agent (2, 1) = 9 cpu: free cpu 0
     assert od.load.free == Amount(0.0, 1.0, 0.0)
     assert (od.pool.max_vcpus, od.pool.max_memory_gib) == (0.0, 1.0)
+    # legacy-text autoscaler status: aks-userpool-... maxSize 4 (the tainted system pool's
+    # group never takes tasks): 4 x (7.82 cpu, 26 GiB); 3 more nodes could be added
+    assert od.ceiling == {"vcpus": 31.28, "memory_gib": 104.0, "gpus": 0.0}
+    assert od.could_add == {"vcpus": 23.46, "memory_gib": 78.0, "gpus": 0.0}
     spot = found["azure-eastus-spot"]
     # two Metaflow tasks of 1 cpu / 4096M: free 7.82 - 2 = 5.82 cpu, 26 - 2 x 3.8147 GiB
     assert spot.pool.max_vcpus == 5.82
     assert spot.pool.max_memory_gib == 18.37  # 18.3706... floored to 2 decimals
+    assert spot.ceiling == {}  # aks-spotpool is not an autoscaled group in the status
 
 
 def test_rbac_forbidden_pods_falls_back_to_nodes(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from placer.errors import PoolError
+from placer.kube.autoscaler import STATUS_CONFIGMAP, AutoscalerGroup, parse_status
 from placer.kube.capacity import Amount, amount_of
 from placer.kube.objects import Node, Pod, node_from_json, pod_from_json
 
@@ -45,6 +46,7 @@ class ClusterSnapshot:
     pods: tuple[Pod, ...] | None
     nodepools: Mapping[str, NodePoolLimit] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    autoscaler: Mapping[str, AutoscalerGroup] = field(default_factory=dict)  # by group name
 
 
 def list_contexts(kubeconfig: Path | None) -> tuple[list[str], str | None]:
@@ -87,7 +89,8 @@ def read_cluster(kubeconfig: Path | None, context: str) -> ClusterSnapshot:
         warnings: list[str] = []
         pods = _pods(core, context, warnings)
         nodepools = _nodepools(kclient.CustomObjectsApi(api_client), context, warnings)
-    return ClusterSnapshot(context, tuple(nodes), pods, nodepools, tuple(warnings))
+        autoscaler = _autoscaler(core, context, warnings)
+    return ClusterSnapshot(context, tuple(nodes), pods, nodepools, tuple(warnings), autoscaler)
 
 
 def _pods(core: Any, context: str, warnings: list[str]) -> tuple[Pod, ...] | None:
@@ -114,6 +117,26 @@ def _nodepools(custom: Any, context: str, warnings: list[str]) -> dict[str, Node
     except _NotFound:  # no Karpenter in this cluster
         return {}
     return {p.name: p for p in map(nodepool_from_json, items)}
+
+
+def _autoscaler(core: Any, context: str, warnings: list[str]) -> dict[str, AutoscalerGroup]:
+    namespace, name = STATUS_CONFIGMAP
+    try:
+        configmap = _request(
+            core.read_namespaced_config_map,
+            context,
+            "autoscaler status",
+            name=name,
+            namespace=namespace,
+        )
+    except _Forbidden:
+        warnings.append(
+            f"{context}: not allowed to read {namespace}/{name}: no autoscaler ceilings"
+        )
+        return {}
+    except _NotFound:  # no cluster-autoscaler, or a managed one that does not publish it
+        return {}
+    return parse_status((configmap.get("data") or {}).get("status", ""))
 
 
 def _custom_lister(custom: Any) -> Callable[..., Any]:
@@ -190,7 +213,7 @@ def _api_error(exc: Any, context: str, what: str) -> Exception:
         )
     if exc.status == 403 and what != "nodes":
         return _Forbidden()
-    if exc.status == 404 and what.startswith("Karpenter"):
+    if exc.status == 404 and what in ("Karpenter NodePools", "autoscaler status"):
         return _NotFound()
     if exc.status == 403:
         return PoolError(

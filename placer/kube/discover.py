@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from placer.errors import PoolError
+from placer.kube.ceiling import ceiling_of
 from placer.kube.client import ClusterSnapshot
 from placer.kube.load import Load, load_of
 from placer.kube.objects import NODE_GROUP_LABELS, PROVIDER_LABEL, REGION_LABEL, SPOT_LABELS, Node
@@ -16,7 +17,6 @@ from placer.pool import Pool
 
 __all__ = ["DiscoveredPool", "discover", "pools_of_cluster", "selector_for"]
 
-NODEPOOL_LABEL = "karpenter.sh/nodepool"
 # Labels tried, in order, to tell a pool's nodes from the cluster's other nodes.
 _NARROWING = (REGION_LABEL, *(k for k, _ in SPOT_LABELS), *NODE_GROUP_LABELS)
 
@@ -88,19 +88,6 @@ def _limit(free: float, allocatable: float, headroom: float, whole: bool = False
     return float(math.floor(value)) if whole else math.floor(value * 100) / 100
 
 
-def _ceiling(group: Sequence[Node], snap: ClusterSnapshot) -> tuple[dict, dict]:
-    names = sorted({n.labels[NODEPOOL_LABEL] for n in group if NODEPOOL_LABEL in n.labels})
-    limits = [snap.nodepools[n] for n in names if n in snap.nodepools]
-    ceiling: dict[str, float] = {}
-    could_add: dict[str, float] = {}
-    for resource in ("vcpus", "memory_gib", "gpus"):
-        if limits and all(resource in lim.limited for lim in limits):
-            ceiling[resource] = sum(getattr(lim.limit, resource) for lim in limits)
-            spare = sum(max(0.0, getattr(lim.limit - lim.in_use, resource)) for lim in limits)
-            could_add[resource] = round(spare, 3)
-    return ceiling, could_add
-
-
 def _pool_of(
     key: tuple[str, ...],
     group: list[Node],
@@ -122,7 +109,7 @@ def _pool_of(
     )
     if not load.nodes_usable:
         warnings.append(f"{_name(key)}: no usable node ({'; '.join(load.excluded)})")
-    ceiling, could_add = _ceiling(group, snap)
+    ceiling, could_add = ceiling_of(group, snap)
     pool = Pool(
         name=_name(key),
         cloud=key[0],
