@@ -6,7 +6,7 @@ Readers (catalog loading, egress math) never import pandas or a cloud SDK; fetch
 
 from pricing._model import CLOUDS, Location, Offer
 from pricing._store import cache_dir
-from pricing.catalog import Catalog, load_catalog
+from pricing.catalog import Catalog, OfferQuery, load_catalog
 from pricing.egress import (
     CONTINENTS,
     EgressRates,
@@ -23,6 +23,7 @@ __all__ = [
     "EgressRates",
     "Location",
     "Offer",
+    "OfferQuery",
     "cache_dir",
     "continent",
     "load_catalog",

@@ -328,6 +328,7 @@ def write_json_atomic(path: Path, document: Any) -> None:
     temp = path.parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
+        os.fchmod(fd, 0o644)  # readable by others whatever the umask: catalogs are shared
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
