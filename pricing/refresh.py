@@ -114,6 +114,7 @@ class CloudOutcome:
     retries: int = 0
     reason: str = ""
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ def _outcome(result: FetchResult, regions: tuple[str, ...], seconds: float) -> C
         unshaped_types=result.unshaped_types,
         retries=result.retries,
         seconds=seconds,
+        notes=result.notes,
     )
 
 

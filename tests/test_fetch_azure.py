@@ -8,6 +8,7 @@ import pytest
 from _pricing_fakes import (
     AZURE_SUBSCRIPTION,
     RETAIL_PATH,
+    SKUS_PATH,
     fixture,
     retail_params,
     serve_azure,
@@ -136,3 +137,20 @@ def test_only_loopback_arm_endpoints_skip_authentication() -> None:
     assert is_loopback("http://127.0.0.1:8080")
     assert is_loopback("http://localhost:1")
     assert not is_loopback("https://management.azure.com")
+
+
+def test_arm_failure_falls_back_to_known_shapes_with_a_note(
+    azure_env: HTTPServer,
+) -> None:
+    serve_azure(azure_env, arm=False)
+    azure_env.expect_request(SKUS_PATH).respond_with_json(
+        {"error": {"code": "AuthorizationFailed", "message": "no access to the subscription"}},
+        status=403,
+    )
+    known = {"Standard_F4s_v2": Shape(4, 8)}
+    result = fetch_azure(["eastus"], FAST, known_shapes=known, now=NOW)
+    assert [o.instance_type for o in result.offers] == ["Standard_F4s_v2"]
+    assert len(result.notes) == 1
+    assert result.notes[0].startswith("ARM resource SKUs failed (")
+    assert "no access to the subscription" in result.notes[0]
+    assert result.sources == ("azure:retail-prices-api",)

@@ -162,7 +162,9 @@ def summary_table(report: RefreshReport) -> Table:
             str(outcome.malformed_rows),
             str(outcome.unshaped_types),
             str(outcome.retries),
-            outcome.reason if not outcome.ok else f"{outcome.seconds:.1f}s",
+            outcome.reason
+            if not outcome.ok
+            else "; ".join((f"{outcome.seconds:.1f}s", *outcome.notes)),
         )
     return table
 

@@ -67,6 +67,7 @@ class FetchResult:
     malformed_rows: int = 0  # rows that could not be parsed (skipped and counted)
     unshaped_types: int = 0  # priced instance types with no known shape (skipped)
     retries: int = 0  # throttled or failed calls that were retried
+    notes: tuple[str, ...] = ()  # what the user should know, e.g. a fallback taken
 
 
 class Tally:
@@ -76,6 +77,22 @@ class Tally:
         self.malformed_rows = 0
         self.unshaped_types = 0
         self.retries = 0
+        self.notes: list[str] = []
 
     def retried(self) -> None:
         self.retries += 1
+
+    def result(
+        self, cloud: str, offers: list[Offer], egress: list[EgressRate], sources: tuple[str, ...]
+    ) -> FetchResult:
+        """The frozen result of a fetch that counted with this tally."""
+        return FetchResult(
+            cloud,
+            tuple(offers),
+            tuple(egress),
+            sources,
+            self.malformed_rows,
+            self.unshaped_types,
+            self.retries,
+            tuple(self.notes),
+        )

@@ -82,15 +82,7 @@ def fetch_aws(
             progress(CLOUD, done, len(regions), region)
     except (BotoCoreError, ClientError) as exc:
         raise FetchError(CLOUD, describe_error(exc)) from exc
-    return FetchResult(
-        CLOUD,
-        tuple(offers),
-        tuple(egress),
-        (SOURCE,),
-        tally.malformed_rows,
-        tally.unshaped_types,
-        tally.retries,
-    )
+    return tally.result(CLOUD, offers, egress, (SOURCE,))
 
 
 def boto3_client_factory(policy: RetryPolicy) -> ClientFactory:

@@ -72,30 +72,19 @@ def fetch_azure(
     now = now or dt.datetime.now(dt.UTC)
     observed = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     tally, offers, egress = Tally(), [], []
-    subscription = os.environ.get("AZURE_SUBSCRIPTION_ID")
-    sources = (SOURCE_PRICES, SOURCE_SHAPES) if subscription else (SOURCE_PRICES,)
+    shapes = _ShapeSource(arm_url, os.environ.get("AZURE_SUBSCRIPTION_ID"), known_shapes, policy)
     try:
         for done, region in enumerate(regions, start=1):
             prices = _vm_prices(prices_url, region, policy, tally)
-            shapes: Mapping[str, Shape | None] = known_shapes or {}
-            if subscription:
-                shapes = _arm_shapes(arm_url, subscription, region, policy)
-            offers += _offers(region, prices, shapes, tally, observed)
+            offers += _offers(region, prices, shapes.of(region, tally), tally, observed)
             egress += _bandwidth(prices_url, region, policy, tally)
             progress(CLOUD, done, len(regions), region)
     except urllib.error.URLError as exc:
         raise FetchError(CLOUD, f"cannot reach {prices_url} ({exc.reason})") from exc
     except (OSError, ValueError, http.client.HTTPException, _http.HttpStatusError) as exc:
         raise FetchError(CLOUD, f"Retail Prices API: {exc}") from exc
-    return FetchResult(
-        CLOUD,
-        tuple(offers),
-        tuple(egress),
-        sources,
-        tally.malformed_rows,
-        tally.unshaped_types,
-        tally.retries,
-    )
+    sources = (SOURCE_PRICES, SOURCE_SHAPES) if shapes.used_arm else (SOURCE_PRICES,)
+    return tally.result(CLOUD, offers, egress, sources)
 
 
 # ---------------------------------------------------------------------------- retail API
@@ -246,6 +235,37 @@ def parse_bandwidth_item(item: Mapping[str, Any], region: str) -> EgressRate | N
 # ---------------------------------------------------------------------------- ARM shapes
 
 
+class _ShapeSource:
+    """VM shapes per region: from ARM when a subscription is set, else (or when ARM
+    fails, e.g. no credentials) from the shapes placer already knows, with a note."""
+
+    def __init__(
+        self,
+        arm_url: str,
+        subscription: str | None,
+        known: Mapping[str, Shape] | None,
+        policy: RetryPolicy,
+    ) -> None:
+        self._arm_url, self._subscription, self._policy = arm_url, subscription, policy
+        self._known: Mapping[str, Shape | None] = known or {}
+        self.used_arm = False
+
+    def of(self, region: str, tally: Tally) -> Mapping[str, Shape | None]:
+        if not self._subscription:
+            return self._known
+        from azure.core.exceptions import AzureError
+
+        try:
+            shapes = _arm_shapes(self._arm_url, self._subscription, region, self._policy)
+        except AzureError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            tally.notes.append(f"ARM resource SKUs failed ({reason}); shapes from the catalog")
+            self._subscription = None  # do not retry ARM for every region
+            return self._known
+        self.used_arm = True
+        return shapes
+
+
 def _arm_shapes(
     arm_url: str, subscription: str, region: str, policy: RetryPolicy
 ) -> dict[str, Shape]:
@@ -254,22 +274,17 @@ def _arm_shapes(
     Sizes restricted for the subscription in this location are left out, so their
     prices are skipped too.
     """
-    from azure.core.exceptions import AzureError
-
     client = _compute_client(arm_url, subscription, policy)
     shapes: dict[str, Shape | None] = {}
-    try:
-        for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
-            if sku.resource_type != "virtualMachines":
-                continue
-            if _restricted(sku, region):
-                shapes[sku.name] = None
-                continue
-            shape = shape_from_capabilities(sku.name, sku.capabilities or [])
-            if shape is not None:
-                shapes[sku.name] = shape
-    except AzureError as exc:
-        raise FetchError(CLOUD, f"resource SKUs: {type(exc).__name__}: {exc}") from exc
+    for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
+        if sku.resource_type != "virtualMachines":
+            continue
+        if _restricted(sku, region):
+            shapes[sku.name] = None
+            continue
+        shape = shape_from_capabilities(sku.name, sku.capabilities or [])
+        if shape is not None:
+            shapes[sku.name] = shape
     return shapes
 
 

@@ -94,15 +94,7 @@ def fetch_gcp(
         for machine in machines()
         if (offer := price_machine(machine, region, rates, observed)) is not None
     ]
-    return FetchResult(
-        CLOUD,
-        tuple(offers),
-        tuple(_egress_summary(egress)),
-        (SOURCE,),
-        tally.malformed_rows,
-        0,
-        tally.retries,
-    )
+    return tally.result(CLOUD, offers, _egress_summary(egress), (SOURCE,))
 
 
 def _client(endpoint: str | None, policy: RetryPolicy) -> Any:
