@@ -1,15 +1,20 @@
 """The catalog: the embedded snapshot's coverage, cache vs snapshot choice, queries."""
 
+import dataclasses
+import importlib.util
 import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from pricing import CLOUDS, Location, Offer, continent, load_catalog
-from pricing._store import save_table
+from pricing._store import load_egress, save_table
 from pricing.catalog import OfferQuery
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -215,3 +220,17 @@ def test_find_sort_by_cpu_then_memory(small):
     assert _names(small.find(OfferQuery(sort="cpu"))) == ["small", "mem", "gpu", "big"]
     # memory 8 < 32 < 64 = 64; the 64 GiB tie goes to the cheaper "mem"
     assert _names(small.find(OfferQuery(sort="memory"))) == ["small", "gpu", "mem", "big"]
+
+
+def test_shipped_snapshot_is_what_the_build_script_makes_from_the_facts(tmp_path, snapshot):
+    script = ROOT / "tools" / "snapshot" / "build.py"
+    spec = importlib.util.spec_from_file_location("snapshot_build", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(out=tmp_path)
+    rebuilt = load_catalog(cache_dir=tmp_path / "none", snapshot_dir=tmp_path)
+    for cloud in CLOUDS:
+        assert rebuilt.offers(cloud) == snapshot.offers(cloud)
+        name = f"egress-{cloud}.json.gz"
+        shipped = load_egress(ROOT / "pricing" / "data" / name)
+        assert load_egress(tmp_path / name) == dataclasses.replace(shipped, path=tmp_path / name)

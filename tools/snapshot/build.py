@@ -250,17 +250,17 @@ def egress_table(cloud: str) -> tuple[EgressTable, str]:
 BUILDERS = {"aws": aws_offers, "azure": azure_offers, "gcp": gcp_offers}
 
 
-def build(clouds: Iterable[str] = ("aws", "azure", "gcp")) -> None:
-    """Write offers-<cloud>.json.gz and egress-<cloud>.json.gz into pricing/data/."""
+def build(clouds: Iterable[str] = ("aws", "azure", "gcp"), out: Path = DATA) -> None:
+    """Write offers-<cloud>.json.gz and egress-<cloud>.json.gz into ``out`` (pricing/data/)."""
     for cloud in clouds:
         offers = BUILDERS[cloud](CAPTURED_AT[cloud])
         path = save_table(
-            DATA / f"offers-{cloud}.json.gz", cloud, CAPTURED_AT[cloud], SOURCES[cloud], offers
+            out / f"offers-{cloud}.json.gz", cloud, CAPTURED_AT[cloud], SOURCES[cloud], offers
         )
         table, unit = egress_table(cloud)
         # Tiers and rates are stored in the unit the facts use; the in-memory table
         # built above carries them unscaled, so save in that same unit.
-        save_egress(DATA / f"egress-{cloud}.json.gz", _as_gb(table, unit), unit)
+        save_egress(out / f"egress-{cloud}.json.gz", _as_gb(table, unit), unit)
         regions = len({o.region for o in offers})
         print(f"{cloud}: {len(offers)} offers in {regions} regions -> {path.name}")
 
