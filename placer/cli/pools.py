@@ -354,41 +354,36 @@ def status_json(report: ClusterStatus) -> dict[str, Any]:
     }
 
 
-def _used(requested: float, allocatable: float, digits: int = 1) -> str:
-    if not allocatable:
-        return "-"
-    return f"{requested:.{digits}f}/{allocatable:.{digits}f} {requested / allocatable:4.0%}"
+def _used(requested: float, allocatable: float, digits: int) -> str:
+    return f"{requested:.{digits}f}/{allocatable:.{digits}f}" if allocatable else "-"
+
+
+def _share(requested: float, allocatable: float) -> str:
+    return f"{requested / allocatable:.0%}" if allocatable else "-"
 
 
 def status_table(report: ClusterStatus) -> Table:
-    """One row per pool: nodes, requested/allocatable per resource, free, task pods."""
-    right = ("nodes", "cpu used", "mem GiB used", "gpu used", "free cpu", "free GiB", "tasks")
-    table = _table("pool", "cloud:region", *right, right=right)
+    """One row per pool: nodes usable/total, requested/allocatable and utilisation, tasks."""
+    right = ("nodes", "cpu", "cpu%", "GiB", "mem%", "gpu", "running", "pending")
+    table = _table("pool", *right, right=right)
     rows = [
-        (
-            s.pool.name,
-            f"{s.pool.cloud}:{s.pool.region}",
-            s.load,
-            sum(s.running.values()),
-            sum(s.pending.values()),
-        )
+        (s.pool.name, s.load, sum(s.running.values()), sum(s.pending.values()))
         for s in report.pools
     ]
     if report.unpooled.nodes_total:
-        rows.append(("(no pool)", "", report.unpooled, 0, 0))
-    for name, where, load, running, pending in rows:
-        a, r, f = load.allocatable, load.requested, load.free
-        tasks = f"{running}" + (f" +{pending} pending" if pending else "")
+        rows.append(("(no pool)", report.unpooled, 0, 0))
+    for name, load, running, pending in rows:
+        a, r = load.allocatable, load.requested
         table.add_row(
             name,
-            where,
             f"{load.nodes_usable}/{load.nodes_total}",
             _used(r.vcpus, a.vcpus, 2),
-            _used(r.memory_gib, a.memory_gib),
+            _share(r.vcpus, a.vcpus),
+            _used(r.memory_gib, a.memory_gib, 1),
+            _share(r.memory_gib, a.memory_gib),
             _used(r.gpus, a.gpus, 0),
-            f"{f.vcpus:.2f}",
-            f"{f.memory_gib:.1f}",
-            tasks,
+            str(running),
+            str(pending),
         )
     return table
 
