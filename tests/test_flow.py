@@ -216,3 +216,12 @@ def test_config_default_value_literal(tmp_path):
         "    @step\n    def end(self):\n        pass\n"
     )
     assert read_flow(path).steps["start"].resources == Resources(6.0, 4096.0, 10240.0, 0, None)
+
+
+def test_bom_and_crlf_are_read(tmp_path):
+    path = tmp_path / "bom.py"
+    source = (FLOWS / "annotated.py").read_text().replace("\n", "\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + source.encode())
+    flow = read_flow(path)
+    assert flow.start.name == "begin" and flow.steps["meet"].line == 18
+    assert flow.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -8,7 +8,6 @@ reached twice must be reached with the same stack (or be the join that closes it
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -170,7 +169,9 @@ class _Checker:
     def _targets(self, step: RawStep) -> None:
         for target in step.transition.next:
             if target not in self.steps:
-                close = difflib.get_close_matches(target, list(self.steps), n=1)
+                from difflib import get_close_matches  # only on the error path
+
+                close = get_close_matches(target, list(self.steps), n=1)
                 hint = (
                     f"did you mean self.{close[0]}?"
                     if close

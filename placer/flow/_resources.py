@@ -9,7 +9,6 @@ defaults are deployment settings, not part of the file, so they are not applied.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -94,7 +93,9 @@ class _StepCompute:
                     f"pass @{deco.name} arguments by keyword, e.g. @{deco.name}(cpu=2)",
                 )
             if key not in known:
-                close = difflib.get_close_matches(key, sorted(known), n=1)
+                from difflib import get_close_matches  # only on the error path
+
+                close = get_close_matches(key, sorted(known), n=1)
                 hint = f"did you mean {close[0]}=?" if close else f"remove {key}="
                 self._fail(deco, f"has an unknown @{deco.name} argument '{key}'", hint)
 

@@ -28,7 +28,7 @@ def read_source(path: Path) -> Source:
     """Read and parse `path`; never imports or executes it."""
     data = _read_bytes(path)
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a BOM is valid in Python source
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise FlowError(
