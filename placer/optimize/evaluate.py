@@ -1,0 +1,124 @@
+"""Price and check one placement (step -> pool) against a Space, without a solver.
+
+The baselines are scored with it, and the tests use it as the independent judge of the
+ILP's answers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from placer.optimize.antichain import peak
+from placer.optimize.space import Option, Space
+
+EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a placement costs per run, how long it takes, and which constraints it breaks."""
+
+    compute_usd: float
+    egress_usd: float
+    makespan_hours: float
+    critical_path: tuple[str, ...]
+    violations: tuple[str, ...]
+
+    @property
+    def total_usd(self) -> float:
+        return self.compute_usd + self.egress_usd
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def topological(steps: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str]:
+    """Steps in an order where every step follows its parents (stable: source order)."""
+    order = list(steps)
+    children, indegree = defaultdict(list), {s: 0 for s in order}
+    for u, v in edges:
+        children[u].append(v)
+        indegree[v] += 1
+    queue, out = deque(s for s in order if indegree[s] == 0), []
+    while queue:
+        u = queue.popleft()
+        out.append(u)
+        for v in children[u]:
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                queue.append(v)
+    return out
+
+
+def longest_path(
+    steps: Iterable[str], edges: Iterable[tuple[str, str]], hours: Mapping[str, float]
+) -> tuple[float, tuple[str, ...]]:
+    """The critical path's length and steps, given each step's elapsed hours."""
+    edges = list(edges)
+    parents = defaultdict(list)
+    for u, v in edges:
+        parents[v].append(u)
+    finish: dict[str, float] = {}
+    via: dict[str, str | None] = {}
+    for s in topological(steps, edges):
+        before = max(parents[s], key=lambda p: finish[p], default=None)
+        finish[s] = (finish[before] if before else 0.0) + hours[s]
+        via[s] = before
+    if not finish:
+        return 0.0, ()
+    last: str | None = max(finish, key=lambda s: finish[s])
+    length, path = finish[last], []
+    while last is not None:
+        path.append(last)
+        last = via[last]
+    return length, tuple(reversed(path))
+
+
+def chosen(space: Space, assignment: Mapping[str, str]) -> tuple[dict[str, Option], list[str]]:
+    """The option of each step, and a violation for each step without an eligible one."""
+    options, problems = {}, []
+    for step in space.steps:
+        pool = assignment.get(step)
+        option = space.option(step, pool) if pool else None
+        if option is None:
+            reasons = dict(space.excluded.get(step, ()))
+            why = reasons.get(pool or "", "not a known pool")
+            problems.append(f"{step}: cannot run in {pool} ({why})")
+        else:
+            options[step] = option
+    return options, problems
+
+
+def capacity_violations(space: Space, options: Mapping[str, Option]) -> list[str]:
+    """Pools whose limits the concurrent demand of the placement exceeds."""
+    problems = []
+    for pool, caps in space.caps.items():
+        for resource, cap in caps.items():
+            weight = {s: o.load[resource] for s, o in options.items() if o.pool == pool}
+            top = peak(space.steps, space.edges, weight)
+            if top > cap + EPS:
+                names = ", ".join(s for s, w in weight.items() if w > 0)
+                problems.append(
+                    f"capacity: {names} can need {top:g} {resource} at once in {pool} "
+                    f"(limit {cap:g})"
+                )
+    return problems
+
+
+def evaluate(space: Space, assignment: Mapping[str, str]) -> Outcome:
+    """Cost, makespan and every broken constraint of a placement."""
+    options, problems = chosen(space, assignment)
+    compute = sum(o.compute_usd for o in options.values())
+    egress = sum(o.egress_usd for o in options.values())
+    hours = {s: (options[s].wall_hours if s in options else 0.0) for s in space.steps}
+    makespan, path = longest_path(space.steps, space.edges, hours)
+    problems += capacity_violations(space, options)
+    if space.deadline_hours is not None and makespan > space.deadline_hours + EPS:
+        problems.append(f"deadline: {makespan:.4g} h > {space.deadline_hours:g} h")
+    monthly = (compute + egress) * space.runs_per_month
+    if space.budget_usd_per_month is not None and monthly > space.budget_usd_per_month + EPS:
+        problems.append(f"budget: ${monthly:.2f}/month > ${space.budget_usd_per_month:g}")
+    return Outcome(compute, egress, makespan, path, tuple(problems))

@@ -1,0 +1,197 @@
+"""The placement ILP as a pulp model whose names speak the domain.
+
+Variables: ``assign[step,pool]`` (binary, eligible pairs only), ``start[step]`` and
+``makespan`` (hours, only with a deadline or the time objective), and per capped
+``(pool, resource)`` a flow ``flow[pool,resource,u,v]`` along the DAG's edges.
+Constraints: ``one[step]`` (each step in exactly one pool), ``cap[pool,resource]``,
+``through[pool,resource,step]`` / ``keep[pool,resource,step]`` (flow conservation),
+``after[u,v]`` and ``finish[step]`` (critical path), ``budget``.
+
+Capacity: the peak concurrent demand on a pool is the heaviest set of steps no two of
+which are ordered by the DAG (an antichain, see antichain.py); there are exponentially many.
+Two exact ways to state "every antichain's load <= cap":
+
+- ``capacity="cuts"`` (default): start with no capacity rows; after each solve, find the
+  heaviest antichain of every capped pool for the solution (a max flow) and, where it breaks
+  the cap, add ``cut[pool,resource,k]``: the sum of that antichain's ``load x assign`` <= cap.
+  Repeat until the solution respects every cap (solve.py). Few rounds in practice.
+- ``capacity="flow"``: one model, no rounds. By Dilworth (min-flow form) the peak is <= cap
+  iff a source-to-sink flow of value <= cap passes at least ``load x assign`` through every
+  step: one continuous variable per edge per capped (pool, resource). Exact, but its LP
+  relaxation is weak and large flows make HiGHS slow; kept for comparison (benchmarks).
+
+Pools whose peak stays under the cap even with every eligible step placed there get no
+capacity rows at all.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from placer.optimize.antichain import peak
+from placer.optimize.space import Space
+
+if TYPE_CHECKING:
+    import pulp
+
+Objective = Literal["cost", "time"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A built model plus handles on its domain variables."""
+
+    space: Space
+    model: pulp.LpProblem
+    assign: dict[tuple[str, str], pulp.LpVariable]
+    cost: pulp.LpAffineExpression  # USD per run
+    makespan: pulp.LpVariable | None
+    objective: Objective
+    cuts: list[str] = field(default_factory=list)  # names of capacity cuts added so far
+
+
+def build_problem(
+    space: Space,
+    objective: Objective = "cost",
+    makespan_limit: float | None = None,
+    capacity: Literal["cuts", "flow"] = "cuts",
+) -> Problem:
+    """The ILP of `space`: minimise cost per run, or the makespan for objective "time"."""
+    import pulp
+
+    sense = pulp.LpMinimize
+    model = pulp.LpProblem("placement", sense)
+    assign = _assign(space, model)
+    cost = pulp.LpAffineExpression(
+        [(assign[o.step, o.pool], o.total_usd) for opts in space.options.values() for o in opts]
+    )
+    if capacity == "flow":
+        _capacity(space, model, assign)
+    limit = _min_limit(space.deadline_hours, makespan_limit)
+    makespan = None
+    if limit is not None or objective == "time":
+        makespan = _critical_path(space, model, assign, limit)
+    if space.budget_usd_per_month is not None:
+        model += cost * space.runs_per_month <= space.budget_usd_per_month, "budget"
+    if objective == "time" and makespan is not None:
+        model.setObjective(pulp.LpAffineExpression([(makespan, 1.0)]))
+    else:
+        model.setObjective(cost)
+    return Problem(space, model, assign, cost, makespan, objective)
+
+
+def _min_limit(*limits: float | None) -> float | None:
+    given = [v for v in limits if v is not None]
+    return min(given) if given else None
+
+
+def _assign(space: Space, model: pulp.LpProblem) -> dict[tuple[str, str], pulp.LpVariable]:
+    import pulp
+
+    assign = {}
+    for step in space.steps:
+        row = []
+        for o in space.options[step]:
+            var = pulp.LpVariable(f"assign[{step},{o.pool}]", cat=pulp.LpBinary)
+            assign[step, o.pool] = var
+            row.append((var, 1.0))
+        model += pulp.LpAffineExpression(row) == 1, f"one[{step}]"
+    return assign
+
+
+def _capacity(space: Space, model: pulp.LpProblem, assign: dict) -> None:
+    """Per capped (pool, resource): a flow that covers the placed load (module docstring)."""
+    for pool, caps in space.caps.items():
+        for resource, cap in caps.items():
+            load = {
+                s: o.load[resource]
+                for s in space.steps
+                for o in space.options[s]
+                if o.pool == pool and o.load[resource] > 0
+            }
+            if binding(space, load, cap):
+                _cover_flow(space, model, assign, pool, resource, cap, load)
+
+
+def binding(space: Space, load: dict[str, float], cap: float) -> bool:
+    """Whether a cap can bind: the peak with every eligible step placed there exceeds it."""
+    if sum(load.values()) <= cap + 1e-9:
+        return False
+    return peak(space.steps, space.edges, load) > cap + 1e-9
+
+
+def _cover_flow(
+    space: Space,
+    model: pulp.LpProblem,
+    assign: dict,
+    pool: str,
+    resource: str,
+    cap: float,
+    load: dict[str, float],
+) -> None:
+    import pulp
+
+    tag = f"{pool},{resource}"
+    inflow, outflow = defaultdict(list), defaultdict(list)
+    has_parent = {v for _, v in space.edges}
+    has_child = {u for u, _ in space.edges}
+    sources = []
+    for u, v in space.edges:
+        f = pulp.LpVariable(f"flow[{tag},{u},{v}]", lowBound=0)
+        outflow[u].append((f, 1.0))
+        inflow[v].append((f, 1.0))
+    for s in space.steps:
+        if s not in has_parent:
+            f = pulp.LpVariable(f"flow[{tag},source,{s}]", lowBound=0)
+            inflow[s].append((f, 1.0))
+            sources.append((f, 1.0))
+        if s not in has_child:
+            outflow[s].append((pulp.LpVariable(f"flow[{tag},{s},sink]", lowBound=0), 1.0))
+    for s in space.steps:
+        balance = inflow[s] + [(f, -c) for f, c in outflow[s]]
+        model += pulp.LpAffineExpression(balance) == 0, f"keep[{tag},{s}]"
+        if s in load:
+            need = inflow[s] + [(assign[s, pool], -load[s])]
+            model += pulp.LpAffineExpression(need) >= 0, f"through[{tag},{s}]"
+    model += pulp.LpAffineExpression(sources) <= cap, f"cap[{tag}]"
+
+
+def _critical_path(
+    space: Space, model: pulp.LpProblem, assign: dict, limit: float | None
+) -> pulp.LpVariable:
+    """start[v] >= start[u] + duration[u] on every edge; makespan >= every finish."""
+    import pulp
+
+    start = {s: pulp.LpVariable(f"start[{s}]", lowBound=0) for s in space.steps}
+    makespan = pulp.LpVariable("makespan", lowBound=0, upBound=limit)
+    duration = {
+        s: [(assign[s, o.pool], o.wall_hours) for o in space.options[s]] for s in space.steps
+    }
+    has_child = set()
+    for u, v in space.edges:
+        has_child.add(u)
+        row = [(start[v], 1.0), (start[u], -1.0)] + [(x, -h) for x, h in duration[u]]
+        model += pulp.LpAffineExpression(row) >= 0, f"after[{u},{v}]"
+    for s in space.steps:
+        if s not in has_child:
+            row = [(makespan, 1.0), (start[s], -1.0)] + [(x, -h) for x, h in duration[s]]
+            model += pulp.LpAffineExpression(row) >= 0, f"finish[{s}]"
+    return makespan
+
+
+def add_cut(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) -> str:
+    """Add ``sum(load x assign) <= cap`` over steps that can all run at once; its name."""
+    import pulp
+
+    space = problem.space
+    row = []
+    for s in steps:
+        option = space.option(s, pool)
+        if option is not None and option.load[resource] > 0:
+            row.append((problem.assign[s, pool], option.load[resource]))
+    name = f"cut[{pool},{resource},{len(problem.cuts)}]"
+    problem.model.addConstraint(pulp.LpAffineExpression(row) <= space.caps[pool][resource], name)
+    problem.cuts.append(name)
+    return name

@@ -1,0 +1,188 @@
+"""Solve a Problem with HiGHS (default, through highspy) or CBC, and say honestly how it went.
+
+pulp's ``status`` calls a time-limited run that found a solution "Optimal"; the status here
+comes from ``sol_status`` (optimal / feasible with a gap / infeasible / no solution), and the
+MIP gap from the solver itself (HiGHS info, or CBC's log).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from placer.errors import PlanError
+from placer.optimize.antichain import heaviest_antichain
+from placer.optimize.problem import Objective, Problem, add_cut, build_problem
+from placer.optimize.space import Space
+from placer.plan import SolverStats
+
+SOLVERS = ("highs", "cbc")
+_STATUS = {1: "optimal", 2: "feasible", 0: "not solved", -1: "infeasible", -2: "unbounded"}
+# Two objectives: the fastest makespan first, then the cheapest plan that keeps it.
+_TIME_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The solver's placement (None without one) and how it was obtained."""
+
+    assignment: dict[str, str] | None
+    stats: SolverStats
+    makespan_hours: float | None = None
+    rounds: int = 1  # solves needed (capacity cuts)
+
+    @property
+    def found(self) -> bool:
+        return self.assignment is not None
+
+
+def _solver(name: str, time_limit: float | None, log_path: Path | None):
+    import pulp
+
+    if name == "highs":
+        from placer.optimize._highs import QuietHiGHS
+
+        return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=1e-6)
+    if name == "cbc":
+        return pulp.PULP_CBC_CMD(
+            msg=False, timeLimit=time_limit, gapRel=1e-6, logPath=str(log_path)
+        )
+    raise PlanError(f"unknown solver {name!r}", "--solver", f"use one of: {', '.join(SOLVERS)}")
+
+
+def _cbc_gap(log: str) -> float | None:
+    """The relative gap CBC reports at the end of its log (0 when proven optimal)."""
+    if "Result - Optimal solution found" in log:
+        return 0.0
+    found = re.search(r"^Gap:\s+([-\d.eE+]+)", log, re.M)
+    return float(found.group(1)) if found else None
+
+
+def _highs_gap(problem: Problem) -> float | None:
+    highs = getattr(problem.model, "solverModel", None)
+    if highs is None:
+        return None
+    gap = float(highs.getInfo().mip_gap)
+    return gap if gap < float("inf") else None
+
+
+def solve(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    lp_path: Path | None = None,
+) -> Solution:
+    """Solve one model; `lp_path` writes it in LP format first (for --debug)."""
+    if lp_path is not None:
+        problem.model.writeLP(str(lp_path))
+    with tempfile.TemporaryDirectory() as tmp:
+        log_path = Path(tmp) / "cbc.log"
+        began = time.perf_counter()
+        problem.model.solve(_solver(solver, time_limit, log_path))
+        seconds = time.perf_counter() - began
+        log = log_path.read_text() if log_path.exists() else ""
+    status = _STATUS.get(problem.model.sol_status, f"status {problem.model.sol_status}")
+    found = status in ("optimal", "feasible")
+    gap = (_highs_gap(problem) if solver == "highs" else _cbc_gap(log)) if found else None
+    objective = problem.model.objective.value() if found else None
+    stats = SolverStats(
+        solver="HiGHS" if solver == "highs" else "CBC",
+        status=status,
+        objective=objective,
+        gap=gap,
+        seconds=seconds,
+        variables=problem.model.numVariables(),
+        constraints=problem.model.numConstraints(),
+    )
+    makespan = problem.makespan.value() if found and problem.makespan is not None else None
+    return Solution(_assignment(problem) if found else None, stats, makespan)
+
+
+def _assignment(problem: Problem) -> dict[str, str]:
+    out = {}
+    for (step, pool), var in problem.assign.items():
+        if (var.value() or 0.0) > 0.5:
+            out[step] = pool
+    return out
+
+
+def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[str, str, tuple]]:
+    """(pool, resource, steps) for every cap the placement's peak demand breaks."""
+    found = []
+    for pool, caps in space.caps.items():
+        for resource, cap in caps.items():
+            weight = {}
+            for step, where in assignment.items():
+                option = space.option(step, where) if where == pool else None
+                if option is not None:
+                    weight[step] = option.load[resource]
+            value, steps = heaviest_antichain(space.steps, space.edges, weight)
+            if value > cap + 1e-6:
+                found.append((pool, resource, steps))
+    return found
+
+
+def solve_with_cuts(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    lp_path: Path | None = None,
+) -> Solution:
+    """Solve, add a cut for every broken cap, repeat until the caps hold (problem.py)."""
+    began = time.perf_counter()
+    status, rounds = "optimal", 0
+    while True:
+        left = None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - began))
+        result = solve(problem, solver, left, lp_path if rounds == 0 else None)
+        rounds += 1
+        status = _worse(status, result.stats.status)
+        spent = time.perf_counter() - began
+        if not result.found:
+            return _restamp(result, result.stats.status, spent, rounds)
+        broken = violated_antichains(problem.space, result.assignment or {})
+        if not broken:
+            return _restamp(result, status, spent, rounds)
+        if time_limit is not None and spent >= time_limit:
+            return _restamp(Solution(None, result.stats), "time limit", spent, rounds)
+        for pool, resource, steps in broken:
+            add_cut(problem, pool, resource, steps)
+
+
+def _restamp(result: Solution, status: str, seconds: float, rounds: int) -> Solution:
+    stats = dataclasses.replace(result.stats, status=status, seconds=seconds)
+    return dataclasses.replace(result, stats=stats, rounds=rounds)
+
+
+def optimize(
+    space: Space,
+    objective: Objective = "cost",
+    solver: str = "highs",
+    time_limit: float | None = None,
+    lp_path: Path | None = None,
+) -> Solution:
+    """Build and solve; for "time", the fastest makespan then the cheapest plan keeping it."""
+    first = solve_with_cuts(build_problem(space, objective), solver, time_limit, lp_path)
+    if objective != "time" or not first.found or first.makespan_hours is None:
+        return first
+    limit = first.makespan_hours * (1 + _TIME_SLACK) + _TIME_SLACK
+    second = solve_with_cuts(build_problem(space, "cost", makespan_limit=limit), solver, time_limit)
+    if not second.found:
+        return first
+    stats = SolverStats(
+        solver=second.stats.solver,
+        status=_worse(first.stats.status, second.stats.status),
+        objective=first.stats.objective,
+        gap=first.stats.gap,
+        seconds=first.stats.seconds + second.stats.seconds,
+        variables=second.stats.variables,
+        constraints=second.stats.constraints,
+    )
+    return Solution(second.assignment, stats, second.makespan_hours, first.rounds + second.rounds)
+
+
+def _worse(a: str, b: str) -> str:
+    return a if a != "optimal" else b
