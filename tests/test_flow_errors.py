@@ -304,3 +304,39 @@ def test_config_json_missing(tmp_path):
         f"{tmp_path / 'flow.py'}:5: the Config default 'placement.json' is not next to the flow"
     )
     assert "To fix: run `placer apply` again to write it" in msg
+
+
+@pytest.mark.parametrize(
+    "deco, detail, fix",
+    [
+        (
+            '@kubernetes("big")',
+            "passes @kubernetes arguments placer cannot read",
+            "pass @kubernetes arguments by keyword",
+        ),
+        (
+            '@kubernetes(cpu="lots")',
+            "has cpu='lots' in @kubernetes, which is not a number",
+            "write cpu= as a number",
+        ),
+        (
+            "@kubernetes(memory=0)",
+            "asks for memory=0; it must be greater than 0",
+            "set memory= to a positive number",
+        ),
+        (
+            "@kubernetes(gpu=1.5)",
+            "asks for gpu=1.5; it must be a whole number",
+            "write gpu= as an integer",
+        ),
+        (
+            '@kubernetes(gpu=1, gpu_vendor="intel")',
+            "asks for gpu_vendor='intel'",
+            'use gpu_vendor="nvidia" or "amd"',
+        ),
+    ],
+)
+def test_bad_kubernetes_values(tmp_path, deco, detail, fix):
+    msg = bad(tmp_path, edit("    @step\n    def start", f"    {deco}\n    @step\n    def start"))
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:5: step 'start' {detail}")
+    assert f"To fix: {fix}" in msg
