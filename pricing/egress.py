@@ -146,7 +146,7 @@ class EgressRates:
     def _route(
         self, src: Location, dst: Location, cross_zone: bool
     ) -> tuple[tuple[Tier, ...], float]:
-        """(internet tiers, ()) for tiered routes, else ((), flat USD/GB)."""
+        """(internet tiers, 0.0) for tiered routes, else ((), flat USD/GB)."""
         if src.cloud not in CLOUDS:
             return (), 0.0  # ingress from outside any cloud is free
         table = self._table(src.cloud)
