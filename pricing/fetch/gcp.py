@@ -140,7 +140,7 @@ def _skus(client: Any, service: str, policy: RetryPolicy, tally: Tally) -> Itera
             client.list_skus, request=request, retry=None, timeout=policy.timeout_s
         )
         page = call_with_retries(call, is_transient, policy, tally.retried)
-        yield from page.skus
+        yield from (type(sku).pb(sku) for sku in page.skus)  # raw protobuf: fast reads
         token = page.next_page_token
         if not token:
             return
