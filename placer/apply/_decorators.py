@@ -7,7 +7,7 @@ selectors) and, with `fix_order`, moves a misplaced `@step` innermost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -54,9 +54,9 @@ class EditLog:
 
 
 def edit_step(
-    func: cst.FunctionDef, edit: StepEdit, style: Style, log: EditLog, where: str
+    func: cst.FunctionDef, edit: StepEdit, style: Style, log: EditLog, where: Callable[[], str]
 ) -> cst.FunctionDef:
-    """The step's `def` with its decorators rewritten; `where` is `file:line` of @step."""
+    """The step's `def` with its decorators rewritten; `where()` is `file:line` of @step."""
     log.warnings.extend(edit.notes)
     log.imports.update(edit.imports)
     decorators = list(func.decorators)
@@ -67,7 +67,7 @@ def edit_step(
             raise ApplyError(
                 f"@step is not the innermost decorator of step '{edit.step}' "
                 "(Metaflow refuses this order)",
-                where,
+                where(),
                 f"move @step directly above `def {edit.step}`, or re-run with --fix-order",
             )
         decorators = _order.move_innermost(decorators, step_at)
@@ -84,7 +84,8 @@ def edit_step(
 
 
 def _kubernetes_index(
-    decorators: list[cst.Decorator], step: str, style: Style, log: EditLog, where: str
+    decorators: list[cst.Decorator], step: str, style: Style, log: EditLog,
+    where: Callable[[], str],
 ) -> int | None:
     k8s_at = _order.find(decorators, style.names, "kubernetes")
     batch_at = _order.find(decorators, style.names, "batch")
@@ -92,7 +93,7 @@ def _kubernetes_index(
         return k8s_at
     if k8s_at is not None:
         raise ApplyError(
-            f"step '{step}' has both @batch and @kubernetes", where, "keep only one of them"
+            f"step '{step}' has both @batch and @kubernetes", where(), "keep only one of them"
         )
     decorators[batch_at] = _batch_to_kubernetes(decorators[batch_at], step, style, log)
     return batch_at

@@ -7,26 +7,35 @@ functions and non-step methods are left alone.
 
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 from collections.abc import Callable
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from placer.apply import _order
 from placer.apply._names import MetaflowNames
 
-StepEditor = Callable[[str, cst.FunctionDef, int], cst.FunctionDef]  # name, def, @step line
+LineOf = Callable[[], int]  # the @step line, computed only when an error needs it
+StepEditor = Callable[[str, cst.FunctionDef, LineOf], cst.FunctionDef]
 ClassEditor = Callable[[cst.ClassDef], cst.ClassDef]
 
 
 class _FlowWalker(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    """Visits only what it needs: top-level classes and their methods' decorators.
+
+    Function bodies and other classes are never entered, which keeps a rewrite close to
+    the cost of parsing. Line numbers come from Python's `ast`, and only when an error
+    needs one (libcst's PositionProvider would render the whole file again).
+    """
 
     def __init__(
-        self, flow: str, names: MetaflowNames, on_step: StepEditor, on_class: ClassEditor
+        self, flow: str, names: MetaflowNames, on_step: StepEditor, on_class: ClassEditor,
+        source: bytes,
     ) -> None:
         super().__init__()
-        self.flow, self.names = flow, names
+        self.flow, self.names, self.source = flow, names, source
         self.on_step, self.on_class = on_step, on_class
         self.scopes: list[str] = []  # "class:Name" / "def"
         self.found_class = False
@@ -37,7 +46,7 @@ class _FlowWalker(cst.CSTTransformer):
         if not self.scopes:
             self.classes.append(node.name.value)
         self.scopes.append(f"class:{node.name.value}")
-        return True
+        return self.scopes == [f"class:{self.flow}"]
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self.scopes.pop()
@@ -48,7 +57,7 @@ class _FlowWalker(cst.CSTTransformer):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.scopes.append("def")
-        return True
+        return False  # steps are never nested in functions
 
     def leave_FunctionDef(
         self, original: cst.FunctionDef, updated: cst.FunctionDef
@@ -59,38 +68,40 @@ class _FlowWalker(cst.CSTTransformer):
         at = _order.find(original.decorators, self.names, "step")
         if at is None:
             return updated
-        self.steps.append(original.name.value)
-        line = self.get_metadata(PositionProvider, original.decorators[at]).start.line
-        return self.on_step(original.name.value, updated, line)
+        name = original.name.value
+        self.steps.append(name)
+        return self.on_step(name, updated, lambda: decorator_line(self.source, self.flow, name, at))
 
 
 def walk_flow(
-    module: cst.Module,
-    flow: str,
-    names: MetaflowNames,
-    on_step: StepEditor,
-    on_class: ClassEditor,
+    module: cst.Module, flow: str, names: MetaflowNames, on_step: StepEditor,
+    on_class: ClassEditor, source: bytes,
 ) -> tuple[cst.Module, bool, list[str], list[str]]:
     """Edit the top-level class `flow`: (new module, class found?, its steps, all classes)."""
-    walker = _FlowWalker(flow, names, on_step, on_class)
-    new = MetadataWrapper(module, unsafe_skip_copy=True).visit(walker)
+    walker = _FlowWalker(flow, names, on_step, on_class, source)
+    new = module.visit(walker)
     return new, walker.found_class, walker.steps, walker.classes
 
 
-def dominant_quote(module: cst.Module) -> str:
+def decorator_line(source: bytes, flow: str, method: str, index: int) -> int:
+    """The line of decorator `index` of `flow.method` (for error messages)."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) and node.name == flow:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == method:
+                    return item.decorator_list[index].lineno
+    return 0
+
+
+def dominant_quote(source: bytes) -> str:
     """The quote character most of the file's plain strings use (ties: double)."""
-    counter = _QuoteCounter()
-    module.visit(counter)
-    return "'" if counter.single > counter.double else '"'
-
-
-class _QuoteCounter(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.single = 0
-        self.double = 0
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if node.quote == "'":
-            self.single += 1
-        elif node.quote == '"':
-            self.double += 1
+    single = double = 0
+    for token in tokenize.tokenize(io.BytesIO(source).readline):
+        if token.type != tokenize.STRING:
+            continue
+        body = token.string.lstrip("rRbBuUfF")
+        if body[:3] in ('"""', "'''"):
+            continue  # docstrings say nothing about the code's quote style
+        single += body.startswith("'")
+        double += body.startswith('"')
+    return "'" if single > double else '"'

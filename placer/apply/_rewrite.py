@@ -48,19 +48,21 @@ def rewrite(
 ) -> FileResult:
     """Apply `edit_for(step)` to every planned step of the plan's flow class in `source`."""
     module = parse(source, path)
-    style = Style(quote=dominant_quote(module), names=metaflow_names(module))
+    style = Style(quote=dominant_quote(source), names=metaflow_names(module))
     log = EditLog()
 
-    def on_step(name: str, func: cst.FunctionDef, line: int) -> cst.FunctionDef:
+    def on_step(name: str, func: cst.FunctionDef, line: Callable[[], int]) -> cst.FunctionDef:
         if name not in plan.steps:
             log.warnings.append(f"step '{name}' is not in the plan; left as it is")
             return func
-        return edit_step(func, edit_for(name, style), style, log, f"{path}:{line}")
+        return edit_step(func, edit_for(name, style), style, log, lambda: f"{path}:{line()}")
 
     def on_class(node: cst.ClassDef) -> cst.ClassDef:
         return class_hook(node, style, log) if class_hook else node
 
-    new, found, steps, classes = walk_flow(module, plan.flow, style.names, on_step, on_class)
+    new, found, steps, classes = walk_flow(
+        module, plan.flow, style.names, on_step, on_class, source
+    )
     _check_coverage(plan, path, found, steps, classes)
     new = add_metaflow_imports(new, log.imports)
     return FileResult(path, source, new.bytes, tuple(log.changes), tuple(log.warnings))
