@@ -72,13 +72,17 @@ class _StepCompute:
         if kube:
             request = self._merge(kube, kube.args, res)
             return Compute("kubernetes", request, request, declared, self._placement(kube))
-        # what the pod would ask for once `placer apply` moves the step to Kubernetes
-        args = (
-            {k: v for k, v in batch.args.items() if k in ("cpu", "memory", "gpu")} if batch else {}
-        )
-        args = {k: v for k, v in args.items() if v is not None}
-        pod = self._merge(batch or res, args, res) if (batch or res) else _default_request()
+        pod = self._converted_request(batch, res)
         return Compute("batch" if batch else "local", None, pod, declared, Placement())
+
+    def _converted_request(self, batch: Decorator | None, res: Decorator | None) -> Resources:
+        """What the pod would ask for once `placer apply` moves the step to Kubernetes:
+        @batch's cpu/memory/gpu become @kubernetes arguments, merged with @resources."""
+        if batch is None and res is None:
+            return _default_request()
+        carried = batch.args.items() if batch else ()
+        args = {k: v for k, v in carried if k in ("cpu", "memory", "gpu") and v is not None}
+        return self._merge(batch or res, args, res)
 
     def _fail(self, deco: Decorator, headline: str, hint: str) -> NoReturn:
         raise FlowError(f"step '{self.step}' {headline}", self.source.where(deco.line), hint)

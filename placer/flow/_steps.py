@@ -218,7 +218,7 @@ class _Tail:
             "split-switch", targets, self.call.lineno, condition=condition, switch_cases=out
         )
 
-    def _case_key(self, key: ast.expr | None) -> Any:  # noqa: RET503 (_fail raises)
+    def _case_key(self, key: ast.expr | None) -> Any:
         if isinstance(key, ast.Constant) and isinstance(key.value, str | int | float | bool):
             return key.value
         text = dotted(key) if key is not None else "**"
