@@ -1,0 +1,59 @@
+"""The staleness rule: sha256 of flow and config, and 'already applied' flows."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from apply_plans import AWS, make_plan, step_plan, tricky_plan
+
+from placer.apply import ApplyOptions, apply_plan
+from placer.apply._stale import locate, sha256_of
+from placer.errors import ApplyError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "apply"
+
+
+def test_sha256_is_of_the_bytes():
+    assert sha256_of(b"abc") == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_locate_prefers_the_plan_directory_then_the_cwd(tmp_path, monkeypatch):
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "flow.py").write_text("x")
+    assert locate("flow.py", plans / "plan.json") == plans / "flow.py"
+    assert locate("other.py", plans / "plan.json") == Path("other.py")
+    assert locate(str(tmp_path / "abs.py"), plans / "plan.json") == tmp_path / "abs.py"
+
+
+def test_already_applied_flow_is_reported_not_refused(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_bytes((FIXTURES / "tabs.expected.py").read_bytes())
+    plan = tricky_plan((FIXTURES / "tabs.py").read_bytes())  # made before the apply
+    outcome = apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
+    assert outcome.already_applied and not outcome.changed
+    assert outcome.notes == (f"{flow} already matches the plan",)
+
+
+def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / "tabs.py", flow)
+    plan = make_plan("TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)},
+                     flow_bytes=b"the old flow")
+    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+        apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
+    with pytest.raises(ApplyError, match="planned step.s. train not found"):
+        apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow, force=True))
+
+
+def test_missing_config_file_is_stale(tmp_path):
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / "tabs.py", flow)
+    plan = make_plan("TrickyFlow", tricky_plan().steps, "flow.py", flow.read_bytes(),
+                     config_file="placer.yaml", config_bytes=b"x: 1\n")
+    with pytest.raises(ApplyError, match="the config file the plan was made with is missing"):
+        apply_plan(plan, tmp_path / "plan.json", ApplyOptions())
+    assert apply_plan(plan, tmp_path / "plan.json", ApplyOptions(force=True)).changed
