@@ -223,3 +223,14 @@ def test_computed_selector_is_replaced_with_a_warning():
         "step 'end': node_selector=SELECTOR was computed; replaced by "
         '{"outerbounds.co/provider": "aws"}',
     )
+
+
+def test_bom_and_declared_encoding_are_kept():
+    tabs = (FIXTURES / "tabs.py").read_bytes()
+    expected = (FIXTURES / "tabs.expected.py").read_bytes()
+    assert _rewrite(b"\xef\xbb\xbf" + tabs).after == b"\xef\xbb\xbf" + expected
+    latin = b"# -*- coding: latin-1 -*-\n" + tabs.replace(b"\t\tpass", b'\t\tx = "\xe9"')
+    after = _rewrite(latin).after
+    assert after.endswith(b'\t\tx = "\xe9"\n')  # still latin-1, not re-encoded to UTF-8
+    header = b"# -*- coding: latin-1 -*-\nfrom metaflow import FlowSpec, step, kubernetes\n"
+    assert after.startswith(header)
