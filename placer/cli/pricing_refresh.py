@@ -40,36 +40,49 @@ def register(pricing_app: typer.Typer) -> None:
 
 def refresh_command(
     cloud: list[str] | None = typer.Option(
-        None, "--cloud", help="Cloud to refresh: aws, azure or gcp (repeatable; default all)."
+        None,
+        "--cloud",
+        metavar="CLOUD",
+        help="Cloud to refresh: aws, azure or gcp (repeatable; default all).",
     ),
     region: list[str] | None = typer.Option(
         None,
         "--region",
+        metavar="REGION",
         help="Region to refresh, e.g. us-east-1, eastus, us-central1 or azure:eastus "
         "(repeatable; default: the regions the catalog covers).",
     ),
-    timeout: float = typer.Option(30.0, "--timeout", min=0.1, help="Seconds per API request."),
+    timeout: float = typer.Option(
+        30.0, "--timeout", min=0.1, metavar="SECONDS", help="Seconds per API request."
+    ),
     retries: int = typer.Option(
-        3, "--retries", min=0, help="Retries of a throttled or failing request."
+        3, "--retries", min=0, metavar="N", help="Retries of a throttled or failing request."
     ),
     backoff: float = typer.Option(
-        0.5, "--backoff", min=0.0, help="First wait before a retry, in seconds (doubles)."
+        0.5,
+        "--backoff",
+        min=0.0,
+        metavar="SECONDS",
+        help="First wait before a retry, in seconds (doubles).",
     ),
     azure_prices_url: str | None = typer.Option(
         None,
         "--azure-prices-url",
+        metavar="URL",
         envvar="PLACER_AZURE_PRICES_URL",
         help="Azure Retail Prices API URL (a mirror or test server).",
     ),
     azure_arm_url: str | None = typer.Option(
         None,
         "--azure-arm-url",
+        metavar="URL",
         envvar="PLACER_AZURE_ARM_URL",
         help="Azure Resource Manager URL for VM sizes (needs AZURE_SUBSCRIPTION_ID).",
     ),
     gcp_endpoint: str | None = typer.Option(
         None,
         "--gcp-endpoint",
+        metavar="URL",
         envvar="PLACER_GCP_ENDPOINT",
         help="Cloud Billing Catalog API endpoint (a mirror or test server).",
     ),
