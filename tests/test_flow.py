@@ -225,3 +225,24 @@ def test_bom_and_crlf_are_read(tmp_path):
     flow = read_flow(path)
     assert flow.start.name == "begin" and flow.steps["meet"].line == 18
     assert flow.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_long_chains_and_deep_nesting_read_without_recursion_limits(tmp_path):
+    # 1500 linear steps, then 400 nested foreaches: far past Python's recursion limit
+    body = ["from metaflow import FlowSpec, step", "", "class Deep(FlowSpec):"]
+    names = ["start"] + [f"l{i}" for i in range(1500)] + [f"f{i}" for i in range(400)]
+    joins = [f"j{i}" for i in reversed(range(400))]
+    chain = names + ["core"] + joins + ["end"]
+    for here, after in zip(chain, chain[1:], strict=False):
+        args = "self, inputs" if here in joins else "self"
+        extra = ", foreach='xs'" if here.startswith("f") else ""
+        body += ["    @step", f"    def {here}({args}):", f"        self.next(self.{after}{extra})"]
+    body += ["    @step", "    def end(self):", "        pass", ""]
+    path = tmp_path / "deep.py"
+    path.write_text("\n".join(body))
+    steps = read_flow(path).steps
+    assert len(steps) == 1 + 1500 + 400 + 1 + 400 + 1
+    assert steps["core"].foreach_stack == tuple(f"f{i}" for i in range(400))
+    assert steps["j0"].foreach_stack == () and steps["j0"].type == "join"
+    assert steps["j1"].foreach_stack == ("f0",)
+    assert steps["l1499"].type == "linear" and steps["f0"].type == "foreach"
