@@ -94,6 +94,7 @@ def test_one_cloud_failing_is_reported_and_the_others_still_refresh(
     assert out.count("refreshed") == 2
     assert "failed" in out and "backend unavailable" in out
     assert "warning: gcp not refreshed, its previous prices stay" in err
+    assert "aws fetched" in err and "gcp failed" in err  # the progress bar, on stderr
     assert offers_path("aws", cache).exists() and offers_path("azure", cache).exists()
     assert not offers_path("gcp", cache).exists()
 

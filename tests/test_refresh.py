@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def options(server: HTTPServer, cache: Path, snapshot: Path, **changes: object) 
         directory=cache,
         snapshot_dir=snapshot,
     )
-    return RefreshOptions(**{**base.__dict__, **changes})
+    return dataclasses.replace(base, **changes)
 
 
 def snapshot_of(directory: Path) -> dict[str, bytes]:
