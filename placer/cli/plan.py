@@ -1,9 +1,244 @@
-"""`placer plan`: placeholder until its issue lands (owned by the plan work)."""
+"""`placer plan FLOW`: the cheapest (or fastest) placement of every step, with its costs.
+
+Parsing and printing only; the work is `placer.optimize.plan_flow`. pulp and highspy are
+imported when solving, never when the CLI starts.
+"""
 
 from __future__ import annotations
 
+import enum
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+from placer.cli._env import env
+from placer.errors import ConfigError, PlanError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from placer.plan import Plan
+
+
+class PlanFormat(enum.StrEnum):
+    """Output formats of `placer plan`."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class ObjectiveName(enum.StrEnum):
+    cost = "cost"
+    time = "time"
+
+
+class SolverName(enum.StrEnum):
+    highs = "highs"
+    cbc = "cbc"
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
+    app.command("plan")(plan)
+
+
+def plan(
+    flow: Path = typer.Argument(..., help="The Metaflow flow file (read, never executed)."),
+    config: Path | None = typer.Option(
+        None, "--config", help="placer.yaml (default: next to the flow, else ./placer.yaml)."
+    ),
+    objective: ObjectiveName = typer.Option(
+        ObjectiveName.cost, "--objective", help="cost (default) or time (fastest, then cheapest)."
+    ),
+    deadline: str | None = typer.Option(
+        None, "--deadline", help="Longest allowed run, e.g. 2h or 90m (overrides placer.yaml)."
+    ),
+    budget: float | None = typer.Option(
+        None, "--budget", help="Most USD per month (overrides placer.yaml)."
+    ),
+    solver: SolverName = typer.Option(SolverName.highs, "--solver", help="highs or cbc."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", help="Seconds the solver may take; the gap is reported."
+    ),
+    out: Path | None = typer.Option(None, "--out", help="Write the plan as JSON to this file."),
+    output: PlanFormat = typer.Option(
+        PlanFormat.table, "--format", help="table, json or markdown."
+    ),
+    flow_class: str | None = typer.Option(
+        None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
+    ),
+) -> None:
+    """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    result = make_plan(flow, config, objective, deadline, budget, solver, time_limit, flow_class)
+    if out is not None:
+        write_atomic(out, result.dumps())
+    if output is PlanFormat.json:
+        env().write(result.dumps())
+    elif output is PlanFormat.markdown:
+        from placer.report import render
+
+        env().write(render(result, fmt="markdown"))
+    else:
+        console = env().console()
+        for part in plan_renderables(result):
+            console.print(part)
+    if out is not None and output is PlanFormat.table:
+        env().write(f"plan written to {out}")
+
+
+def make_plan(
+    flow_path: Path,
+    config_path: Path | None,
+    objective: str,
+    deadline: str | None,
+    budget: float | None,
+    solver: str,
+    time_limit: float | None,
+    flow_class: str | None,
+) -> Plan:
+    """Read the flow, config and prices, and plan (the whole command minus output)."""
+    from placer.configfile import load_config, parse_duration_hours
+    from placer.flow import read_flow
+    from placer.optimize import market_from_catalog, plan_flow
+    from pricing.catalog import load_catalog
+
+    deadline_hours = None
+    if deadline is not None:
+        try:
+            deadline_hours = parse_duration_hours(deadline)
+        except ValueError as exc:
+            raise ConfigError(str(exc), "--deadline", "write it like 2h, 90m or 1h30m") from None
+    if budget is not None and budget <= 0:
+        raise ConfigError("budget must be positive", "--budget", "give USD per month, e.g. 40")
+    if time_limit is not None and time_limit <= 0:
+        raise ConfigError("time limit must be positive", "--time-limit", "give seconds, e.g. 30")
+    model = read_flow(flow_path, flow_class)
+    config = load_config(flow_path, config_path)
+    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
+    result = plan_flow(
+        model,
+        config,
+        market_from_catalog(load_catalog()),
+        objective=objective,  # type: ignore[arg-type]
+        deadline_hours=deadline_hours,
+        budget_usd_per_month=budget,
+        solver=solver,
+        time_limit=time_limit,
+        lp_path=lp_path,
+        flow_file=str(flow_path),
+        origin=_origin(deadline, budget),
+    )
+    if lp_path is not None:
+        env().stderr.write(f"wrote the model to {lp_path}\n")
+    return result
+
+
+def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+    origin = {}
+    if deadline is not None:
+        origin["deadline"] = "--deadline"
+    if budget is not None:
+        origin["budget"] = "--budget"
+    return origin
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory, then rename: never half a file."""
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise PlanError("directory does not exist", str(directory), "create it or pick --out")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _usd(value: Decimal) -> str:
+    return f"${value:,.2f}"
+
+
+def _cells(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def plan_renderables(result: Plan) -> list[RenderableType]:
+    """The table view: steps, totals, savings, solver and pricing lines, warnings."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(
+        title=f"{result.flow} ({result.flow_file}): objective {result.objective}, USD per run",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("step", no_wrap=True)
+    table.add_column("pool", no_wrap=True)
+    table.add_column("instance", no_wrap=True)
+    for name in ("tasks", "hours", "compute", "egress", "total"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for name, step in result.steps.items():
+        table.add_row(
+            name,
+            step.pool,
+            step.instance_type,
+            str(step.tasks),
+            f"{step.hours:.2f}",
+            *(_cells(v) for v in (step.cost.compute, step.cost.egress, step.cost.total)),
+        )
+    run, month = result.per_run, result.per_month
+    table.add_section()
+    table.add_row(
+        "per run", "", "", "", "", *(_cells(v) for v in (run.compute, run.egress, run.total))
+    )
+    table.add_row(
+        "per month",
+        "",
+        "",
+        "",
+        "",
+        *(_cells(v) for v in (month.compute, month.egress, month.total)),
+    )
+    return [table, Text("\n".join(summary_lines(result)))]
+
+
+def summary_lines(result: Plan) -> list[str]:
+    """Savings, makespan, solver, pricing and warnings as plain lines."""
+    lines = []
+    for name, base in result.baselines.items():
+        saved = result.savings(name)
+        if saved is None:
+            lines.append(f"vs {name}: infeasible ({base.note})")
+        else:
+            pct = f" ({saved / base.per_month.total:.0%})" if base.per_month.total else ""
+            lines.append(
+                f"vs {name}: {_usd(base.per_month.total)}/month -> saves {_usd(saved)}/month{pct}"
+            )
+    lines.insert(0, f"per month = per run x {result.runs_per_month:g} runs")
+    if result.makespan_hours is not None:
+        from placer.optimize.explain import hours_text
+
+        lines.append(f"makespan: {hours_text(result.makespan_hours)}")
+    s = result.solver
+    gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
+    lines.append(
+        f"solver: {s.solver}, {s.status}, gap {gap}, {s.seconds:.2f} s "
+        f"({s.variables} variables, {s.constraints} constraints)"
+    )
+    lines.append(f"pricing: {result.pricing_source}, captured {result.pricing_captured_at}")
+    lines += [f"warning: {w}" for w in result.warnings]
+    return lines

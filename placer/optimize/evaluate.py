@@ -10,7 +10,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from placer.optimize.antichain import peak
+from placer.optimize.antichain import heaviest_antichain, peak
 from placer.optimize.space import Option, Space
 
 EPS = 1e-6
@@ -25,6 +25,7 @@ class Outcome:
     makespan_hours: float
     critical_path: tuple[str, ...]
     violations: tuple[str, ...]
+    excess: float = 0.0  # sum of relative overshoots (how far from feasible), for repairs
 
     @property
     def total_usd(self) -> float:
@@ -92,20 +93,37 @@ def chosen(space: Space, assignment: Mapping[str, str]) -> tuple[dict[str, Optio
     return options, problems
 
 
-def capacity_violations(space: Space, options: Mapping[str, Option]) -> list[str]:
-    """Pools whose limits the concurrent demand of the placement exceeds."""
-    problems = []
+def capacity_violations(space: Space, options: Mapping[str, Option]) -> tuple[list[str], float]:
+    """Pools whose limits the concurrent demand of the placement exceeds, and by how much."""
+    problems, excess = [], 0.0
     for pool, caps in space.caps.items():
         for resource, cap in caps.items():
             weight = {s: o.load[resource] for s, o in options.items() if o.pool == pool}
             top = peak(space.steps, space.edges, weight)
             if top > cap + EPS:
+                excess += (top - cap) / cap if cap else 1.0
                 names = ", ".join(s for s, w in weight.items() if w > 0)
                 problems.append(
                     f"capacity: {names} can need {top:g} {resource} at once in {pool} "
                     f"(limit {cap:g})"
                 )
-    return problems
+    return problems, excess
+
+
+def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[str, str, tuple]]:
+    """(pool, resource, steps) for every cap the placement's peak demand breaks."""
+    found = []
+    for pool, caps in space.caps.items():
+        for resource, cap in caps.items():
+            weight = {}
+            for step, where in assignment.items():
+                option = space.option(step, where) if where == pool else None
+                if option is not None:
+                    weight[step] = option.load[resource]
+            value, steps = heaviest_antichain(space.steps, space.edges, weight)
+            if value > cap + 1e-6:
+                found.append((pool, resource, steps))
+    return found
 
 
 def evaluate(space: Space, assignment: Mapping[str, str]) -> Outcome:
@@ -115,10 +133,17 @@ def evaluate(space: Space, assignment: Mapping[str, str]) -> Outcome:
     egress = sum(o.egress_usd for o in options.values())
     hours = {s: (options[s].wall_hours if s in options else 0.0) for s in space.steps}
     makespan, path = longest_path(space.steps, space.edges, hours)
-    problems += capacity_violations(space, options)
-    if space.deadline_hours is not None and makespan > space.deadline_hours + EPS:
-        problems.append(f"deadline: {makespan:.4g} h > {space.deadline_hours:g} h")
+    excess = float(len(problems))
+    over_cap, cap_excess = capacity_violations(space, options)
+    problems += over_cap
+    excess += cap_excess
+    deadline = space.deadline_hours
+    if deadline is not None and makespan > deadline + EPS:
+        problems.append(f"deadline: {makespan:.4g} h > {deadline:g} h")
+        excess += (makespan - deadline) / deadline if deadline else 1.0
     monthly = (compute + egress) * space.runs_per_month
-    if space.budget_usd_per_month is not None and monthly > space.budget_usd_per_month + EPS:
-        problems.append(f"budget: ${monthly:.2f}/month > ${space.budget_usd_per_month:g}")
-    return Outcome(compute, egress, makespan, path, tuple(problems))
+    budget = space.budget_usd_per_month
+    if budget is not None and monthly > budget + EPS:
+        problems.append(f"budget: ${monthly:.2f}/month > ${budget:g}")
+        excess += (monthly - budget) / budget if budget else 1.0
+    return Outcome(compute, egress, makespan, path, tuple(problems), excess)

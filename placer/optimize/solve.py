@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from placer.errors import PlanError
-from placer.optimize.antichain import heaviest_antichain
+from placer.optimize.evaluate import violated_antichains
 from placer.optimize.problem import Objective, Problem, add_cut, build_problem
 from placer.optimize.space import Space
 from placer.plan import SolverStats
@@ -108,22 +108,6 @@ def _assignment(problem: Problem) -> dict[str, str]:
         if (var.value() or 0.0) > 0.5:
             out[step] = pool
     return out
-
-
-def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[str, str, tuple]]:
-    """(pool, resource, steps) for every cap the placement's peak demand breaks."""
-    found = []
-    for pool, caps in space.caps.items():
-        for resource, cap in caps.items():
-            weight = {}
-            for step, where in assignment.items():
-                option = space.option(step, where) if where == pool else None
-                if option is not None:
-                    weight[step] = option.load[resource]
-            value, steps = heaviest_antichain(space.steps, space.edges, weight)
-            if value > cap + 1e-6:
-                found.append((pool, resource, steps))
-    return found
 
 
 def solve_with_cuts(
