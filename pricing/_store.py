@@ -102,8 +102,49 @@ def save_table(
     return path
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A validated offers file whose rows are not Offers yet (see :meth:`offers`).
+
+    The catalog keeps rows and builds Offers per region on first use: a refreshed cache can
+    hold tens of thousands of rows while planning reads a few regions.
+    """
+
+    cloud: str
+    captured_at: str
+    sources: tuple[str, ...]
+    columns: tuple[str, ...]
+    rows: list[list[Any]]
+    path: Path | None = None
+
+    def offers(self, rows: list[list[Any]] | None = None) -> tuple[Offer, ...]:
+        """Offers for ``rows`` (default: all), filled without calling ``Offer.__init__``."""
+        columns, chosen = list(self.columns), self.rows if rows is None else rows
+        new, assign = object.__new__, object.__setattr__
+        offers = []
+        if self.columns == OFFER_COLUMNS:
+            for row in chosen:
+                offer = new(Offer)
+                assign(offer, "__dict__", dict(zip(columns, row, strict=True)))
+                offers.append(offer)
+            return tuple(offers)
+        base = {**_OFFER_DEFAULTS, "cloud": self.cloud, "observed_at": self.captured_at}
+        for row in chosen:
+            offer, values = new(Offer), dict(base)
+            values.update(zip(columns, row, strict=True))
+            assign(offer, "__dict__", values)
+            offers.append(offer)
+        return tuple(offers)
+
+
 def load_table(path: Path | str) -> Table:
     """Read one cloud's offers; raises PricingError naming the file if it is corrupt."""
+    rows = read_rows(path)
+    return Table(rows.cloud, rows.captured_at, rows.sources, rows.offers(), rows.path)
+
+
+def read_rows(path: Path | str) -> Rows:
+    """Read and validate one cloud's offers file, leaving rows as lists (fast)."""
     path = Path(path)
     document = _read_document(path)
     cloud, captured_at, sources = _header(path, document)
@@ -111,17 +152,14 @@ def load_table(path: Path | str) -> Table:
     rows = document.get("rows")
     if not isinstance(columns, list) or not isinstance(rows, list):
         raise _corrupt(path, "'columns' and 'rows' must be lists")
-    offers = _offers_from_rows(path, cloud, captured_at, columns, rows)
-    return Table(cloud, captured_at, sources, offers, path)
+    _check_rows(path, cloud, columns, rows)
+    return Rows(cloud, captured_at, sources, tuple(columns), rows, path)
 
 
-def _offers_from_rows(
-    path: Path, cloud: str, captured_at: str, columns: list[Any], rows: list[Any]
-) -> tuple[Offer, ...]:
-    """Turn compact rows into Offers; missing optional columns take the Offer defaults.
+def _check_rows(path: Path, cloud: str, columns: list[Any], rows: list[Any]) -> None:
+    """Known columns, the required ones present, every row complete and numbers sane.
 
-    Validation runs column by column and Offers are filled without calling __init__:
-    a refreshed cache can hold tens of thousands of rows and loading must stay fast.
+    Checks run column by column (C-level set/map passes) to keep big files fast.
     """
     unknown = [c for c in columns if c not in OFFER_COLUMNS]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
@@ -133,21 +171,6 @@ def _offers_from_rows(
             _check_numbers(path, rows, columns.index(name), name)
     if "cloud" in columns and not set(map(itemgetter(columns.index("cloud")), rows)) <= {cloud}:
         raise _corrupt(path, f"a row's cloud is not {cloud!r}")
-    new, assign = object.__new__, object.__setattr__
-    offers = []
-    if columns == list(OFFER_COLUMNS):
-        for row in rows:
-            offer = new(Offer)
-            assign(offer, "__dict__", dict(zip(columns, row, strict=True)))
-            offers.append(offer)
-        return tuple(offers)
-    base = {**_OFFER_DEFAULTS, "cloud": cloud, "observed_at": captured_at}
-    for row in rows:
-        offer, values = new(Offer), dict(base)
-        values.update(zip(columns, row, strict=True))
-        assign(offer, "__dict__", values)
-        offers.append(offer)
-    return tuple(offers)
 
 
 _OFFER_DEFAULTS = {

@@ -1,8 +1,10 @@
 """The offer catalog planning reads: per cloud, the fresher of the refresh cache and the
 embedded snapshot, indexed by cloud and region.
 
-Loading reads three small gzipped JSON tables and builds two dict indexes; it imports
-neither pandas nor a cloud SDK (see benchmarks/bench_catalog.py for the time it takes).
+Loading reads one JSON table per cloud, validates it column by column and groups its rows
+by region; Offer objects are built on first use, per cloud or region, so planning a few
+pools stays fast even with a large refresh cache. It imports neither pandas nor a cloud SDK
+(see benchmarks/bench_catalog.py for the time it takes).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from placer.errors import PricingError
 from pricing._model import CLOUDS, Offer
-from pricing._store import Table, cache_dir, load_table, offers_path, parse_time
+from pricing._store import Rows, cache_dir, offers_path, parse_time, read_rows
 
 SNAPSHOT_DIR = Path(__file__).parent / "data"
 STALE_AFTER_DAYS = 7
@@ -67,8 +70,11 @@ class Catalog:
 
     clouds: Mapping[str, CloudPrices]
     warnings: tuple[str, ...]
-    _by_cloud: Mapping[str, tuple[Offer, ...]] = field(repr=False)
-    _by_region: Mapping[tuple[str, str], tuple[Offer, ...]] = field(repr=False)
+    _tables: Mapping[str, Rows] = field(repr=False)
+    _region_rows: Mapping[tuple[str, str], list[list[Any]]] = field(repr=False)
+    _built: dict[tuple[str, str | None], tuple[Offer, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def source(self) -> str:
@@ -90,10 +96,13 @@ class Catalog:
         if cloud is None:
             if region is not None:
                 raise ValueError("region needs a cloud")
-            return tuple(o for offers in self._by_cloud.values() for o in offers)
-        if region is None:
-            return self._by_cloud.get(cloud, ())
-        return self._by_region.get((cloud, region), ())
+            return tuple(o for name in self._tables for o in self.offers(name))
+        key = (cloud, region)
+        if key not in self._built:  # Offers are built on first use, per cloud or region
+            table = self._tables.get(cloud)
+            rows = None if region is None else self._region_rows.get(key, [])
+            self._built[key] = table.offers(rows) if table else ()
+        return self._built[key]
 
     def find(self, query: OfferQuery) -> tuple[Offer, ...]:
         """The offers matching ``query``, sorted by its key (cheapest first by default)."""
@@ -108,7 +117,7 @@ class Catalog:
 
     def regions(self, cloud: str) -> tuple[str, ...]:
         """The regions a cloud has offers in, sorted."""
-        return tuple(sorted(r for (c, r) in self._by_region if c == cloud))
+        return tuple(sorted(r for (c, r) in self._region_rows if c == cloud))
 
     def age_days(self, now: datetime) -> float:
         """Days since the oldest table in use was captured."""
@@ -134,7 +143,7 @@ def load_catalog(
     """
     cache = _cache_dir(cache_dir)
     snapshot = SNAPSHOT_DIR if snapshot_dir is None else snapshot_dir
-    chosen: dict[str, tuple[Table, str]] = {}
+    chosen: dict[str, tuple[Rows, str]] = {}
     warnings: list[str] = []
     for cloud in clouds:
         chosen[cloud] = _pick(cloud, cache, snapshot, warnings)
@@ -145,14 +154,14 @@ def _cache_dir(explicit: Path | None) -> Path:
     return cache_dir() if explicit is None else Path(explicit)
 
 
-def _pick(cloud: str, cache: Path, snapshot: Path, warnings: list[str]) -> tuple[Table, str]:
+def _pick(cloud: str, cache: Path, snapshot: Path, warnings: list[str]) -> tuple[Rows, str]:
     """(table, "snapshot" | "cache") for one cloud."""
-    table, kind = load_table(snapshot / f"offers-{cloud}.json.gz"), "snapshot"
+    table, kind = read_rows(snapshot / f"offers-{cloud}.json.gz"), "snapshot"
     cached_path = offers_path(cloud, cache)
     if not cached_path.exists():
         return table, kind
     try:
-        cached = load_table(cached_path)
+        cached = read_rows(cached_path)
     except PricingError as exc:
         warnings.append(f"ignoring {exc.one_line()}")
         return table, kind
@@ -161,18 +170,20 @@ def _pick(cloud: str, cache: Path, snapshot: Path, warnings: list[str]) -> tuple
     return table, kind
 
 
-def _index(chosen: Mapping[str, tuple[Table, str]], warnings: tuple[str, ...]) -> Catalog:
-    by_region: dict[tuple[str, str], list[Offer]] = {}
+def _index(chosen: Mapping[str, tuple[Rows, str]], warnings: tuple[str, ...]) -> Catalog:
+    """Group each table's rows by region; Offers are built later, on first use."""
+    region_rows: dict[tuple[str, str], list[list[Any]]] = {}
     clouds = {}
     for cloud, (table, kind) in chosen.items():
-        for offer in table.offers:
-            by_region.setdefault((cloud, offer.region), []).append(offer)
+        at = table.columns.index("region")
+        for row in table.rows:
+            region_rows.setdefault((cloud, row[at]), []).append(row)
         clouds[cloud] = CloudPrices(
-            cloud, kind, table.captured_at, table.sources, table.path, len(table.offers)
+            cloud, kind, table.captured_at, table.sources, table.path, len(table.rows)
         )
     return Catalog(
         clouds=clouds,
         warnings=warnings,
-        _by_cloud={cloud: table.offers for cloud, (table, _) in chosen.items()},
-        _by_region={key: tuple(offers) for key, offers in by_region.items()},
+        _tables={cloud: table for cloud, (table, _) in chosen.items()},
+        _region_rows=region_rows,
     )
