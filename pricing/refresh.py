@@ -165,7 +165,14 @@ def refresh(
         fetched[cloud] = (result, regions)
         outcomes.append(_outcome(result, regions, time.monotonic() - started))
     for result, regions in fetched.values():  # writing starts only once all fetching is done
-        _write_cloud(places, result, regions, captured_at)
+        try:
+            _write_cloud(places, result, regions, captured_at)
+        except OSError as exc:
+            raise PricingError(
+                f"cannot write the pricing cache ({exc.strerror or exc})",
+                str(places.cache),
+                "make it a writable directory, or set PLACER_CACHE_DIR to one",
+            ) from exc
     return RefreshReport(tuple(outcomes), places.cache, captured_at)
 
 

@@ -10,6 +10,7 @@ import pytest
 from _pricing_fakes import RETAIL_PATH, serve_azure, serve_gcp, without_aws_credentials
 from pytest_httpserver import HTTPServer
 
+from placer.errors import PricingError
 from pricing._model import Offer
 from pricing._store import (
     EgressTable,
@@ -216,3 +217,17 @@ def test_egress_from_scratch_gets_dearest_fallbacks() -> None:
     assert table.within_continent_usd_per_gb == {"*": 0.086}
     assert table.cross_zone_usd_per_gb == 0.01
     assert merge_egress("aws", None, [], lambda region: None, "t", []) is None
+
+
+def test_an_unwritable_cache_is_a_clear_error(dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    _cache, snapshot = dirs
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    fetched = FetchResult("gcp", (offer("gcp", "us-central1", "n2-standard-4", 0.2),), (), ("x",))
+    opts = RefreshOptions(
+        clouds=("gcp",), regions=REGIONS, directory=not_a_dir, snapshot_dir=snapshot
+    )
+    with pytest.raises(PricingError, match="cannot write the pricing cache") as caught:
+        refresh(opts, now=NOW, fetchers={"gcp": lambda *args: fetched})
+    assert caught.value.location == str(not_a_dir)
+    assert not_a_dir.read_text() == "x"
