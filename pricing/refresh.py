@@ -127,14 +127,17 @@ class RefreshReport:
 
     @property
     def refreshed(self) -> tuple[str, ...]:
+        """The clouds whose cache was written."""
         return tuple(o.cloud for o in self.outcomes if o.ok)
 
     @property
     def failed(self) -> tuple[str, ...]:
+        """The clouds that kept their previous prices."""
         return tuple(o.cloud for o in self.outcomes if not o.ok)
 
 
 Fetcher = Callable[[tuple[str, ...], RefreshOptions, Progress, Mapping[str, Shape]], FetchResult]
+"""``(regions, options, progress, known shapes) -> FetchResult``; raises FetchError."""
 
 
 def refresh(

@@ -208,6 +208,7 @@ class _Bar:
         self._tasks: dict[str, TaskID] = {}
 
     def update(self, cloud: str, done: int, total: int, label: str) -> None:
+        """The refresh progress callback: one bar per cloud, created on first sight."""
         if cloud not in self._tasks:
             self._tasks[cloud] = self._progress.add_task(cloud, total=max(total, 1))
         task = self._tasks[cloud]
