@@ -23,6 +23,7 @@ from placer.cli.pricing_refresh import parse_targets
 from placer.errors import ConfigError
 from pricing._store import offers_path
 from pricing.catalog import load_catalog
+from pricing.egress import load_egress_rates
 
 REGIONS = ["--region", "us-east-1", "--region", "eastus", "--region", "us-central1"]
 FAST = ["--backoff", "0", "--retries", "1"]
@@ -80,6 +81,15 @@ def test_refreshes_all_three_clouds_and_planning_reads_the_cache(
     assert prices[("us-east-1", "m5.xlarge")] == 0.192
     assert prices[("eastus", "Standard_D4s_v5")] == 0.192
     assert prices[("us-central1", "n2-standard-4")] == 0.194236
+
+    egress = load_egress_rates(cache=cache)
+    assert {egress.source_by_cloud[c] for c in ("aws", "azure", "gcp")} == {"cache"}
+    # read from the cache tables: the fetched AWS tiers (0, 0.09 from 100 GB, 0.085 from
+    # 10,240 GB) and us-east-1 -> ap-south-1 pair
+    assert egress.rate_usd_per_gb("aws:us-east-1", "gcp:us-central1", 20_000) == 0.085
+    assert egress.rate_usd_per_gb("aws:us-east-1", "aws:ap-south-1") == 0.02
+    # Azure's fetched Intra Continent meter for eastus, filed under its continent "na"
+    assert egress.rate_usd_per_gb("azure:eastus", "azure:westus2") == 0.02
 
 
 def test_one_cloud_failing_is_reported_and_the_others_still_refresh(
