@@ -42,7 +42,7 @@ def test_placement_result_is_unchanged_when_the_json_is_the_same(tmp_path):
 
 
 def test_flow_reads_every_step_from_the_config(tmp_path):
-    result = _config((FIXTURES / "two_classes.py").read_bytes())
+    result = _config((FIXTURES / "two_classes.flow").read_bytes())
     text = result.after.decode()
     assert text.startswith("from metaflow import FlowSpec, step, Config, config_expr, kubernetes\n")
     assert (
@@ -63,7 +63,7 @@ def test_module_alias_style_and_right_size(tmp_path):
         "middle": step_plan(SPOT_POOL, "spot-pool"),
         "end": step_plan(AWS),
     })
-    result = _config((FIXTURES / "alias_module.py").read_bytes(), True, plan)
+    result = _config((FIXTURES / "alias_module.flow").read_bytes(), True, plan)
     text = result.after.decode()
     assert '    placement = mf.Config("placement", default="placement.json")\n' in text
     assert (
@@ -71,12 +71,14 @@ def test_module_alias_style_and_right_size(tmp_path):
         "cpu=2, memory=1024)"
     ) in text
     assert text.startswith("import metaflow as mf\n\n\nclass")  # no import added
-    assert "step 'middle' has no @resources" in result.warnings[0]
+    assert result.warnings == (
+        "--right-size: no @resources on middle, end; their requests are left as they are",
+    )
     assert _config(result.after, True, plan).after == result.after
 
 
 def test_a_placement_attribute_that_is_not_a_config_is_refused():
-    source = (FIXTURES / "tabs.py").read_bytes().replace(
+    source = (FIXTURES / "tabs.flow").read_bytes().replace(
         b"class TrickyFlow(FlowSpec):\n", b"class TrickyFlow(FlowSpec):\n\tplacement = 3\n\n"
     )
     with pytest.raises(ApplyError, match="class attribute 'placement' of TrickyFlow"):

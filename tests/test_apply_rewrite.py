@@ -36,14 +36,14 @@ def _shape(flow: Flow) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_rewrite_matches_golden_file(case):
-    source = (FIXTURES / f"{case}.py").read_bytes()
-    expected = (FIXTURES / f"{case}.expected.py").read_bytes()
+    source = (FIXTURES / f"{case}.flow").read_bytes()
+    expected = (FIXTURES / f"{case}.expected.flow").read_bytes()
     assert _rewrite(source).after == expected
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_rewrite_is_idempotent_and_parses(case):
-    once = _rewrite((FIXTURES / f"{case}.py").read_bytes())
+    once = _rewrite((FIXTURES / f"{case}.flow").read_bytes())
     twice = _rewrite(once.after)
     assert twice.after == once.after
     assert twice.changes == ()
@@ -52,8 +52,8 @@ def test_rewrite_is_idempotent_and_parses(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_rewritten_graph_equals_original_apart_from_placement(case, tmp_path):
-    before_path = FIXTURES / f"{case}.py"
-    after_path = tmp_path / f"{case}.py"
+    before_path = FIXTURES / f"{case}.flow"
+    after_path = tmp_path / f"{case}.flow"
     after_path.write_bytes(_rewrite(before_path.read_bytes()).after)
     before, after = read_flow(before_path, "TrickyFlow"), read_flow(after_path, "TrickyFlow")
     assert _shape(after) == _shape(before)
@@ -62,7 +62,7 @@ def test_rewritten_graph_equals_original_apart_from_placement(case, tmp_path):
 
 
 def test_other_classes_and_nested_functions_are_untouched():
-    result = _rewrite((FIXTURES / "two_classes.py").read_bytes())
+    result = _rewrite((FIXTURES / "two_classes.flow").read_bytes())
     text = result.after.decode()
     other = text[text.index("class OtherFlow"):text.index("class TrickyFlow")]
     assert "kubernetes" not in other
@@ -71,15 +71,15 @@ def test_other_classes_and_nested_functions_are_untouched():
 
 
 def test_crlf_line_endings_are_kept():
-    source = (FIXTURES / "comments.py").read_bytes().replace(b"\n", b"\r\n")
-    expected = (FIXTURES / "comments.expected.py").read_bytes().replace(b"\n", b"\r\n")
+    source = (FIXTURES / "comments.flow").read_bytes().replace(b"\n", b"\r\n")
+    expected = (FIXTURES / "comments.expected.flow").read_bytes().replace(b"\n", b"\r\n")
     after = _rewrite(source).after
     assert after == expected
     assert b"\n" not in after.replace(b"\r\n", b"")
 
 
 def test_tabs_are_kept_for_new_decorators():
-    after = _rewrite((FIXTURES / "tabs.py").read_bytes()).after.decode()
+    after = _rewrite((FIXTURES / "tabs.flow").read_bytes()).after.decode()
     assert '\n\t@kubernetes(node_selector={"outerbounds.co/provider": "aws"})\n\t@step\n' in after
     assert "    " not in after
 
@@ -117,7 +117,7 @@ def test_fix_order_moves_step_innermost_and_keeps_the_rest():
 
 
 def test_right_size_sets_cpu_and_memory_from_resources():
-    source = (FIXTURES / "alias_module.py").read_bytes()
+    source = (FIXTURES / "alias_module.flow").read_bytes()
     plan = make_plan("TrickyFlow", {
         "start": step_plan(GCP, declared={"cpu": 2.0, "memory": 1024.0, "disk": 0, "gpu": 0}),
         "middle": step_plan(SPOT_POOL, compute_pool="spot-pool"),
@@ -129,7 +129,7 @@ def test_right_size_sets_cpu_and_memory_from_resources():
     assert '"us-central1"}, cpu=2, memory=1024)' in text
     end = '@mf.kubernetes(node_selector={"outerbounds.co/provider": "aws"}, cpu=0.5, memory=256)'
     assert end in text
-    note = "step 'middle' has no @resources: --right-size leaves its request as is"
+    note = "--right-size: no @resources on middle; their requests are left as they are"
     assert result.warnings == (note,)
 
 
@@ -157,7 +157,7 @@ class TrickyFlow(FlowSpec):
 
 
 def test_empty_plan_selector_removes_placement_arguments():
-    source = (FIXTURES / "selectors.py").read_bytes()
+    source = (FIXTURES / "selectors.flow").read_bytes()
     plan = make_plan("TrickyFlow", {n: step_plan({}) for n in ("start", "middle", "end")})
     result = _rewrite(source, plan=plan)
     text = result.after.decode()
@@ -167,7 +167,7 @@ def test_empty_plan_selector_removes_placement_arguments():
 
 
 def test_missing_flow_class_and_missing_step_are_errors():
-    source = (FIXTURES / "tabs.py").read_bytes()
+    source = (FIXTURES / "tabs.flow").read_bytes()
     with pytest.raises(ApplyError, match="flow class 'Nope' not found .classes here: TrickyFlow"):
         _rewrite(source, plan=make_plan("Nope", {"start": step_plan(AWS)}))
     plan = make_plan("TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)})
@@ -176,7 +176,7 @@ def test_missing_flow_class_and_missing_step_are_errors():
 
 
 def test_step_outside_the_plan_is_left_alone_with_a_warning():
-    source = (FIXTURES / "tabs.py").read_bytes()
+    source = (FIXTURES / "tabs.flow").read_bytes()
     plan = make_plan("TrickyFlow", {"start": step_plan(AWS), "end": step_plan(AWS)})
     result = _rewrite(source, plan=plan)
     assert result.warnings == ("step 'middle' is not in the plan; left as it is",)
@@ -211,7 +211,7 @@ def test_syntax_error_names_the_line():
 
 
 def test_computed_selector_is_replaced_with_a_warning():
-    source = (FIXTURES / "tabs.py").read_bytes()
+    source = (FIXTURES / "tabs.flow").read_bytes()
     end = b"\t@step\n\tdef end"
     source = source.replace(end, b"\t@k8s(node_selector=SELECTOR)\n" + end)
     source = source.replace(b"FlowSpec, step", b"FlowSpec, step, kubernetes as k8s")
@@ -226,8 +226,8 @@ def test_computed_selector_is_replaced_with_a_warning():
 
 
 def test_bom_and_declared_encoding_are_kept():
-    tabs = (FIXTURES / "tabs.py").read_bytes()
-    expected = (FIXTURES / "tabs.expected.py").read_bytes()
+    tabs = (FIXTURES / "tabs.flow").read_bytes()
+    expected = (FIXTURES / "tabs.expected.flow").read_bytes()
     assert _rewrite(b"\xef\xbb\xbf" + tabs).after == b"\xef\xbb\xbf" + expected
     latin = b"# -*- coding: latin-1 -*-\n" + tabs.replace(b"\t\tpass", b'\t\tx = "\xe9"')
     after = _rewrite(latin).after

@@ -31,8 +31,8 @@ def test_locate_prefers_the_plan_directory_then_the_cwd(tmp_path, monkeypatch):
 
 def test_already_applied_flow_is_reported_not_refused(tmp_path):
     flow = tmp_path / "flow.py"
-    flow.write_bytes((FIXTURES / "tabs.expected.py").read_bytes())
-    plan = tricky_plan((FIXTURES / "tabs.py").read_bytes())  # made before the apply
+    flow.write_bytes((FIXTURES / "tabs.expected.flow").read_bytes())
+    plan = tricky_plan((FIXTURES / "tabs.flow").read_bytes())  # made before the apply
     outcome = apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
     assert outcome.already_applied and not outcome.changed
     assert outcome.notes == (f"{flow} already matches the plan",)
@@ -40,7 +40,7 @@ def test_already_applied_flow_is_reported_not_refused(tmp_path):
 
 def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
     flow = tmp_path / "flow.py"
-    shutil.copy(FIXTURES / "tabs.py", flow)
+    shutil.copy(FIXTURES / "tabs.flow", flow)
     plan = make_plan("TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)},
                      flow_bytes=b"the old flow")
     with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
@@ -51,7 +51,7 @@ def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
 
 def test_missing_config_file_is_stale(tmp_path):
     flow = tmp_path / "flow.py"
-    shutil.copy(FIXTURES / "tabs.py", flow)
+    shutil.copy(FIXTURES / "tabs.flow", flow)
     plan = make_plan("TrickyFlow", tricky_plan().steps, "flow.py", flow.read_bytes(),
                      config_file="placer.yaml", config_bytes=b"x: 1\n")
     with pytest.raises(ApplyError, match="the config file the plan was made with is missing"):

@@ -28,7 +28,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def _setup(tmp_path: Path, case: str = "comments") -> tuple[Path, Path]:
     """A flow (mode 0o750) and its plan (flow.file relative to the plan) in tmp_path."""
     flow = tmp_path / "flow.py"
-    shutil.copy(FIXTURES / f"{case}.py", flow)
+    shutil.copy(FIXTURES / f"{case}.flow", flow)
     flow.chmod(0o750)
     plan = tmp_path / "plan.json"
     plan.write_text(tricky_plan(flow.read_bytes()).dumps())
@@ -39,7 +39,7 @@ def test_apply_rewrites_the_flow_keeping_its_mode(tmp_path):
     flow, plan = _setup(tmp_path)
     code, out, err = run(str(plan))
     assert (code, err) == (0, "")
-    assert flow.read_bytes() == (FIXTURES / "comments.expected.py").read_bytes()
+    assert flow.read_bytes() == (FIXTURES / "comments.expected.flow").read_bytes()
     assert stat.S_IMODE(flow.stat().st_mode) == 0o750
     assert f"wrote {flow}" in out
     assert "  middle: @kubernetes added" in out
@@ -78,7 +78,7 @@ def test_check_exit_codes(tmp_path):
     code, out, _ = run(str(plan), "--check")
     assert code == 2
     assert "does not match the plan" in out and "end: @kubernetes added" in out
-    assert flow.read_bytes() == (FIXTURES / "comments.py").read_bytes()
+    assert flow.read_bytes() == (FIXTURES / "comments.flow").read_bytes()
     assert run(str(plan))[0] == 0
     code, out, _ = run(str(plan), "--check")
     assert (code, out) == (0, "TrickyFlow: matches the plan\n")
@@ -111,7 +111,7 @@ def test_stale_plan_is_refused_unless_forced(tmp_path):
 
 def test_changed_config_is_refused(tmp_path):
     flow = tmp_path / "flow.py"
-    shutil.copy(FIXTURES / "tabs.py", flow)
+    shutil.copy(FIXTURES / "tabs.flow", flow)
     config = tmp_path / "placer.yaml"
     config.write_text("runs_per_month: 30\n")
     plan_obj = make_plan(
@@ -153,8 +153,8 @@ def test_out_writes_elsewhere_and_flow_option_overrides_the_plan(tmp_path):
     target = tmp_path / "out.py"
     code, out, err = run(str(plan), "--flow", str(moved), "--out", str(target))
     assert code == 0, err
-    assert moved.read_bytes() == (FIXTURES / "tabs.py").read_bytes()
-    assert target.read_bytes() == (FIXTURES / "tabs.expected.py").read_bytes()
+    assert moved.read_bytes() == (FIXTURES / "tabs.flow").read_bytes()
+    assert target.read_bytes() == (FIXTURES / "tabs.expected.flow").read_bytes()
 
 
 def test_missing_flow_names_the_path_and_the_fix(tmp_path):

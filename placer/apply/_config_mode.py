@@ -24,7 +24,7 @@ from placer.apply._kwargs import ConfigExpr, Number, Style, Wanted
 from placer.apply._names import reference
 from placer.apply._nodes import code, literal, string_node
 from placer.apply._result import Change, FileResult
-from placer.apply._rewrite import EditFor, no_resources_note, rewrite, right_size_values
+from placer.apply._rewrite import EditFor, rewrite, right_size_values
 from placer.errors import ApplyError
 from placer.plan import Plan
 
@@ -59,13 +59,11 @@ def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
         path = f"{CONFIG_NAME}.steps.{name}.node_selector"
         wanted: dict[str, Wanted | None] = {"node_selector": ConfigExpr(path, func)}
         wanted["compute_pool"] = None  # the JSON's selector already holds the pool label
-        notes: tuple[str, ...] = ()
         sizes = right_size_values(plan.steps[name]) if right_size else None
-        if right_size and sizes is None:
-            notes = (no_resources_note(name),)
-        elif sizes is not None:
+        if sizes is not None:
             wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
-        return StepEdit(name, wanted, fix_order, notes, imports)
+        unsized = right_size and sizes is None
+        return StepEdit(name, wanted, fix_order, unsized, imports)
 
     return edit_for
 

@@ -40,7 +40,7 @@ class StepEdit:
     step: str
     wanted: Mapping[str, Wanted | None]
     fix_order: bool = False
-    notes: tuple[str, ...] = ()  # warnings to report for this step
+    unsized: bool = False  # --right-size asked, but the step has no @resources
     imports: Mapping[str, str] = field(default_factory=dict)  # local -> metaflow name
 
 
@@ -50,6 +50,7 @@ class EditLog:
 
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unsized: list[str] = field(default_factory=list)  # steps --right-size could not size
     imports: dict[str, str] = field(default_factory=dict)  # local name -> metaflow name
 
 
@@ -57,7 +58,8 @@ def edit_step(
     func: cst.FunctionDef, edit: StepEdit, style: Style, log: EditLog, where: Callable[[], str]
 ) -> cst.FunctionDef:
     """The step's `def` with its decorators rewritten; `where()` is `file:line` of @step."""
-    log.warnings.extend(edit.notes)
+    if edit.unsized:
+        log.unsized.append(edit.step)
     log.imports.update(edit.imports)
     decorators = list(func.decorators)
     step_at = _order.find(decorators, style.names, "step")

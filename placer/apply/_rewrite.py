@@ -65,7 +65,8 @@ def rewrite(
     )
     _check_coverage(plan, path, found, steps, classes)
     new = add_metaflow_imports(new, log.imports)
-    return FileResult(path, source, new.bytes, tuple(log.changes), tuple(log.warnings))
+    warnings = tuple(log.warnings + _unsized_warning(log.unsized))
+    return FileResult(path, source, new.bytes, tuple(log.changes), warnings)
 
 
 def _check_coverage(
@@ -97,8 +98,11 @@ def placement_wants(step: StepPlan) -> dict[str, Wanted | None]:
     }
 
 
-def no_resources_note(name: str) -> str:
-    return f"step '{name}' has no @resources: --right-size leaves its request as is"
+def _unsized_warning(steps: list[str]) -> list[str]:
+    if not steps:
+        return []
+    names = ", ".join(steps)
+    return [f"--right-size: no @resources on {names}; their requests are left as they are"]
 
 
 def right_size_values(step: StepPlan) -> Mapping[str, float] | None:
@@ -117,7 +121,7 @@ def decorators_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
             return StepEdit(name, wanted, fix_order)
         sizes = right_size_values(plan.steps[name])
         if sizes is None:
-            return StepEdit(name, wanted, fix_order, (no_resources_note(name),))
+            return StepEdit(name, wanted, fix_order, unsized=True)
         wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
         return StepEdit(name, wanted, fix_order)
 
