@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from _pricing_fakes import serve_gcp
@@ -102,3 +103,16 @@ def test_sku_descriptions_are_classified() -> None:
     assert classify("Nvidia H100 80GB GPU running in Americas", "GPU") == ("gpu", "H100")
     assert classify("Nvidia Tesla A100 80GB GPU running in Americas", "GPU") == ("gpu", "A100-80GB")
     assert classify("Nvidia Tesla A100 GPU running in Americas", "GPU") == ("gpu", "A100")
+
+
+def test_missing_credentials_fail_with_a_clear_reason(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from google.auth.compute_engine import _metadata
+
+    monkeypatch.setattr(_metadata, "_NO_GCE_CHECK", True)  # never probe a metadata server
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.delenv("PLACER_GCP_ENDPOINT", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+    with pytest.raises(FetchError, match="no usable GCP credentials"):
+        fetch_gcp(["us-central1"], FAST)
