@@ -82,6 +82,21 @@ def build_problem(
     return Problem(space, model, assign, cost, makespan, objective)
 
 
+def new_var(
+    model: pulp.LpProblem,
+    name: str,
+    low: float | None = None,
+    up: float | None = None,
+    cat: str = "Continuous",
+) -> pulp.LpVariable:
+    """A variable owned by `model` (pulp 3.3+), else a free-standing one (older pulp)."""
+    import pulp
+
+    if hasattr(model, "add_variable"):
+        return model.add_variable(name, low, up, cat)
+    return pulp.LpVariable(name, low, up, cat)
+
+
 def _min_limit(*limits: float | None) -> float | None:
     given = [v for v in limits if v is not None]
     return min(given) if given else None
@@ -94,7 +109,7 @@ def _assign(space: Space, model: pulp.LpProblem) -> dict[tuple[str, str], pulp.L
     for step in space.steps:
         row = []
         for o in space.options[step]:
-            var = pulp.LpVariable(f"assign[{step},{o.pool}]", cat=pulp.LpBinary)
+            var = new_var(model, f"assign[{step},{o.pool}]", 0, 1, pulp.LpBinary)
             assign[step, o.pool] = var
             row.append((var, 1.0))
         model += pulp.LpAffineExpression(row) == 1, f"one[{step}]"
@@ -139,16 +154,16 @@ def _cover_flow(
     has_child = {u for u, _ in space.edges}
     sources = []
     for u, v in space.edges:
-        f = pulp.LpVariable(f"flow[{tag},{u},{v}]", lowBound=0)
+        f = new_var(model, f"flow[{tag},{u},{v}]", 0)
         outflow[u].append((f, 1.0))
         inflow[v].append((f, 1.0))
     for s in space.steps:
         if s not in has_parent:
-            f = pulp.LpVariable(f"flow[{tag},source,{s}]", lowBound=0)
+            f = new_var(model, f"flow[{tag},source,{s}]", 0)
             inflow[s].append((f, 1.0))
             sources.append((f, 1.0))
         if s not in has_child:
-            outflow[s].append((pulp.LpVariable(f"flow[{tag},{s},sink]", lowBound=0), 1.0))
+            outflow[s].append((new_var(model, f"flow[{tag},{s},sink]", 0), 1.0))
     for s in space.steps:
         balance = inflow[s] + [(f, -c) for f, c in outflow[s]]
         model += pulp.LpAffineExpression(balance) == 0, f"keep[{tag},{s}]"
@@ -164,8 +179,8 @@ def _critical_path(
     """start[v] >= start[u] + duration[u] on every edge; makespan >= every finish."""
     import pulp
 
-    start = {s: pulp.LpVariable(f"start[{s}]", lowBound=0) for s in space.steps}
-    makespan = pulp.LpVariable("makespan", lowBound=0, upBound=limit)
+    start = {s: new_var(model, f"start[{s}]", 0) for s in space.steps}
+    makespan = new_var(model, "makespan", 0, limit)
     duration = {
         s: [(assign[s, o.pool], o.wall_hours) for o in space.options[s]] for s in space.steps
     }

@@ -11,11 +11,12 @@ import dataclasses
 import re
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from placer.errors import PlanError
-from placer.optimize.evaluate import violated_antichains
+from placer.optimize.evaluate import longest_path, violated_antichains
 from placer.optimize.problem import Objective, Problem, add_cut, build_problem
 from placer.optimize.space import Space
 from placer.plan import SolverStats
@@ -48,9 +49,11 @@ def _solver(name: str, time_limit: float | None, log_path: Path | None):
 
         return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=1e-6)
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(
-            msg=False, timeLimit=time_limit, gapRel=1e-6, logPath=str(log_path)
-        )
+        with warnings.catch_warnings():  # pulp 3.3 deprecates the bundled CBC for 4.0
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(
+                msg=False, timeLimit=time_limit, gapRel=1e-6, logPath=str(log_path)
+            )
     raise PlanError(f"unknown solver {name!r}", "--solver", f"use one of: {', '.join(SOLVERS)}")
 
 
@@ -98,8 +101,16 @@ def solve(
         variables=problem.model.numVariables(),
         constraints=problem.model.numConstraints(),
     )
-    makespan = problem.makespan.value() if found and problem.makespan is not None else None
-    return Solution(_assignment(problem) if found else None, stats, makespan)
+    assignment = _assignment(problem) if found else None
+    return Solution(assignment, stats, _makespan(problem.space, assignment))
+
+
+def _makespan(space: Space, assignment: dict[str, str] | None) -> float | None:
+    """The placement's real critical path (the model's variable is only an upper bound)."""
+    if assignment is None:
+        return None
+    hours = {s: space.option(s, p).wall_hours for s, p in assignment.items()}  # type: ignore[union-attr]
+    return longest_path(space.steps, space.edges, hours)[0]
 
 
 def _assignment(problem: Problem) -> dict[str, str]:

@@ -1,0 +1,60 @@
+"""Tasks, waves and per-pod demand (placer.optimize.demand)."""
+
+from fixtures.plan.factory import config, flow, pool, step
+
+from placer.config import Constraints, Defaults, StepUsage
+from placer.optimize.demand import demands, tasks_per_run
+
+POOLS = [pool("aws", "aws", "us-east-1")]
+
+
+def nested():
+    return flow(
+        step("start", ["outer"], type="start"),
+        step("outer", ["inner"], type="foreach"),
+        step("inner", ["body"], type="foreach", foreach_stack=("outer",)),
+        step("body", ["after"], foreach_stack=("outer", "inner")),
+        step("after", ["ijoin"], foreach_stack=("outer", "inner")),
+        step("ijoin", ["ojoin"], type="join", foreach_stack=("outer",)),
+        step("ojoin", ["end"], type="join"),
+        step("end", [], type="end"),
+    )
+
+
+def test_nested_foreach_multiplies_default_widths():
+    tasks = tasks_per_run(nested(), config(POOLS, defaults=Defaults(foreach_width=3)))
+    assert tasks == {
+        "start": 1, "outer": 1, "inner": 3, "body": 9, "after": 9, "ijoin": 3, "ojoin": 1, "end": 1,
+    }
+
+
+def test_explicit_tasks_on_the_first_body_step_carry_through_its_foreach():
+    usage = {"inner": StepUsage(tasks=4), "body": StepUsage(tasks=20)}
+    tasks = tasks_per_run(nested(), config(POOLS, usage, defaults=Defaults(foreach_width=3)))
+    assert (tasks["inner"], tasks["body"], tasks["after"], tasks["ijoin"]) == (4, 20, 20, 4)
+
+
+def test_num_parallel_counts_nodes():
+    f = flow(
+        step("start", ["train"], type="foreach", num_parallel=4),
+        step("train", ["join"], foreach_stack=("start",)),
+        step("join", ["end"], type="join"),
+        step("end", [], type="end"),
+    )
+    assert tasks_per_run(f, config(POOLS))["train"] == 4
+
+
+def test_waves_and_concurrency_follow_max_workers():
+    f = flow(
+        step("start", ["work"], type="foreach"),
+        step("work", ["join"], foreach_stack=("start",), cpu=2, memory_mb=2048, gpu=1),
+        step("join", ["end"], type="join"),
+        step("end", [], type="end"),
+    )
+    c = config(POOLS, {"work": StepUsage(tasks=40, duration_hours=0.5, input_gb=3)},
+               constraints=Constraints(max_workers=16))
+    work = demands(f, c)["work"]
+    # 40 tasks, 16 at a time: waves of 16, 16 and 8.
+    assert (work.tasks, work.concurrent_tasks, work.waves) == (40, 16, 3)
+    assert (work.cpu, work.memory_gib, work.gpu) == (2.0, 2.0, 1)
+    assert (work.task_hours, work.input_gb, work.output_gb) == (0.5, 3.0, 0.0)
