@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 from _pricing_fakes import (
@@ -15,6 +16,7 @@ from _pricing_fakes import (
     serve_retail,
 )
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from pricing.fetch import FetchError, RetryPolicy, Shape
 from pricing.fetch.azure import fetch_azure, gpu_model, is_loopback
@@ -154,3 +156,25 @@ def test_arm_failure_falls_back_to_known_shapes_with_a_note(
     assert result.notes[0].startswith("ARM resource SKUs failed (")
     assert "no access to the subscription" in result.notes[0]
     assert result.sources == ("azure:retail-prices-api",)
+
+
+def test_a_timed_out_request_is_retried(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.5)  # longer than the 1 s timeout below
+        return Response("{}", content_type="application/json")
+
+    query = retail_params("Virtual Machines", "eastus")
+    httpserver.expect_oneshot_request(RETAIL_PATH, query_string=query).respond_with_handler(slow)
+    serve_azure(httpserver, arm=False)
+    # the server answers one request at a time: a retry waits for the slow answer to end,
+    # so the exact number of retries depends on the machine's speed (at least one)
+    policy = RetryPolicy(attempts=5, base_delay_s=0, timeout_s=1.0, sleep=lambda _s: None)
+    result = fetch_azure(
+        ["eastus"], policy, prices_url=httpserver.url_for(RETAIL_PATH), known_shapes={}
+    )
+    assert result.retries >= 1
+    assert result.unshaped_types == 5  # the retried page and the rest arrived
