@@ -83,3 +83,12 @@ def test_a_placement_attribute_that_is_not_a_config_is_refused():
     )
     with pytest.raises(ApplyError, match="class attribute 'placement' of TrickyFlow"):
         _config(source)
+
+
+def test_compute_pool_label_is_added_when_the_plan_leaves_it_out():
+    # planners may record compute_pool="warehouse" with an empty node_selector
+    plan = make_plan("F", {"load": step_plan({}, "warehouse"), "end": step_plan(AWS)})
+    document = placement_document(plan)
+    assert document["steps"]["load"]["node_selector"] == {
+        "outerbounds.co/compute-pool": "warehouse"
+    }

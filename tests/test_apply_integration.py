@@ -24,10 +24,14 @@ import pytest
 from apply_plans import make_plan, step_plan
 from moto.server import ThreadedMotoServer
 
+from placer.apply._rewrite import full_selector
 from placer.cli import main
 from placer.cli._env import Environment
+from placer.configfile import load_config
 from placer.flow import read_flow
+from placer.optimize import market_from_catalog, plan_flow
 from placer.plan import Plan
+from pricing.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {
@@ -121,7 +125,7 @@ def _assert_follows(templates: Mapping[str, Any], plan: Plan, sizes: Mapping[str
     assert set(plan.steps) <= set(templates)  # plus Metaflow's error-capture hook
     for name, step in plan.steps.items():
         template = templates[name]
-        assert template["nodeSelector"] == dict(step.node_selector), name
+        assert template["nodeSelector"] == full_selector(step), name
         requests = template["container"]["resources"]["requests"]
         assert float(requests["cpu"]) == float(sizes[name]["cpu"]), name
         assert float(requests["memory"].removesuffix("M")) == float(sizes[name]["memory"]), name
@@ -143,6 +147,23 @@ def test_argo_template_follows_applied_plan(example, tmp_path, metaflow_env):
             assert int(limits["nvidia.com/gpu"]) == step.resources["gpu"], name
 
 
+@pytest.mark.parametrize("example", ["etl/etlflow.py", "branching/branchflow.py"])
+def test_real_plan_end_to_end(example, tmp_path, metaflow_env):
+    """The optimizer's own plan (with its placer.yaml), applied, reaches Argo."""
+    source = ROOT / "examples" / example
+    flow = tmp_path / source.name
+    shutil.copy(source, flow)
+    shutil.copy(source.parent / "placer.yaml", tmp_path / "placer.yaml")
+    plan = plan_flow(
+        read_flow(flow), load_config(flow), market_from_catalog(load_catalog()),
+        flow_file=flow.name,
+    )
+    assert any(s.compute_pool for s in plan.steps.values())  # both examples use one
+    _apply(str(_write_plan(plan, tmp_path / "plan.json")))
+    templates = _argo_steps(flow, metaflow_env)
+    _assert_follows(templates, plan, {n: s.resources for n, s in plan.steps.items()})
+
+
 def test_config_mode_with_right_size_reaches_argo(tmp_path, metaflow_env):
     flow = tmp_path / "crosscloudflow.py"
     shutil.copy(ROOT / "examples/crosscloud/crosscloudflow.py", flow)
@@ -150,7 +171,7 @@ def test_config_mode_with_right_size_reaches_argo(tmp_path, metaflow_env):
     plan_path = _write_plan(plan, tmp_path / "plan.json")
     _apply(str(plan_path), "--mode", "config", "--right-size")
     placement = json.loads((tmp_path / "placement.json").read_text())
-    assert placement["steps"]["process"]["node_selector"] == plan.steps["process"].node_selector
+    assert placement["steps"]["process"]["node_selector"] == full_selector(plan.steps["process"])
     templates = _argo_steps(flow, metaflow_env)
     sizes = {n: s.declared or s.resources for n, s in plan.steps.items()}
     _assert_follows(templates, plan, sizes)
@@ -170,7 +191,7 @@ def test_airflow_dag_follows_applied_plan(tmp_path, metaflow_env):
     assert set(states) == set(plan.steps)
     for name, step in plan.steps.items():
         args = states[name]["operator_args"]
-        assert args["node_selector"] == dict(step.node_selector), name
+        assert args["node_selector"] == full_selector(step), name
         assert float(args["resources"]["requests"]["cpu"]) == float(step.resources["cpu"]), name
 
 

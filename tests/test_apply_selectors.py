@@ -42,3 +42,13 @@ def test_with_option_only_when_every_step_shares_one_selector():
         "\"topology.kubernetes.io/region\":\"us-central1\"}'"
     )
     assert with_option(make_plan("F", {"a": step_plan({})})) is None
+
+
+def test_compute_pool_label_is_part_of_the_selector():
+    plan = make_plan("F", {"a": step_plan({}, "warehouse"), "b": step_plan({}, "warehouse")})
+    assert selectors_document(plan, False)["steps"]["a"]["node_selector"] == {
+        "outerbounds.co/compute-pool": "warehouse"
+    }
+    assert with_option(plan) == (
+        "--with 'kubernetes:node_selector={\"outerbounds.co/compute-pool\":\"warehouse\"}'"
+    )

@@ -24,7 +24,7 @@ from placer.apply._kwargs import ConfigExpr, Number, Style, Wanted
 from placer.apply._names import reference
 from placer.apply._nodes import code, literal, string_node
 from placer.apply._result import Change, FileResult
-from placer.apply._rewrite import EditFor, rewrite, right_size_values
+from placer.apply._rewrite import EditFor, full_selector, rewrite, right_size_values
 from placer.errors import ApplyError
 from placer.plan import Plan
 
@@ -35,7 +35,7 @@ PLACEMENT_FILE = "placement.json"
 def placement_document(plan: Plan) -> dict[str, Any]:
     """What placement.json holds: per step its pool and full node selector."""
     steps = {
-        name: {"pool": step.pool, "node_selector": dict(step.node_selector)}
+        name: {"pool": step.pool, "node_selector": full_selector(step)}
         for name, step in plan.steps.items()
     }
     return {"flow": plan.flow, "steps": steps}

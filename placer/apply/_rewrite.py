@@ -87,6 +87,17 @@ def _check_coverage(
         )
 
 
+def full_selector(step: StepPlan) -> dict[str, str]:
+    """The selector a pod of this step gets, the compute-pool label included.
+
+    Plans may or may not repeat the label in `node_selector`; this is the same either way.
+    """
+    selector = dict(step.node_selector)
+    if step.compute_pool:
+        selector[COMPUTE_POOL_LABEL] = step.compute_pool
+    return selector
+
+
 def placement_wants(step: StepPlan) -> dict[str, Wanted | None]:
     """node_selector / compute_pool as the plan says (compute_pool split out when named)."""
     selector = dict(step.node_selector)

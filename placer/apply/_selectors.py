@@ -6,7 +6,7 @@ import json
 import shlex
 from typing import Any, Literal
 
-from placer.apply._rewrite import right_size_values
+from placer.apply._rewrite import full_selector, right_size_values
 from placer.plan import Plan
 
 Format = Literal["json", "yaml"]
@@ -18,7 +18,7 @@ def selectors_document(plan: Plan, right_size: bool) -> dict[str, Any]:
     for name, step in plan.steps.items():
         entry: dict[str, Any] = {
             "pool": step.pool,
-            "node_selector": dict(step.node_selector),
+            "node_selector": full_selector(step),
             "compute_pool": step.compute_pool,
         }
         sizes = right_size_values(step) if right_size else None
@@ -43,10 +43,10 @@ def with_option(plan: Plan) -> str | None:
     Metaflow applies `--with` only to steps without a static `@kubernetes`, so this is
     for flows that leave placement to the command line.
     """
-    selectors = {json.dumps(dict(s.node_selector), sort_keys=True) for s in plan.steps.values()}
+    selectors = {json.dumps(full_selector(s), sort_keys=True) for s in plan.steps.values()}
     if len(selectors) != 1:
         return None
-    selector = dict(next(iter(plan.steps.values())).node_selector)
+    selector = full_selector(next(iter(plan.steps.values())))
     if not selector:
         return None
     compact = json.dumps(selector, separators=(",", ":"))
