@@ -60,13 +60,18 @@ def _autoscaled(nodes: Sequence[Node], snap: ClusterSnapshot) -> _Part | None:
     return _Part(frozenset(RESOURCES), limit, spare)
 
 
-def _covered(node: Node, snap: ClusterSnapshot) -> str | None:
+def _covered(node: Node, snap: ClusterSnapshot, scaled: set[str]) -> str | None:
     if node.labels.get(NODEPOOL_LABEL) in snap.nodepools:
         return "karpenter"
+    return "autoscaler" if node.node_group in scaled else None
+
+
+def _scaled_groups(snap: ClusterSnapshot) -> set[str]:
+    """Node-group label values that some autoscaler group matches."""
+    if not snap.autoscaler:
+        return set()
     known = {n.node_group for n in snap.nodes if n.node_group}
-    if node.node_group and groups_for(node.node_group, snap.autoscaler, known):
-        return "autoscaler"
-    return None
+    return {v for v in known if groups_for(v, snap.autoscaler, known)}
 
 
 def ceiling_of(group: Sequence[Node], snap: ClusterSnapshot) -> tuple[dict, dict]:
@@ -75,7 +80,8 @@ def ceiling_of(group: Sequence[Node], snap: ClusterSnapshot) -> tuple[dict, dict
     Nodes with a taint tasks do not tolerate are left out: their groups never take tasks.
     """
     group = [n for n in group if not n.blocking_taints]
-    kinds = [_covered(n, snap) for n in group]
+    scaled = _scaled_groups(snap)
+    kinds = [_covered(n, snap, scaled) for n in group]
     if not group or None in kinds:
         return {}, {}
     parts = [

@@ -95,7 +95,8 @@ def _pool_of(
     group_by: Sequence[str],
     headroom: float,
 ) -> DiscoveredPool:
-    others = [n for n in snap.nodes if n not in group]
+    names = {n.name for n in group}
+    others = [n for n in snap.nodes if n.name not in names]
     selector, leaks = selector_for(group, others, group_by)
     load = load_of(group, snap.pods)
     free, alloc = load.free, load.allocatable
