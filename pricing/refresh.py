@@ -162,7 +162,11 @@ def refresh(
         except FetchError as exc:
             progress(cloud, len(regions), len(regions), "failed")
             seconds = time.monotonic() - started
-            outcomes.append(CloudOutcome(cloud, False, regions, reason=exc.reason, seconds=seconds))
+            outcomes.append(
+                CloudOutcome(
+                    cloud, False, regions, retries=exc.retries, reason=exc.reason, seconds=seconds
+                )
+            )
             continue
         progress(cloud, len(regions), len(regions), "fetched")
         fetched[cloud] = (result, regions)

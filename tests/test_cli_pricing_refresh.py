@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,3 +164,22 @@ def test_regions_pick_their_clouds() -> None:
     assert parse_targets([], []) == (("aws", "azure", "gcp"), {})
     with pytest.raises(ConfigError, match="write CLOUD:REGION"):
         parse_targets([], ["oracle:us-1"])
+
+
+def test_json_summary_lists_each_cloud(cache: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_json(
+        {"error": {"code": 503, "message": "backend unavailable", "status": "UNAVAILABLE"}},
+        status=503,
+    )
+    code, out, _err = run(*REGIONS, *FAST, "--format", "json")
+    assert code == 0
+    summary = json.loads(out)
+    assert summary["refreshed"] == ["aws", "azure"]
+    assert summary["failed"] == ["gcp"]
+    assert summary["cache_dir"] == str(cache)
+    azure = summary["clouds"][1]
+    assert (azure["cloud"], azure["ok"], azure["regions"]) == ("azure", True, ["eastus"])
+    assert (azure["offers"], azure["malformed_rows"], azure["unshaped_types"]) == (3, 1, 1)
+    gcp = summary["clouds"][2]
+    assert gcp["ok"] is False and "backend unavailable" in gcp["reason"]
+    assert gcp["retries"] == 1 and gcp["offers"] == 0  # --retries 1: one retry, then gave up

@@ -9,9 +9,12 @@ failed; 2 for bad options.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import enum
+import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -25,6 +28,15 @@ if TYPE_CHECKING:
     from pricing.refresh import RefreshReport
 
 CLOUD_NAMES = ("aws", "azure", "gcp")
+
+
+class Format(enum.StrEnum):
+    """Output formats of the summary."""
+
+    table = "table"
+    json = "json"
+
+
 # How a bare region name tells its cloud: us-east-1 (AWS), us-central1 (GCP), eastus (Azure).
 _REGION_STYLES = (
     ("aws", re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$")),
@@ -89,6 +101,7 @@ def refresh_command(
     strict: bool = typer.Option(
         False, "--strict", help="Exit 1 if any cloud fails (default: only if all fail)."
     ),
+    output: Format = typer.Option(Format.table, "--format", help="table or json."),
 ) -> None:
     """Fetch live prices into the local cache ($PLACER_CACHE_DIR or ~/.cache/placer).
 
@@ -110,8 +123,11 @@ def refresh_command(
     )
     with _progress_bar() as bar:
         report = refresh(options, progress=bar.update)
-    env().console().print(summary_table(report))
-    env().write(f"cache: {report.directory}")
+    if output is Format.json:
+        env().write(json.dumps(report_json(report), indent=2))
+    else:
+        env().console().print(summary_table(report))
+        env().write(f"cache: {report.directory}")
     _finish(report, strict)
 
 
@@ -180,6 +196,22 @@ def summary_table(report: RefreshReport) -> Table:
             else "; ".join((f"{outcome.seconds:.1f}s", *outcome.notes)),
         )
     return table
+
+
+def report_json(report: RefreshReport) -> dict[str, Any]:
+    """The summary as JSON: capture time, cache directory and one object per cloud."""
+    clouds = []
+    for outcome in report.outcomes:
+        fields = dataclasses.asdict(outcome)
+        fields["seconds"] = round(outcome.seconds, 3)
+        clouds.append(fields)
+    return {
+        "captured_at": report.captured_at,
+        "cache_dir": str(report.directory),
+        "refreshed": list(report.refreshed),
+        "failed": list(report.failed),
+        "clouds": clouds,
+    }
 
 
 def _finish(report: RefreshReport, strict: bool) -> None:

@@ -21,10 +21,11 @@ class FetchError(Exception):
     Refresh catches this per cloud, keeps that cloud's previous cache and reports ``reason``.
     """
 
-    def __init__(self, cloud: str, reason: str) -> None:
+    def __init__(self, cloud: str, reason: str, retries: int = 0) -> None:
         super().__init__(f"{cloud}: {reason}")
         self.cloud = cloud
         self.reason = reason
+        self.retries = retries  # retried calls before giving up
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def fetch_aws(
             egress += _region_egress(pricing, region, policy, tally)
             progress(CLOUD, done, len(regions), region)
     except (BotoCoreError, ClientError) as exc:
-        raise FetchError(CLOUD, describe_error(exc)) from exc
+        raise FetchError(CLOUD, describe_error(exc), tally.retries) from exc
     return tally.result(CLOUD, offers, egress, (SOURCE,))
 
 

@@ -80,9 +80,9 @@ def fetch_azure(
             egress += _bandwidth(prices_url, region, policy, tally)
             progress(CLOUD, done, len(regions), region)
     except urllib.error.URLError as exc:
-        raise FetchError(CLOUD, f"cannot reach {prices_url} ({exc.reason})") from exc
+        raise FetchError(CLOUD, f"cannot reach {prices_url} ({exc.reason})", tally.retries) from exc
     except (OSError, ValueError, http.client.HTTPException, _http.HttpStatusError) as exc:
-        raise FetchError(CLOUD, f"Retail Prices API: {exc}") from exc
+        raise FetchError(CLOUD, f"Retail Prices API: {exc}", tally.retries) from exc
     sources = (SOURCE_PRICES, SOURCE_SHAPES) if shapes.used_arm else (SOURCE_PRICES,)
     return tally.result(CLOUD, offers, egress, sources)
 

@@ -81,12 +81,14 @@ def fetch_gcp(
                 _take_sku(sku, wanted, rates, egress, tally)
             progress(CLOUD, done, 2, service)
     except GoogleAuthError as exc:
-        raise FetchError(CLOUD, f"no usable GCP credentials ({exc})") from exc
+        raise FetchError(CLOUD, f"no usable GCP credentials ({exc})", tally.retries) from exc
     except GoogleAPIError as exc:
-        raise FetchError(CLOUD, f"Cloud Billing Catalog: {exc}") from exc
+        raise FetchError(CLOUD, f"Cloud Billing Catalog: {exc}", tally.retries) from exc
     except RequestException as exc:
         where = endpoint or "cloudbilling.googleapis.com"
-        raise FetchError(CLOUD, f"cannot reach {where} ({type(exc).__name__})") from exc
+        raise FetchError(
+            CLOUD, f"cannot reach {where} ({type(exc).__name__})", tally.retries
+        ) from exc
     observed = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     offers = [
         offer
