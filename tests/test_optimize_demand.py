@@ -24,7 +24,14 @@ def nested():
 def test_nested_foreach_multiplies_default_widths():
     tasks = tasks_per_run(nested(), config(POOLS, defaults=Defaults(foreach_width=3)))
     assert tasks == {
-        "start": 1, "outer": 1, "inner": 3, "body": 9, "after": 9, "ijoin": 3, "ojoin": 1, "end": 1,
+        "start": 1,
+        "outer": 1,
+        "inner": 3,
+        "body": 9,
+        "after": 9,
+        "ijoin": 3,
+        "ojoin": 1,
+        "end": 1,
     }
 
 
@@ -51,8 +58,11 @@ def test_waves_and_concurrency_follow_max_workers():
         step("join", ["end"], type="join"),
         step("end", [], type="end"),
     )
-    c = config(POOLS, {"work": StepUsage(tasks=40, duration_hours=0.5, input_gb=3)},
-               constraints=Constraints(max_workers=16))
+    c = config(
+        POOLS,
+        {"work": StepUsage(tasks=40, duration_hours=0.5, input_gb=3)},
+        constraints=Constraints(max_workers=16),
+    )
     work = demands(f, c)["work"]
     # 40 tasks, 16 at a time: waves of 16, 16 and 8.
     assert (work.tasks, work.concurrent_tasks, work.waves) == (40, 16, 3)

@@ -24,7 +24,8 @@ def demand(tasks=4, inp=2.0, out=1.0, reads=()) -> Demand:
 def test_routes_add_up_per_run_and_skip_the_same_place():
     d = demand(reads=(ExternalRead(BUCKET, 5.0), ExternalRead(S3, 3.0)))
     assert routes_gb_per_run(d, GCP, S3) == {
-        (S3, GCP): 4 * 2.0 + 4 * 3.0,  # datastore inputs and the external read from S3 share a route
+        (S3, GCP): 4 * 2.0
+        + 4 * 3.0,  # datastore inputs and the external read from S3 share a route
         (GCP, S3): 4 * 1.0,
         (BUCKET, GCP): 4 * 5.0,
     }

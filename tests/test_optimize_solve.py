@@ -50,7 +50,8 @@ def test_data_heavy_step_stays_with_the_datastore(solver):
     # work: 2 h, reads 10 GB from S3. aws: 2 x 0.05 = $0.10. gcp: 10 GB x 0.09 = $0.90
     # egress plus (2 h + 8 s of transfer) x 0.03 = $0.06007. start/end (1 h, no data): gcp.
     space = build_space(
-        chain(), config([AWS, GCP], {"work": StepUsage(input_gb=10, duration_hours=2)}),
+        chain(),
+        config([AWS, GCP], {"work": StepUsage(input_gb=10, duration_hours=2)}),
         market(OFFERS),
     )
     solution = optimize(space, solver=solver)
@@ -152,8 +153,12 @@ def instances(draw):
         pools.append(pool(f"p{i}", cloud, region, max_vcpus=cap, speed=rng.choice([1.0, 2.0])))
         offers.append(offer(cloud, region, f"t{i}", 4, 16, round(rng.uniform(0.05, 0.3), 3)))
     usage = {
-        s: StepUsage(tasks=rng.choice([1, 1, 3]), duration_hours=rng.choice([0.5, 1, 2]),
-                     input_gb=rng.choice([0, 1, 20]), output_gb=rng.choice([0, 5]))
+        s: StepUsage(
+            tasks=rng.choice([1, 1, 3]),
+            duration_hours=rng.choice([0.5, 1, 2]),
+            input_gb=rng.choice([0, 1, 20]),
+            output_gb=rng.choice([0, 5]),
+        )
         for s in names
     }
     c = config(pools, usage, defaults=Defaults(), constraints=Constraints(max_workers=2))

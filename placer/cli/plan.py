@@ -102,7 +102,7 @@ def make_plan(
     flow_class: str | None,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
-    from placer.configfile import load_config, parse_duration_hours
+    from placer.configfile import check_pools_against_catalog, load_config, parse_duration_hours
     from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog
@@ -119,11 +119,13 @@ def make_plan(
         raise ConfigError("time limit must be positive", "--time-limit", "give seconds, e.g. 30")
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    catalog = load_catalog()
+    check_pools_against_catalog(config, catalog)
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
         model,
         config,
-        market_from_catalog(load_catalog()),
+        market_from_catalog(catalog),
         objective=objective,  # type: ignore[arg-type]
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,

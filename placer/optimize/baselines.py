@@ -8,8 +8,8 @@
 - ``greedy``: each step in the pool where its *compute* is cheapest (egress and capacity
   ignored, as a person reading a price list would), then repaired: while the placement
   breaks a constraint, make the single-step move that most reduces the total relative
-  overshoot (capacity, deadline, budget), cheapest first on ties; stop when feasible or when
-  no move helps.
+  overshoot (capacity, deadline, budget), the lowest compute cost first on ties (the repair
+  is as blind to egress as the first pass); stop when feasible or when no move helps.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _best_move(space: Space, placement: dict[str, str], outcome: Outcome):
                 continue
             trial = {**placement, step: option.pool}
             result = evaluate(space, trial)
-            key = (result.excess, result.total_usd)
+            key = (result.excess, result.compute_usd)
             if result.excess < excess - 1e-12 and (best is None or key < best[0]):
                 best = (key, step, option.pool, result)
     return None if best is None else best[1:]

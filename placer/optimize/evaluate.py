@@ -10,7 +10,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from placer.optimize.antichain import heaviest_antichain, peak
+from placer.optimize.antichain import heaviest_antichain
 from placer.optimize.space import Option, Space
 
 EPS = 1e-6
@@ -99,13 +99,12 @@ def capacity_violations(space: Space, options: Mapping[str, Option]) -> tuple[li
     for pool, caps in space.caps.items():
         for resource, cap in caps.items():
             weight = {s: o.load[resource] for s, o in options.items() if o.pool == pool}
-            top = peak(space.steps, space.edges, weight)
+            top, steps = heaviest_antichain(space.steps, space.edges, weight)
             if top > cap + EPS:
                 excess += (top - cap) / cap if cap else 1.0
-                names = ", ".join(s for s, w in weight.items() if w > 0)
                 problems.append(
-                    f"capacity: {names} can need {top:g} {resource} at once in {pool} "
-                    f"(limit {cap:g})"
+                    f"capacity: {', '.join(steps)} can need {top:g} {resource} at once in "
+                    f"{pool} (limit {cap:g})"
                 )
     return problems, excess
 

@@ -1,0 +1,128 @@
+"""`placer plan`: output formats, the plan file, errors and exit codes, lazy imports."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from placer.cli import main
+from placer.cli._env import Environment
+from placer.plan import read_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+CROSSCLOUD = ROOT / "examples" / "crosscloud" / "crosscloudflow.py"
+
+
+@pytest.fixture(autouse=True)
+def snapshot_prices(tmp_path, monkeypatch):
+    monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "no-cache"))
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), Environment(stdout=out, stderr=err, width=100))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning():
+    code, out, err = run("plan", str(CROSSCLOUD))
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    row = next(line.split() for line in lines if line.strip().startswith("process"))
+    # 8 shards x 45 min on half a t3a.large ($0.0752/h): 6 task-hours, $0.2256 per run.
+    assert row == ["process", "aws-use1", "t3a.large", "8", "6.00", "0.23", "0.00", "0.23"]
+    assert "vs as_written: $73.30/month -> saves $65.96/month (90%)" in out
+    assert any(line.startswith("solver: HiGHS, optimal, gap 0.00%") for line in lines)
+    assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
+    assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
+        "\n", " "
+    )
+
+
+def test_json_and_out_file_hold_the_same_plan(tmp_path):
+    target = tmp_path / "plan.json"
+    code, out, _ = run("plan", str(CROSSCLOUD), "--format", "json", "--out", str(target))
+    assert code == 0
+    assert json.loads(out) == json.loads(target.read_text())
+    data = json.loads(out)
+    assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
+    assert data["steps"]["process"]["pool"] == "aws-use1"
+    assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
+    # per run: process $0.2256 + start/join/end 10 min each at $0.0376/h = $0.0063 each
+    # (rounded per step) = $0.2445; x 30 runs = $7.3350.
+    assert data["totals"]["per_month"]["total"] == "7.3350"
+    plan = read_plan(target)
+    assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
+
+
+def test_out_into_a_missing_directory_is_bad_input(tmp_path):
+    code, out, err = run("plan", str(CROSSCLOUD), "--out", str(tmp_path / "nope" / "plan.json"))
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "directory does not exist" in err
+
+
+def test_impossible_deadline_exits_2_naming_the_critical_path():
+    code, out, err = run("plan", str(CROSSCLOUD), "--deadline", "30m")
+    assert code == 2
+    # start 10m + process 45m + join 10m + end 10m = 1h15m whatever the pool.
+    assert err == (
+        "error: --deadline: deadline 30m < fastest possible 1h15m (critical path start -> "
+        "process -> join -> end). To fix: raise the deadline, add faster pools (speed) or "
+        "shorten the steps\n"
+    )
+
+
+def test_unreadable_deadline_and_budget_are_bad_input():
+    code, _, err = run("plan", str(CROSSCLOUD), "--deadline", "soon")
+    assert code == 2 and err.startswith("error: --deadline: expected a duration")
+    code, _, err = run("plan", str(CROSSCLOUD), "--budget", "-5")
+    assert code == 2 and "budget must be positive" in err
+
+
+def test_cbc_and_time_objective():
+    code, out, _ = run("plan", str(CROSSCLOUD), "--solver", "cbc", "--objective", "time")
+    assert code == 0
+    assert any(line.startswith("solver: CBC, optimal") for line in out.splitlines())
+    assert "makespan: 1h15m" in out
+
+
+def test_markdown_goes_through_the_report_renderer():
+    code, out, _ = run("plan", str(CROSSCLOUD), "--format", "markdown")
+    assert code == 0
+    assert out.startswith("## ")
+    assert "CrossCloudFlow" in out and "azure-eastus → aws-use1" in out
+
+
+def test_debug_writes_the_model_as_lp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("--debug", "plan", str(CROSSCLOUD), "--format", "json")
+    assert code == 0
+    assert err == "wrote the model to crosscloudflow.lp\n"
+    text = (tmp_path / "crosscloudflow.lp").read_text()
+    assert "one_process_" in text and "assign_process,aws_use1_" in text
+
+
+def test_plan_imports_no_cloud_sdk_or_pandas(tmp_path):
+    code = (
+        "import sys\n"
+        "from placer.cli import main\n"
+        f"rc = main(['plan', {str(CROSSCLOUD)!r}, '--format', 'json', '--out', "
+        f"{str(tmp_path / 'p.json')!r}])\n"
+        "roots = {m.split('.')[0] for m in sys.modules}\n"
+        "heavy = {'boto3', 'botocore', 'azure', 'google', 'pandas', 'kubernetes'} & roots\n"
+        "print(rc, sorted(heavy), 'pulp' in roots, 'highspy' in roots, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PLACER_CACHE_DIR": str(tmp_path / "no-cache")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert done.stderr.strip().splitlines()[-1] == "0 [] True True"
+    assert json.loads(done.stdout)["flow"]["name"] == "CrossCloudFlow"

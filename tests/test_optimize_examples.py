@@ -1,0 +1,66 @@
+"""The example flows: each shows a placement decision a person would get wrong."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from placer.configfile import load_config
+from placer.flow import read_flow
+from placer.optimize import market_from_catalog, plan_flow
+from pricing.catalog import load_catalog
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def market():
+    return market_from_catalog(load_catalog())
+
+
+def plan(path: str, market):
+    flow_path = EXAMPLES / path
+    return plan_flow(read_flow(flow_path), load_config(flow_path), market)
+
+
+def test_crosscloud_seed_pattern_pays_egress_to_send_process_to_azure(market):
+    result = plan("crosscloud/crosscloudflow.py", market)
+    written = result.baselines["as_written"]
+    assert written.assignment["process"] == "azure-eastus"
+    # 8 shards x (2 GB in at AWS's $0.09 + 1 GB back at Azure's $0.087) = $2.136 per run.
+    assert written.per_run.egress == Decimal("2.1360")
+    assert result.steps["process"].pool == "aws-use1"
+    assert result.steps["process"].cost.egress == 0
+    assert result.savings("as_written") > Decimal("60")  # $/month
+    assert any("@kubernetes(memory=512)" in w for w in result.warnings)
+
+
+def test_gpu_training_greedy_chases_the_cheaper_l4_and_pays_for_the_images(market):
+    result = plan("gpu_training/trainflow.py", market)
+    greedy = result.baselines["greedy"]
+    assert greedy.assignment["train"] == "gcp-usc1"  # g2-standard-4 is the cheapest L4 node
+    train = result.steps["train"]
+    assert (train.pool, train.instance_type) == ("aws-use1", "g6.xlarge")
+    # 4 tasks x 2 h on g6.xlarge ($0.8048/h) = $6.4384; no egress next to the datastore.
+    assert train.cost.compute == Decimal("6.4384")
+    assert train.cost.egress == 0
+    assert result.savings("greedy") > Decimal("200")
+
+
+def test_etl_moves_transform_but_not_the_extract_that_reads_the_bucket(market):
+    result = plan("etl/etlflow.py", market)
+    greedy = result.baselines["greedy"].assignment
+    assert greedy["extract"] == greedy["transform"] == "gcp-usc1-spot"
+    assert result.steps["extract"].pool == "aws-use1"  # 16 x 12.5 GB stay inside AWS
+    assert result.steps["transform"].pool == "gcp-usc1-spot"
+    assert result.steps["load"].pool == "warehouse"
+    assert result.savings("greedy") > 0 and result.savings("as_written") > 0
+    reasons = " ".join(result.steps["extract"].reasons)
+    assert "gcp-usc1-spot computes $" in reasons and "egress costs $" in reasons
+
+
+def test_branching_honours_the_compute_pool_pin_and_deadline(market):
+    result = plan("branching/branchflow.py", market)
+    assert result.steps["thorough"].pool == "large"
+    assert result.makespan_hours is not None and result.makespan_hours <= 3.0
+    assert result.solver.status == "optimal"
