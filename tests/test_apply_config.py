@@ -67,8 +67,11 @@ def test_module_alias_style_and_right_size(tmp_path):
     text = result.after.decode()
     assert '    placement = mf.Config("placement", default="placement.json")\n' in text
     assert (
-        '@mf.kubernetes(node_selector=mf.config_expr("placement.steps.start.node_selector"), '
-        "cpu=2, memory=1024)"
+        "    @mf.kubernetes(\n"
+        '        node_selector=mf.config_expr("placement.steps.start.node_selector"),\n'
+        "        cpu=2,\n"
+        "        memory=1024,\n"
+        "    )\n"
     ) in text
     assert text.startswith("import metaflow as mf\n\n\nclass")  # no import added
     assert result.warnings == (

@@ -125,10 +125,26 @@ def test_right_size_sets_cpu_and_memory_from_resources():
     })
     result = _rewrite(source, right_size=True, plan=plan)
     text = result.after.decode()
-    assert "@mf.kubernetes(node_selector={" in text
-    assert '"us-central1"}, cpu=2, memory=1024)' in text
-    end = '@mf.kubernetes(node_selector={"outerbounds.co/provider": "aws"}, cpu=0.5, memory=256)'
-    assert end in text
+    # too long for one line (88), so wrapped as black would
+    assert (
+        "    @mf.kubernetes(\n"
+        "        node_selector={\n"
+        '            "outerbounds.co/provider": "gcp",\n'
+        '            "topology.kubernetes.io/region": "us-central1",\n'
+        "        },\n"
+        "        cpu=2,\n"
+        "        memory=1024,\n"
+        "    )\n"
+        "    @mf.step\n"
+        "    def start"
+    ) in text
+    assert (
+        "    @mf.kubernetes(\n"
+        '        node_selector={"outerbounds.co/provider": "aws"},\n'
+        "        cpu=0.5,\n"
+        "        memory=256,\n"
+        "    )\n"
+    ) in text
     note = "--right-size: no @resources on middle; their requests are left as they are"
     assert result.warnings == (note,)
 

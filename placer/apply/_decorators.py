@@ -17,6 +17,7 @@ from placer.apply._kwargs import Style, Wanted, set_kwargs
 from placer.apply._names import reference
 from placer.apply._nodes import NOT_LITERAL, code, literal, without_item
 from placer.apply._result import Change
+from placer.apply._wrap import wrap_if_long
 from placer.errors import ApplyError
 
 # @batch arguments @kubernetes also accepts, with the same meaning; the rest are dropped.
@@ -143,7 +144,7 @@ def _set_arguments(
         return decorator  # untouched, even a bare `@kubernetes`
     log.changes.extend(changes)
     log.warnings.extend(_replaced_expressions(call, changes))
-    return decorator.with_changes(decorator=new_call)
+    return wrap_if_long(decorator.with_changes(decorator=new_call), style.indent)
 
 
 def _replaced_expressions(call: cst.Call, changes: list[Change]) -> list[str]:

@@ -34,6 +34,7 @@ class Style:
 
     quote: str  # ' or "
     names: MetaflowNames
+    indent: str = "    "  # one level of the file's indentation
 
 
 class Wanted:

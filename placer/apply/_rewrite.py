@@ -48,7 +48,7 @@ def rewrite(
 ) -> FileResult:
     """Apply `edit_for(step)` to every planned step of the plan's flow class in `source`."""
     module = parse(source, path)
-    style = Style(quote=dominant_quote(source), names=metaflow_names(module))
+    style = Style(dominant_quote(source), metaflow_names(module), module.default_indent)
     log = EditLog()
 
     def on_step(name: str, func: cst.FunctionDef, line: Callable[[], int]) -> cst.FunctionDef:
