@@ -95,3 +95,16 @@ def test_compute_pool_label_is_added_when_the_plan_leaves_it_out():
     assert document["steps"]["load"]["node_selector"] == {
         "outerbounds.co/compute-pool": "warehouse"
     }
+
+
+def test_placement_changes_name_each_moved_step(tmp_path):
+    path = tmp_path / "placement.json"
+    path.write_bytes(placement_result(path, tricky_plan()).after)
+    moved = make_plan("TrickyFlow", {**tricky_plan().steps, "end": step_plan(GCP)})
+    changes = placement_result(path, moved).changes
+    assert [c.describe() for c in changes] == [
+        'end: placement.json node_selector {"outerbounds.co/provider": "aws"} -> '
+        '{"outerbounds.co/provider": "gcp", "topology.kubernetes.io/region": "us-central1"}'
+    ]
+    path.write_text("not json")
+    assert [c.step for c in placement_result(path, moved).changes] == ["start", "middle", "end"]

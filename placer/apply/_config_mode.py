@@ -44,9 +44,29 @@ def placement_document(plan: Plan) -> dict[str, Any]:
 def placement_result(path: Path, plan: Plan) -> FileResult:
     """The placement.json next to the flow, as a FileResult (before = current bytes)."""
     before = path.read_bytes() if path.exists() else None
-    after = (json.dumps(placement_document(plan), indent=2) + "\n").encode()
-    changes = () if before == after else (Change("*", PLACEMENT_FILE, None, "written"),)
-    return FileResult(path, before, after, changes)
+    document = placement_document(plan)
+    after = (json.dumps(document, indent=2) + "\n").encode()
+    if before == after:
+        return FileResult(path, before, after)
+    return FileResult(path, before, after, tuple(_step_changes(before, document)))
+
+
+def _step_changes(before: bytes | None, document: dict[str, Any]) -> list[Change]:
+    """Which steps' selectors placement.json changes (all of them for a new file)."""
+    try:
+        old = json.loads(before or b"{}")
+    except ValueError:
+        old = None  # unreadable: every step counts as changed
+    steps = old.get("steps") if isinstance(old, dict) else None
+    changes = []
+    for name, entry in document["steps"].items():
+        step = steps.get(name) if isinstance(steps, dict) else None
+        was = step.get("node_selector") if isinstance(step, dict) else None
+        if was != entry["node_selector"]:
+            shown = None if was is None else json.dumps(was)
+            what = f"{PLACEMENT_FILE} node_selector"
+            changes.append(Change(name, what, shown, json.dumps(entry["node_selector"])))
+    return changes
 
 
 def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
