@@ -8,17 +8,15 @@ one on-demand, unlimited pool per cloud selected by ``outerbounds.co/provider``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
-from yaml.constructor import SafeConstructor
 
+from placer._yamlnode import YamlNode, did_you_mean
 from placer.config import Config, Constraints, Defaults, ExternalRead, StepUsage
 from placer.errors import ConfigError
 from placer.pool import Pool
@@ -169,128 +167,10 @@ def continents() -> tuple[str, ...]:
     return tuple(CONTINENTS)
 
 
-# --- YAML nodes with their key paths -----------------------------------------------------
-
-_CONSTRUCTOR = SafeConstructor()
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
-@dataclass(frozen=True)
-class _Node:
-    """A YAML node, the key path that led to it and the file label, for error messages."""
-
-    node: yaml.Node
-    path: str
-    label: str
-
-    @property
-    def line(self) -> int:
-        return self.node.start_mark.line + 1
-
-    def error(self, message: str, hint: str | None = None) -> ConfigError:
-        where = f"{self.path}: " if self.path else ""
-        return ConfigError(f"{where}{message}", f"{self.label}:{self.line}", hint)
-
-    def child(self, node: yaml.Node, key: str | int) -> _Node:
-        if isinstance(key, int):
-            return _Node(node, f"{self.path}[{key}]", self.label)
-        return _Node(node, f"{self.path}.{key}" if self.path else key, self.label)
-
-    def mapping(self, allowed: Sequence[str] | None = None) -> dict[str, _Node]:
-        """The mapping's children by key; unknown and duplicate keys are errors."""
-        if self.is_null():
-            return {}
-        if not isinstance(self.node, yaml.MappingNode):
-            raise self.error(f"expected a mapping, got {self.describe()}")
-        out: dict[str, _Node] = {}
-        for key_node, value_node in self.node.value:
-            key = str(_CONSTRUCTOR.construct_object(key_node))
-            key_at = self.child(key_node, key)
-            if allowed is not None and key not in allowed:
-                raise key_at.error(
-                    "unknown key",
-                    _did_you_mean(key, allowed) or f"valid keys are {', '.join(allowed)}",
-                )
-            if key in out:
-                raise key_at.error("duplicate key", "keep one of the two")
-            out[key] = self.child(value_node, key)
-        return out
-
-    def items(self) -> list[_Node]:
-        """The sequence's children; a single scalar counts as a one-item list."""
-        if self.is_null():
-            return []
-        if isinstance(self.node, yaml.ScalarNode):
-            return [self]
-        if not isinstance(self.node, yaml.SequenceNode):
-            raise self.error(f"expected a list, got {self.describe()}")
-        return [self.child(n, i) for i, n in enumerate(self.node.value)]
-
-    def value(self) -> Any:
-        return _CONSTRUCTOR.construct_object(self.node, deep=True)
-
-    def is_null(self) -> bool:
-        return isinstance(self.node, yaml.ScalarNode) and self.value() is None
-
-    def describe(self) -> str:
-        if isinstance(self.node, yaml.MappingNode):
-            return "a mapping"
-        if isinstance(self.node, yaml.SequenceNode):
-            return "a list"
-        return repr(self.value())
-
-    def text(self) -> str:
-        value = self.value()
-        if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
-            raise self.error(f"expected text, got {self.describe()}")
-        return str(value)
-
-    def number(self, *, minimum: float = 0.0, strict: bool = True) -> float:
-        value = self.value()
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"expected a number, got {self.describe()}")
-        return self._bounded(float(value), minimum, strict)
-
-    def integer(self, *, minimum: int = 1) -> int:
-        value = self.value()
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"expected a whole number, got {self.describe()}")
-        if value < minimum:
-            raise self.error(f"must be at least {minimum}, got {value}")
-        return value
-
-    def choice(self, options: Sequence[str]) -> str:
-        value = self.text()
-        if value not in options:
-            hint = _did_you_mean(value, options)  # the headline already lists the options
-            raise self.error(f"must be one of {', '.join(options)}, got {value!r}", hint)
-        return value
-
-    def parsed(self, parse: Callable[[object], float], *, strict: bool = True) -> float:
-        try:
-            result = parse(self.value())
-        except ValueError as exc:
-            raise self.error(str(exc)) from None
-        return self._bounded(result, 0.0, strict)
-
-    def _bounded(self, value: float, minimum: float, strict: bool) -> float:
-        if value < minimum or (strict and value == minimum):
-            word = "greater than" if strict else "at least"
-            raise self.error(f"must be {word} {minimum:g}, got {value:g}")
-        return value
-
-    def texts(self) -> tuple[str, ...]:
-        return tuple(item.text() for item in self.items())
-
-
 # --- sections ----------------------------------------------------------------------------
 
 
-def _datastore(at: _Node) -> Location:
+def _datastore(at: YamlNode) -> Location:
     if isinstance(at.node, yaml.ScalarNode):
         try:
             loc = Location.parse(at.text())
@@ -304,17 +184,17 @@ def _datastore(at: _Node) -> Location:
     return Location(keys["cloud"].choice(CLOUDS), keys["region"].text())
 
 
-def _check_cloud(at: _Node, cloud: str) -> str:
+def _check_cloud(at: YamlNode, cloud: str) -> str:
     if cloud not in CLOUDS:
         raise at.error(f"unknown cloud {cloud!r}", f"use one of {', '.join(CLOUDS)}")
     return cloud
 
 
-def _defaults(at: _Node) -> Defaults:
+def _defaults(at: YamlNode) -> Defaults:
     keys = at.mapping(DEFAULTS_KEYS)
     base = Defaults()
     return Defaults(
-        foreach_width=_opt(keys, "foreach_width", _Node.integer, base.foreach_width),
+        foreach_width=_opt(keys, "foreach_width", YamlNode.integer, base.foreach_width),
         duration_hours=_opt(keys, "duration", _duration, base.duration_hours),
         input_gb=_opt(keys, "input", _size, base.input_gb),
         output_gb=_opt(keys, "output", _size, base.output_gb),
@@ -324,26 +204,26 @@ def _defaults(at: _Node) -> Defaults:
 
 
 def _opt(
-    keys: Mapping[str, _Node], key: str, read: Callable[[_Node], Any], default: Any = None
+    keys: Mapping[str, YamlNode], key: str, read: Callable[[YamlNode], Any], default: Any = None
 ) -> Any:
     """`read(keys[key])`, or `default` when the key is absent or null."""
     at = keys.get(key)
     return default if at is None or at.is_null() else read(at)
 
 
-def _duration(at: _Node) -> float:
+def _duration(at: YamlNode) -> float:
     return at.parsed(parse_duration_hours)
 
 
-def _size(at: _Node) -> float:
+def _size(at: YamlNode) -> float:
     return at.parsed(parse_size_gb, strict=False)
 
 
-def _non_negative(at: _Node) -> float:
+def _non_negative(at: YamlNode) -> float:
     return at.number(strict=False)
 
 
-def _pool(at: _Node, source: str) -> Pool:
+def _pool(at: YamlNode, source: str) -> Pool:
     keys = at.mapping(POOL_KEYS)
     for required in ("name", "cloud", "region"):
         if required not in keys:
@@ -363,19 +243,19 @@ def _pool(at: _Node, source: str) -> Pool:
         cloud=keys["cloud"].choice(CLOUDS),
         region=keys["region"].text(),
         node_selector=_opt(keys, "node_selector", _selector, {}),
-        compute_pool=_opt(keys, "compute_pool", _Node.text),
+        compute_pool=_opt(keys, "compute_pool", YamlNode.text),
         capacity_type=_opt(keys, "capacity_type", lambda n: n.choice(CAPACITY_TYPES), "on-demand"),
-        instance_types=_opt(keys, "instance_types", _Node.texts, ()),
+        instance_types=_opt(keys, "instance_types", YamlNode.texts, ()),
         max_vcpus=_opt(keys, "max_vcpus", _non_negative),
         max_memory_gib=_opt(keys, "max_memory_gib", _non_negative),
         max_gpus=_opt(keys, "max_gpus", _non_negative),
         max_nodes=_opt(keys, "max_nodes", lambda n: n.integer(minimum=0)),
-        speed=_opt(keys, "speed", _Node.number, 1.0),
+        speed=_opt(keys, "speed", YamlNode.number, 1.0),
         source=source,
     )
 
 
-def _selector(at: _Node) -> dict[str, str]:
+def _selector(at: YamlNode) -> dict[str, str]:
     try:
         selector = parse_node_selector(at.value())
     except ValueError as exc:
@@ -385,7 +265,7 @@ def _selector(at: _Node) -> dict[str, str]:
     return selector
 
 
-def _pools(at: _Node, source: str) -> tuple[Pool, ...]:
+def _pools(at: YamlNode, source: str) -> tuple[Pool, ...]:
     items = at.items()
     if not items:
         raise at.error("no pools", "list at least one pool, or delete `pools:` for the defaults")
@@ -398,16 +278,16 @@ def _pools(at: _Node, source: str) -> tuple[Pool, ...]:
     return tuple(pools)
 
 
-def _pool_names(at: _Node, known: Sequence[str]) -> tuple[str, ...]:
+def _pool_names(at: YamlNode, known: Sequence[str]) -> tuple[str, ...]:
     names = at.texts()
     for item, name in zip(at.items(), names, strict=True):
         if name not in known:
-            hint = _did_you_mean(name, known) or f"pools are {', '.join(known)}"
+            hint = did_you_mean(name, known) or f"pools are {', '.join(known)}"
             raise item.error(f"unknown pool {name!r}", hint)
     return names
 
 
-def _read(at: _Node) -> ExternalRead:
+def _read(at: YamlNode) -> ExternalRead:
     keys = at.mapping(("location", "size"))
     if "location" not in keys or "size" not in keys:
         raise at.error(
@@ -421,14 +301,14 @@ def _read(at: _Node) -> ExternalRead:
     return ExternalRead(loc, keys["size"].parsed(parse_size_gb, strict=False))
 
 
-def _continent(at: _Node) -> str:
+def _continent(at: YamlNode) -> str:
     return at.choice(continents())
 
 
-def _step(at: _Node, pool_names: Sequence[str]) -> StepUsage:
+def _step(at: YamlNode, pool_names: Sequence[str]) -> StepUsage:
     keys = at.mapping(STEP_KEYS)
     return StepUsage(
-        tasks=_opt(keys, "tasks", _Node.integer),
+        tasks=_opt(keys, "tasks", YamlNode.integer),
         duration_hours=_opt(keys, "duration", _duration),
         input_gb=_opt(keys, "input", _size),
         output_gb=_opt(keys, "output", _size),
@@ -438,30 +318,30 @@ def _step(at: _Node, pool_names: Sequence[str]) -> StepUsage:
         allowed_clouds=_opt(
             keys, "allowed_clouds", lambda n: tuple(i.choice(CLOUDS) for i in n.items()), ()
         ),
-        regions=_opt(keys, "regions", _Node.texts, ()),
+        regions=_opt(keys, "regions", YamlNode.texts, ()),
         residency=_opt(keys, "residency", _continent),
-        gpu_model=_opt(keys, "gpu_model", _Node.text),
+        gpu_model=_opt(keys, "gpu_model", YamlNode.text),
         arch=_opt(keys, "arch", lambda n: n.choice(ARCHES)),
     )
 
 
-def _steps(at: _Node, pool_names: Sequence[str]) -> dict[str, StepUsage]:
+def _steps(at: YamlNode, pool_names: Sequence[str]) -> dict[str, StepUsage]:
     return {name: _step(node, pool_names) for name, node in at.mapping().items()}
 
 
-def _constraints(at: _Node) -> Constraints:
+def _constraints(at: YamlNode) -> Constraints:
     keys = at.mapping(CONSTRAINT_KEYS)
     base = Constraints()
     return Constraints(
-        max_workers=_opt(keys, "max_workers", _Node.integer, base.max_workers),
+        max_workers=_opt(keys, "max_workers", YamlNode.integer, base.max_workers),
         deadline_hours=_opt(keys, "deadline", _duration),
-        budget_usd_per_month=_opt(keys, "budget", _Node.number),
+        budget_usd_per_month=_opt(keys, "budget", YamlNode.number),
         residency=_opt(keys, "residency", _residency, {}),
-        bandwidth_gbps=_opt(keys, "bandwidth_gbps", _Node.number, base.bandwidth_gbps),
+        bandwidth_gbps=_opt(keys, "bandwidth_gbps", YamlNode.number, base.bandwidth_gbps),
     )
 
 
-def _residency(at: _Node) -> dict[str, tuple[str, ...]]:
+def _residency(at: YamlNode) -> dict[str, tuple[str, ...]]:
     return {continent: node.texts() for continent, node in at.mapping(continents()).items()}
 
 
@@ -500,13 +380,13 @@ def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) 
     sha = hashlib.sha256(text.encode()).hexdigest()
     if root is None:
         return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS, path=path, sha256=sha)
-    keys = _Node(root, "", label).mapping(TOP_KEYS)
+    keys = YamlNode(root, "", label).mapping(TOP_KEYS)
     source = str(path) if path else label
     pools = _opt(keys, "pools", lambda n: _pools(n, source), DEFAULT_POOLS)
     names = [p.name for p in pools]
     return Config(
         datastore=_opt(keys, "datastore", _datastore, DEFAULT_DATASTORE),
-        runs_per_month=_opt(keys, "runs_per_month", _Node.number, 30),
+        runs_per_month=_opt(keys, "runs_per_month", YamlNode.number, 30),
         pools=pools,
         steps=_opt(keys, "steps", lambda n: _steps(n, names), {}),
         defaults=_opt(keys, "defaults", _defaults, Defaults()),
@@ -562,7 +442,7 @@ def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
         regions = sorted(catalog.regions(pool.cloud))
         if pool.region in regions:
             continue
-        hint = _did_you_mean(pool.region, regions) or (
+        hint = did_you_mean(pool.region, regions) or (
             f"{pool.cloud} regions in the catalog: {', '.join(regions[:12])}"
             if regions
             else f"the catalog has no {pool.cloud} prices; run `placer pricing refresh`"
@@ -585,6 +465,6 @@ def _pool_location(config: Config, index: int) -> str:
         root = yaml.compose(config.path.read_text(), Loader=yaml.SafeLoader)
     except (OSError, yaml.YAMLError):
         return str(config.path)
-    pools = _Node(root, "", str(config.path)).mapping().get("pools") if root else None
+    pools = YamlNode(root, "", str(config.path)).mapping().get("pools") if root else None
     items = pools.items() if pools else []
     return f"{config.path}:{items[index].line}" if index < len(items) else str(config.path)
