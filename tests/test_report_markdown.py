@@ -163,3 +163,12 @@ def test_fit_keeps_levels_in_order_and_cuts_the_rest():
     noted = truncate(parts, {1: "tables", 2: "details"}, 47)
     assert [s.text[:1] for s in noted] == ["a", "b", ">", "e"]  # the note goes before the last
     assert "(tables, details left out)" in noted[2].text
+
+
+def test_task_hours_without_trailing_zeros():
+    from decimal import Decimal as D
+
+    from placer.report._markdown import _hours
+
+    assert [_hours(D(x)) for x in ("6.0000", "10.00", "0.1667", "2.50")] == ["6", "10", "0.1667",
+                                                                              "2.5"]

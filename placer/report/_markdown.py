@@ -230,6 +230,11 @@ def _diagram(flow: FlowLine) -> str:
     return f"```mermaid\n{diagram}\n```"
 
 
+def _hours(hours: Decimal) -> str:
+    """``6`` for 6.0000, ``10`` for 10.00, ``0.1667`` as is: no trailing zeros, no exponent."""
+    return f"{hours.normalize():f}"
+
+
 def _details_rows(plan: Plan) -> list[list[object]]:
     return [
         [
@@ -237,7 +242,7 @@ def _details_rows(plan: Plan) -> list[list[object]]:
             s.instance_type,
             s.capacity_type,
             s.tasks,
-            f"{s.hours:g}",
+            _hours(s.hours),
             "; ".join(s.reasons),
             "; ".join(s.warnings),
         ]
