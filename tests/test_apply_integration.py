@@ -27,11 +27,8 @@ from moto.server import ThreadedMotoServer
 from placer.apply._rewrite import full_selector
 from placer.cli import main
 from placer.cli._env import Environment
-from placer.configfile import load_config
 from placer.flow import read_flow
-from placer.optimize import market_from_catalog, plan_flow
-from placer.plan import Plan
-from pricing.catalog import load_catalog
+from placer.plan import Plan, read_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {
@@ -149,17 +146,18 @@ def test_argo_template_follows_applied_plan(example, tmp_path, metaflow_env):
 
 @pytest.mark.parametrize("example", ["etl/etlflow.py", "branching/branchflow.py"])
 def test_real_plan_end_to_end(example, tmp_path, metaflow_env):
-    """The optimizer's own plan (with its placer.yaml), applied, reaches Argo."""
+    """`placer plan` (with the example's placer.yaml), then `placer apply`, reaches Argo."""
     source = ROOT / "examples" / example
     flow = tmp_path / source.name
     shutil.copy(source, flow)
     shutil.copy(source.parent / "placer.yaml", tmp_path / "placer.yaml")
-    plan = plan_flow(
-        read_flow(flow), load_config(flow), market_from_catalog(load_catalog()),
-        flow_file=flow.name,
-    )
+    plan_path = tmp_path / "plan.json"
+    err = io.StringIO()
+    code = main(["plan", str(flow), "--out", str(plan_path)], Environment(io.StringIO(), err))
+    assert code == 0, err.getvalue()
+    plan = read_plan(plan_path)
     assert any(s.compute_pool for s in plan.steps.values())  # both examples use one
-    _apply(str(_write_plan(plan, tmp_path / "plan.json")))
+    _apply(str(plan_path))
     templates = _argo_steps(flow, metaflow_env)
     _assert_follows(templates, plan, {n: s.resources for n, s in plan.steps.items()})
 

@@ -213,3 +213,35 @@ def test_config_mode_rewrites_the_flow_once_then_only_the_json(tmp_path):
     placement = json.loads((tmp_path / "placement.json").read_text())
     providers = {s["node_selector"]["outerbounds.co/provider"] for s in placement["steps"].values()}
     assert providers == {"aws"}
+
+
+def _main(*argv: str) -> int:
+    return main(list(argv), Environment(stdout=io.StringIO(), stderr=io.StringIO()))
+
+
+def test_placer_plan_then_apply_then_check(tmp_path):
+    """The real `placer plan` output drives apply; the result re-plans to the same places."""
+    from placer.flow import read_flow
+
+    example = Path(__file__).parent.parent / "examples" / "etl"
+    shutil.copy(example / "etlflow.py", tmp_path / "etlflow.py")
+    shutil.copy(example / "placer.yaml", tmp_path / "placer.yaml")
+    flow, plan = tmp_path / "etlflow.py", tmp_path / "plan.json"
+    before = read_flow(flow)
+    assert _main("plan", str(flow), "--out", str(plan)) == 0
+    assert run(str(plan), "--check")[0] == 2
+    assert run(str(plan))[0] == 0
+    assert run(str(plan), "--check")[0] == 0
+    after = read_flow(flow)
+    planned = json.loads(plan.read_text())["steps"]
+    for name, step in after.steps.items():
+        old = before.steps[name]
+        assert (step.type, step.next, step.pod_request) == (old.type, old.next, old.pod_request)
+        expected = dict(planned[name]["node_selector"])
+        if planned[name]["compute_pool"]:
+            expected["outerbounds.co/compute-pool"] = planned[name]["compute_pool"]
+        assert dict(step.placement.node_selector) == expected, name
+    # planning the applied flow again lands every step where it already is
+    replan = tmp_path / "replan.json"
+    assert _main("plan", str(flow), "--out", str(replan)) == 0
+    assert run(str(replan), "--check") == (0, "EtlFlow: matches the plan\n", "")
