@@ -5,6 +5,7 @@ workflow's own logic: changed-flow detection, the base worktree, report and thre
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -257,3 +258,65 @@ def test_workflow_report_step_keeps_going_on_a_tripped_threshold(tmp_path):
     assert "error: monthly cost change +$263.20 (+19%) is above --fail-on-increase 10%" in (
         done.stderr
     )
+
+
+def test_workflow_with_the_real_planner_and_apply_gate(tmp_path):
+    """The example flow; the PR gives `process` 4 CPUs and 16 GB. Real `placer plan`, report,
+    and the `placer apply --check` gate before and after `placer apply`."""
+    from placer.plan import read_plan
+
+    repo, runner = tmp_path / "repo", tmp_path / "runner"
+    runner.mkdir()
+    shutil.copytree(ROOT / "examples" / "crosscloud", repo / "crosscloud")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    base = _git(repo, "rev-parse", "HEAD").strip()
+    flow = repo / "crosscloud" / "crosscloudflow.py"
+    flow.write_text(
+        flow.read_text().replace("@resources(cpu=1, memory=512)", "@resources(cpu=4, memory=16000)")
+    )
+    _git(repo, "commit", "-q", "-am", "head")
+    outputs = tmp_path / "github_output"
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in _workflow()["env"].items()},
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "BASE_SHA": base,
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_WORKSPACE": str(repo),
+        "RUNNER_TEMP": str(runner),
+        "PLACER_CACHE_DIR": str(runner / "empty-cache"),
+    }
+    for name in (
+        "Find the changed flows",
+        "Plan the flows on the head commit",
+        "Plan the flows on the base commit",
+        "Report the cost change",
+    ):
+        done = _run_step(name, repo, env)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+    plans = repo / ".placer"
+    head_plan = read_plan(plans / "head" / "crosscloud_crosscloudflow.py.json")
+    base_plan = read_plan(plans / "base" / "crosscloud_crosscloudflow.py.json")
+    pct = (head_plan.per_month.total / base_plan.per_month.total - 1) * 100
+    assert pct > 0
+    assert f"status={3 if pct > 10 else 0}" in outputs.read_text()  # PLACER_FAIL_ON_INCREASE 10%
+    assert "## 💰 Monthly cost will increase by $" in (plans / "comment.md").read_text()
+    gate = _run_step("Gate", repo, env)
+    assert gate.returncode == 1  # the flow's decorators do not follow its plan yet
+    assert "::error::run 'placer apply' for .placer/head/crosscloud_crosscloudflow.py.json" in (
+        gate.stdout
+    )
+    applied = subprocess.run(
+        ["placer", "apply", ".placer/head/crosscloud_crosscloudflow.py.json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert applied.returncode == 0, applied.stderr
+    replanned = _run_step("Plan the flows on the head commit", repo, env)
+    assert replanned.returncode == 0, replanned.stderr
+    gate = _run_step("Gate", repo, env)
+    assert gate.returncode == 0, gate.stdout + gate.stderr
