@@ -259,19 +259,8 @@ def test_discover_with_quotas(kubeconfig: Path, monkeypatch: pytest.MonkeyPatch)
 
 def test_status_json(kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # built-in default pools
-    code, out, err = run(
-        "status",
-        "--kubeconfig",
-        str(kubeconfig),
-        "--context",
-        "eks",
-        "--context",
-        "gke",
-        "--context",
-        "aks",
-        "--format",
-        "json",
-    )
+    argv = ["status", "--kubeconfig", str(kubeconfig), "--all-contexts", "--format", "json"]
+    code, out, err = run(*argv)
     assert code == 0
     report = json.loads(out)
     pools = {p["pool"]: p for p in report["pools"]}
@@ -336,4 +325,15 @@ def test_pools_list_region_not_in_catalog(tmp_path: Path, monkeypatch: pytest.Mo
     assert err == (
         f"error: {path}:2: pools[0].region: 'us-centrall1' (g) is not in the pricing catalog "
         "for gcp. To fix: did you mean 'us-central1'?\n"
+    )
+
+
+def test_all_contexts_excludes_context(kubeconfig: Path) -> None:
+    code, _, err = run(
+        "status", "--kubeconfig", str(kubeconfig), "--all-contexts", "--context", "eks"
+    )
+    assert code == 2
+    assert err == (
+        "error: --all-contexts: --all-contexts and --context exclude each other. "
+        "To fix: pass one of them\n"
     )

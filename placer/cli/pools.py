@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from placer.config import Config
-    from placer.kube import ClusterStatus, DiscoveredPool, Load
+    from placer.kube import ClusterSnapshot, ClusterStatus, DiscoveredPool, Load
     from placer.pool import Pool
     from placer.quotas import QuotaHeadroom
 
@@ -40,6 +40,7 @@ _KUBECONFIG = typer.Option(None, "--kubeconfig", help="Kubeconfig file (default:
 _CONTEXTS = typer.Option(
     [], "--context", help="Kubeconfig context; repeat for several clusters (default: current)."
 )
+_ALL = typer.Option(False, "--all-contexts", help="Read every context in the kubeconfig.")
 _FORMAT = typer.Option(Format.table, "--format", help="table or json.")
 
 
@@ -193,6 +194,7 @@ def init(
 def discover_pools(
     kubeconfig: Path | None = _KUBECONFIG,
     contexts: list[str] = _CONTEXTS,
+    all_contexts: bool = _ALL,
     group_by: list[str] = typer.Option(
         [], "--group-by", help="Also split pools by this node label (repeatable)."
     ),
@@ -204,9 +206,9 @@ def discover_pools(
     output: Format = _FORMAT,
 ) -> None:
     """Build pools from cluster nodes, with free capacity as limits (and NodePool ceilings)."""
-    from placer.kube import discover, read_clusters
+    from placer.kube import discover
 
-    snapshots = read_clusters(kubeconfig, contexts)
+    snapshots = _read(kubeconfig, contexts, all_contexts)
     found = discover(snapshots, group_by, headroom)
     warnings = [w for s in snapshots for w in s.warnings] + [w for d in found for w in d.warnings]
     headroom_by_pool = _quotas(found, warnings) if quotas else {}
@@ -221,6 +223,18 @@ def discover_pools(
         env().write("\n".join(["node selectors:", *selector_lines([d.pool for d in found])]))
     if write is not None:
         env().err_console().print(f"merged {len(found)} pools into {write}")
+
+
+def _read(kubeconfig: Path | None, contexts: list[str], every: bool) -> list[ClusterSnapshot]:
+    """Snapshots of the named contexts, every context, or the current one."""
+    from placer.kube import list_contexts, read_clusters
+
+    if every and contexts:
+        raise ConfigError(
+            "--all-contexts and --context exclude each other", "--all-contexts", "pass one of them"
+        )
+    names = list_contexts(kubeconfig)[0] if every else contexts
+    return read_clusters(kubeconfig, names)
 
 
 def _warn(warnings: Sequence[str]) -> None:
@@ -306,16 +320,17 @@ def discovered_table(found: Sequence[DiscoveredPool], quotas: dict[str, QuotaHea
 def status(
     kubeconfig: Path | None = _KUBECONFIG,
     contexts: list[str] = _CONTEXTS,
+    all_contexts: bool = _ALL,
     config_path: Path | None = typer.Option(None, "--config", help="placer.yaml to read."),
     flow: Path | None = typer.Option(None, "--flow", help="Find placer.yaml next to this flow."),
     output: Format = _FORMAT,
 ) -> None:
     """Live load per pool: capacity, requests, free, utilisation, and Metaflow tasks."""
     from placer.configfile import load_config
-    from placer.kube import cluster_status, read_clusters
+    from placer.kube import cluster_status
 
     config = load_config(flow, config_path)
-    report = cluster_status(config.pools, read_clusters(kubeconfig, contexts))
+    report = cluster_status(config.pools, _read(kubeconfig, contexts, all_contexts))
     _warn(report.warnings)
     if output is Format.json:
         env().write(json.dumps(status_json(report), indent=2))
