@@ -57,3 +57,12 @@ def test_missing_config_file_is_stale(tmp_path):
     with pytest.raises(ApplyError, match="the config file the plan was made with is missing"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions())
     assert apply_plan(plan, tmp_path / "plan.json", ApplyOptions(force=True)).changed
+
+
+def test_stale_flow_with_a_new_unplanned_step_is_refused(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_bytes((FIXTURES / "tabs.expected.flow").read_bytes())
+    plan = make_plan("TrickyFlow", {n: s for n, s in tricky_plan().steps.items() if n != "middle"},
+                     flow_bytes=b"the flow before it grew a step")
+    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+        apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))

@@ -2,13 +2,14 @@
 
 `apply_plan` never touches the disk except to read; `write_outcome` is the only writer.
 Staleness rule: the plan records the sha256 of the flow (and config) it was made from.
-A flow whose sha256 differs is refused, unless rewriting it is a no-op: then the plan is
-already applied (typically by an earlier `placer apply` of the same plan) and nothing is
-written. `--force` skips both checks.
+A flow whose sha256 differs is refused, unless rewriting it is a no-op and every step of
+the flow is in the plan: then the plan is already applied (typically by an earlier
+`placer apply` of the same plan) and nothing is written. `--force` skips both checks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -53,8 +54,8 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         if stale is not None:
             raise stale from None  # the flow changed: that is the news, not the symptom
         raise
-    if stale is not None and any(f.changed for f in files):
-        raise stale
+    if stale is not None and any(f.changed or f.unplanned for f in files):
+        raise stale  # not merely "already applied": the flow moved on since the plan
     notes = (f"{flow_path} already matches the plan",) if stale is not None else ()
     return ApplyOutcome(plan.flow, files, already_applied=stale is not None, notes=notes)
 
@@ -97,7 +98,7 @@ def _retarget(result: FileResult, target: Path) -> FileResult:
     if target == result.path:
         return result
     before = target.read_bytes() if target.exists() else None
-    return FileResult(target, before, result.after, result.changes, result.warnings)
+    return dataclasses.replace(result, path=target, before=before)
 
 
 def _selectors(plan: Plan, options: ApplyOptions) -> ApplyOutcome:

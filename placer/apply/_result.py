@@ -42,6 +42,7 @@ class FileResult:
     after: bytes
     changes: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()
+    unplanned: tuple[str, ...] = ()  # steps of the flow the plan does not name
 
     @property
     def changed(self) -> bool:

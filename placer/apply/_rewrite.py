@@ -66,7 +66,8 @@ def rewrite(
     _check_coverage(plan, path, found, steps, classes)
     new = add_metaflow_imports(new, log.imports)
     warnings = tuple(log.warnings + _unsized_warning(log.unsized))
-    return FileResult(path, source, new.bytes, tuple(log.changes), warnings)
+    unplanned = tuple(s for s in steps if s not in plan.steps)
+    return FileResult(path, source, new.bytes, tuple(log.changes), warnings, unplanned)
 
 
 def _check_coverage(
