@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import typer
 
@@ -16,7 +16,10 @@ from placer.cli._env import env
 from placer.errors import ReportError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from placer.plan import Plan
+    from placer.report import CheckResult, Format, Report
 
 _FORMATS = ("table", "markdown", "github", "json")
 
@@ -35,7 +38,7 @@ def _read_plans(paths: list[Path]) -> list[Plan]:
     return [read_plan(p) for p in _plan_files(paths)]
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` via a temp file in the same directory, so no half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -48,11 +51,11 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _check_format(fmt: str) -> str:
+def _check_format(fmt: str) -> Format:
     if fmt not in _FORMATS:
         hint = f"use one of {', '.join(_FORMATS)}"
         raise ReportError(f"unknown format {fmt!r}", "--format", hint)
-    return fmt
+    return cast("Format", fmt)
 
 
 def report(
@@ -100,7 +103,7 @@ def report(
     """
     from placer import report as rpt
 
-    fmt = _check_format(fmt)
+    checked = _check_format(fmt)
     thresholds = [
         *(rpt.parse_threshold("fail-on-increase", t) for t in fail_on_increase),
         *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
@@ -108,25 +111,26 @@ def report(
     ]
     built = rpt.build_report(_read_plans(plans), _read_plans(compare_to) if compare_to else None)
     checks = rpt.check_thresholds(built, thresholds)
-    _emit(built, checks, fmt, out)
+    _emit(built, checks, checked, out)
     for result in checks:
         if result.level == "warn":
             env().err_console().print(f"warning: {result.message}", markup=False)
     rpt.raise_if_failed(checks)
 
 
-def _emit(built: object, checks: tuple, fmt: str, out: Path | None) -> None:
+def _emit(built: Report, checks: Sequence[CheckResult], fmt: Format, out: Path | None) -> None:
+    """Print the report, or write it atomically to `out`."""
     from placer import report as rpt
 
     current = env()
     if fmt == "table" and out is None:
-        current.console().print(rpt.table_renderable(built, checks))  # type: ignore[arg-type]
+        current.console().print(rpt.table_renderable(built, checks))
         return
-    text = rpt.render_report(built, fmt, checks, width=current.width or 100)  # type: ignore[arg-type]
+    text = rpt.render_report(built, fmt, checks, width=current.width or 100)
     if out is None:
         current.write(text)
     else:
-        write_atomic(out, text)
+        _write_atomic(out, text)
         current.err_console().print(f"wrote {out}", markup=False, highlight=False)
 
 
