@@ -62,28 +62,35 @@ def edit_step(
     if edit.unsized:
         log.unsized.append(edit.step)
     log.imports.update(edit.imports)
-    decorators = list(func.decorators)
-    step_at = _order.find(decorators, style.names, "step")
-    assert step_at is not None, "edit_step is only called on steps"
-    if not _order.is_innermost(decorators, step_at):
-        if not edit.fix_order:
-            raise ApplyError(
-                f"@step is not the innermost decorator of step '{edit.step}' "
-                "(Metaflow refuses this order)",
-                where(),
-                f"move @step directly above `def {edit.step}`, or re-run with --fix-order",
-            )
-        decorators = _order.move_innermost(decorators, step_at)
-        step_at = len(decorators) - 1
-        log.changes.append(Change(edit.step, "@step", "outer", "innermost"))
+    decorators = _step_innermost(list(func.decorators), edit, style, log, where)
+    step_at = len(decorators) - 1
     k8s_at = _kubernetes_index(decorators, edit.step, style, log, where)
     if k8s_at is None:
-        new = _new_kubernetes(decorators[step_at].decorator, style, log)
-        decorators.insert(step_at, new)
+        decorators.insert(step_at, _new_kubernetes(decorators[step_at].decorator, style, log))
         k8s_at = step_at
         log.changes.append(Change(edit.step, "@kubernetes", None, None))
     decorators[k8s_at] = _set_arguments(decorators[k8s_at], edit, style, log)
     return func.with_changes(decorators=decorators)
+
+
+def _step_innermost(
+    decorators: list[cst.Decorator], edit: StepEdit, style: Style, log: EditLog,
+    where: Callable[[], str],
+) -> list[cst.Decorator]:
+    """The decorators with `@step` last, or an error when it is not and may not be moved."""
+    step_at = _order.find(decorators, style.names, "step")
+    assert step_at is not None, "edit_step is only called on steps"
+    if _order.is_innermost(decorators, step_at):
+        return decorators
+    if not edit.fix_order:
+        raise ApplyError(
+            f"@step is not the innermost decorator of step '{edit.step}' "
+            "(Metaflow refuses this order)",
+            where(),
+            f"move @step directly above `def {edit.step}`, or re-run with --fix-order",
+        )
+    log.changes.append(Change(edit.step, "@step", "outer", "innermost"))
+    return _order.move_innermost(decorators, step_at)
 
 
 def _kubernetes_index(
