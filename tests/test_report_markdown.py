@@ -172,3 +172,11 @@ def test_task_hours_without_trailing_zeros():
 
     assert [_hours(D(x)) for x in ("6.0000", "10.00", "0.1667", "2.50")] == ["6", "10", "0.1667",
                                                                               "2.5"]
+
+
+def test_render_takes_one_plan_or_many_and_refuses_unknown_formats():
+    from placer.errors import ReportError
+
+    assert render(demo_head()) == render([demo_head()], None, "markdown")
+    with pytest.raises(ReportError, match="unknown report format 'html'"):
+        render(demo_head(), fmt="html")
