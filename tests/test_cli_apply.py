@@ -245,3 +245,12 @@ def test_placer_plan_then_apply_then_check(tmp_path):
     replan = tmp_path / "replan.json"
     assert _main("plan", str(flow), "--out", str(replan)) == 0
     assert run(str(replan), "--check") == (0, "EtlFlow: matches the plan\n", "")
+
+
+def test_unwritable_out_is_a_clear_error(tmp_path):
+    _, plan = _setup(tmp_path)
+    target = tmp_path / "no" / "such" / "dir" / "out.py"
+    code, _, err = run(str(plan), "--out", str(target))
+    assert code == 2
+    assert err.startswith(f"error: {target}: cannot write: No such file or directory.")
+    assert not target.parent.exists()

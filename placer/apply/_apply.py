@@ -64,9 +64,16 @@ def write_outcome(outcome: ApplyOutcome) -> list[Path]:
     """Write each changed file atomically; return the paths written."""
     written = []
     for result in outcome.files:
-        if result.changed:
+        if not result.changed:
+            continue
+        try:
             write_atomic(result.path, result.after)
-            written.append(result.path)
+        except OSError as exc:  # a missing directory, no permission, a full disk
+            raise ApplyError(
+                f"cannot write: {exc.strerror or exc}", str(result.path),
+                "check the directory exists and is writable",
+            ) from None
+        written.append(result.path)
     return written
 
 
