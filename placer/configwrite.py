@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from placer.pool import Pool
 if TYPE_CHECKING:
     from placer.flow import Flow, Step
 
-__all__ = ["init_text", "merge_pools", "pool_yaml", "write_atomic"]
+__all__ = ["Merged", "init_text", "merge_pools", "pool_yaml", "write_atomic"]
 
 
 def _scalar(value: object) -> str:
@@ -152,33 +153,52 @@ def _pools_span(text: str, label: str) -> tuple[int, int] | None:
     return None
 
 
-def merge_pools(text: str, found: Sequence[tuple[Pool, str | None]], label: str) -> str:
+@dataclass(frozen=True)
+class Merged:
+    """The merged file text, and which of the file's pools were kept or replaced."""
+
+    text: str
+    kept: tuple[str, ...]
+    replaced: tuple[str, ...]
+
+
+def merge_pools(
+    text: str,
+    found: Sequence[tuple[Pool, str | None]],
+    label: str,
+    superseded: Callable[[Pool], bool] = lambda pool: False,
+) -> Merged:
     """`text` with discovered pools under `pools:`; other keys and comments untouched.
 
-    A discovered pool replaces the file's pool of the same name; the file's other pools
-    stay. Raises ConfigError (and nothing should be written) if the result is invalid.
+    The file's pools that share a name with a discovered pool, or that `superseded` says
+    discovery covers (their selector reaches the clusters just read), are replaced; the
+    others stay, ahead of the discovered ones. Raises ConfigError (nothing should be
+    written then) if the result does not validate.
     """
     current = parse_config(text, label) if text.strip() else None
     names = {p.name for p, _ in found}
-    kept = [
-        p for p in (current.pools if current and _has_pools(text) else ()) if p.name not in names
-    ]
+    existing = current.pools if current and _has_pools(text) else ()
+    kept = [p for p in existing if p.name not in names and not superseded(p)]
     block = "pools:\n" + "".join(pool_yaml(p) for p in kept)
     block += "".join(pool_yaml(p, note) for p, note in found)
+    merged = _replace_pools_block(text, block, label)
+    parse_config(merged, label)
+    replaced = tuple(p.name for p in existing if p not in kept)
+    return Merged(merged, tuple(p.name for p in kept), replaced)
+
+
+def _replace_pools_block(text: str, block: str, label: str) -> str:
     lines = text.splitlines(keepends=True)
     span = _pools_span(text, label)
     if span is None:
         prefix = "".join(lines)
         if prefix and not prefix.endswith("\n"):
             prefix += "\n"
-        merged = prefix + block
-    else:
-        start, end = span
-        while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
-            end -= 1  # top-level comments and blank lines belong to what follows
-        merged = "".join(lines[:start]) + block + "".join(lines[end:])
-    parse_config(merged, label)
-    return merged
+        return prefix + block
+    start, end = span
+    while end - 1 > start and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+        end -= 1  # top-level comments and blank lines belong to what follows
+    return "".join(lines[:start]) + block + "".join(lines[end:])
 
 
 def _has_pools(text: str) -> bool:

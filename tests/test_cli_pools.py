@@ -214,6 +214,10 @@ def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Pa
         "0",
     )
     assert code == 0 and f"merged 2 pools into {target}" in err
+    assert (
+        f"warning: kept pool onprem-gpu from {target}: its selector reaches no node of the "
+        "clusters read\n"
+    ) in err
     config = load_config(None, target)
     assert config.runs_per_month == 12 and config.usage("train").duration_hours == 2.0
     pools = {p.name: p for p in config.pools}
@@ -226,6 +230,28 @@ def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Pa
     assert pools["aws-us-east-1"].compute_pool is None  # replaced by the discovered pool
     assert target.read_text().startswith("# my settings\n")
     assert "# eks: free 13.89 vCPU, 25.0 GiB, 0 GPU; NodePool ceiling 64 vCPU" in target.read_text()
+
+
+def test_discover_write_replaces_init_defaults_it_covers(kubeconfig: Path, tmp_path: Path) -> None:
+    flow = tmp_path / "fanflow.py"
+    flow.write_text(FLOW)
+    assert run("init", str(flow))[0] == 0
+    target = tmp_path / "placer.yaml"
+    argv = ["pools", "discover", "--kubeconfig", str(kubeconfig), "--context", "eks"]
+    code, _, err = run(*argv, "--write", str(target))
+    assert code == 0
+    # aws-use1 (outerbounds.co/provider=aws) reaches the EKS nodes: discovery supersedes it
+    # although the names differ; the azure and gcp defaults reach no EKS node and stay
+    config = load_config(flow)
+    assert [p.name for p in config.pools] == [
+        "azure-eastus",
+        "gcp-usc1",
+        "aws-us-east-1",
+        "aws-us-east-1-spot",
+    ]
+    assert config.pool("aws-us-east-1").max_vcpus == 10.44
+    assert err.count("warning: kept pool") == 2
+    assert "steps:" in target.read_text()  # the rest of the init file is untouched
 
 
 def test_discover_write_nothing_on_failure(tmp_path: Path) -> None:

@@ -50,7 +50,9 @@ def test_merge_replaces_same_name_keeps_others_and_comments() -> None:
         "# per-step usage\n"
         "steps: {train: {duration: 2h, pools: [onprem]}}\n"
     )
-    merged = merge_pools(text, [(FOUND, None)], "placer.yaml")
+    result = merge_pools(text, [(FOUND, None)], "placer.yaml")
+    merged = result.text
+    assert (result.kept, result.replaced) == (("onprem",), ("aws-us-east-1",))
     config = parse_config(merged)
     assert [p.name for p in config.pools] == ["onprem", "aws-us-east-1"]
     assert config.pool("aws-us-east-1").compute_pool is None
@@ -59,15 +61,28 @@ def test_merge_replaces_same_name_keeps_others_and_comments() -> None:
 
 
 def test_merge_appends_when_file_has_no_pools() -> None:
-    merged = merge_pools("runs_per_month: 3", [(FOUND, None)], "placer.yaml")
+    merged = merge_pools("runs_per_month: 3", [(FOUND, None)], "placer.yaml").text
     assert merged.startswith("runs_per_month: 3\npools:\n  - name: aws-us-east-1\n")
     assert [p.name for p in parse_config(merged).pools] == ["aws-us-east-1"]
 
 
 def test_merge_into_empty_file() -> None:
-    assert [p.name for p in parse_config(merge_pools("", [(FOUND, None)], "x")).pools] == [
+    assert [p.name for p in parse_config(merge_pools("", [(FOUND, None)], "x").text).pools] == [
         "aws-us-east-1"
     ]
+
+
+def test_merge_drops_pools_discovery_supersedes() -> None:
+    text = (
+        "pools:\n"
+        "  - {name: aws-use1, cloud: aws, region: us-east-1, node_selector: {provider: aws}}\n"
+        "  - {name: gcp-usc1, cloud: gcp, region: us-central1, node_selector: {provider: gcp}}\n"
+    )
+    result = merge_pools(
+        text, [(FOUND, None)], "placer.yaml", lambda pool: pool.node_selector == {"provider": "aws"}
+    )
+    assert (result.kept, result.replaced) == (("gcp-usc1",), ("aws-use1",))
+    assert [p.name for p in parse_config(result.text).pools] == ["gcp-usc1", "aws-us-east-1"]
 
 
 def test_merge_refuses_a_result_that_does_not_validate() -> None:

@@ -213,7 +213,7 @@ def discover_pools(
     warnings = [w for s in snapshots for w in s.warnings] + [w for d in found for w in d.warnings]
     headroom_by_pool = _quotas(found, warnings) if quotas else {}
     if write is not None:
-        _write_pools(write, found)
+        warnings += _write_pools(write, found, snapshots)
     _warn(warnings)
     if output is Format.json:
         rows = [discovered_json(d, headroom_by_pool.get(d.pool.name)) for d in found]
@@ -256,14 +256,29 @@ def _note(d: DiscoveredPool) -> str:
     return text
 
 
-def _write_pools(path: Path, found: Sequence[DiscoveredPool]) -> None:
+def _write_pools(
+    path: Path, found: Sequence[DiscoveredPool], snapshots: Sequence[ClusterSnapshot]
+) -> list[str]:
+    """Merge `found` into the file at `path` atomically; warnings about pools kept."""
     from placer.configwrite import merge_pools, write_atomic
 
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}", str(path)) from None
-    write_atomic(path, merge_pools(text, [(d.pool, _note(d)) for d in found], str(path)))
+    nodes = [n for snap in snapshots for n in snap.nodes]
+
+    def reaches_read_clusters(pool: Pool) -> bool:
+        return any(n.matches(pool.selector()) for n in nodes)
+
+    merged = merge_pools(
+        text, [(d.pool, _note(d)) for d in found], str(path), reaches_read_clusters
+    )
+    write_atomic(path, merged.text)
+    return [
+        f"kept pool {name} from {path}: its selector reaches no node of the clusters read"
+        for name in merged.kept
+    ]
 
 
 def _amount_json(load: Load) -> dict[str, Any]:
