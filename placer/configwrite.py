@@ -107,7 +107,8 @@ defaults:                 # for steps that say nothing below
   spot_overhead: 0.1      # spot price x 1.1 for interruptions and retries
 
 # Where steps can run: one pool per cloud, selected by the label the seed uses.
-# `placer pools discover --write placer.yaml` replaces these with what your clusters have.
+# `placer pools discover --write placer.yaml` replaces the ones your clusters cover
+# with the pools it finds there, limited to the capacity free now.
 pools:
 """
 
