@@ -27,16 +27,27 @@ REPEATS = 3
 
 def linear_flow(steps: int) -> bytes:
     """A chain of `steps` steps; every other one already has a string-selector @kubernetes."""
-    lines = ["from metaflow import FlowSpec, kubernetes, resources, step", "", "",
-             "class BigFlow(FlowSpec):"]
+    lines = [
+        "from metaflow import FlowSpec, kubernetes, resources, step",
+        "",
+        "",
+        "class BigFlow(FlowSpec):",
+    ]
     names = _step_names(steps)
     for i, name in enumerate(names):
         nxt = f"self.next(self.{names[i + 1]})" if i + 1 < steps else ""
         if i % 2:
-            lines += ["    @resources(cpu=1, memory=512)",
-                      '    @kubernetes(node_selector="outerbounds.co/provider=azure")']
-        lines += ["    @step", f"    def {name}(self):", "        self.x = 1",
-                  f"        {nxt or 'pass'}", ""]
+            lines += [
+                "    @resources(cpu=1, memory=512)",
+                '    @kubernetes(node_selector="outerbounds.co/provider=azure")',
+            ]
+        lines += [
+            "    @step",
+            f"    def {name}(self):",
+            "        self.x = 1",
+            f"        {nxt or 'pass'}",
+            "",
+        ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -52,10 +63,13 @@ def _best(fn: Callable[[], object]) -> float:
 def _row(steps: int) -> str:
     source = linear_flow(steps)
     names = _step_names(steps)
-    plan = make_plan("BigFlow", {
-        n: step_plan({"outerbounds.co/provider": "gcp", "zone": f"z{i % 3}"})
-        for i, n in enumerate(names)
-    })
+    plan = make_plan(
+        "BigFlow",
+        {
+            n: step_plan({"outerbounds.co/provider": "gcp", "zone": f"z{i % 3}"})
+            for i, n in enumerate(names)
+        },
+    )
     edit = decorators_edit(plan, False, False)
     path = Path("big.py")
     once = rewrite(source, path, plan, edit).after
@@ -63,8 +77,10 @@ def _row(steps: int) -> str:
     first = _best(lambda: rewrite(source, path, plan, edit))
     noop = _best(lambda: rewrite(once, path, plan, edit))
     config = _best(lambda: rewrite_for_config(source, path, plan, False, False))
-    return (f"| {steps} | {len(source) / 1024:.0f} | {parse * 1000:.0f} | {first * 1000:.0f} "
-            f"| {first / parse:.1f}x | {noop * 1000:.0f} | {config * 1000:.0f} |")
+    return (
+        f"| {steps} | {len(source) / 1024:.0f} | {parse * 1000:.0f} | {first * 1000:.0f} "
+        f"| {first / parse:.1f}x | {noop * 1000:.0f} | {config * 1000:.0f} |"
+    )
 
 
 def _step_names(steps: int) -> list[str]:
@@ -74,17 +90,19 @@ def _step_names(steps: int) -> list[str]:
 def run() -> str:
     """Markdown section: rewrite times by flow size (best of 3)."""
     rows = [_row(n) for n in SIZES]
-    return "\n".join([
-        "## apply: rewrite speed",
-        "",
-        "Linear flows of N steps, half with `@kubernetes(node_selector=\"...\")` to update, "
-        "half bare `@step` to decorate; every step moves to a 2-label GCP selector. Best of "
-        f"{REPEATS}, milliseconds. `x parse` is the first apply over libcst's parse alone.",
-        "",
-        "| steps | KiB | libcst parse | first apply | x parse | no-op apply | config mode |",
-        "|------:|----:|-------------:|------------:|--------:|------------:|------------:|",
-        *rows,
-    ])
+    return "\n".join(
+        [
+            "## apply: rewrite speed",
+            "",
+            'Linear flows of N steps, half with `@kubernetes(node_selector="...")` to update, '
+            "half bare `@step` to decorate; every step moves to a 2-label GCP selector. Best of "
+            f"{REPEATS}, milliseconds. `x parse` is the first apply over libcst's parse alone.",
+            "",
+            "| steps | KiB | libcst parse | first apply | x parse | no-op apply | config mode |",
+            "|------:|----:|-------------:|------------:|--------:|------------:|------------:|",
+            *rows,
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -19,10 +19,13 @@ def _config(source: bytes, right_size: bool = False, plan=None):
 
 
 def test_placement_document_holds_full_selectors():
-    plan = make_plan("F", {
-        "start": step_plan(SPOT_POOL, "spot-pool"),
-        "end": step_plan(AWS, pool="aws-use1"),
-    })
+    plan = make_plan(
+        "F",
+        {
+            "start": step_plan(SPOT_POOL, "spot-pool"),
+            "end": step_plan(AWS, pool="aws-use1"),
+        },
+    )
     assert placement_document(plan) == {
         "flow": "F",
         "steps": {
@@ -52,17 +55,20 @@ def test_flow_reads_every_step_from_the_config(tmp_path):
     ) in text
     assert text.count("config_expr(") == 3
     assert "compute_pool" not in text  # the JSON's selector carries the pool label
-    other = text[text.index("class OtherFlow"):text.index("class TrickyFlow")]
+    other = text[text.index("class OtherFlow") : text.index("class TrickyFlow")]
     assert "placement" not in other
     assert _config(result.after).after == result.after
 
 
 def test_module_alias_style_and_right_size(tmp_path):
-    plan = make_plan("TrickyFlow", {
-        "start": step_plan(GCP, declared={"cpu": 2, "memory": 1024}),
-        "middle": step_plan(SPOT_POOL, "spot-pool"),
-        "end": step_plan(AWS),
-    })
+    plan = make_plan(
+        "TrickyFlow",
+        {
+            "start": step_plan(GCP, declared={"cpu": 2, "memory": 1024}),
+            "middle": step_plan(SPOT_POOL, "spot-pool"),
+            "end": step_plan(AWS),
+        },
+    )
     result = _config((FIXTURES / "alias_module.flow").read_bytes(), True, plan)
     text = result.after.decode()
     assert '    placement = mf.Config("placement", default="placement.json")\n' in text
@@ -81,8 +87,12 @@ def test_module_alias_style_and_right_size(tmp_path):
 
 
 def test_a_placement_attribute_that_is_not_a_config_is_refused():
-    source = (FIXTURES / "tabs.flow").read_bytes().replace(
-        b"class TrickyFlow(FlowSpec):\n", b"class TrickyFlow(FlowSpec):\n\tplacement = 3\n\n"
+    source = (
+        (FIXTURES / "tabs.flow")
+        .read_bytes()
+        .replace(
+            b"class TrickyFlow(FlowSpec):\n", b"class TrickyFlow(FlowSpec):\n\tplacement = 3\n\n"
+        )
     )
     with pytest.raises(ApplyError, match="class attribute 'placement' of TrickyFlow"):
         _config(source)

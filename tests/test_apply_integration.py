@@ -40,8 +40,11 @@ EXAMPLES = {
 BUCKET = "placer-apply-test"
 # Pools the hand-made plans rotate through: GCP spot, Azure on-demand, a compute pool.
 SELECTORS = [
-    {"outerbounds.co/provider": "gcp", "topology.kubernetes.io/region": "us-central1",
-     "cloud.google.com/gke-spot": "true"},
+    {
+        "outerbounds.co/provider": "gcp",
+        "topology.kubernetes.io/region": "us-central1",
+        "cloud.google.com/gke-spot": "true",
+    },
     {"outerbounds.co/provider": "azure", "topology.kubernetes.io/region": "eastus"},
     {"outerbounds.co/compute-pool": "cheap-pool"},
 ]
@@ -55,8 +58,11 @@ def metaflow_env(tmp_path_factory) -> Iterator[dict[str, str]]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     ).create_bucket(Bucket=BUCKET)
     home = tmp_path_factory.mktemp("home")
     env = {
@@ -105,7 +111,11 @@ def _apply(*argv: str) -> str:
 def _metaflow(flow: Path, env: Mapping[str, str], *args: str) -> str:
     done = subprocess.run(
         [sys.executable, flow.name, "--no-pylint", *args],
-        cwd=flow.parent, env=dict(env), capture_output=True, text=True, timeout=120,
+        cwd=flow.parent,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -114,7 +124,7 @@ def _metaflow(flow: Path, env: Mapping[str, str], *args: str) -> str:
 def _argo_steps(flow: Path, env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Step templates of `argo-workflows create --only-json`, by step name."""
     text = _metaflow(flow, env, "argo-workflows", "create", "--only-json")
-    template = json.loads(text[text.index("{"):])
+    template = json.loads(text[text.index("{") :])
     return {t["name"]: t for t in template["spec"]["templates"] if "container" in t}
 
 

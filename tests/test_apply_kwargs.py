@@ -35,14 +35,18 @@ def test_selector_string_stays_a_string_in_its_quotes():
 
 def test_matching_values_are_left_byte_for_byte():
     source = "k(node_selector = 'b=c , a=b', cpu='2.0', compute_pool='p')"
-    wanted = {"node_selector": Selector({"a": "b", "b": "c"}), "cpu": Number(2.0),
-              "compute_pool": Text("p")}
+    wanted = {
+        "node_selector": Selector({"a": "b", "b": "c"}),
+        "cpu": Number(2.0),
+        "compute_pool": Text("p"),
+    }
     assert _set(source, wanted) == (source, [])
 
 
 def test_new_arguments_are_dicts_and_numbers():
-    text, _ = _set("k()", {"node_selector": Selector({"a": "b"}), "memory": Number(512.0),
-                           "cpu": Number(0.25)})
+    text, _ = _set(
+        "k()", {"node_selector": Selector({"a": "b"}), "memory": Number(512.0), "cpu": Number(0.25)}
+    )
     assert text == 'k(node_selector={"a": "b"}, memory=512, cpu=0.25)'
 
 
@@ -53,8 +57,9 @@ def test_none_removes_and_an_emptied_call_closes_up():
 
 
 def test_config_expr_matches_only_the_same_path():
-    wanted = {"node_selector": ConfigExpr("placement.steps.start.node_selector",
-                                          cst.Name("config_expr"))}
+    wanted = {
+        "node_selector": ConfigExpr("placement.steps.start.node_selector", cst.Name("config_expr"))
+    }
     same = "k(node_selector=config_expr('placement.steps.start.node_selector'))"
     assert _set(same, wanted) == (same, [])
     text, _ = _set("k(node_selector=config_expr('other'))", wanted)

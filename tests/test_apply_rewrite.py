@@ -14,8 +14,15 @@ from placer.flow import Flow, read_flow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "apply"
 CASES = [
-    "comments", "multiline", "selectors", "alias_module", "alias_name", "batch",
-    "two_classes", "tabs", "shadowed",
+    "comments",
+    "multiline",
+    "selectors",
+    "alias_module",
+    "alias_name",
+    "batch",
+    "two_classes",
+    "tabs",
+    "shadowed",
 ]
 PLANNED = {"start": GCP, "middle": SPOT_POOL, "end": AWS}
 
@@ -28,8 +35,15 @@ def _rewrite(source: bytes, right_size: bool = False, fix_order: bool = False, p
 def _shape(flow: Flow) -> dict[str, tuple]:
     """The graph `placer graph` shows, minus placement (what apply may change)."""
     return {
-        s.name: (s.type, s.next, s.foreach, s.num_parallel, s.foreach_stack, s.pod_request,
-                 s.declared)
+        s.name: (
+            s.type,
+            s.next,
+            s.foreach,
+            s.num_parallel,
+            s.foreach_stack,
+            s.pod_request,
+            s.declared,
+        )
         for s in flow.steps.values()
     }
 
@@ -64,7 +78,7 @@ def test_rewritten_graph_equals_original_apart_from_placement(case, tmp_path):
 def test_other_classes_and_nested_functions_are_untouched():
     result = _rewrite((FIXTURES / "two_classes.flow").read_bytes())
     text = result.after.decode()
-    other = text[text.index("class OtherFlow"):text.index("class TrickyFlow")]
+    other = text[text.index("class OtherFlow") : text.index("class TrickyFlow")]
     assert "kubernetes" not in other
     assert "        def helper():\n" in text  # the nested def got no decorator
     assert text.count("@kubernetes(") == 3
@@ -105,7 +119,7 @@ def test_fix_order_moves_step_innermost_and_keeps_the_rest():
     source = Path("/work/shared/seed/crosscloudflow.py").read_bytes()
     plan = _seed_plan()
     after = _rewrite(source, fix_order=True, plan=plan).after.decode()
-    start = after[after.index("class CrossCloudFlow"):after.index("def start")]
+    start = after[after.index("class CrossCloudFlow") : after.index("def start")]
     # the seed mostly uses single quotes, so new literals do too
     assert start.endswith(
         "    @kubernetes(node_selector={'outerbounds.co/provider': 'aws'})\n    @step\n    "
@@ -118,11 +132,14 @@ def test_fix_order_moves_step_innermost_and_keeps_the_rest():
 
 def test_right_size_sets_cpu_and_memory_from_resources():
     source = (FIXTURES / "alias_module.flow").read_bytes()
-    plan = make_plan("TrickyFlow", {
-        "start": step_plan(GCP, declared={"cpu": 2.0, "memory": 1024.0, "disk": 0, "gpu": 0}),
-        "middle": step_plan(SPOT_POOL, compute_pool="spot-pool"),
-        "end": step_plan(AWS, declared={"cpu": 0.5, "memory": 256.0, "disk": 0, "gpu": 0}),
-    })
+    plan = make_plan(
+        "TrickyFlow",
+        {
+            "start": step_plan(GCP, declared={"cpu": 2.0, "memory": 1024.0, "disk": 0, "gpu": 0}),
+            "middle": step_plan(SPOT_POOL, compute_pool="spot-pool"),
+            "end": step_plan(AWS, declared={"cpu": 0.5, "memory": 256.0, "disk": 0, "gpu": 0}),
+        },
+    )
     result = _rewrite(source, right_size=True, plan=plan)
     text = result.after.decode()
     # too long for one line (88), so wrapped as black would
@@ -150,7 +167,7 @@ def test_right_size_sets_cpu_and_memory_from_resources():
 
 
 def test_right_size_keeps_string_form_of_existing_values():
-    source = b'''from metaflow import FlowSpec, kubernetes, resources, step
+    source = b"""from metaflow import FlowSpec, kubernetes, resources, step
 
 
 class TrickyFlow(FlowSpec):
@@ -163,11 +180,14 @@ class TrickyFlow(FlowSpec):
     @step
     def end(self):
         pass
-'''
-    plan = make_plan("TrickyFlow", {
-        "start": step_plan(AWS, declared={"cpu": 1.0, "memory": 512.0, "disk": 0, "gpu": 0}),
-        "end": step_plan(AWS),
-    })
+"""
+    plan = make_plan(
+        "TrickyFlow",
+        {
+            "start": step_plan(AWS, declared={"cpu": 1.0, "memory": 512.0, "disk": 0, "gpu": 0}),
+            "end": step_plan(AWS),
+        },
+    )
     text = _rewrite(source, right_size=True, plan=plan).after.decode()
     assert '@kubernetes(memory="512", node_selector="outerbounds.co/provider=aws", cpu=1)' in text
 
@@ -200,7 +220,7 @@ def test_step_outside_the_plan_is_left_alone_with_a_warning():
 
 
 def test_batch_and_kubernetes_together_is_an_error():
-    source = b'''from metaflow import FlowSpec, batch, kubernetes, step
+    source = b"""from metaflow import FlowSpec, batch, kubernetes, step
 
 
 class TrickyFlow(FlowSpec):
@@ -213,7 +233,7 @@ class TrickyFlow(FlowSpec):
     @step
     def end(self):
         pass
-'''
+"""
     plan = make_plan("TrickyFlow", {"start": step_plan(AWS), "end": step_plan(AWS)})
     with pytest.raises(ApplyError, match="both @batch and @kubernetes") as info:
         _rewrite(source, plan=plan)
@@ -250,3 +270,22 @@ def test_bom_and_declared_encoding_are_kept():
     assert after.endswith(b'\t\tx = "\xe9"\n')  # still latin-1, not re-encoded to UTF-8
     header = b"# -*- coding: latin-1 -*-\nfrom metaflow import FlowSpec, step, kubernetes\n"
     assert after.startswith(header)
+
+
+def test_fix_order_only_fixes_every_class_and_nothing_else():
+    from placer.apply._rewrite import fix_order_only
+
+    source = (FIXTURES / "two_classes.flow").read_bytes()
+    source = source.replace(
+        b"    @step\n    def end(self):\n        pass\n\n\nclass",
+        b"    @step\n    @retry\n    def end(self):\n        pass\n\n\nclass",
+    )
+    source = source.replace(b"    @step\n    def middle", b"    @step\n    @retry\n    def middle")
+    result = fix_order_only(source, Path("flow.py"))
+    assert [c.describe() for c in result.changes] == [
+        "end: @step outer -> innermost",
+        "middle: @step outer -> innermost",
+    ]
+    assert result.after.count(b"    @retry\n    @step\n    def ") == 2
+    assert result.after == source.replace(b"@step\n    @retry", b"@retry\n    @step")
+    assert not fix_order_only(result.after, Path("flow.py")).changed

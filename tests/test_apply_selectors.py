@@ -12,16 +12,24 @@ from placer.apply._selectors import render
 
 
 def test_document_lists_each_step_with_right_size_values():
-    plan = make_plan("F", {
-        "start": step_plan(GCP, declared={"cpu": 2, "memory": 1024, "disk": 0, "gpu": 0}),
-        "end": step_plan(AWS, pool="aws-use1"),
-    })
+    plan = make_plan(
+        "F",
+        {
+            "start": step_plan(GCP, declared={"cpu": 2, "memory": 1024, "disk": 0, "gpu": 0}),
+            "end": step_plan(AWS, pool="aws-use1"),
+        },
+    )
     document = selectors_document(plan, right_size=True)
     assert document == {
         "flow": "F",
         "steps": {
-            "start": {"pool": "pool", "node_selector": GCP, "compute_pool": None,
-                      "cpu": 2.0, "memory": 1024.0},
+            "start": {
+                "pool": "pool",
+                "node_selector": GCP,
+                "compute_pool": None,
+                "cpu": 2.0,
+                "memory": 1024.0,
+            },
             "end": {"pool": "aws-use1", "node_selector": AWS, "compute_pool": None},
         },
     }
@@ -38,8 +46,8 @@ def test_with_option_only_when_every_step_shares_one_selector():
     assert with_option(tricky_plan()) is None
     same = make_plan("F", {"a": step_plan(GCP), "b": step_plan(dict(reversed(GCP.items())))})
     assert with_option(same) == (
-        "--with 'kubernetes:node_selector={\"outerbounds.co/provider\":\"gcp\","
-        "\"topology.kubernetes.io/region\":\"us-central1\"}'"
+        '--with \'kubernetes:node_selector={"outerbounds.co/provider":"gcp",'
+        '"topology.kubernetes.io/region":"us-central1"}\''
     )
     assert with_option(make_plan("F", {"a": step_plan({})})) is None
 
@@ -50,5 +58,5 @@ def test_compute_pool_label_is_part_of_the_selector():
         "outerbounds.co/compute-pool": "warehouse"
     }
     assert with_option(plan) == (
-        "--with 'kubernetes:node_selector={\"outerbounds.co/compute-pool\":\"warehouse\"}'"
+        '--with \'kubernetes:node_selector={"outerbounds.co/compute-pool":"warehouse"}\''
     )

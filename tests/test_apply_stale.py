@@ -41,8 +41,9 @@ def test_already_applied_flow_is_reported_not_refused(tmp_path):
 def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
     flow = tmp_path / "flow.py"
     shutil.copy(FIXTURES / "tabs.flow", flow)
-    plan = make_plan("TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)},
-                     flow_bytes=b"the old flow")
+    plan = make_plan(
+        "TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)}, flow_bytes=b"the old flow"
+    )
     with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
     with pytest.raises(ApplyError, match="planned step.s. train not found"):
@@ -52,8 +53,14 @@ def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
 def test_missing_config_file_is_stale(tmp_path):
     flow = tmp_path / "flow.py"
     shutil.copy(FIXTURES / "tabs.flow", flow)
-    plan = make_plan("TrickyFlow", tricky_plan().steps, "flow.py", flow.read_bytes(),
-                     config_file="placer.yaml", config_bytes=b"x: 1\n")
+    plan = make_plan(
+        "TrickyFlow",
+        tricky_plan().steps,
+        "flow.py",
+        flow.read_bytes(),
+        config_file="placer.yaml",
+        config_bytes=b"x: 1\n",
+    )
     with pytest.raises(ApplyError, match="the config file the plan was made with is missing"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions())
     assert apply_plan(plan, tmp_path / "plan.json", ApplyOptions(force=True)).changed
@@ -62,7 +69,10 @@ def test_missing_config_file_is_stale(tmp_path):
 def test_stale_flow_with_a_new_unplanned_step_is_refused(tmp_path):
     flow = tmp_path / "flow.py"
     flow.write_bytes((FIXTURES / "tabs.expected.flow").read_bytes())
-    plan = make_plan("TrickyFlow", {n: s for n, s in tricky_plan().steps.items() if n != "middle"},
-                     flow_bytes=b"the flow before it grew a step")
+    plan = make_plan(
+        "TrickyFlow",
+        {n: s for n, s in tricky_plan().steps.items() if n != "middle"},
+        flow_bytes=b"the flow before it grew a step",
+    )
     with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))

@@ -67,8 +67,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path):
     assert out.startswith(f"--- a/{flow}\n+++ b/{flow}\n")
     assert '+    @kubernetes(node_selector={"outerbounds.co/provider": "aws"})\n' in out
     old = (
-        '-    @kubernetes(image="python:3.11", '
-        'node_selector={"outerbounds.co/provider": "azure"})'
+        '-    @kubernetes(image="python:3.11", node_selector={"outerbounds.co/provider": "azure"})'
     )
     assert old in out
 
@@ -115,8 +114,12 @@ def test_changed_config_is_refused(tmp_path):
     config = tmp_path / "placer.yaml"
     config.write_text("runs_per_month: 30\n")
     plan_obj = make_plan(
-        "TrickyFlow", tricky_plan().steps, "flow.py", flow.read_bytes(),
-        config_file="placer.yaml", config_bytes=b"runs_per_month: 30\n",
+        "TrickyFlow",
+        tricky_plan().steps,
+        "flow.py",
+        flow.read_bytes(),
+        config_file="placer.yaml",
+        config_bytes=b"runs_per_month: 30\n",
     )
     plan = tmp_path / "plan.json"
     plan.write_text(plan_obj.dumps())
@@ -172,11 +175,13 @@ def test_selectors_mode_prints_json_and_the_with_option(tmp_path):
     code, out, err = run(str(plan), "--mode", "selectors")
     assert code == 0
     assert json.loads(out)["steps"]["end"] == {
-        "pool": "pool", "node_selector": AWS, "compute_pool": None,
+        "pool": "pool",
+        "node_selector": AWS,
+        "compute_pool": None,
     }
     assert err == (
         "all steps share one selector; equivalent option: "
-        "--with 'kubernetes:node_selector={\"outerbounds.co/provider\":\"aws\"}'\n"
+        '--with \'kubernetes:node_selector={"outerbounds.co/provider":"aws"}\'\n'
     )
 
 
@@ -254,3 +259,21 @@ def test_unwritable_out_is_a_clear_error(tmp_path):
     assert code == 2
     assert err.startswith(f"error: {target}: cannot write: No such file or directory.")
     assert not target.parent.exists()
+
+
+def test_fix_order_on_a_flow_file_needs_no_plan(tmp_path):
+    """placer's reader refuses the seed, so no plan can exist yet: fix the order first."""
+    flow = tmp_path / "crosscloudflow.py"
+    shutil.copy(SEED, flow)
+    code, _, err = run(str(flow))
+    assert code == 2 and "expected a plan file, got a flow file" in err
+    assert run(str(flow), "--fix-order", "--check")[0] == 2
+    code, out, _ = run(str(flow), "--fix-order")
+    assert code == 0
+    assert out == f"  start: @step outer -> innermost\nwrote {flow}\n"
+    expected = SEED.read_text().replace(
+        "    @step\n    @kubernetes\n    def start", "    @kubernetes\n    @step\n    def start"
+    )
+    assert flow.read_text() == expected
+    assert run(str(flow), "--fix-order", "--check") == (0, "@step order is fine\n", "")
+    assert _main("plan", str(flow), "--out", str(tmp_path / "plan.json")) == 0

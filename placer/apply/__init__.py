@@ -4,7 +4,7 @@ Tree in, tree out: the rewrites (`_rewrite`, `_decorators`, `_config_mode`) turn
 bytes and a plan into a :class:`FileResult`; only :func:`write_outcome` touches the disk.
 """
 
-from placer.apply._apply import ApplyOptions, Mode, apply_plan, write_outcome
+from placer.apply._apply import ApplyOptions, Mode, apply_plan, fix_order, write_outcome
 from placer.apply._config_mode import placement_document
 from placer.apply._result import ApplyOutcome, Change, FileResult
 from placer.apply._selectors import selectors_document, with_option
@@ -16,6 +16,7 @@ __all__ = [
     "FileResult",
     "Mode",
     "apply_plan",
+    "fix_order",
     "placement_document",
     "selectors_document",
     "with_option",

@@ -16,7 +16,7 @@ from typing import Literal
 
 from placer.apply._config_mode import PLACEMENT_FILE, placement_result, rewrite_for_config
 from placer.apply._result import ApplyOutcome, FileResult
-from placer.apply._rewrite import decorators_edit, rewrite
+from placer.apply._rewrite import decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
 from placer.apply._stale import config_changed, flow_changed, locate
 from placer.apply._write import write_atomic
@@ -60,6 +60,12 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     return ApplyOutcome(plan.flow, files, already_applied=stale is not None, notes=notes)
 
 
+def fix_order(flow_path: Path) -> ApplyOutcome:
+    """Only move misplaced `@step` decorators innermost (no plan needed). Reads only."""
+    result = fix_order_only(_read_flow(flow_path), flow_path)
+    return ApplyOutcome("", (result,))
+
+
 def write_outcome(outcome: ApplyOutcome) -> list[Path]:
     """Write each changed file atomically; return the paths written."""
     written = []
@@ -70,7 +76,8 @@ def write_outcome(outcome: ApplyOutcome) -> list[Path]:
             write_atomic(result.path, result.after)
         except OSError as exc:  # a missing directory, no permission, a full disk
             raise ApplyError(
-                f"cannot write: {exc.strerror or exc}", str(result.path),
+                f"cannot write: {exc.strerror or exc}",
+                str(result.path),
                 "check the directory exists and is writable",
             ) from None
         written.append(result.path)

@@ -74,7 +74,10 @@ def edit_step(
 
 
 def _step_innermost(
-    decorators: list[cst.Decorator], edit: StepEdit, style: Style, log: EditLog,
+    decorators: list[cst.Decorator],
+    edit: StepEdit,
+    style: Style,
+    log: EditLog,
     where: Callable[[], str],
 ) -> list[cst.Decorator]:
     """The decorators with `@step` last, or an error when it is not and may not be moved."""
@@ -94,7 +97,10 @@ def _step_innermost(
 
 
 def _kubernetes_index(
-    decorators: list[cst.Decorator], step: str, style: Style, log: EditLog,
+    decorators: list[cst.Decorator],
+    step: str,
+    style: Style,
+    log: EditLog,
     where: Callable[[], str],
 ) -> int | None:
     k8s_at = _order.find(decorators, style.names, "kubernetes")
@@ -164,7 +170,9 @@ def _replaced_expressions(call: cst.Call, changes: list[Change]) -> list[str]:
     return [
         f"step '{c.step}': {c.what}={computed[c.what]} was computed; replaced by {c.after}"
         for c in changes
-        if c.what in computed and c.after is not None and "config_expr(" not in c.after
+        if c.what in computed
+        and c.after is not None
+        and "config_expr(" not in c.after
         and "config_expr(" not in computed[c.what]
     ]
 

@@ -31,7 +31,11 @@ class _FlowWalker(cst.CSTTransformer):
     """
 
     def __init__(
-        self, flow: str, names: MetaflowNames, on_step: StepEditor, on_class: ClassEditor,
+        self,
+        flow: str,
+        names: MetaflowNames,
+        on_step: StepEditor,
+        on_class: ClassEditor,
         source: bytes,
     ) -> None:
         super().__init__()
@@ -74,8 +78,12 @@ class _FlowWalker(cst.CSTTransformer):
 
 
 def walk_flow(
-    module: cst.Module, flow: str, names: MetaflowNames, on_step: StepEditor,
-    on_class: ClassEditor, source: bytes,
+    module: cst.Module,
+    flow: str,
+    names: MetaflowNames,
+    on_step: StepEditor,
+    on_class: ClassEditor,
+    source: bytes,
 ) -> tuple[cst.Module, bool, list[str], list[str]]:
     """Edit the top-level class `flow`: (new module, class found?, its steps, all classes)."""
     walker = _FlowWalker(flow, names, on_step, on_class, source)

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import libcst as cst
 
+from placer.apply import _order
 from placer.apply._decorators import EditLog, StepEdit, edit_step
 from placer.apply._flowfile import dominant_quote, walk_flow
 from placer.apply._imports import add_metaflow_imports
 from placer.apply._kwargs import Number, Selector, Style, Text, Wanted
 from placer.apply._names import metaflow_names
-from placer.apply._result import FileResult
+from placer.apply._result import Change, FileResult
 from placer.errors import ApplyError
 from placer.plan import Plan, StepPlan
 
@@ -138,3 +139,31 @@ def decorators_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
         return StepEdit(name, wanted, fix_order)
 
     return edit_for
+
+
+def fix_order_only(source: bytes, path: Path) -> FileResult:
+    """Move `@step` innermost in every class of the file; nothing else changes.
+
+    For flows placer's reader refuses (so no plan can be made yet), like the seed's
+    `@step` above `@kubernetes`: `placer apply --fix-order FLOW.py`.
+    """
+    module = parse(source, path)
+    style = Style(dominant_quote(source), metaflow_names(module), module.default_indent)
+    log = EditLog()
+
+    def on_step(name: str, func: cst.FunctionDef, line: Callable[[], int]) -> cst.FunctionDef:
+        decorators = list(func.decorators)
+        at = _order.find(decorators, style.names, "step")
+        if at is None or _order.is_innermost(decorators, at):
+            return func
+        log.changes.append(Change(name, "@step", "outer", "innermost"))
+        return func.with_changes(decorators=_order.move_innermost(decorators, at))
+
+    for name in top_level_classes(module):
+        module, *_ = walk_flow(module, name, style.names, on_step, lambda node: node, source)
+    return FileResult(path, source, module.bytes, tuple(log.changes))
+
+
+def top_level_classes(module: cst.Module) -> list[str]:
+    """Names of the classes defined at the top of the module, in order."""
+    return [s.name.value for s in module.body if isinstance(s, cst.ClassDef)]

@@ -33,12 +33,17 @@ class FormatChoice(enum.StrEnum):
 
 
 def apply(
-    plan_file: Path = typer.Argument(..., metavar="PLAN", help="plan.json from `placer plan`."),
+    plan_file: Path = typer.Argument(
+        ...,
+        metavar="PLAN",
+        help="plan.json from `placer plan` (or, with --fix-order alone, a flow file).",
+    ),
     flow: Path | None = typer.Option(
         None, "--flow", help="Flow file (default: the plan's flow.file)."
     ),
     mode: ModeChoice = typer.Option(
-        ModeChoice.decorators, "--mode",
+        ModeChoice.decorators,
+        "--mode",
         help="decorators: rewrite @kubernetes; config: placement.json + Config; "
         "selectors: write node selectors for other tooling.",
     ),
@@ -64,8 +69,13 @@ def apply(
     from placer.apply import ApplyOptions
 
     options = ApplyOptions(
-        mode=mode.value, right_size=right_size, fix_order=fix_order, force=force,
-        flow=flow, out=out, format=fmt.value,  # type: ignore[arg-type]
+        mode=mode.value,
+        right_size=right_size,
+        fix_order=fix_order,
+        force=force,
+        flow=flow,
+        out=out,
+        format=fmt.value,  # type: ignore[arg-type]
     )
     if check:
         _check(plan_file, options)
@@ -74,9 +84,18 @@ def apply(
 
 
 def _outcome(plan_file: Path, options: ApplyOptions) -> ApplyOutcome:
-    from placer.apply import apply_plan
+    from placer.apply import apply_plan, fix_order
     from placer.plan import read_plan
 
+    if plan_file.suffix == ".py":  # a flow, not a plan: only --fix-order can work on it
+        if not options.fix_order:
+            raise PlacerError(
+                "expected a plan file, got a flow file",
+                str(plan_file),
+                f"run `placer plan {plan_file} --out plan.json` first; "
+                "`placer apply --fix-order FLOW.py` only fixes the @step order",
+            )
+        return fix_order(plan_file)
     return apply_plan(read_plan(plan_file), plan_file, options)
 
 
@@ -98,7 +117,7 @@ def _apply(plan_file: Path, options: ApplyOptions, diff: bool) -> None:
     for path in written:
         env().write(f"wrote {path}")
     if not written:
-        env().write(f"{outcome.flow}: nothing to change")
+        env().write(f"{outcome.flow or 'flow'}: nothing to change")
     _notes(outcome.notes, to_stderr=False)
 
 
@@ -110,12 +129,16 @@ def _check(plan_file: Path, options: ApplyOptions) -> None:
     if not outcome.files and outcome.stdout is not None:
         raise PlacerError(
             "--check with --mode selectors needs --out FILE to compare with",
-            hint="add --out", exit_status=ExitStatus.ERROR,
+            hint="add --out",
+            exit_status=ExitStatus.ERROR,
         )
     if not outcome.changed:
-        env().write(f"{outcome.flow}: matches the plan")
+        env().write(f"{outcome.flow}: matches the plan" if outcome.flow else "@step order is fine")
         return
-    env().write(f"{outcome.flow}: does not match the plan; `placer apply` would change:")
+    if outcome.flow:
+        env().write(f"{outcome.flow}: does not match the plan; `placer apply` would change:")
+    else:
+        env().write("@step is not innermost everywhere; `placer apply --fix-order` would change:")
     for result in outcome.files:
         if result.changed and not result.changes:
             env().write(f"  {result.path}")
