@@ -23,7 +23,7 @@ _CONSTRUCTOR = SafeConstructor()
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str | None:
-    """"did you mean X?" for the closest of `options`, or None when nothing is close."""
+    """The hint 'did you mean X?' for the closest of `options`, or None if none is close."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"did you mean {close[0]!r}?" if close else None
 

@@ -255,3 +255,26 @@ def test_same_names_from_two_clusters_get_the_context(
 def test_bad_headroom() -> None:
     with pytest.raises(PoolError, match=r"--headroom must be in \[0, 1\), got 1.5"):
         discover([], headroom=1.5)
+
+
+def test_karpenter_v1beta1_nodepools(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
+    fakes["eks"].karpenter_version = "v1beta1"
+    with serve_all(tmp_path / "kc", {"eks": fakes["eks"]}) as kc:
+        (snap,) = read_clusters(kc, [])
+    assert list(snap.nodepools) == ["spot"]
+    assert [r.split("?")[0] for r in fakes["eks"].requests if "karpenter" in r] == [
+        "/apis/karpenter.sh/v1/nodepools",  # 404 first
+        "/apis/karpenter.sh/v1beta1/nodepools",
+    ]
+
+
+def test_nodepools_forbidden_warns(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
+    fakes["eks"].forbid = {"nodepools", "configmaps"}
+    with serve_all(tmp_path / "kc", {"eks": fakes["eks"]}) as kc:
+        (snap,) = read_clusters(kc, [])
+    assert snap.nodepools == {} and snap.autoscaler == {}
+    assert snap.warnings == (
+        "eks: not allowed to list Karpenter NodePools: no ceilings",
+        "eks: not allowed to read kube-system/cluster-autoscaler-status: no autoscaler ceilings",
+    )
+    assert all(d.ceiling == {} for d in discover([snap]))

@@ -20,6 +20,7 @@ from placer.kube.objects import Node, Pod, node_from_json, pod_from_json
 
 NON_TERMINAL = "status.phase!=Succeeded,status.phase!=Failed"
 PAGE_SIZE = 500
+KARPENTER_VERSIONS = ("v1", "v1beta1")  # NodePool spec.limits is the same in both
 TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
 CREDENTIALS_HINT = (
     "refresh the context's credentials (aws eks update-kubeconfig, gcloud container clusters "
@@ -108,15 +109,16 @@ def _pods(core: Any, context: str, warnings: list[str]) -> tuple[Pod, ...] | Non
 
 
 def _nodepools(custom: Any, context: str, warnings: list[str]) -> dict[str, NodePoolLimit]:
-    lister = _custom_lister(custom)
-    try:
-        items = list(_pages(lister, context, "Karpenter NodePools"))
-    except _Forbidden:
-        warnings.append(f"{context}: not allowed to list Karpenter NodePools: no ceilings")
-        return {}
-    except _NotFound:  # no Karpenter in this cluster
-        return {}
-    return {p.name: p for p in map(nodepool_from_json, items)}
+    for version in KARPENTER_VERSIONS:
+        try:
+            items = list(_pages(_custom_lister(custom, version), context, "Karpenter NodePools"))
+        except _Forbidden:
+            warnings.append(f"{context}: not allowed to list Karpenter NodePools: no ceilings")
+            return {}
+        except _NotFound:  # not this API version, or no Karpenter in this cluster
+            continue
+        return {p.name: p for p in map(nodepool_from_json, items)}
+    return {}
 
 
 def _autoscaler(core: Any, context: str, warnings: list[str]) -> dict[str, AutoscalerGroup]:
@@ -139,15 +141,15 @@ def _autoscaler(core: Any, context: str, warnings: list[str]) -> dict[str, Autos
     return parse_status((configmap.get("data") or {}).get("status", ""))
 
 
-def _custom_lister(custom: Any) -> Callable[..., Any]:
+def _custom_lister(custom: Any, version: str) -> Callable[..., Any]:
     def lister(**kwargs: Any) -> Any:
-        return custom.list_cluster_custom_object("karpenter.sh", "v1", "nodepools", **kwargs)
+        return custom.list_cluster_custom_object("karpenter.sh", version, "nodepools", **kwargs)
 
     return lister
 
 
 def nodepool_from_json(item: Mapping[str, Any]) -> NodePoolLimit:
-    """A NodePoolLimit from a `karpenter.sh/v1` NodePool object."""
+    """A NodePoolLimit from a `karpenter.sh/v1` (or v1beta1) NodePool object."""
     limits = (item.get("spec") or {}).get("limits") or {}
     limited = {k for k, key in (("vcpus", "cpu"), ("memory_gib", "memory")) if key in limits}
     if any(k in limits for k in ("nvidia.com/gpu", "amd.com/gpu")):
