@@ -277,3 +277,15 @@ def test_fix_order_on_a_flow_file_needs_no_plan(tmp_path):
     assert flow.read_text() == expected
     assert run(str(flow), "--fix-order", "--check") == (0, "@step order is fine\n", "")
     assert _main("plan", str(flow), "--out", str(tmp_path / "plan.json")) == 0
+
+
+def test_selectors_mode_names_steps_that_with_cannot_reach(tmp_path):
+    flow, _ = _setup(tmp_path, "selectors")  # every step has a static @kubernetes
+    steps = {n: step_plan(AWS) for n in ("start", "middle", "end")}
+    plan = tmp_path / "plan.json"
+    plan.write_text(make_plan("TrickyFlow", steps, "flow.py", flow.read_bytes()).dumps())
+    code, _, err = run(str(plan), "--mode", "selectors")
+    assert code == 0
+    assert err.splitlines()[1] == (
+        "--with does not reach steps with a static @kubernetes: start, middle, end"
+    )

@@ -42,7 +42,7 @@ class ApplyOptions:
 def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
     """Everything applying `plan` would write, with changes and warnings. Reads only."""
     if options.mode == "selectors":
-        return _selectors(plan, options)
+        return _selectors(plan, plan_path, options)
     flow_path = options.flow or locate(plan.flow_file, plan_path)
     source = _read_flow(flow_path)
     if not options.force and (error := config_changed(plan, plan_path)):
@@ -115,11 +115,30 @@ def _retarget(result: FileResult, target: Path) -> FileResult:
     return dataclasses.replace(result, path=target, before=before)
 
 
-def _selectors(plan: Plan, options: ApplyOptions) -> ApplyOutcome:
+def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
     text = render(selectors_document(plan, options.right_size), options.format).encode()
     hint = with_option(plan)
-    notes = (f"all steps share one selector; equivalent option: {hint}",) if hint else ()
+    notes: tuple[str, ...] = ()
+    if hint:
+        notes = (f"all steps share one selector; equivalent option: {hint}",)
+        flow_path = options.flow or locate(plan.flow_file, plan_path)
+        notes += _static_kubernetes_note(flow_path, plan.flow)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
     before = options.out.read_bytes() if options.out.exists() else None
     return ApplyOutcome(plan.flow, (FileResult(options.out, before, text),), notes=notes)
+
+
+def _static_kubernetes_note(flow_path: Path, flow_class: str) -> tuple[str, ...]:
+    """Metaflow's `--with` skips steps with a static @kubernetes: say which, if readable."""
+    from placer.errors import FlowError
+    from placer.flow import read_flow
+
+    try:
+        flow = read_flow(flow_path, flow_class)
+    except FlowError:
+        return ()  # no flow at hand (or not readable): the document stands on its own
+    static = [s.name for s in flow.steps.values() if s.decorator("kubernetes") is not None]
+    if not static:
+        return ()
+    return (f"--with does not reach steps with a static @kubernetes: {', '.join(static)}",)
