@@ -278,3 +278,24 @@ def test_nodepools_forbidden_warns(tmp_path: Path, fakes: dict[str, FakeCluster]
         "eks: not allowed to read kube-system/cluster-autoscaler-status: no autoscaler ceilings",
     )
     assert all(d.ceiling == {} for d in discover([snap]))
+
+
+def test_node_without_cloud(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
+    node = fakes["gke"].nodes[0]  # GKE nodes carry no provider label: providerID decides
+    node["spec"]["providerID"] = "kind://docker/kind/kind-worker"
+    with serve_all(tmp_path / "kc", {"gke": fakes["gke"]}) as kc:
+        snaps = read_clusters(kc, [])
+    with pytest.raises(PoolError) as info:
+        discover(snaps)
+    assert info.value.one_line() == (
+        "context gke: node gke-c-default-pool-1 has no cloud: no outerbounds.co/provider label "
+        "and providerID 'kind://docker/kind/kind-worker' is not aws/gce/azure. To fix: label "
+        "it: kubectl label node gke-c-default-pool-1 outerbounds.co/provider=aws|azure|gcp"
+    )
+
+
+def test_cluster_without_nodes(tmp_path: Path) -> None:
+    with serve_all(tmp_path / "kc", {"empty": FakeCluster([], [])}) as kc:
+        snaps = read_clusters(kc, [])
+    with pytest.raises(PoolError, match="context empty: the cluster has no nodes"):
+        discover(snaps)
