@@ -366,12 +366,20 @@ def _compose(text: str, label: str) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
-        problem = " ".join(filter(None, (exc.problem, exc.context)))
+        problem = _yaml_problem(exc)
         raise ConfigError(
             f"YAML syntax error: {problem}", where, "fix the YAML at that line and column"
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"YAML error: {exc}", label) from None
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's problem and context as one phrase, in the order that reads."""
+    problem, context = exc.problem or "", exc.context or ""
+    if problem.startswith("but ") and context:  # "expected a single document, but found ..."
+        return f"{context}, {problem}"
+    return " ".join(filter(None, (problem, context)))
 
 
 def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) -> Config:

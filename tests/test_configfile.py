@@ -325,3 +325,10 @@ def test_unknown_steps() -> None:
     flow = Flow("F", Path("f.py"), 1, steps, "0" * 64)
     config = parse_config("steps:\n  trian: {}\n  end: {}\n  extra: {}\n")
     assert unknown_steps(config, flow) == ["trian", "extra"]
+
+
+def test_two_yaml_documents() -> None:
+    assert error_of("runs_per_month: 3\n---\nruns_per_month: 4\n") == (
+        "placer.yaml:2:1: YAML syntax error: expected a single document in the stream, but "
+        "found another document. To fix: fix the YAML at that line and column"
+    )
