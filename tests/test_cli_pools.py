@@ -229,7 +229,8 @@ def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Pa
     )
     assert pools["aws-us-east-1"].compute_pool is None  # replaced by the discovered pool
     assert target.read_text().startswith("# my settings\n")
-    assert "# eks: free 13.89 vCPU, 25.0 GiB, 0 GPU; NodePool ceiling 64 vCPU" in target.read_text()
+    note = "# eks: free 13.89 vCPU, 25.0 GiB, 0 GPU; autoscaling ceiling 64 vCPU"
+    assert note in target.read_text()
 
 
 def test_discover_write_replaces_init_defaults_it_covers(kubeconfig: Path, tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def discover_pools(
     write: Path | None = typer.Option(None, "--write", help="Merge the pools into this file."),
     output: Format = _FORMAT,
 ) -> None:
-    """Build pools from cluster nodes, with free capacity as limits (and NodePool ceilings)."""
+    """Build pools from cluster nodes, with free capacity as limits (and autoscaling ceilings)."""
     from placer.kube import discover
 
     snapshots = _read(kubeconfig, contexts, all_contexts)
@@ -252,7 +252,7 @@ def _note(d: DiscoveredPool) -> str:
     free = d.load.free
     text = f"{d.context}: free {free.vcpus:g} vCPU, {free.memory_gib:.1f} GiB, {free.gpus:g} GPU"
     if d.ceiling.get("vcpus") is not None:
-        text += f"; NodePool ceiling {d.ceiling['vcpus']:g} vCPU"
+        text += f"; autoscaling ceiling {d.ceiling['vcpus']:g} vCPU"
     return text
 
 
