@@ -35,6 +35,20 @@ def test_placement_document_holds_full_selectors():
     }
 
 
+def test_right_size_adds_declared_cpu_and_memory_to_the_json():
+    plan = make_plan(
+        "F",
+        {
+            "start": step_plan(AWS, declared={"cpu": 0.5, "memory": 512.0, "disk": 0, "gpu": 0}),
+            "end": step_plan(AWS),
+        },
+    )
+    steps = placement_document(plan, right_size=True)["steps"]
+    assert steps["start"] == {"pool": "pool", "node_selector": AWS, "cpu": 0.5, "memory": 512}
+    assert steps["end"] == {"pool": "pool", "node_selector": AWS}  # no @resources
+    assert placement_document(plan)["steps"]["start"] == {"pool": "pool", "node_selector": AWS}
+
+
 def test_placement_result_is_unchanged_when_the_json_is_the_same(tmp_path):
     path = tmp_path / "placement.json"
     first = placement_result(path, tricky_plan())
@@ -75,8 +89,8 @@ def test_module_alias_style_and_right_size(tmp_path):
     assert (
         "    @mf.kubernetes(\n"
         '        node_selector=mf.config_expr("placement.steps.start.node_selector"),\n'
-        "        cpu=2,\n"
-        "        memory=1024,\n"
+        '        cpu=mf.config_expr("placement.steps.start.cpu"),\n'
+        '        memory=mf.config_expr("placement.steps.start.memory"),\n'
         "    )\n"
     ) in text
     assert text.startswith("import metaflow as mf\n\n\nclass")  # no import added
@@ -84,6 +98,11 @@ def test_module_alias_style_and_right_size(tmp_path):
         "--right-size: no @resources on middle, end; their requests are left as they are",
     )
     assert _config(result.after, True, plan).after == result.after
+    # applying without --right-size later drops the config-read sizes, keeps cpu=1
+    undone = _config(result.after, False, plan).after.decode()
+    assert "placement.steps.start.cpu" not in undone
+    assert "placement.steps.start.memory" not in undone
+    assert "    @mf.kubernetes(\n        cpu=1,\n" in undone
 
 
 def test_a_placement_attribute_that_is_not_a_config_is_refused():

@@ -180,6 +180,7 @@ def test_config_mode_with_right_size_reaches_argo(tmp_path, metaflow_env):
     _apply(str(plan_path), "--mode", "config", "--right-size")
     placement = json.loads((tmp_path / "placement.json").read_text())
     assert placement["steps"]["process"]["node_selector"] == full_selector(plan.steps["process"])
+    assert placement["steps"]["process"]["memory"] == 512  # @resources(cpu=1, memory=512)
     templates = _argo_steps(flow, metaflow_env)
     sizes = {n: s.declared or s.resources for n, s in plan.steps.items()}
     _assert_follows(templates, plan, sizes)

@@ -103,7 +103,7 @@ def _rewrite_files(
         edit = decorators_edit(plan, options.right_size, options.fix_order)
         return (_retarget(rewrite(source, flow_path, plan, edit), target),)
     flow = rewrite_for_config(source, flow_path, plan, options.right_size, options.fix_order)
-    placement = placement_result(target.parent / PLACEMENT_FILE, plan)
+    placement = placement_result(target.parent / PLACEMENT_FILE, plan, options.right_size)
     return placement, _retarget(flow, target)
 
 

@@ -1,14 +1,12 @@
 """Config mode: the placement lives in `placement.json`, read through a Metaflow Config.
 
 The flow is rewritten once so that each planned step says
-`@kubernetes(node_selector=config_expr("placement.steps.<step>.node_selector"))` and the
-flow class declares `placement = Config("placement", default="placement.json")`. Later
-applies find the flow already in that shape and only rewrite the JSON. `--right-size`
-writes literal `cpu=`/`memory=` into the flow, as in decorators mode: they come from the
-flow's own `@resources`, not from the plan, and placer's flow reader (hence `placer plan`)
-needs them as literals. Metaflow opens the default path relative
-to the working directory, so deploy from the flow's directory (or pass
-`--config placement PATH`).
+`@kubernetes(node_selector=config_expr("placement.steps.<step>.node_selector"))` (and,
+under `--right-size`, `cpu=`/`memory=` read the same way) and the flow class declares
+`placement = Config("placement", default="placement.json")`. Later applies with the same
+options find the flow already in that shape and only rewrite the JSON. Metaflow opens
+the default path relative to the working directory, so deploy from the flow's directory
+(or pass `--config placement PATH`).
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from typing import Any
 import libcst as cst
 
 from placer.apply._decorators import EditLog, StepEdit
-from placer.apply._kwargs import ConfigExpr, Number, Style, Wanted
+from placer.apply._kwargs import ConfigExpr, NotConfigExpr, Style, Wanted
 from placer.apply._names import reference
 from placer.apply._nodes import code, literal, string_node
 from placer.apply._result import Change, FileResult
@@ -32,19 +30,26 @@ CONFIG_NAME = "placement"  # the Config's name, its class attribute, and the JSO
 PLACEMENT_FILE = "placement.json"
 
 
-def placement_document(plan: Plan) -> dict[str, Any]:
-    """What placement.json holds: per step its pool and full node selector."""
-    steps = {
-        name: {"pool": step.pool, "node_selector": full_selector(step)}
-        for name, step in plan.steps.items()
-    }
+def placement_document(plan: Plan, right_size: bool = False) -> dict[str, Any]:
+    """What placement.json holds: per step its pool and full node selector, and under
+    --right-size the cpu and memory (MB) that @resources asks (steps that have one)."""
+    steps: dict[str, Any] = {}
+    for name, step in plan.steps.items():
+        steps[name] = {"pool": step.pool, "node_selector": full_selector(step)}
+        sizes = right_size_values(step) if right_size else None
+        if sizes is not None:
+            steps[name].update({k: _plain(v) for k, v in sizes.items()})
     return {"flow": plan.flow, "steps": steps}
 
 
-def placement_result(path: Path, plan: Plan) -> FileResult:
+def _plain(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def placement_result(path: Path, plan: Plan, right_size: bool = False) -> FileResult:
     """The placement.json next to the flow, as a FileResult (before = current bytes)."""
     before = path.read_bytes() if path.exists() else None
-    document = placement_document(plan)
+    document = placement_document(plan, right_size)
     after = (json.dumps(document, indent=2) + "\n").encode()
     if before == after:
         return FileResult(path, before, after)
@@ -52,7 +57,7 @@ def placement_result(path: Path, plan: Plan) -> FileResult:
 
 
 def _step_changes(before: bytes | None, document: dict[str, Any]) -> list[Change]:
-    """Which steps' selectors placement.json changes (all of them for a new file)."""
+    """Which steps' selector, cpu or memory placement.json changes (all for a new file)."""
     try:
         old = json.loads(before or b"{}")
     except ValueError:
@@ -60,13 +65,17 @@ def _step_changes(before: bytes | None, document: dict[str, Any]) -> list[Change
     steps = old.get("steps") if isinstance(old, dict) else None
     changes = []
     for name, entry in document["steps"].items():
-        step = steps.get(name) if isinstance(steps, dict) else None
-        was = step.get("node_selector") if isinstance(step, dict) else None
-        if was != entry["node_selector"]:
-            shown = None if was is None else json.dumps(was)
-            what = f"{PLACEMENT_FILE} node_selector"
-            changes.append(Change(name, what, shown, json.dumps(entry["node_selector"])))
+        was = steps.get(name) if isinstance(steps, dict) else None
+        was = was if isinstance(was, dict) else {}
+        for key in ("node_selector", "cpu", "memory"):
+            if was.get(key) != entry.get(key):
+                before_text, after_text = (_shown(v) for v in (was.get(key), entry.get(key)))
+                changes.append(Change(name, f"{PLACEMENT_FILE} {key}", before_text, after_text))
     return changes
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
@@ -81,7 +90,11 @@ def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
         wanted["compute_pool"] = None  # the JSON's selector already holds the pool label
         sizes = right_size_values(plan.steps[name]) if right_size else None
         if sizes is not None:
-            wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
+            prefix = f"{CONFIG_NAME}.steps.{name}"
+            wanted["cpu"] = ConfigExpr(f"{prefix}.cpu", func)
+            wanted["memory"] = ConfigExpr(f"{prefix}.memory", func)
+        elif not right_size:
+            wanted.update({"cpu": NotConfigExpr(), "memory": NotConfigExpr()})
         unsized = right_size and sizes is None
         return StepEdit(name, wanted, fix_order, unsized, imports)
 

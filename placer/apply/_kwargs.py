@@ -43,7 +43,8 @@ class Wanted:
     def matches(self, node: cst.BaseExpression, style: Style) -> bool:
         raise NotImplementedError
 
-    def render(self, old: cst.BaseExpression | None, style: Style) -> cst.BaseExpression:
+    def render(self, old: cst.BaseExpression | None, style: Style) -> cst.BaseExpression | None:
+        """The new value (None: remove the argument); `old` is what the source has."""
         raise NotImplementedError
 
 
@@ -114,6 +115,21 @@ class ConfigExpr(Wanted):
         return cst.Call(func=self.func, args=[cst.Arg(cst.SimpleString(_q(self.path, style)))])
 
 
+@dataclass(frozen=True)
+class NotConfigExpr(Wanted):
+    """Anything but a `config_expr(...)`: drops a value read from the config, keeps others.
+
+    Config mode without --right-size uses it for cpu/memory, undoing an earlier
+    --right-size apply without touching sizes the user wrote.
+    """
+
+    def matches(self, node: cst.BaseExpression, style: Style) -> bool:
+        return not (isinstance(node, cst.Call) and style.names.resolve(node) == "config_expr")
+
+    def render(self, old: cst.BaseExpression | None, style: Style) -> cst.BaseExpression | None:
+        return None
+
+
 def _q(text: str, style: Style) -> str:
     return code(string_node(text, style.quote))
 
@@ -149,29 +165,30 @@ def _set_one(
 ) -> tuple[cst.Call, Change | None]:
     index = next((i for i, a in enumerate(call.args) if _keyword(a) == name), None)
     if index is None:
-        if want is None:
+        value = want.render(None, style) if want is not None else None
+        if value is None:
             return call, None
-        new = cst.Arg(
-            value=want.render(None, style),
-            keyword=cst.Name(name),
-            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-        )
+        equal = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+        new = cst.Arg(value=value, keyword=cst.Name(name), equal=equal)
         args = with_item(call.args, new, call.whitespace_before_args)
-        return call.with_changes(args=args), Change(step, name, None, code(new.value))
+        return call.with_changes(args=args), Change(step, name, None, code(value))
     arg = call.args[index]
-    if want is None:
-        args = without_item(call.args, index)
-        call = call.with_changes(args=args)
-        if not args:  # `f(\n    x=1\n)` becomes `f()`, not `f(\n    )`
-            call = call.with_changes(whitespace_before_args=cst.SimpleWhitespace(""))
-        return call, Change(step, name, code(arg.value), None)
-    if want.matches(arg.value, style):
+    if want is not None and want.matches(arg.value, style):
         return call, None
-    value = want.render(arg.value, style)
+    value = want.render(arg.value, style) if want is not None else None
+    if value is None:
+        return _without(call, index), Change(step, name, code(arg.value), None)
     args = list(call.args)
     args[index] = arg.with_changes(value=value)
-    change = Change(step, name, code(arg.value), code(value))
-    return call.with_changes(args=args), change
+    return call.with_changes(args=args), Change(step, name, code(arg.value), code(value))
+
+
+def _without(call: cst.Call, index: int) -> cst.Call:
+    args = without_item(call.args, index)
+    call = call.with_changes(args=args)
+    if not args:  # `f(\n    x=1\n)` becomes `f()`, not `f(\n    )`
+        call = call.with_changes(whitespace_before_args=cst.SimpleWhitespace(""))
+    return call
 
 
 def _keyword(arg: cst.Arg) -> str | None:
