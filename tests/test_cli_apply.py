@@ -289,3 +289,15 @@ def test_selectors_mode_names_steps_that_with_cannot_reach(tmp_path):
     assert err.splitlines()[1] == (
         "--with does not reach steps with a static @kubernetes: start, middle, end"
     )
+
+
+def test_wrapping_follows_the_project_line_length(tmp_path):
+    flow, plan = _setup(tmp_path, "tabs")
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 120\n")
+    assert run(str(plan))[0] == 0
+    # 1 tab + 108 characters: one line under 120, wrapped under the default 88
+    line = (
+        '\t@kubernetes(node_selector={"outerbounds.co/provider": "gcp", '
+        '"topology.kubernetes.io/region": "us-central1"})\n'
+    )
+    assert line in flow.read_text()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from placer.apply._config_mode import PLACEMENT_FILE, placement_result, rewrite_for_config
+from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
@@ -99,10 +100,11 @@ def _rewrite_files(
     plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions
 ) -> tuple[FileResult, ...]:
     target = options.out or flow_path
+    width = line_length(flow_path)
     if options.mode == "decorators":
         edit = decorators_edit(plan, options.right_size, options.fix_order)
-        return (_retarget(rewrite(source, flow_path, plan, edit), target),)
-    flow = rewrite_for_config(source, flow_path, plan, options.right_size, options.fix_order)
+        return (_retarget(rewrite(source, flow_path, plan, edit, line_length=width), target),)
+    flow = rewrite_for_config(source, flow_path, plan, options.right_size, options.fix_order, width)
     placement = placement_result(target.parent / PLACEMENT_FILE, plan, options.right_size)
     return placement, _retarget(flow, target)
 

@@ -102,7 +102,12 @@ def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
 
 
 def rewrite_for_config(
-    source: bytes, path: Path, plan: Plan, right_size: bool, fix_order: bool
+    source: bytes,
+    path: Path,
+    plan: Plan,
+    right_size: bool,
+    fix_order: bool,
+    line_length: int = 88,
 ) -> FileResult:
     """The flow wired to read placement.json (unchanged when it already is)."""
     edit = config_edit(plan, right_size, fix_order)
@@ -110,7 +115,7 @@ def rewrite_for_config(
     def declare(node: cst.ClassDef, style: Style, log: EditLog) -> cst.ClassDef:
         return _declare_config(node, style, log, path)
 
-    return rewrite(source, path, plan, edit, declare)
+    return rewrite(source, path, plan, edit, declare, line_length)
 
 
 def _declare_config(node: cst.ClassDef, style: Style, log: EditLog, path: Path) -> cst.ClassDef:

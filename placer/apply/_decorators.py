@@ -157,7 +157,8 @@ def _set_arguments(
         return decorator  # untouched, even a bare `@kubernetes`
     log.changes.extend(changes)
     log.warnings.extend(_replaced_expressions(call, changes))
-    return wrap_if_long(decorator.with_changes(decorator=new_call), style.indent)
+    new = decorator.with_changes(decorator=new_call)
+    return wrap_if_long(new, style.indent, style.line_length)
 
 
 def _replaced_expressions(call: cst.Call, changes: list[Change]) -> list[str]:

@@ -35,6 +35,7 @@ class Style:
     quote: str  # ' or "
     names: MetaflowNames
     indent: str = "    "  # one level of the file's indentation
+    line_length: int = 88  # wrap what placer changed beyond this
 
 
 class Wanted:

@@ -45,11 +45,17 @@ def _python_error_line(source: bytes) -> int | None:
 
 
 def rewrite(
-    source: bytes, path: Path, plan: Plan, edit_for: EditFor, class_hook: ClassHook | None = None
+    source: bytes,
+    path: Path,
+    plan: Plan,
+    edit_for: EditFor,
+    class_hook: ClassHook | None = None,
+    line_length: int = 88,
 ) -> FileResult:
     """Apply `edit_for(step)` to every planned step of the plan's flow class in `source`."""
     module = parse(source, path)
-    style = Style(dominant_quote(source), metaflow_names(module), module.default_indent)
+    names = metaflow_names(module)
+    style = Style(dominant_quote(source), names, module.default_indent, line_length)
     log = EditLog()
 
     def on_step(name: str, func: cst.FunctionDef, line: Callable[[], int]) -> cst.FunctionDef:
