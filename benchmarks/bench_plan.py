@@ -34,6 +34,7 @@ REGIONS = {
     "azure": ["eastus", "westus2", "westeurope", "northeurope", "southeastasia"],
     "gcp": ["us-central1", "us-east1", "europe-west1", "asia-east1", "us-west1"],
 }
+CAP_SCALE = 6.0  # vCPU per sqrt(step): sets how tight pool limits are
 SHAPES = [(2, 8), (4, 16), (8, 32), (16, 64), (8, 64), (32, 128)]
 
 
@@ -81,7 +82,7 @@ def _pools(count: int, n_steps: int, rng: random.Random) -> list[Pool]:
                 region,
                 {"pool": str(i)},
                 capacity_type="spot" if i % 4 == 3 else "on-demand",
-                max_vcpus=round(6 * math.sqrt(n_steps) * rng.choice([1, 2, 4])),
+                max_vcpus=round(CAP_SCALE * math.sqrt(n_steps) * rng.choice([1, 2, 4])),
                 speed=rng.choice([0.8, 1.0, 1.25]),
             )
         )

@@ -119,6 +119,8 @@ def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[
                 option = space.option(step, where) if where == pool else None
                 if option is not None:
                     weight[step] = option.load[resource]
+            if sum(weight.values()) <= cap + 1e-6:
+                continue
             value, steps = heaviest_antichain(space.steps, space.edges, weight)
             if value > cap + 1e-6:
                 found.append((pool, resource, steps))

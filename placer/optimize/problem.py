@@ -26,11 +26,13 @@ capacity rows at all.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from placer.optimize.antichain import peak
+from placer.optimize.evaluate import topological
 from placer.optimize.space import Space
 
 if TYPE_CHECKING:
@@ -50,6 +52,8 @@ class Problem:
     makespan: pulp.LpVariable | None
     objective: Objective
     cuts: list[str] = field(default_factory=list)  # names of capacity cuts added so far
+    flows: list[str] = field(default_factory=list)  # "pool,resource" stated as flows
+    order: dict = field(default_factory=dict)  # reachability bitsets, built on first use
 
 
 def build_problem(
@@ -67,8 +71,11 @@ def build_problem(
     cost = pulp.LpAffineExpression(
         [(assign[o.step, o.pool], o.total_usd) for opts in space.options.values() for o in opts]
     )
+    problem = Problem(space, model, assign, cost, None, objective)
     if capacity == "flow":
         _capacity(space, model, assign)
+    else:
+        _seed_cuts(problem)
     limit = _min_limit(space.deadline_hours, makespan_limit)
     makespan = None
     if limit is not None or objective == "time":
@@ -79,7 +86,7 @@ def build_problem(
         model.setObjective(pulp.LpAffineExpression([(makespan, 1.0)]))
     else:
         model.setObjective(cost)
-    return Problem(space, model, assign, cost, makespan, objective)
+    return dataclasses.replace(problem, makespan=makespan)
 
 
 def new_var(
@@ -116,18 +123,25 @@ def _assign(space: Space, model: pulp.LpProblem) -> dict[tuple[str, str], pulp.L
     return assign
 
 
+def potential_loads(space: Space) -> dict[tuple[str, str], dict[str, float]]:
+    """Per capped (pool, resource): the load of every step that may go there."""
+    out: dict[tuple[str, str], dict[str, float]] = {
+        (pool, resource): {} for pool, caps in space.caps.items() for resource in caps
+    }
+    for s in space.steps:
+        for o in space.options[s]:
+            for resource in space.caps.get(o.pool, ()):
+                if o.load[resource] > 0:
+                    out[o.pool, resource][s] = o.load[resource]
+    return out
+
+
 def _capacity(space: Space, model: pulp.LpProblem, assign: dict) -> None:
     """Per capped (pool, resource): a flow that covers the placed load (module docstring)."""
-    for pool, caps in space.caps.items():
-        for resource, cap in caps.items():
-            load = {
-                s: o.load[resource]
-                for s in space.steps
-                for o in space.options[s]
-                if o.pool == pool and o.load[resource] > 0
-            }
-            if binding(space, load, cap):
-                _cover_flow(space, model, assign, pool, resource, cap, load)
+    for (pool, resource), load in potential_loads(space).items():
+        cap = space.caps[pool][resource]
+        if binding(space, load, cap):
+            _cover_flow(space, model, assign, pool, resource, cap, load)
 
 
 def binding(space: Space, load: dict[str, float], cap: float) -> bool:
@@ -135,6 +149,34 @@ def binding(space: Space, load: dict[str, float], cap: float) -> bool:
     if sum(load.values()) <= cap + 1e-9:
         return False
     return peak(space.steps, space.edges, load) > cap + 1e-9
+
+
+def depth_levels(space: Space) -> list[tuple[str, ...]]:
+    """Steps grouped by longest-path depth: each group is an antichain (nothing in a group
+    can reach another member, whose depth would then be larger)."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    for u, v in space.edges:
+        parents[v].append(u)
+    depth: dict[str, int] = {}
+    for s in topological(space.steps, space.edges):
+        depth[s] = 1 + max((depth[p] for p in parents[s]), default=-1)
+    levels: dict[int, list[str]] = defaultdict(list)
+    for s, d in depth.items():
+        levels[d].append(s)
+    return [tuple(levels[d]) for d in sorted(levels)]
+
+
+def _seed_cuts(problem: Problem) -> None:
+    """Start every cap with a cut per depth level whose candidates could overfill it."""
+    space = problem.space
+    levels = depth_levels(space)
+    for (pool, resource), load in potential_loads(space).items():
+        cap = space.caps[pool][resource]
+        if sum(load.values()) <= cap + 1e-9:
+            continue
+        for level in levels:
+            if sum(load.get(s, 0.0) for s in level) > cap + 1e-9:
+                add_cut(problem, pool, resource, level)
 
 
 def _cover_flow(
@@ -196,6 +238,46 @@ def _critical_path(
     return makespan
 
 
+def reachability(space: Space) -> dict[str, int]:
+    """Per step, a bitset of the steps it is ordered with (ancestors, descendants, itself)."""
+    bit = {s: 1 << i for i, s in enumerate(space.steps)}
+    children: dict[str, list[str]] = defaultdict(list)
+    for u, v in space.edges:
+        children[u].append(v)
+    order = topological(space.steps, space.edges)
+    down = {s: bit[s] for s in space.steps}
+    for s in reversed(order):
+        for c in children[s]:
+            down[s] |= down[c]
+    related = dict(down)
+    for s in space.steps:
+        rest = down[s] & ~bit[s]
+        while rest:
+            low = rest & -rest
+            related[space.steps[low.bit_length() - 1]] |= bit[s]
+            rest ^= low
+    return related
+
+
+def widen(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) -> tuple[str, ...]:
+    """Grow an antichain with every candidate of the pool that is unordered with all of it,
+    heaviest first: the cut then also covers the steps that could take the freed room."""
+    if not problem.order:
+        problem.order.update(reachability(problem.space))
+    related = problem.order
+    index = {s: i for i, s in enumerate(problem.space.steps)}
+    members = 0
+    for s in steps:
+        members |= 1 << index[s]
+    out = list(steps)
+    load = potential_loads(problem.space)[pool, resource]
+    for s in sorted(load, key=lambda s: -load[s]):
+        if s not in steps and not related[s] & members:
+            members |= 1 << index[s]
+            out.append(s)
+    return tuple(out)
+
+
 def add_cut(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) -> str:
     """Add ``sum(load x assign) <= cap`` over steps that can all run at once; its name."""
     import pulp
@@ -210,3 +292,11 @@ def add_cut(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) 
     problem.model.addConstraint(pulp.LpAffineExpression(row) <= space.caps[pool][resource], name)
     problem.cuts.append(name)
     return name
+
+
+def add_flow(problem: Problem, pool: str, resource: str) -> None:
+    """State one cap exactly with the flow formulation (for caps that keep being cut)."""
+    load = potential_loads(problem.space)[pool, resource]
+    cap = problem.space.caps[pool][resource]
+    _cover_flow(problem.space, problem.model, problem.assign, pool, resource, cap, load)
+    problem.flows.append(f"{pool},{resource}")

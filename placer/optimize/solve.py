@@ -17,7 +17,14 @@ from pathlib import Path
 
 from placer.errors import PlanError
 from placer.optimize.evaluate import longest_path, violated_antichains
-from placer.optimize.problem import Objective, Problem, add_cut, build_problem
+from placer.optimize.problem import (
+    Objective,
+    Problem,
+    add_cut,
+    add_flow,
+    build_problem,
+    widen,
+)
 from placer.optimize.space import Space
 from placer.plan import SolverStats
 
@@ -25,6 +32,9 @@ SOLVERS = ("highs", "cbc")
 _STATUS = {1: "optimal", 2: "feasible", 0: "not solved", -1: "infeasible", -2: "unbounded"}
 # Two objectives: the fastest makespan first, then the cheapest plan that keeps it.
 _TIME_SLACK = 1e-6
+DEFAULT_GAP = 1e-6  # relative MIP gap at which a solve counts as done
+ROUGH_GAP = 0.01  # for capacity rounds whose answer will be cut off anyway
+FLOW_AFTER = 3  # a cap broken this many times gets the exact flow formulation instead
 
 
 @dataclass(frozen=True)
@@ -41,18 +51,18 @@ class Solution:
         return self.assignment is not None
 
 
-def _solver(name: str, time_limit: float | None, log_path: Path | None):
+def _solver(name: str, time_limit: float | None, log_path: Path | None, gap: float):
     import pulp
 
     if name == "highs":
         from placer.optimize._highs import QuietHiGHS
 
-        return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=1e-6)
+        return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
     if name == "cbc":
         with warnings.catch_warnings():  # pulp 3.3 deprecates the bundled CBC for 4.0
             warnings.simplefilter("ignore", DeprecationWarning)
             return pulp.PULP_CBC_CMD(
-                msg=False, timeLimit=time_limit, gapRel=1e-6, logPath=str(log_path)
+                msg=False, timeLimit=time_limit, gapRel=gap, logPath=str(log_path)
             )
     raise PlanError(f"unknown solver {name!r}", "--solver", f"use one of: {', '.join(SOLVERS)}")
 
@@ -78,6 +88,7 @@ def solve(
     solver: str = "highs",
     time_limit: float | None = None,
     lp_path: Path | None = None,
+    gap: float = DEFAULT_GAP,
 ) -> Solution:
     """Solve one model; `lp_path` writes it in LP format first (for --debug)."""
     if lp_path is not None:
@@ -85,7 +96,7 @@ def solve(
     with tempfile.TemporaryDirectory() as tmp:
         log_path = Path(tmp) / "cbc.log"
         began = time.perf_counter()
-        problem.model.solve(_solver(solver, time_limit, log_path))
+        problem.model.solve(_solver(solver, time_limit, log_path, gap))
         seconds = time.perf_counter() - began
         log = log_path.read_text() if log_path.exists() else ""
     status = _STATUS.get(problem.model.sol_status, f"status {problem.model.sol_status}")
@@ -126,25 +137,40 @@ def solve_with_cuts(
     solver: str = "highs",
     time_limit: float | None = None,
     lp_path: Path | None = None,
+    gap: float = DEFAULT_GAP,
 ) -> Solution:
-    """Solve, add a cut for every broken cap, repeat until the caps hold (problem.py)."""
+    """Solve, add a cut for every broken cap, repeat until the caps hold (problem.py).
+
+    Rounds whose answer breaks a cap are thrown away, so they stop at a loose gap; once an
+    answer respects every cap it is re-solved at `gap` (and cut again if it breaks one).
+    """
     began = time.perf_counter()
-    status, rounds = "optimal", 0
+    rounds, loose = 0, max(gap, ROUGH_GAP)
+    strikes: dict[tuple[str, str], int] = {}
     while True:
-        left = None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - began))
-        result = solve(problem, solver, left, lp_path if rounds == 0 else None)
+        spent = time.perf_counter() - began
+        left = None if time_limit is None else max(0.1, time_limit - spent)
+        result = solve(problem, solver, left, lp_path if rounds == 0 else None, loose)
         rounds += 1
-        status = _worse(status, result.stats.status)
         spent = time.perf_counter() - began
         if not result.found:
             return _restamp(result, result.stats.status, spent, rounds)
         broken = violated_antichains(problem.space, result.assignment or {})
-        if not broken:
-            return _restamp(result, status, spent, rounds)
+        if not broken and loose <= gap:
+            return _restamp(result, result.stats.status, spent, rounds)
         if time_limit is not None and spent >= time_limit:
-            return _restamp(Solution(None, result.stats), "time limit", spent, rounds)
+            status = "feasible" if not broken else "time limit"
+            return _restamp(
+                result if not broken else Solution(None, result.stats), status, spent, rounds
+            )
+        if not broken:
+            loose = gap
         for pool, resource, steps in broken:
-            add_cut(problem, pool, resource, steps)
+            strikes[pool, resource] = strikes.get((pool, resource), 0) + 1
+            if strikes[pool, resource] == FLOW_AFTER:
+                add_flow(problem, pool, resource)
+            elif strikes[pool, resource] < FLOW_AFTER:
+                add_cut(problem, pool, resource, widen(problem, pool, resource, steps))
 
 
 def _restamp(result: Solution, status: str, seconds: float, rounds: int) -> Solution:
@@ -158,13 +184,16 @@ def optimize(
     solver: str = "highs",
     time_limit: float | None = None,
     lp_path: Path | None = None,
+    gap: float = DEFAULT_GAP,
 ) -> Solution:
     """Build and solve; for "time", the fastest makespan then the cheapest plan keeping it."""
-    first = solve_with_cuts(build_problem(space, objective), solver, time_limit, lp_path)
+    first = solve_with_cuts(build_problem(space, objective), solver, time_limit, lp_path, gap)
     if objective != "time" or not first.found or first.makespan_hours is None:
         return first
     limit = first.makespan_hours * (1 + _TIME_SLACK) + _TIME_SLACK
-    second = solve_with_cuts(build_problem(space, "cost", makespan_limit=limit), solver, time_limit)
+    second = solve_with_cuts(
+        build_problem(space, "cost", makespan_limit=limit), solver, time_limit, None, gap
+    )
     if not second.found:
         return first
     stats = SolverStats(
