@@ -301,3 +301,15 @@ def test_wrapping_follows_the_project_line_length(tmp_path):
         '"topology.kubernetes.io/region": "us-central1"})\n'
     )
     assert line in flow.read_text()
+
+
+def test_config_mode_diff_shows_the_new_json_and_writes_nothing(tmp_path):
+    flow, plan = _setup(tmp_path, "tabs")
+    original = flow.read_bytes()
+    code, out, _ = run(str(plan), "--mode", "config", "--diff")
+    assert code == 0
+    assert out.startswith(f"--- /dev/null\n+++ b/{tmp_path / 'placement.json'}\n")
+    assert f"--- a/{flow}\n+++ b/{flow}\n" in out
+    assert '+\tplacement = Config("placement", default="placement.json")\n' in out
+    assert flow.read_bytes() == original
+    assert not (tmp_path / "placement.json").exists()
