@@ -65,7 +65,12 @@ def apply(
         FormatChoice.json, "--format", help="Selectors document format."
     ),
 ) -> None:
-    """Rewrite the flow's decorators so the real run follows the plan."""
+    """Rewrite the flow's decorators so the real run follows the plan.
+
+    Refuses a stale plan (flow or placer.yaml changed since `placer plan`) unless the flow
+    already matches it; writes atomically; a second apply changes nothing.
+    With --check: exit 0 if the flow matches the plan, 2 if not, 1 on any error.
+    """
     from placer.apply import ApplyOptions
 
     options = ApplyOptions(
