@@ -67,8 +67,9 @@ def apply(
 ) -> None:
     """Rewrite the flow's decorators so the real run follows the plan.
 
-    Refuses a stale plan (flow or placer.yaml changed since `placer plan`) unless the flow
-    already matches it; writes atomically; a second apply changes nothing.
+    Refuses a stale plan (placer.yaml or the flow changed since `placer plan`; a changed
+    flow that already matches the plan is fine); writes atomically; a second apply
+    changes nothing.
     With --check: exit 0 if the flow matches the plan, 2 if not, 1 on any error.
     """
     from placer.apply import ApplyOptions
