@@ -289,3 +289,15 @@ def test_fix_order_only_fixes_every_class_and_nothing_else():
     assert result.after.count(b"    @retry\n    @step\n    def ") == 2
     assert result.after == source.replace(b"@step\n    @retry", b"@retry\n    @step")
     assert not fix_order_only(result.after, Path("flow.py")).changed
+
+
+def test_double_star_arguments_get_a_warning():
+    source = (FIXTURES / "tabs.flow").read_bytes()
+    source = source.replace(b"\t@step\n\tdef end", b"\t@k8s(**COMMON)\n\t@step\n\tdef end")
+    source = source.replace(b"FlowSpec, step", b"FlowSpec, step, kubernetes as k8s")
+    result = _rewrite(source)
+    assert b'\t@k8s(**COMMON, node_selector={"outerbounds.co/provider": "aws"})\n' in result.after
+    assert result.warnings == (
+        "step 'end': @kubernetes(**...) must not also set what placer set (node_selector), "
+        "or Python refuses the call",
+    )

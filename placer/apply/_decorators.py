@@ -157,6 +157,11 @@ def _set_arguments(
         return decorator  # untouched, even a bare `@kubernetes`
     log.changes.extend(changes)
     log.warnings.extend(_replaced_expressions(call, changes))
+    if any(arg.star == "**" for arg in call.args):
+        log.warnings.append(
+            f"step '{edit.step}': @kubernetes(**...) must not also set what placer set "
+            f"({', '.join(sorted({c.what for c in changes}))}), or Python refuses the call"
+        )
     new = decorator.with_changes(decorator=new_call)
     return wrap_if_long(new, style.indent, style.line_length)
 
