@@ -364,3 +364,21 @@ def test_all_contexts_excludes_context(kubeconfig: Path) -> None:
         "error: --all-contexts: --all-contexts and --context exclude each other. "
         "To fix: pass one of them\n"
     )
+
+
+def test_status_watch_json_lines(
+    kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    argv = ["status", "--kubeconfig", str(kubeconfig), "--context", "aks", "--format", "json"]
+    code, out, _ = run(*argv, "--watch", "0.01", "--refreshes", "3")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 3  # one compact JSON document per refresh
+    assert all(json.loads(line)["pools"][1]["pool"] == "azure-eastus" for line in lines)
+
+
+def test_status_watch_must_be_positive(kubeconfig: Path) -> None:
+    code, _, err = run("status", "--kubeconfig", str(kubeconfig), "--watch", "0")
+    assert code == 2
+    assert err == "error: --watch: --watch must be a positive number of seconds. To fix: e.g. 5\n"

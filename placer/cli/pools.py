@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -338,21 +339,54 @@ def status(
     all_contexts: bool = _ALL,
     config_path: Path | None = typer.Option(None, "--config", help="placer.yaml to read."),
     flow: Path | None = typer.Option(None, "--flow", help="Find placer.yaml next to this flow."),
+    watch: float | None = typer.Option(
+        None, "--watch", help="Refresh every SECONDS until Ctrl-C (json: one line per refresh)."
+    ),
+    refreshes: int = typer.Option(0, "--refreshes", hidden=True, help="Stop after N (tests)."),
     output: Format = _FORMAT,
 ) -> None:
     """Live load per pool: capacity, requests, free, utilisation, and Metaflow tasks."""
     from placer.configfile import load_config
+
+    if watch is not None and watch <= 0:
+        raise ConfigError("--watch must be a positive number of seconds", "--watch", "e.g. 5")
+    pools = load_config(flow, config_path).pools
+    count = 0
+    try:
+        while True:
+            _show_status(pools, kubeconfig, contexts, all_contexts, output, watch is not None)
+            count += 1
+            if watch is None or count == refreshes:
+                return
+            time.sleep(watch)
+    except KeyboardInterrupt:  # the way out of --watch
+        return
+
+
+def _show_status(
+    pools: Sequence[Pool],
+    kubeconfig: Path | None,
+    contexts: list[str],
+    every: bool,
+    output: Format,
+    watching: bool,
+) -> None:
     from placer.kube import cluster_status
 
-    config = load_config(flow, config_path)
-    report = cluster_status(config.pools, _read(kubeconfig, contexts, all_contexts))
+    report = cluster_status(pools, _read(kubeconfig, contexts, every))
     _warn(report.warnings)
     if output is Format.json:
-        env().write(json.dumps(status_json(report), indent=2))
-    else:
-        env().console().print(status_table(report))
-        for line in task_lines(report):
-            env().write(line)
+        data = status_json(report)
+        env().write(json.dumps(data) if watching else json.dumps(data, indent=2))
+        return
+    console = env().console()
+    if watching and console.is_terminal:
+        console.clear()
+    if watching:
+        env().write(time.strftime("%Y-%m-%d %H:%M:%S"))
+    console.print(status_table(report))
+    for line in task_lines(report):
+        env().write(line)
 
 
 def _tasks_json(tasks: dict) -> list[dict[str, Any]]:
