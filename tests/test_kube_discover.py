@@ -299,3 +299,28 @@ def test_cluster_without_nodes(tmp_path: Path) -> None:
         snaps = read_clusters(kc, [])
     with pytest.raises(PoolError, match="context empty: the cluster has no nodes"):
         discover(snaps)
+
+
+def test_nodes_forbidden_is_an_error(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
+    fakes["aks"].forbid = {"nodes"}
+    with serve_all(tmp_path / "kc", {"aks": fakes["aks"]}) as kc:
+        with pytest.raises(PoolError) as info:
+            read_clusters(kc, [])
+    assert info.value.one_line() == (
+        "context aks: not allowed to list nodes (RBAC 403 Forbidden). To fix: grant get/list "
+        "on nodes (a ClusterRole) to this identity"
+    )
+
+
+def test_kubeconfig_without_current_context(tmp_path: Path) -> None:
+    kc = write_kubeconfig(tmp_path / "kc", {"a": closed_port_url()}, "a")
+    kc.write_text(kc.read_text().replace("current-context: a", "current-context: ''"))
+    with pytest.raises(PoolError) as info:
+        read_clusters(kc, [])
+    # the client refuses an empty current-context itself
+    assert info.value.location == str(kc)
+    assert info.value.headline.startswith("cannot read the kubeconfig: Invalid kube-config file")
+    assert (
+        info.value.hint
+        == "check --kubeconfig and --context (kubectl config get-contexts lists them)"
+    )
