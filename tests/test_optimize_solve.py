@@ -179,15 +179,17 @@ def brute_force(space):
 @given(instances())
 def test_ilp_matches_brute_force_and_beats_every_feasible_baseline(space):
     feasible = [(p, o) for p, o in brute_force(space) if o.feasible]
-    solution = optimize(space)
+    solution = optimize(space, solver="highs")
+    auto = optimize(space)  # direct when the cheapest placement is feasible, else HiGHS
     if not feasible:
-        assert solution.stats.status == "infeasible"
+        assert solution.stats.status == auto.stats.status == "infeasible"
         return
     best = min(o.total_usd for _, o in feasible)
     assert solution.found and solution.stats.status == "optimal"
     outcome = evaluate(space, solution.assignment)
     assert outcome.feasible, outcome.violations
     assert outcome.total_usd == pytest.approx(best, rel=1e-6, abs=1e-9)
+    assert evaluate(space, auto.assignment).total_usd == pytest.approx(best, rel=1e-6, abs=1e-9)
     placed, _ = greedy(space)
     baseline = evaluate(space, placed)
     if baseline.feasible:

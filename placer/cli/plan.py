@@ -61,7 +61,11 @@ def plan(
     budget: float | None = typer.Option(
         None, "--budget", help="Most USD per month (overrides placer.yaml)."
     ),
-    solver: SolverName = typer.Option(SolverName.highs, "--solver", help="highs or cbc."),
+    solver: SolverName | None = typer.Option(
+        None,
+        "--solver",
+        help="highs or cbc (default: none when no constraint binds, else highs).",
+    ),
     time_limit: float | None = typer.Option(
         None, "--time-limit", help="Seconds the solver may take; the gap is reported."
     ),
@@ -97,7 +101,7 @@ def make_plan(
     objective: str,
     deadline: str | None,
     budget: float | None,
-    solver: str,
+    solver: str | None,
     time_limit: float | None,
     flow_class: str | None,
 ) -> Plan:
@@ -129,7 +133,7 @@ def make_plan(
         objective=objective,  # type: ignore[arg-type]
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,
-        solver=solver,
+        solver=str(solver) if solver else None,
         time_limit=time_limit,
         lp_path=lp_path,
         flow_file=str(flow_path),
@@ -237,10 +241,16 @@ def summary_lines(result: Plan) -> list[str]:
         lines.append(f"makespan: {hours_text(result.makespan_hours)}")
     s = result.solver
     gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
-    lines.append(
-        f"solver: {s.solver}, {s.status}, gap {gap}, {s.seconds:.2f} s "
-        f"({s.variables} variables, {s.constraints} constraints)"
-    )
+    if s.solver == "direct":
+        lines.append(
+            f"solver: none needed, {s.status}: the cheapest pool of every step meets every "
+            f"constraint ({s.variables} options, {s.seconds:.3f} s)"
+        )
+    else:
+        lines.append(
+            f"solver: {s.solver}, {s.status}, gap {gap}, {s.seconds:.2f} s "
+            f"({s.variables} variables, {s.constraints} constraints)"
+        )
     lines.append(f"pricing: {result.pricing_source}, captured {result.pricing_captured_at}")
     lines += [f"warning: {w}" for w in result.warnings]
     return lines

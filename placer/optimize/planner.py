@@ -73,13 +73,16 @@ def plan_flow(
     objective: Objective = "cost",
     deadline_hours: float | None = None,
     budget_usd_per_month: float | None = None,
-    solver: str = "highs",
+    solver: str | None = None,
     time_limit: float | None = None,
     lp_path: Path | None = None,
     flow_file: str | None = None,
     origin: Mapping[str, str] | None = None,
 ) -> Plan:
     """The cheapest (or fastest) feasible placement of `flow`, with its baselines.
+
+    `solver` None picks automatically: the direct answer when no constraint binds, else
+    HiGHS (see `placer.optimize.solve.optimize`).
 
     `origin` names where the deadline/budget came from (an option or a config field), so
     an infeasibility message can point there.
@@ -93,7 +96,7 @@ def plan_flow(
     check_bounds(space, where)
     solution = optimize(space, objective, solver, time_limit, lp_path)
     if solution.assignment is None:
-        raise _failure(space, solution.stats.status, solver, time_limit)
+        raise _failure(space, solution.stats.status, solver or "highs", time_limit)
     written, note = as_written(space, flow, config.datastore)
     cheap, repair = greedy(space)
     baselines = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from placer.errors import PlanError
-from placer.optimize.evaluate import longest_path, violated_antichains
+from placer.optimize.evaluate import evaluate, longest_path, violated_antichains
 from placer.optimize.problem import (
     Objective,
     Problem,
@@ -178,15 +178,51 @@ def _restamp(result: Solution, status: str, seconds: float, rounds: int) -> Solu
     return dataclasses.replace(result, stats=stats, rounds=rounds)
 
 
+def relaxed_optimum(space: Space) -> Solution | None:
+    """The cheapest option of every step, when that placement breaks no constraint.
+
+    It is optimal for the problem without the coupling constraints (capacity, deadline,
+    budget), so when it meets them it is optimal for the whole problem: no solver needed.
+    """
+    began = time.perf_counter()
+    if any(not options for options in space.options.values()):
+        return None
+    placement = {
+        s: min(opts, key=lambda o: (o.total_usd, o.pool)).pool for s, opts in space.options.items()
+    }
+    outcome = evaluate(space, placement)
+    if not outcome.feasible:
+        return None
+    stats = SolverStats(
+        solver="direct",
+        status="optimal",
+        objective=outcome.total_usd,
+        gap=0.0,
+        seconds=time.perf_counter() - began,
+        variables=sum(len(o) for o in space.options.values()),
+        constraints=0,
+    )
+    return Solution(placement, stats, outcome.makespan_hours, rounds=0)
+
+
 def optimize(
     space: Space,
     objective: Objective = "cost",
-    solver: str = "highs",
+    solver: str | None = None,
     time_limit: float | None = None,
     lp_path: Path | None = None,
     gap: float = DEFAULT_GAP,
 ) -> Solution:
-    """Build and solve; for "time", the fastest makespan then the cheapest plan keeping it."""
+    """Build and solve; for "time", the fastest makespan then the cheapest plan keeping it.
+
+    With `solver` None ("auto"), a cost objective whose cheapest-per-step placement is
+    feasible is answered directly (see :func:`relaxed_optimum`), else HiGHS solves it.
+    """
+    if solver is None:
+        direct = relaxed_optimum(space) if objective == "cost" and lp_path is None else None
+        if direct is not None:
+            return direct
+        solver = "highs"
     first = solve_with_cuts(build_problem(space, objective), solver, time_limit, lp_path, gap)
     if objective != "time" or not first.found or first.makespan_hours is None:
         return first
