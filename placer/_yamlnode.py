@@ -38,13 +38,16 @@ class YamlNode:
 
     @property
     def line(self) -> int:
+        """1-based line of the node in the file."""
         return self.node.start_mark.line + 1
 
     def error(self, message: str, hint: str | None = None) -> ConfigError:
+        """A ConfigError located at this node: ``file:line: path: message``."""
         where = f"{self.path}: " if self.path else ""
         return ConfigError(f"{where}{message}", f"{self.label}:{self.line}", hint)
 
     def child(self, node: yaml.Node, key: str | int) -> YamlNode:
+        """The node under `key` (a mapping key or a list index), its path extended."""
         if isinstance(key, int):
             return YamlNode(node, f"{self.path}[{key}]", self.label)
         return YamlNode(node, f"{self.path}.{key}" if self.path else key, self.label)
@@ -80,12 +83,15 @@ class YamlNode:
         return [self.child(n, i) for i, n in enumerate(self.node.value)]
 
     def value(self) -> Any:
+        """The plain Python value (YAML 1.1 scalars as PyYAML reads them)."""
         return _CONSTRUCTOR.construct_object(self.node, deep=True)
 
     def is_null(self) -> bool:
+        """True for an empty value (`key:` or `null`)."""
         return isinstance(self.node, yaml.ScalarNode) and self.value() is None
 
     def describe(self) -> str:
+        """How the node reads in an error: "a mapping", "a list" or the value's repr."""
         if isinstance(self.node, yaml.MappingNode):
             return "a mapping"
         if isinstance(self.node, yaml.SequenceNode):
@@ -93,18 +99,21 @@ class YamlNode:
         return repr(self.value())
 
     def text(self) -> str:
+        """A non-empty scalar as text (numbers accepted: region names can look numeric)."""
         value = self.value()
         if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
             raise self.error(f"expected text, got {self.describe()}")
         return str(value)
 
     def number(self, *, minimum: float = 0.0, strict: bool = True) -> float:
+        """A number above `minimum` (or at least it, when not `strict`)."""
         value = self.value()
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"expected a number, got {self.describe()}")
         return self._bounded(float(value), minimum, strict)
 
     def integer(self, *, minimum: int = 1) -> int:
+        """A whole number of at least `minimum`."""
         value = self.value()
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(f"expected a whole number, got {self.describe()}")
@@ -113,6 +122,7 @@ class YamlNode:
         return value
 
     def choice(self, options: Sequence[str]) -> str:
+        """One of `options`, else an error suggesting the closest."""
         value = self.text()
         if value not in options:
             hint = did_you_mean(value, options)  # the headline already lists the options
@@ -120,6 +130,7 @@ class YamlNode:
         return value
 
     def parsed(self, parse: Callable[[object], float], *, strict: bool = True) -> float:
+        """A unit value read by `parse` (a duration or a size), positive or non-negative."""
         try:
             result = parse(self.value())
         except ValueError as exc:
@@ -133,4 +144,5 @@ class YamlNode:
         return value
 
     def texts(self) -> tuple[str, ...]:
+        """A list of texts (a single text counts as a one-item list)."""
         return tuple(item.text() for item in self.items())

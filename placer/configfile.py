@@ -441,7 +441,9 @@ def unknown_steps(config: Config, flow: Flow) -> list[str]:
 
 
 class _Catalog(Protocol):
-    def regions(self, cloud: str) -> Iterable[str]: ...
+    def regions(self, cloud: str) -> Iterable[str]:
+        """Regions the catalog prices for `cloud`."""
+        ...
 
 
 def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:

@@ -56,6 +56,7 @@ class QuotaHeadroom:
         return max(0.0, self.limit_vcpus - self.used_vcpus)
 
     def as_json(self) -> dict[str, Any]:
+        """The quota, limit, used and headroom vCPUs, and the related quotas."""
         return {
             "quota": self.quota,
             "limit_vcpus": self.limit_vcpus,

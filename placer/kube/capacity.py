@@ -42,9 +42,11 @@ class Amount:
         return Amount(max(self.vcpus, 0.0), max(self.memory_gib, 0.0), max(self.gpus, 0.0))
 
     def scaled(self, factor: float) -> Amount:
+        """Every resource times `factor`."""
         return Amount(self.vcpus * factor, self.memory_gib * factor, self.gpus * factor)
 
     def as_json(self) -> dict[str, float]:
+        """{vcpus, memory_gib, gpus}, rounded to 3 decimals."""
         return {
             "vcpus": round(self.vcpus, 3),
             "memory_gib": round(self.memory_gib, 3),

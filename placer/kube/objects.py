@@ -77,15 +77,18 @@ class Node:
 
     @property
     def capacity_type(self) -> str:
+        """ "spot" when any flavour's spot label says so, else "on-demand"."""
         spot = any(self.labels.get(k) == v for k, v in SPOT_LABELS)
         return "spot" if spot else "on-demand"
 
     @property
     def instance_type(self) -> str | None:
+        """The `node.kubernetes.io/instance-type` label."""
         return self.labels.get(INSTANCE_TYPE_LABEL)
 
     @property
     def node_group(self) -> str | None:
+        """The node group / node pool / agent pool the node belongs to, if labelled."""
         return next((self.labels[k] for k in NODE_GROUP_LABELS if k in self.labels), None)
 
     def matches(self, selector: Mapping[str, str]) -> bool:
@@ -119,6 +122,7 @@ class Pod:
 
     @property
     def is_metaflow_task(self) -> bool:
+        """Labelled `app.kubernetes.io/name=metaflow-task` by Metaflow's kubernetes plugin."""
         key, value = METAFLOW_TASK
         return self.labels.get(key) == value
 
