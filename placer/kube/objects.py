@@ -77,7 +77,7 @@ class Node:
 
     @property
     def capacity_type(self) -> str:
-        """ "spot" when any flavour's spot label says so, else "on-demand"."""
+        """Spot when any flavour's spot label says so, else on-demand."""
         spot = any(self.labels.get(k) == v for k, v in SPOT_LABELS)
         return "spot" if spot else "on-demand"
 
