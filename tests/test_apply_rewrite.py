@@ -301,3 +301,11 @@ def test_double_star_arguments_get_a_warning():
         "step 'end': @kubernetes(**...) must not also set what placer set (node_selector), "
         "or Python refuses the call",
     )
+
+
+def test_diff_of_a_latin1_flow_shows_its_characters():
+    tabs = (FIXTURES / "tabs.flow").read_bytes()
+    latin = b"# -*- coding: latin-1 -*-\n" + tabs.replace(b"\t\tpass", b'\t\tx = "\xe9"')
+    diff = _rewrite(latin).diff("flow.py")
+    assert diff.startswith("--- a/flow.py\n+++ b/flow.py\n")
+    assert '\t\tx = "\u00e9"\n' in diff

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import io
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +55,21 @@ class FileResult:
         if not self.changed:
             return ""
         name = label or str(self.path)
-        old = (self.before or b"").decode("utf-8", "replace").splitlines(keepends=True)
-        new = self.after.decode("utf-8", "replace").splitlines(keepends=True)
+        old = _text(self.before or b"").splitlines(keepends=True)
+        new = _text(self.after).splitlines(keepends=True)
         lines = difflib.unified_diff(
             old, new, f"a/{name}" if self.before is not None else "/dev/null", f"b/{name}"
         )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _text(data: bytes) -> str:
+    """Bytes as text in the encoding Python would read them with (BOM, coding: line)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # a bad coding declaration: show what we can
+        encoding = "utf-8"
+    return data.decode(encoding, "replace")
 
 
 @dataclass(frozen=True)
