@@ -65,6 +65,7 @@ POOL_KEYS = (
     "max_gpus",
     "max_nodes",
     "speed",
+    "discovered",
 )
 STEP_KEYS = (
     "tasks",
@@ -251,7 +252,7 @@ def _pool(at: YamlNode, source: str) -> Pool:
         max_gpus=_opt(keys, "max_gpus", _non_negative),
         max_nodes=_opt(keys, "max_nodes", lambda n: n.integer(minimum=0)),
         speed=_opt(keys, "speed", YamlNode.number, 1.0),
-        source=source,
+        source=_opt(keys, "discovered", lambda n: f"discovered:{n.text()}", source),
     )
 
 
@@ -469,7 +470,7 @@ def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
 def _pool_location(config: Config, index: int) -> str:
     """file:line of pools[index] when the pool came from a file, else the pool's source."""
     pool = config.pools[index]
-    if config.path is None or pool.source != str(config.path):
+    if config.path is None or pool.source == "defaults":
         return pool.source
     try:
         root = yaml.compose(config.path.read_text(), Loader=yaml.SafeLoader)

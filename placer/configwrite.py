@@ -58,6 +58,8 @@ def pool_yaml(pool: Pool, comment: str | None = None) -> str:
             lines.append(f"    {key}: {value:g}")
     if pool.speed != 1.0:
         lines.append(f"    speed: {pool.speed:g}")
+    if pool.source.startswith("discovered:"):
+        lines.append(f"    discovered: {_scalar(pool.source.removeprefix('discovered:'))}")
     return "\n".join(lines) + "\n"
 
 

@@ -228,6 +228,15 @@ def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Pa
         59.44,
     )
     assert pools["aws-us-east-1"].compute_pool is None  # replaced by the discovered pool
+    assert pools["aws-us-east-1"].source == "discovered:eks"
+    assert pools["onprem-gpu"].source == str(target)
+    listed = run("pools", "list", "--config", str(target))[1]
+    rows = [line.split() for line in listed.splitlines() if line.startswith((" aws", " onprem"))]
+    assert [(r[0], r[-1]) for r in rows] == [
+        ("onprem-gpu", "file"),
+        ("aws-us-east-1", "discovered:eks"),
+        ("aws-us-east-1-spot", "discovered:eks"),
+    ]
     assert target.read_text().startswith("# my settings\n")
     note = "# eks: free 13.89 vCPU, 25.0 GiB, 0 GPU; autoscaling ceiling 64 vCPU"
     assert note in target.read_text()

@@ -142,18 +142,33 @@ def test_missing_sections_take_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("text", "hours"),
-    [("90m", 1.5), ("1h30m", 1.5), ("2h", 2.0), ("45s", 0.0125), (3, 3.0), (0.5, 0.5),
-     ("1d", 24.0), ("1.5h", 1.5)],
-)  # fmt: skip
+    [
+        ("90m", 1.5),
+        ("1h30m", 1.5),
+        ("2h", 2.0),
+        ("45s", 0.0125),
+        (3, 3.0),
+        (0.5, 0.5),
+        ("1d", 24.0),
+        ("1.5h", 1.5),
+    ],
+)
 def test_durations(text: object, hours: float) -> None:
     assert parse_duration_hours(text) == pytest.approx(hours)
 
 
 @pytest.mark.parametrize(
     ("text", "gb"),
-    [("500MB", 0.5), ("1.5GB", 1.5), ("2TB", 2000.0), ("10GiB", 10.73741824), (7, 7.0),
-     ("512 MiB", 0.536870912), ("1tb", 1000.0)],
-)  # fmt: skip
+    [
+        ("500MB", 0.5),
+        ("1.5GB", 1.5),
+        ("2TB", 2000.0),
+        ("10GiB", 10.73741824),
+        (7, 7.0),
+        ("512 MiB", 0.536870912),
+        ("1tb", 1000.0),
+    ],
+)
 def test_sizes(text: object, gb: float) -> None:
     assert parse_size_gb(text) == pytest.approx(gb)
 
@@ -295,8 +310,9 @@ class FakeCatalog:
 
 def test_check_pools_against_catalog(tmp_path: Path) -> None:
     path = tmp_path / "placer.yaml"
-    path.write_text("pools:\n" + POOL + "  - {name: g, cloud: gcp, region: us-centrl1,\n"
-                    "     compute_pool: x}\n")  # fmt: skip
+    path.write_text(
+        "pools:\n" + POOL + "  - {name: g, cloud: gcp, region: us-centrl1,\n     compute_pool: x}\n"
+    )
     config = load_config(None, path)
     catalog = FakeCatalog({"aws": ["us-east-1"], "gcp": ["us-central1", "europe-west4"]})
     with pytest.raises(ConfigError) as info:
@@ -332,3 +348,16 @@ def test_two_yaml_documents() -> None:
         "placer.yaml:2:1: YAML syntax error: expected a single document in the stream, but "
         "found another document. To fix: fix the YAML at that line and column"
     )
+
+
+def test_discovered_pool_keeps_its_line_for_catalog_errors(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    path.write_text(
+        "pools:\n" + POOL + "  - {name: d, cloud: aws, region: us-east-9,\n"
+        "     node_selector: {k: d}, discovered: eks}\n"
+    )
+    config = load_config(None, path)
+    assert [p.source for p in config.pools] == [str(path), "discovered:eks"]
+    with pytest.raises(ConfigError) as info:
+        check_pools_against_catalog(config, FakeCatalog({"aws": ["us-east-1"]}))
+    assert info.value.location == f"{path}:3"

@@ -34,6 +34,7 @@ def test_pool_yaml_round_trips() -> None:
     assert pool.instance_types == ("c7i.4xlarge",)
     assert dict(pool.node_selector) == {"outerbounds.co/provider": "aws"}
     assert (pool.max_vcpus, pool.max_memory_gib, pool.max_gpus) == (10.71, 19.2, 0.0)
+    assert pool.source == "discovered:eks"  # from the `discovered: eks` key
 
 
 def test_merge_replaces_same_name_keeps_others_and_comments() -> None:
