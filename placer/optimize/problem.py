@@ -11,16 +11,19 @@ Capacity: the peak concurrent demand on a pool is the heaviest set of steps no t
 which are ordered by the DAG (an antichain, see antichain.py); there are exponentially many.
 Two exact ways to state "every antichain's load <= cap":
 
-- ``capacity="cuts"`` (default): start with no capacity rows; after each solve, find the
-  heaviest antichain of every capped pool for the solution (a max flow) and, where it breaks
-  the cap, add ``cut[pool,resource,k]``: the sum of that antichain's ``load x assign`` <= cap.
-  Repeat until the solution respects every cap (solve.py). Few rounds in practice.
+- ``capacity="cuts"`` (default): seed every cap with one ``cut[pool,resource,k]`` per depth
+  level (steps at equal longest-path depth are an antichain) whose candidates could overfill
+  it. After each solve (solve.py), find the heaviest antichain of every capped pool for the
+  solution (a max flow) and, where it breaks the cap, add a cut over that antichain widened
+  by every candidate unordered with it. A cap broken ``FLOW_AFTER`` times gets the flow
+  formulation below instead. Repeat until the solution respects every cap: then it is
+  optimal for the whole problem.
 - ``capacity="flow"``: one model, no rounds. By Dilworth (min-flow form) the peak is <= cap
   iff a source-to-sink flow of value <= cap passes at least ``load x assign`` through every
-  step: one continuous variable per edge per capped (pool, resource). Exact, but its LP
-  relaxation is weak and large flows make HiGHS slow; kept for comparison (benchmarks).
+  step: one continuous variable per edge per capped (pool, resource). As strong as all the
+  cuts together, but stating it for every pool makes large models slow.
 
-Pools whose peak stays under the cap even with every eligible step placed there get no
+Pools whose potential load (every eligible step placed there) stays under the cap get no
 capacity rows at all.
 """
 
