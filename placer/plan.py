@@ -286,12 +286,16 @@ def read_plan(path: Path) -> Plan:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PlanError("plan file not found", str(path), "run `placer plan FLOW --out FILE`")
+        raise PlanError(
+            "plan file not found", str(path), "run `placer plan FLOW --out FILE`"
+        ) from None
     except IsADirectoryError:
-        raise PlanError("is a directory, not a plan file", str(path))
+        raise PlanError("is a directory, not a plan file", str(path)) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanError(f"not a valid plan file ({exc})", str(path), "re-run `placer plan`")
+        raise PlanError(
+            f"not a valid plan file ({exc})", str(path), "re-run `placer plan`"
+        ) from exc
     try:
         return Plan.from_json(data)
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise PlanError(f"plan file is missing or has a bad field: {exc}", str(path))
+        raise PlanError(f"plan file is missing or has a bad field: {exc}", str(path)) from exc

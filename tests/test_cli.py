@@ -77,5 +77,7 @@ def test_help_does_not_import_heavy_modules():
         " 'pulp', 'highspy', 'libcst', 'metaflow') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY="

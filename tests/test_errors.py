@@ -3,7 +3,9 @@ from placer.errors import ConfigError, ExitStatus, FlowError, PlacerError, Thres
 
 def test_one_line_has_location_headline_and_fix():
     err = FlowError("no FlowSpec subclass", "flow.py:3", "define a class that derives FlowSpec")
-    assert str(err) == "flow.py:3: no FlowSpec subclass. To fix: define a class that derives FlowSpec"
+    assert (
+        str(err) == "flow.py:3: no FlowSpec subclass. To fix: define a class that derives FlowSpec"
+    )
     assert "\n" not in str(err)
 
 

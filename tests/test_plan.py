@@ -36,11 +36,17 @@ def _plan() -> Plan:
         objective="cost",
         constraints={"max_workers": 16},
         runs_per_month=30,
-        steps={"start": _step("aws-use1", "0.1000", "0.0000"), "end": _step("aws-use1", "0.0500", "0.0200")},
+        steps={
+            "start": _step("aws-use1", "0.1000", "0.0000"),
+            "end": _step("aws-use1", "0.0500", "0.0200"),
+        },
         baselines={
             "as_written": Baseline(
-                "as_written", True, {"start": "aws-use1", "end": "azure-eastus"},
-                Cost(Decimal("0.2"), Decimal("0.1")), Cost(Decimal("6.0"), Decimal("3.0")),
+                "as_written",
+                True,
+                {"start": "aws-use1", "end": "azure-eastus"},
+                Cost(Decimal("0.2"), Decimal("0.1")),
+                Cost(Decimal("6.0"), Decimal("3.0")),
             )
         },
         solver=SolverStats("HiGHS", "optimal", 0.17, 0.0, 0.01, 4, 2),
@@ -59,7 +65,11 @@ def test_totals_and_savings_are_exact_decimals():
 def test_json_round_trip_and_money_as_strings(tmp_path):
     plan = _plan()
     data = plan.as_json()
-    assert data["totals"]["per_month"] == {"compute": "4.5000", "egress": "0.6000", "total": "5.1000"}
+    assert data["totals"]["per_month"] == {
+        "compute": "4.5000",
+        "egress": "0.6000",
+        "total": "5.1000",
+    }
     assert data["savings"]["as_written"] == {"per_month": "3.9000", "percent": "43.3"}
     assert list(data)[:3] == ["format_version", "currency", "flow"]
     path = tmp_path / "plan.json"

@@ -84,8 +84,9 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
     except Exception as exc:  # a bug: say so briefly, keep the traceback behind --debug
         if current.debug:
             raise
+        name = type(exc).__name__
         current.stderr.write(
-            f"error: unexpected {type(exc).__name__}: {exc} (re-run with --debug for the traceback)\n"
+            f"error: unexpected {name}: {exc} (re-run with --debug for the traceback)\n"
         )
         return int(ExitStatus.ERROR)
     finally:
