@@ -145,7 +145,8 @@ def solve_with_cuts(
     answer respects every cap it is re-solved at `gap` (and cut again if it breaks one).
     """
     began = time.perf_counter()
-    rounds, loose = 0, max(gap, ROUGH_GAP)
+    capped = any(problem.space.caps.values())
+    rounds, loose = 0, max(gap, ROUGH_GAP) if capped else gap
     strikes: dict[tuple[str, str], int] = {}
     while True:
         spent = time.perf_counter() - began
