@@ -8,6 +8,7 @@ one on-demand, unlimited pool per cloud selected by ``outerbounds.co/provider``.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -441,17 +442,31 @@ def unknown_steps(config: Config, flow: Flow) -> list[str]:
     return [name for name in config.steps if name not in flow.steps]
 
 
+class _Offer(Protocol):
+    instance_type: str
+
+    def price(self, capacity_type: str) -> float | None:
+        """$/h for "on-demand" or "spot" (None if not sold that way)."""
+        ...
+
+
 class _Catalog(Protocol):
     def regions(self, cloud: str) -> Iterable[str]:
         """Regions the catalog prices for `cloud`."""
         ...
 
+    def offers(self, cloud: str | None = None, region: str | None = None) -> Iterable[_Offer]:
+        """Offers of one cloud and region."""
+        ...
+
 
 def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
-    """Raise ConfigError for the first pool whose cloud/region the catalog does not price."""
+    """Raise ConfigError for the first pool the catalog cannot price: its cloud/region is
+    not there, or its `instance_types` globs match no type sold in its capacity type."""
     for index, pool in enumerate(config.pools):
         regions = sorted(catalog.regions(pool.cloud))
         if pool.region in regions:
+            _check_instance_types(config, index, catalog)
             continue
         hint = did_you_mean(pool.region, regions) or (
             f"{pool.cloud} regions in the catalog: {', '.join(regions[:12])}"
@@ -465,6 +480,44 @@ def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
             where,
             hint,
         )
+
+
+def _check_instance_types(config: Config, index: int, catalog: _Catalog) -> None:
+    """A pool whose globs match no priced type could never take a step: say so here."""
+    pool = config.pools[index]
+    sold = [
+        o.instance_type
+        for o in catalog.offers(pool.cloud, pool.region)
+        if o.price(pool.capacity_type) is not None
+    ]
+    globs = pool.instance_types or ("*",)
+    if any(fnmatch.fnmatchcase(t, g) for t in sold for g in globs):
+        return
+    where, listing = _pool_location(config, index), f"placer pricing show --cloud {pool.cloud}"
+    if not pool.instance_types:
+        raise ConfigError(
+            f"pools[{index}].capacity_type: no {pool.cloud} {pool.region} instance type is "
+            f"sold {pool.capacity_type} in the pricing catalog ({pool.name})",
+            where,
+            "use the other capacity_type, or run `placer pricing refresh`",
+        )
+    raise ConfigError(
+        f"pools[{index}].instance_types: {list(pool.instance_types)} match no {pool.cloud} "
+        f"{pool.region} instance type sold {pool.capacity_type} in the pricing catalog "
+        f"({pool.name})",
+        where,
+        f"use globs such as {_example_glob(sold)} (`{listing} --region {pool.region}` lists "
+        "the types), or run `placer pricing refresh`",
+    )
+
+
+def _example_glob(types: Sequence[str]) -> str:
+    """A family glob from the catalog's types, e.g. 'm7i.*' or 'n2-standard-*'."""
+    if not types:
+        return "'*'"
+    first = sorted(types)[0]
+    cut = max(first.rfind("."), first.rfind("-"), first.rfind("_"))
+    return f"'{first[: cut + 1]}*'" if cut > 0 else f"'{first}'"
 
 
 def _pool_location(config: Config, index: int) -> str:

@@ -21,7 +21,7 @@ from placer.configfile import (
 )
 from placer.errors import ConfigError, ExitStatus
 from placer.flow import Flow, Step
-from pricing import Location
+from pricing import Location, Offer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
 POOL = "  - {name: a, cloud: aws, region: us-east-1, node_selector: {k: v}}\n"
@@ -301,11 +301,21 @@ def test_error_names_the_real_file(tmp_path: Path) -> None:
 
 
 class FakeCatalog:
-    def __init__(self, regions: dict[str, list[str]]) -> None:
-        self._regions = regions
+    """Regions per cloud; every region sells m7i.large on demand unless `offers` says."""
+
+    def __init__(
+        self,
+        regions: dict[str, list[str]],
+        offers: dict[tuple[str, str], list[Offer]] | None = None,
+    ) -> None:
+        self._regions, self._offers = regions, offers or {}
 
     def regions(self, cloud: str) -> list[str]:
         return self._regions.get(cloud, [])
+
+    def offers(self, cloud: str | None = None, region: str | None = None) -> list[Offer]:
+        default = [Offer(cloud or "", region or "", "m7i.large", 2, 8, 0.1)]
+        return self._offers.get((cloud or "", region or ""), default)
 
 
 def test_check_pools_against_catalog(tmp_path: Path) -> None:
@@ -361,3 +371,37 @@ def test_discovered_pool_keeps_its_line_for_catalog_errors(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as info:
         check_pools_against_catalog(config, FakeCatalog({"aws": ["us-east-1"]}))
     assert info.value.location == f"{path}:3"
+
+
+def test_instance_type_globs_must_match_a_priced_type(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    path.write_text(
+        "pools:\n" + POOL + "  - {name: b, cloud: aws, region: us-east-1, compute_pool: b,\n"
+        '     instance_types: ["m7g.*", "zz.*"]}\n'
+    )
+    sold = [
+        Offer("aws", "us-east-1", "m7i.large", 2, 8, 0.1),
+        Offer("aws", "us-east-1", "c7i.large", 2, 4, 0.09),
+        Offer("aws", "us-east-1", "m7g.large", 2, 8, None, 0.03),  # spot only
+    ]
+    catalog = FakeCatalog({"aws": ["us-east-1"]}, {("aws", "us-east-1"): sold})
+    with pytest.raises(ConfigError) as info:
+        check_pools_against_catalog(load_config(None, path), catalog)
+    assert info.value.location == f"{path}:3"
+    assert info.value.headline == (
+        "pools[1].instance_types: ['m7g.*', 'zz.*'] match no aws us-east-1 instance type "
+        "sold on-demand in the pricing catalog (b)"
+    )
+    assert (info.value.hint or "").startswith("use globs such as 'c7i.*' (`placer pricing show")
+    spot = path.read_text().replace("compute_pool: b,", "compute_pool: b, capacity_type: spot,")
+    path.write_text(spot)
+    check_pools_against_catalog(load_config(None, path), catalog)  # m7g.large is sold spot
+
+
+def test_spot_pool_where_nothing_is_sold_spot() -> None:
+    config = parse_config("pools:\n" + POOL.replace("}}", "}, capacity_type: spot}"))
+    with pytest.raises(ConfigError) as info:
+        check_pools_against_catalog(config, FakeCatalog({"aws": ["us-east-1"]}))
+    assert info.value.headline.startswith(
+        "pools[0].capacity_type: no aws us-east-1 instance type is sold spot"
+    )
