@@ -17,6 +17,7 @@ from placer.plan import read_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 CROSSCLOUD = ROOT / "examples" / "crosscloud" / "crosscloudflow.py"
+FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +44,14 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
     )
+
+
+def test_table_matches_the_stored_rendering(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, _ = run("plan", "examples/crosscloud/crosscloudflow.py")
+    assert code == 0
+    table = out.split("per month = ")[0]  # the solver line below it carries timings
+    assert table == (FIXTURES / "crosscloud_table.txt").read_text()
 
 
 def test_json_and_out_file_hold_the_same_plan(tmp_path):

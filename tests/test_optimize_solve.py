@@ -191,9 +191,10 @@ def test_ilp_matches_brute_force_and_beats_every_feasible_baseline(space):
     assert outcome.total_usd == pytest.approx(best, rel=1e-6, abs=1e-9)
     assert evaluate(space, auto.assignment).total_usd == pytest.approx(best, rel=1e-6, abs=1e-9)
     placed, _ = greedy(space)
-    baseline = evaluate(space, placed)
-    if baseline.feasible:
-        assert outcome.total_usd <= baseline.total_usd + 1e-9
+    home = {s: "p0" for s in space.steps}  # as written: no selectors, so the datastore's pool
+    for baseline in (evaluate(space, placed), evaluate(space, home)):
+        if baseline.feasible:
+            assert outcome.total_usd <= baseline.total_usd + 1e-9
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -184,9 +184,8 @@ def plan_renderables(result: Plan) -> list[RenderableType]:
     from rich.table import Table
     from rich.text import Text
 
+    title = f"{result.flow} ({result.flow_file}): objective {result.objective}, USD per run"
     table = Table(
-        title=f"{result.flow} ({result.flow_file}): objective {result.objective}, USD per run",
-        title_justify="left",
         box=box.SIMPLE_HEAD,
         padding=(0, 1),
         pad_edge=False,
@@ -219,7 +218,7 @@ def plan_renderables(result: Plan) -> list[RenderableType]:
         "",
         *(_cells(v) for v in (month.compute, month.egress, month.total)),
     )
-    return [table, Text("\n".join(summary_lines(result)))]
+    return [Text(title), table, Text("\n".join(summary_lines(result)))]
 
 
 def summary_lines(result: Plan) -> list[str]:
