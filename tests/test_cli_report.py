@@ -185,4 +185,66 @@ def test_missing_and_broken_plan_files(plans):
 def test_empty_directories_mean_no_plans(tmp_path):
     code, _, err = _run(["report", str(tmp_path), "--compare-to", str(tmp_path)])
     assert code == 2
-    assert "no plans to report on" in err
+    assert f"no plan files (*.json) in {tmp_path}, {tmp_path}. To fix:" in err
+
+
+def test_empty_directory_error_names_it(tmp_path):
+    (tmp_path / "head").mkdir()
+    code, _, err = _run(["report", str(tmp_path / "head")])
+    assert code == 2
+    assert err == (
+        f"error: no plan files (*.json) in {tmp_path / 'head'}. To fix: write plans with "
+        "`placer plan FLOW --out DIR/FLOW.json` and pass them\n"
+    )
+
+
+def test_every_flow_removed_is_a_report(plans):
+    (plans / "none").mkdir()
+    code, stdout, _ = _run(["report", str(plans / "none"), "--compare-to", str(plans / "base")])
+    assert code == 0
+    # base total: DemoFlow $1,611.00 + OldFlow $22.00
+    assert stdout.splitlines()[0] == "💰 Monthly cost will decrease by $1,633.00 (-100%)"
+
+
+def test_a_plan_named_twice_is_read_once(plans):
+    demo = plans / "head" / "DemoFlow.json"
+    code, stdout, err = _run(["report", str(plans / "head"), str(demo), "-f", "json"])
+    assert code == 0, err
+    assert [p["name"] for p in json.loads(stdout)["projects"]] == ["DemoFlow", "EtlFlow"]
+
+
+def test_two_plans_of_one_flow_name_both_files(plans):
+    copy = plans / "copy.json"
+    copy.write_text((plans / "head" / "DemoFlow.json").read_text())
+    code, _, err = _run(["report", str(plans / "head"), str(copy)])
+    assert code == 2
+    assert err.startswith(
+        f"error: {copy}: two plans for flow DemoFlow on one side "
+        f"({plans / 'head' / 'DemoFlow.json'} and {copy}). To fix:"
+    )
+
+
+def test_plans_in_another_currency_name_the_file(plans):
+    data = json.loads((plans / "base" / "DemoFlow.json").read_text())
+    data["currency"] = "EUR"
+    eur = plans / "eur.json"
+    eur.write_text(json.dumps(data))
+    code, _, err = _run(["report", str(plans / "head"), "--compare-to", str(eur)])
+    assert code == 2
+    assert err.startswith(
+        f"error: {eur}: plan in EUR, but {plans / 'head' / 'DemoFlow.json'} is in USD. To fix:"
+    )
+
+
+@pytest.mark.parametrize("target", ["dir", "under-a-file"])
+def test_unwritable_out_exits_2_with_one_line(plans, target):
+    blocker = plans / "blocker.txt"
+    blocker.write_text("a file, not a directory\n")
+    out = plans if target == "dir" else blocker / "report.md"
+    code, stdout, err = _run(["report", str(plans / "head"), "-f", "markdown", "-o", str(out)])
+    assert code == 2
+    assert stdout == ""
+    assert len(err.strip().splitlines()) == 1
+    expected = "is a directory" if target == "dir" else "cannot write the report"
+    assert err.startswith(f"error: {out}: {expected}")
+    assert blocker.read_text() == "a file, not a directory\n"

@@ -25,23 +25,73 @@ _FORMATS = ("table", "markdown", "github", "json")
 
 
 def _plan_files(paths: list[Path]) -> list[Path]:
-    """Files as given; a directory stands for the *.json plans in it, sorted by name."""
+    """Files as given; a directory stands for the *.json plans in it, sorted by name.
+
+    A file named twice (say, on its own and through its directory) is read once.
+    """
     files: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
-        files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+        for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
     return files
 
 
-def _read_plans(paths: list[Path]) -> list[Plan]:
+def _read_plans(paths: list[Path]) -> list[tuple[Path, Plan]]:
+    """Each plan file with its plan; two plans of one flow on one side name both files."""
     from placer.plan import read_plan
 
-    return [read_plan(p) for p in _plan_files(paths)]
+    read: list[tuple[Path, Plan]] = []
+    for file in _plan_files(paths):
+        plan = read_plan(file)
+        other = next((f for f, p in read if p.flow == plan.flow), None)
+        if other is not None:
+            raise ReportError(
+                f"two plans for flow {plan.flow} on one side ({other} and {file})",
+                location=str(file),
+                hint="give each flow's plan once (a directory counts every *.json in it)",
+            )
+        read.append((file, plan))
+    return read
+
+
+def _check_some(
+    heads: list[tuple[Path, Plan]], bases: list[tuple[Path, Plan]], given: list[Path]
+) -> None:
+    """Refuse a report with no plan at all, naming what was given."""
+    if not heads and not bases:
+        names = ", ".join(str(p) for p in given)
+        raise ReportError(
+            f"no plan files (*.json) in {names}",
+            hint="write plans with `placer plan FLOW --out DIR/FLOW.json` and pass them",
+        )
+
+
+def _check_currency(read: list[tuple[Path, Plan]]) -> None:
+    """All plans in one currency; otherwise name the first file that differs."""
+    first_file, first = read[0]
+    for file, plan in read[1:]:
+        if plan.currency != first.currency:
+            raise ReportError(
+                f"plan in {plan.currency}, but {first_file} is in {first.currency}",
+                location=str(file),
+                hint="plan every flow with the same pricing catalog",
+            )
 
 
 def _write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` via a temp file in the same directory, so no half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.is_dir():
+        raise ReportError("is a directory", str(path), "give --out a file name, e.g. report.md")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot write the report ({exc.strerror})", str(path), "pick a writable --out path"
+        ) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -109,7 +159,10 @@ def report(
         *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
         *(rpt.parse_threshold("fail-above", t) for t in fail_above),
     ]
-    built = rpt.build_report(_read_plans(plans), _read_plans(compare_to) if compare_to else None)
+    heads, bases = _read_plans(plans), _read_plans(compare_to)
+    _check_some(heads, bases, [*plans, *compare_to])
+    _check_currency([*heads, *bases])
+    built = rpt.build_report([p for _, p in heads], [p for _, p in bases] if compare_to else None)
     checks = rpt.check_thresholds(built, thresholds)
     _emit(built, checks, checked, out)
     for result in checks:
