@@ -255,9 +255,10 @@ def test_placer_plan_then_apply_then_check(tmp_path):
 def test_unwritable_out_is_a_clear_error(tmp_path):
     _, plan = _setup(tmp_path)
     target = tmp_path / "no" / "such" / "dir" / "out.py"
-    code, _, err = run(str(plan), "--out", str(target))
+    code, out, err = run(str(plan), "--out", str(target))
     assert code == 2
     assert err.startswith(f"error: {target}: cannot write: No such file or directory.")
+    assert out == ""  # no change lines that would read as if something was written
     assert not target.parent.exists()
 
 

@@ -117,9 +117,9 @@ def _apply(plan_file: Path, options: ApplyOptions, diff: bool) -> None:
     if diff:
         env().write("".join(f.diff() for f in outcome.files) or "no changes")
         return
+    written = write_outcome(outcome)  # first: a failed write must not read as done
     for change in outcome.changes:
         env().write(f"  {change.describe()}")
-    written = write_outcome(outcome)
     for path in written:
         env().write(f"wrote {path}")
     if not written:
