@@ -246,3 +246,17 @@ def test_long_chains_and_deep_nesting_read_without_recursion_limits(tmp_path):
     assert steps["j0"].foreach_stack == () and steps["j0"].type == "join"
     assert steps["j1"].foreach_stack == ("f0",)
     assert steps["l1499"].type == "linear" and steps["f0"].type == "foreach"
+
+
+def test_deeply_nested_decorator_argument_is_kept_unevaluated(tmp_path):
+    # valid Python that ast.unparse cannot show (it recurses): kept, not a crash
+    path = tmp_path / "flow.py"
+    path.write_text(
+        "from metaflow import FlowSpec, retry, step\n\n\nclass F(FlowSpec):\n"
+        f"    @retry(times={'+'.join(['n'] * 900)})\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    retry = read_flow(path).steps["start"].decorator("retry")
+    assert retry.args == {"times": Unevaluated("<expression too deeply nested to show>")}
+    assert retry.line == 5

@@ -188,6 +188,13 @@ def test_not_utf8(tmp_path):
     assert err == f"error: {path}:2: not a UTF-8 text file. To fix: save the flow file as UTF-8\n"
 
 
+def test_expression_too_deep_for_the_parser(tmp_path):
+    # Python's own compiler refuses this file too; it is bad input, not a placer bug (exit 1)
+    msg = bad(tmp_path, GOOD + "X = 1" + "+1" * 5000 + "\n")
+    assert msg.startswith(f"{tmp_path / 'flow.py'}: not valid Python")
+    assert "To fix: " in msg
+
+
 def test_empty_file(tmp_path):
     msg = bad(tmp_path, "\n  \n")
     assert msg.startswith(f"{tmp_path / 'flow.py'}: the flow file is empty")

@@ -65,3 +65,9 @@ def _parse(text: str, path: Path) -> ast.Module:
         ) from None
     except ValueError as exc:  # e.g. source containing NUL bytes
         raise FlowError(f"not valid Python: {exc}", str(path), "fix the file") from None
+    except (RecursionError, MemoryError):  # Python itself cannot compile such a file either
+        raise FlowError(
+            "not valid Python: an expression is nested too deeply for Python's parser",
+            str(path),
+            "split the long expression into smaller statements",
+        ) from None

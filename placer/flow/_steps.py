@@ -107,7 +107,15 @@ def _call_args(call: ast.Call, names: Names) -> dict[str, Any]:
 
 def _value(node: ast.expr, names: Names) -> Any:
     value = names.literal(node)
-    return Unevaluated(ast.unparse(node)) if is_missing(value) else value
+    return Unevaluated(_unparse(node)) if is_missing(value) else value
+
+
+def _unparse(node: ast.expr) -> str:
+    """The expression's source; `ast.unparse` recurses, so very deep ones are elided."""
+    try:
+        return ast.unparse(node)
+    except RecursionError:
+        return "<expression too deeply nested to show>"
 
 
 def _check_innermost(
