@@ -137,3 +137,17 @@ def test_placement_changes_name_each_moved_step(tmp_path):
     ]
     path.write_text("not json")
     assert [c.step for c in placement_result(path, moved).changes] == ["start", "middle", "end"]
+
+
+def test_comment_above_the_first_step_stays_with_it():
+    # comments.flow opens the class with "# The first step.", a blank line, then `start`
+    text = _config((FIXTURES / "comments.flow").read_bytes()).after.decode()
+    assert (
+        "class TrickyFlow(FlowSpec):\n"
+        '    placement = Config("placement", default="placement.json")\n'
+        "\n"
+        "    # The first step.\n"
+        "\n"
+        "    @retry(times=2)  # flaky network\n"
+    ) in text
+    assert _config(text.encode()).after.decode() == text
