@@ -10,7 +10,13 @@ import pytest
 from test_report_factory import bases, demo_base, heads, plan, step
 
 from placer.errors import ExitStatus, ReportError, ThresholdExceeded
-from placer.report import build_report, check_thresholds, parse_threshold, raise_if_failed
+from placer.report import (
+    build_report,
+    check_thresholds,
+    headline,
+    parse_threshold,
+    raise_if_failed,
+)
 
 
 def _increase():
@@ -121,3 +127,35 @@ def test_raise_if_failed_passes_on_warnings_only():
     results = check_thresholds(_increase(), [parse_threshold("warn-on-increase", "1%")])
     raise_if_failed(results)  # must not raise
     assert results[0].tripped
+
+
+def _one_step(cost: str) -> list:
+    return [plan("F", {"start": step("aws-use1", cost)}, runs=1)]
+
+
+def test_checks_use_the_amounts_the_report_shows():
+    # $0.001 -> $10.004 a month: shown $0.00 -> $10.00, a change of +$10.00 (exactly +$10.003)
+    report = build_report(_one_step("10.004"), _one_step("0.001"))
+    assert headline(report) == "💰 Monthly cost will increase by $10.00"
+    [inc, above] = check_thresholds(
+        report, [parse_threshold("fail-on-increase", "10"), parse_threshold("fail-above", "10")]
+    )
+    assert (inc.level, inc.message) == (
+        "ok",
+        "monthly cost change +$10.00 is within --fail-on-increase $10.00",
+    )
+    assert (above.level, above.message) == (
+        "ok",
+        "monthly cost $10.00 is within --fail-above $10.00",
+    )
+
+
+def test_check_message_agrees_with_the_headline_to_the_cent():
+    # $0.001 -> $10.005: shown $0.00 -> $10.01 (half-up); the exact change is +$10.004
+    report = build_report(_one_step("10.005"), _one_step("0.001"))
+    assert headline(report) == "💰 Monthly cost will increase by $10.01"
+    [inc] = check_thresholds(report, [parse_threshold("fail-on-increase", "10")])
+    assert (inc.level, inc.message) == (
+        "fail",
+        "monthly cost change +$10.01 is above --fail-on-increase $10.00",
+    )

@@ -3,7 +3,8 @@
 ``--fail-on-increase 10%`` (percent of the compared monthly total) or ``--fail-on-increase 25``
 (USD per month), ``--fail-above 500`` (USD per month, the new total) and
 ``--warn-on-increase ...``. A threshold trips when the amount is strictly above its limit.
-Checks run on the report's totals over all flows.
+Checks run on the report's totals over all flows, rounded to cents as the report shows them,
+so a message never disagrees with the headline.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Literal
 
 from placer.errors import ReportError, ThresholdExceeded
 from placer.report._diff import Report
-from placer.report._money import percent_change, signed_percent, signed_usd, usd
+from placer.report._money import cents, change, percent_change, usd
 
 Kind = Literal["fail-on-increase", "warn-on-increase", "fail-above"]
 _NUMBER = re.compile(r"^\$?(\d+(?:\.\d+)?)(%?)$")
@@ -68,26 +69,29 @@ def parse_threshold(kind: Kind, text: str) -> Threshold:
 
 
 def _check_increase(t: Threshold, report: Report) -> CheckResult:
-    before, change = report.before_per_month, report.change_per_month
-    if before is None or change is None:
+    """Compare the change the report shows (the difference of the totals in cents)."""
+    before = report.before_per_month
+    if before is None:
         raise ReportError(
             f"{t.option} needs plans to compare with",
             location=t.option,
             hint="pass the base branch's plans with --compare-to",
         )
-    pct = percent_change(before, report.after_per_month)
+    shown_before, shown_after = cents(before), cents(report.after_per_month)
+    delta = shown_after - shown_before
+    pct = percent_change(shown_before, shown_after)
     if t.percent:
         # From $0 any increase is an infinite percentage: it trips every percent limit.
-        tripped = change > 0 and (pct is None or pct > t.limit)
+        tripped = delta > 0 and (pct is None or pct > t.limit)
     else:
-        tripped = change > t.limit
-    shown = signed_usd(change) + (f" ({signed_percent(pct)})" if pct is not None else "")
+        tripped = delta > t.limit
     verb = "is above" if tripped else "is within"
+    shown = change(before, report.after_per_month)
     return CheckResult(t, tripped, f"monthly cost change {shown} {verb} {t.option} {t}")
 
 
 def _check_above(t: Threshold, report: Report) -> CheckResult:
-    total = report.after_per_month
+    total = cents(report.after_per_month)
     tripped = total > t.limit
     verb = "is above" if tripped else "is within"
     return CheckResult(t, tripped, f"monthly cost {usd(total)} {verb} {t.option} {t}")
