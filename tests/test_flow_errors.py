@@ -73,6 +73,24 @@ def test_no_flowspec_subclass(tmp_path):
     assert "To fix: define `class MyFlow(FlowSpec)`" in msg
 
 
+@pytest.mark.parametrize(
+    "imports, base", [("from mybase import BaseFlow", "BaseFlow"), ("import mybase", "mybase.Base")]
+)
+def test_flow_class_derived_from_an_imported_base(tmp_path, imports, base):
+    # the flow may well be valid; placer cannot read the other module, and says that
+    source = GOOD.replace("import FlowSpec, ", "import ").replace("from", f"{imports}\nfrom", 1)
+    msg = bad(tmp_path, source.replace("class F(FlowSpec)", f"class F({base})"))
+    assert msg.startswith(
+        f"{tmp_path / 'flow.py'}:5: class 'F' derives from '{base}', imported from another module"
+    )
+    assert "To fix: placer needs the flow's steps in one file" in msg
+
+
+def test_plain_classes_are_no_flow(tmp_path):
+    msg = bad(tmp_path, "class H(object):\n    pass\n\n\nclass E(Exception):\n    pass\n")
+    assert msg.startswith(f"{tmp_path / 'flow.py'}: no FlowSpec subclass found")
+
+
 def test_several_flows_without_main_ask_for_flow_class(tmp_path):
     source = GOOD.replace('if __name__ == "__main__":\n    F()\n', "class G(F):\n    pass\n")
     msg = bad(tmp_path, source)

@@ -16,6 +16,7 @@ def find_flow_class(source: Source, names: Names, wanted: str | None) -> ast.Cla
     if wanted is not None:
         return _pick_named(source, flows, classes, wanted)
     if not flows:
+        _refuse_imported_base(source, classes, names)
         raise FlowError(
             "no FlowSpec subclass found",
             str(source.path),
@@ -24,6 +25,21 @@ def find_flow_class(source: Source, names: Names, wanted: str | None) -> ast.Cla
     if len(flows) == 1:
         return flows[0]
     return _pick_main(source, flows)
+
+
+def _refuse_imported_base(source: Source, classes: dict[str, ast.ClassDef], names: Names) -> None:
+    """A class deriving from a base imported from another module may be the flow: say so."""
+    for cls in classes.values():
+        for base in cls.bases:
+            imported = isinstance(base, ast.Name) and base.id in names.local
+            if imported or (isinstance(base, ast.Attribute) and not names.metaflow_name(base)):
+                raise FlowError(
+                    f"class '{cls.name}' derives from '{ast.unparse(base)}', imported from "
+                    "another module; placer reads only this file, so it cannot see a flow there",
+                    source.where(cls.lineno),
+                    "placer needs the flow's steps in one file: define them in a FlowSpec "
+                    "subclass here",
+                )
 
 
 def class_chain(flow: ast.ClassDef, source: Source) -> list[ast.ClassDef]:
