@@ -24,6 +24,22 @@ def test_version():
     assert out.strip() == f"placer {placer.__version__}"
 
 
+def test_help_lists_graph_and_the_exit_codes(capsys):
+    # click prints help to sys.stdout itself, not through the Environment
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: placer [OPTIONS] COMMAND [ARGS]...")
+    assert "\n  graph " in out and "--version" in out
+    assert "Exit codes: 0 success, 1 unexpected failure, 2 bad input" in out
+
+
+def test_graph_help_names_the_flow_argument(capsys):
+    assert main(["graph", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Usage: placer graph [OPTIONS] {FLOW}")
+    assert "--format <table|json>" in out and "--flow-class" in out
+
+
 def test_unknown_command_is_a_usage_error():
     # click's usage errors exit 2 like every other bad input
     assert main(["no-such-command"]) == 2

@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
 
 
 def graph(
-    flow: Path = typer.Argument(..., help="The Metaflow flow file (read, never executed)."),
+    flow: Path = typer.Argument(
+        ..., metavar="FLOW", help="The Metaflow flow file (read, never executed)."
+    ),
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
