@@ -17,7 +17,7 @@ from typing import Literal
 from placer.apply._config_mode import PLACEMENT_FILE, placement_result, rewrite_for_config
 from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
-from placer.apply._rewrite import decorators_edit, fix_order_only, rewrite
+from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
 from placer.apply._stale import config_changed, flow_changed, locate
 from placer.apply._write import write_atomic
@@ -42,6 +42,7 @@ class ApplyOptions:
 
 def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
     """Everything applying `plan` would write, with changes and warnings. Reads only."""
+    _check_compute_pools(plan, plan_path)
     if options.mode == "selectors":
         return _selectors(plan, plan_path, options)
     flow_path = options.flow or locate(plan.flow_file, plan_path)
@@ -59,6 +60,23 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         raise stale  # not merely "already applied": the flow moved on since the plan
     notes = (f"{flow_path} already matches the plan",) if stale is not None else ()
     return ApplyOutcome(plan.flow, files, already_applied=stale is not None, notes=notes)
+
+
+def _check_compute_pools(plan: Plan, plan_path: Path) -> None:
+    """A plan may repeat the compute-pool label in node_selector, but not contradict it.
+
+    `placer plan` writes the pool's own labels plus `compute_pool`; hand-made plans often
+    hold the full selector. Both mean the same; two different pools mean a damaged plan.
+    """
+    for name, step in plan.steps.items():
+        label = step.node_selector.get(COMPUTE_POOL_LABEL)
+        if step.compute_pool and label is not None and label != step.compute_pool:
+            raise ApplyError(
+                f"node_selector has {COMPUTE_POOL_LABEL}={label} but compute_pool is "
+                f"{step.compute_pool}",
+                f"{plan_path}: steps.{name}",
+                "re-run `placer plan`",
+            )
 
 
 def fix_order(flow_path: Path) -> ApplyOutcome:
