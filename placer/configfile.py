@@ -19,7 +19,7 @@ import yaml
 
 from placer._yamlnode import YamlNode, did_you_mean
 from placer.config import Config, Constraints, Defaults, ExternalRead, StepUsage
-from placer.errors import ConfigError
+from placer.errors import ConfigError, PlacerError
 from placer.pool import Pool
 from pricing import CLOUDS, Location
 
@@ -87,6 +87,7 @@ CAPACITY_TYPES = ("on-demand", "spot")
 PACKINGS = ("shared", "dedicated")
 ARCHES = ("x86_64", "arm64")
 _FALLBACK_CONTINENTS = ("na", "eu", "apac", "sa", "me", "af")
+_EXAMPLE_REGION = {"aws": "us-east-1", "azure": "eastus", "gcp": "us-central1"}
 _POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -178,18 +179,34 @@ def _datastore(at: YamlNode) -> Location:
             loc = Location.parse(at.text())
         except ValueError as exc:
             raise at.error(str(exc)) from None
-        return Location(_check_cloud(at, loc.cloud), loc.region)
+        return _known_region(at, Location(_check_cloud(at, loc.cloud), loc.region))
     keys = at.mapping(("cloud", "region"))
     for required in ("cloud", "region"):
         if required not in keys:
             raise at.error(f"missing {required!r}", "write e.g. {cloud: aws, region: us-east-1}")
-    return Location(keys["cloud"].choice(CLOUDS), keys["region"].text())
+    loc = Location(keys["cloud"].choice(CLOUDS), keys["region"].text())
+    return _known_region(keys["region"], loc)
 
 
 def _check_cloud(at: YamlNode, cloud: str) -> str:
     if cloud not in CLOUDS:
         raise at.error(f"unknown cloud {cloud!r}", f"use one of {', '.join(CLOUDS)}")
     return cloud
+
+
+def _known_region(at: YamlNode, loc: Location) -> Location:
+    """`loc`, if egress pricing can place it on a continent (else every plan would fail)."""
+    from pricing.egress import continent
+
+    try:
+        continent(loc)
+    except PlacerError:
+        raise at.error(
+            f"unknown {loc.cloud} region {loc.region!r}",
+            f"write a region of {loc.cloud} such as {_EXAMPLE_REGION[loc.cloud]} "
+            "(`placer pricing info` lists the catalog's regions)",
+        ) from None
+    return loc
 
 
 def _defaults(at: YamlNode) -> Defaults:
@@ -300,6 +317,7 @@ def _read(at: YamlNode) -> ExternalRead:
     except ValueError as exc:
         raise keys["location"].error(str(exc)) from None
     _check_cloud(keys["location"], loc.cloud)
+    loc = _known_region(keys["location"], loc)
     return ExternalRead(loc, keys["size"].parsed(parse_size_gb, strict=False))
 
 

@@ -284,6 +284,19 @@ def test_read_location_format() -> None:
     assert message.startswith("placer.yaml:3: steps.s.reads[0].location: expected CLOUD:REGION")
 
 
+def test_datastore_and_read_regions_must_be_known() -> None:
+    assert error_of("datastore: {cloud: aws, region: xx-east-1}\n") == (
+        "placer.yaml:1: datastore.region: unknown aws region 'xx-east-1'. To fix: write a "
+        "region of aws such as us-east-1 (`placer pricing info` lists the catalog's regions)"
+    )
+    assert error_of("datastore: azure:east-us\n").startswith(
+        "placer.yaml:1: datastore: unknown azure region 'east-us'. To fix: write a region "
+        "of azure such as eastus"
+    )
+    message = error_of("steps:\n  s:\n    reads: [{location: 'gcp:uscentral1', size: 1GB}]\n")
+    assert message.startswith("placer.yaml:3: steps.s.reads[0].location: unknown gcp region")
+
+
 def test_top_level_must_be_mapping() -> None:
     assert error_of("- a\n- b\n") == "placer.yaml:1: expected a mapping, got a list"
 
