@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from _pricing_fakes import serve_aws_pricing
 from moto.server import ThreadedMotoServer
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from pricing.fetch import FetchError, RetryPolicy
 from pricing.fetch.aws import boto3_client_factory, fetch_aws, on_demand_filters
@@ -261,3 +265,31 @@ def test_missing_credentials_fail_with_a_clear_reason(
     monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", "http://127.0.0.1:9")  # never reached
     with pytest.raises(FetchError, match="no AWS credentials"):
         fetch_aws(["us-east-1"], RetryPolicy(attempts=1))
+
+
+def test_a_timed_out_price_list_request_is_retried(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    """A Price List answer slower than --timeout is a botocore ReadTimeoutError: retried."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", httpserver.url_for("/").rstrip("/"))
+
+    def slow(request: Request) -> Response:
+        time.sleep(1.0)  # longer than the 0.5 s timeout below
+        return Response("{}", content_type="application/x-amz-json-1.1")
+
+    httpserver.expect_oneshot_request("/", method="POST").respond_with_handler(slow)
+    serve_aws_pricing(httpserver)
+    policy = RetryPolicy(attempts=5, base_delay_s=0, timeout_s=0.5, sleep=lambda _s: None)
+    pricing = boto3_client_factory(policy)("pricing", "us-east-1")
+    ec2 = ec2_client()
+    with Stubber(ec2) as ec2_stub:
+        ec2_stub.add_response("describe_instance_types", {"InstanceTypes": []})
+        ec2_stub.add_response("describe_spot_price_history", {"SpotPriceHistory": []})
+        factory = lambda service, region: pricing if service == "pricing" else ec2  # noqa: E731
+        result = fetch_aws(["us-east-1"], policy, client_factory=factory, now=NOW)
+    # the local server answers one request at a time, so a retry may time out again while
+    # the slow answer finishes: at least one retry, and every price arrived in the end
+    assert result.retries >= 1
+    assert sorted(o.instance_type for o in result.offers) == PRICED_TYPES

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
 from _pricing_fakes import serve_gcp
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from pricing.fetch import FetchError, RetryPolicy
 from pricing.fetch._gcp_shapes import machines
@@ -116,3 +118,15 @@ def test_missing_credentials_fail_with_a_clear_reason(
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
     with pytest.raises(FetchError, match="no usable GCP credentials"):
         fetch_gcp(["us-central1"], FAST)
+
+
+def test_requests_that_keep_timing_out_fail_the_cloud(httpserver: HTTPServer) -> None:
+    def slow(request: Request) -> Response:
+        time.sleep(0.6)  # longer than the 0.3 s timeout below
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_handler(slow)
+    policy = RetryPolicy(attempts=2, base_delay_s=0, timeout_s=0.3, sleep=lambda _s: None)
+    with pytest.raises(FetchError, match=r"cannot reach .*\(ReadTimeout\)") as caught:
+        fetch_gcp(["us-central1"], policy, endpoint=endpoint(httpserver))
+    assert caught.value.retries == 1
