@@ -11,8 +11,8 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from _pricing_fakes import serve_aws_pricing
+from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
