@@ -9,6 +9,7 @@ import shutil
 import stat
 from pathlib import Path
 
+import pytest
 import yaml
 from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
 
@@ -314,3 +315,52 @@ def test_config_mode_diff_shows_the_new_json_and_writes_nothing(tmp_path):
     assert '+\tplacement = Config("placement", default="placement.json")\n' in out
     assert flow.read_bytes() == original
     assert not (tmp_path / "placement.json").exists()
+
+
+EXAMPLES = {
+    "crosscloud/crosscloudflow.py": "CrossCloudFlow",
+    "gpu_training/trainflow.py": "TrainFlow",
+    "etl/etlflow.py": "EtlFlow",
+    "branching/branchflow.py": "BranchFlow",
+}
+GRAPH_KEYS = (
+    "type",
+    "next",
+    "foreach",
+    "in_foreach",
+    "foreach_stack",
+    "num_parallel",
+    "condition",
+    "cases",
+    "pod_request",
+    "declared",
+)
+
+
+def _graph(flow: Path) -> dict:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["graph", str(flow), "--format", "json"], Environment(stdout=out, stderr=err))
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_placer_graph_of_the_applied_example_equals_the_original_apart_from_placement(
+    example, tmp_path
+):
+    flow = tmp_path / Path(example).name
+    shutil.copy(Path(__file__).parent.parent / "examples" / example, flow)
+    before = _graph(flow)
+    pools = [(GCP, None), ({}, "big-pool"), (AWS, None)]  # rotate: GCP, a compute pool, AWS
+    steps = {n: step_plan(*pools[i % 3]) for i, n in enumerate(before["steps"])}
+    plan = tmp_path / "plan.json"
+    plan.write_text(make_plan(EXAMPLES[example], steps, flow.name, flow.read_bytes()).dumps())
+    assert run(str(plan))[0] == 0
+    after = _graph(flow)
+    assert list(after["steps"]) == list(before["steps"])
+    for name, step in after["steps"].items():
+        shape = {k: step[k] for k in GRAPH_KEYS}
+        assert shape == {k: before["steps"][name][k] for k in GRAPH_KEYS}, name
+        selector, pool = pools[list(after["steps"]).index(name) % 3]
+        expected = {**selector, **({"outerbounds.co/compute-pool": pool} if pool else {})}
+        assert (step["node_selector"], step["compute_pool"]) == (expected, pool), name
