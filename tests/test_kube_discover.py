@@ -147,6 +147,19 @@ def test_group_by_node_pool_gives_exact_selectors(kubeconfig: Path) -> None:
     assert gpu.max_gpus == 0 and gpu.instance_types == ("g2-standard-8",)
 
 
+def test_group_by_label_on_no_node_is_an_error(kubeconfig: Path) -> None:
+    snapshots = read_clusters(kubeconfig, ["eks", "gke"])
+    with pytest.raises(PoolError) as info:
+        discover(snapshots, group_by=["eks.amazonaws.com/nodegrup"])
+    assert info.value.one_line() == (
+        "--group-by: no node of the clusters read has the label 'eks.amazonaws.com/nodegrup'. "
+        "To fix: did you mean 'eks.amazonaws.com/nodegroup'?"
+    )
+    # a label only some clusters carry is fine: GKE's nodes fall in the "none" group
+    found = by_name(discover(snapshots, group_by=["eks.amazonaws.com/nodegroup"]))
+    assert "gcp-us-central1-none" in found and "aws-us-east-1-general" in found
+
+
 def test_aks_tainted_node_and_overcommit(kubeconfig: Path) -> None:
     found = by_name(discover(read_clusters(kubeconfig, ["aks"]), headroom=0.0))
     od = found["azure-eastus"]

@@ -154,8 +154,25 @@ def discover(
                 f"context {snap.context}",
                 "check the context points at the right cluster",
             )
+    _check_group_labels(snapshots, group_by)
+    for snap in snapshots:
         found.extend(pools_of_cluster(snap, group_by, headroom))
     return _unique_names(found)
+
+
+def _check_group_labels(snapshots: Sequence[ClusterSnapshot], group_by: Sequence[str]) -> None:
+    """A `--group-by` label no node carries would split nothing: a typo, most likely."""
+    from placer._yamlnode import did_you_mean
+
+    seen = {key for snap in snapshots for n in snap.nodes for key in n.labels}
+    for label in group_by:
+        if label not in seen:
+            raise PoolError(
+                f"no node of the clusters read has the label {label!r}",
+                "--group-by",
+                did_you_mean(label, sorted(seen))
+                or "pick a label from `kubectl get nodes --show-labels`",
+            )
 
 
 def _unique_names(found: list[DiscoveredPool]) -> list[DiscoveredPool]:
