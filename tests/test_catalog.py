@@ -72,6 +72,12 @@ def test_general_compute_and_memory_families_in_several_sizes(snapshot):
         assert len(sizes) >= 3, family
 
 
+def test_one_row_per_cloud_region_and_instance_type(snapshot):
+    keys = [(o.cloud, o.region, o.instance_type) for o in snapshot.offers()]
+    assert len(keys) == len(set(keys))
+    assert all(o.source == "snapshot" and o.observed_at for o in snapshot.offers())
+
+
 def test_spot_prices_where_the_cloud_sells_spot(snapshot):
     for cloud in ("aws", "gcp"):
         offers = snapshot.offers(cloud)

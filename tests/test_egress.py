@@ -201,6 +201,54 @@ def test_shipped_gcp_table_is_per_gib_converted_to_gb():
     assert rates.rate_usd_per_gb("gcp:us-central1", "aws:us-east-1") == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("gb", "cost"),
+    [
+        (100, 0.0),  # the free 100 GB
+        (10240, 10140 * 0.087),  # 882.18 at the end of the first 10 TB
+        (51200, 882.18 + 40960 * 0.083),  # + 3399.68 = 4281.86 at 50 TB
+        (153600, 4281.86 + 102400 * 0.07),  # + 7168 = 11449.86 at 150 TB
+        (160000, 11449.86 + 6400 * 0.05),  # + 320 beyond 150 TB = 11769.86
+    ],
+)
+def test_shipped_azure_internet_tiers_summed_at_the_boundaries(gb, cost):
+    rates = load_egress_rates(cache=None)
+    assert rates.transfer_cost_usd(gb, "azure:eastus", "aws:us-east-1") == pytest.approx(cost)
+
+
+@pytest.mark.parametrize(
+    ("monthly_gb", "rate"),
+    [(10239.9, 0.087), (10240, 0.083), (51199.9, 0.083), (51200, 0.07), (153600, 0.05)],
+)
+def test_shipped_azure_marginal_rate_at_the_boundaries(monthly_gb, rate):
+    rates = load_egress_rates(cache=None)
+    assert rates.rate_usd_per_gb("azure:westeurope", "gcp:europe-west4", monthly_gb) == rate
+
+
+def test_shipped_azure_asia_pacific_tiers():
+    rates = load_egress_rates(cache=None)
+    # 10,140 GB at $0.12 + 40,960 at $0.085 + 102,400 at $0.082 = 1216.80 + 3481.60 + 8396.80
+    cost = rates.transfer_cost_usd(153600, "azure:japaneast", "internet:anywhere")
+    assert cost == pytest.approx(13095.2)
+
+
+def test_shipped_gcp_tiers_summed_at_1_and_10_tib():
+    rates = load_egress_rates(cache=None)
+    tib_gb = 1024 * 1.073741824  # 1 TiB in decimal GB
+    # 1 TiB at $0.12/GiB = 122.88; the next 9 TiB at $0.11/GiB = 1013.76; then $0.08/GiB
+    assert rates.transfer_cost_usd(tib_gb, "gcp:us-central1", "aws:us-east-1") == pytest.approx(
+        122.88
+    )
+    ten = rates.transfer_cost_usd(10 * tib_gb, "gcp:us-central1", "aws:us-east-1")
+    assert ten == pytest.approx(1136.64)
+    eleven = rates.transfer_cost_usd(11 * tib_gb, "gcp:us-central1", "aws:us-east-1")
+    assert eleven == pytest.approx(1136.64 + 81.92)
+    at_ten = rates.rate_usd_per_gb("gcp:us-central1", "aws:us-east-1", 10 * tib_gb)
+    assert at_ten == pytest.approx(0.08 / 1.073741824)
+    just_below = rates.rate_usd_per_gb("gcp:us-central1", "aws:us-east-1", 10 * tib_gb - 1)
+    assert just_below == pytest.approx(0.11 / 1.073741824)
+
+
 def test_shipped_azure_cross_zone_is_free_and_within_europe_is_two_cents():
     rates = load_egress_rates(cache=None)
     assert rates.rate_usd_per_gb("azure:westeurope", "azure:westeurope", cross_zone=True) == 0.0
