@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,21 @@ def test_table_matches_stored_text(name, flow, monkeypatch):
 def test_unknown_format_is_a_usage_error():
     code, _, _ = run("graph", str(CROSSCLOUD), "--format", "yaml")
     assert code == 2
+
+
+def test_the_real_process_exit_codes():
+    # `python -m placer` as a user runs it: exit status from the process, not from main()
+    def placer(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "placer", *argv], capture_output=True, text=True, check=False
+        )
+
+    good = placer("graph", str(CROSSCLOUD), "--format", "json")
+    assert (good.returncode, good.stderr) == (0, "")
+    assert json.loads(good.stdout)["flow"] == "CrossCloudFlow"
+    missing = placer("graph", str(CROSSCLOUD.with_name("nope.py")))
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr == (
+        f"error: {CROSSCLOUD.with_name('nope.py')}: no such file. "
+        "To fix: check the path to the flow file\n"
+    )
