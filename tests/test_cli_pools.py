@@ -105,6 +105,20 @@ def test_pools_list_bad_file_exit_2(tmp_path: Path) -> None:
     )
 
 
+def test_missing_flow_is_an_error_not_the_cwd_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "placer.yaml").write_text("runs_per_month: 3\n")
+    for command in (["pools", "list"], ["status"]):
+        code, out, err = run(*command, "--flow", "typo/flow.py")
+        assert (code, out) == (2, "")
+        assert err == (
+            "error: --flow: flow file not found: typo/flow.py. "
+            "To fix: check the path to the flow file\n"
+        )
+
+
 # --- init ----------------------------------------------------------------------------------
 
 

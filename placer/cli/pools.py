@@ -62,9 +62,7 @@ def list_pools(
     output: Format = _FORMAT,
 ) -> None:
     """Show the pools in effect and where each comes from (defaults, a file, discovery)."""
-    from placer.configfile import load_config
-
-    config = load_config(flow, config_path)
+    config = _load_config(flow, config_path)
     _check_catalog(config)
     if output is Format.json:
         env().write(json.dumps([pool_json(p) for p in config.pools], indent=2))
@@ -73,6 +71,17 @@ def list_pools(
     env().write(f"pools from {where}")
     env().console().print(pools_table(config.pools))
     env().write("\n".join(["node selectors:", *selector_lines(config.pools)]))
+
+
+def _load_config(flow: Path | None, config_path: Path | None) -> Config:
+    """placer.yaml for `--flow`/`--config`; a missing flow must not silently mean "cwd"."""
+    from placer.configfile import load_config
+
+    if flow is not None and not flow.is_file():
+        raise ConfigError(
+            f"flow file not found: {flow}", "--flow", "check the path to the flow file"
+        )
+    return load_config(flow, config_path)
 
 
 def _check_catalog(config: Config) -> None:
@@ -346,11 +355,9 @@ def status(
     output: Format = _FORMAT,
 ) -> None:
     """Live load per pool: capacity, requests, free, utilisation, and Metaflow tasks."""
-    from placer.configfile import load_config
-
     if watch is not None and watch <= 0:
         raise ConfigError("--watch must be a positive number of seconds", "--watch", "e.g. 5")
-    pools = load_config(flow, config_path).pools
+    pools = _load_config(flow, config_path).pools
     count = 0
     try:
         while True:
