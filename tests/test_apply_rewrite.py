@@ -309,3 +309,37 @@ def test_diff_of_a_latin1_flow_shows_its_characters():
     diff = _rewrite(latin).diff("flow.py")
     assert diff.startswith("--- a/flow.py\n+++ b/flow.py\n")
     assert '\t\tx = "\u00e9"\n' in diff
+
+
+def test_steps_inherited_from_a_base_class_are_named_with_the_fix():
+    source = b"""from metaflow import FlowSpec, step
+
+
+class Base(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+
+class Child(Base):
+    @step
+    def end(self):
+        pass
+
+
+class Unrelated(FlowSpec):
+    @step
+    def middle(self):
+        pass
+"""
+    plan = make_plan("Child", {n: step_plan(AWS) for n in ("start", "end")})
+    with pytest.raises(ApplyError) as info:
+        _rewrite(source, plan=plan)
+    assert info.value.one_line() == (
+        "flow.py: planned step(s) start (from Base) are inherited; apply edits only "
+        "Child's own steps. To fix: override them in Child, or use --mode selectors"
+    )
+    # a same-named method of a class Child does not inherit from is no excuse
+    plan = make_plan("Child", {n: step_plan(AWS) for n in ("middle", "end")})
+    with pytest.raises(ApplyError, match="planned step.s. middle not found in Child"):
+        _rewrite(source, plan=plan)

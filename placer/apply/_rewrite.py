@@ -71,6 +71,7 @@ def rewrite(
         module, plan.flow, style.names, on_step, on_class, source
     )
     _check_coverage(plan, path, found, steps, classes)
+    _check_steps_found(plan, path, source, steps)
     new = add_metaflow_imports(new, log.imports)
     warnings = tuple(log.warnings + _unsized_warning(log.unsized))
     unplanned = tuple(s for s in steps if s not in plan.steps)
@@ -86,13 +87,45 @@ def _check_coverage(
             str(path),
             "pass the flow file the plan was made for with --flow",
         )
+
+
+def _check_steps_found(plan: Plan, path: Path, source: bytes, steps: list[str]) -> None:
+    """Every planned step is a method of the plan's class (apply edits no other class)."""
     missing = [s for s in plan.steps if s not in steps]
-    if missing:
+    if not missing:
+        return
+    owners = _inherited_methods(source, plan.flow)
+    inherited = [f"{s} (from {owners[s]})" for s in missing if s in owners]
+    if inherited:
         raise ApplyError(
-            f"planned step(s) {', '.join(missing)} not found in {plan.flow}",
+            f"planned step(s) {', '.join(inherited)} are inherited; apply edits only "
+            f"{plan.flow}'s own steps",
             str(path),
-            "re-run `placer plan` on this flow",
+            f"override them in {plan.flow}, or use --mode selectors",
         )
+    raise ApplyError(
+        f"planned step(s) {', '.join(missing)} not found in {plan.flow}",
+        str(path),
+        "re-run `placer plan` on this flow",
+    )
+
+
+def _inherited_methods(source: bytes, flow: str) -> dict[str, str]:
+    """Method name -> the base class of `flow` defined in this file that supplies it."""
+    classes = {n.name: n for n in ast.parse(source).body if isinstance(n, ast.ClassDef)}
+    owners: dict[str, str] = {}
+    queue = [b.id for b in classes[flow].bases if isinstance(b, ast.Name)]
+    seen = {flow}
+    while queue:
+        base = classes.get(queue.pop(0))
+        if base is None or base.name in seen:
+            continue
+        seen.add(base.name)
+        for item in base.body:
+            if isinstance(item, ast.FunctionDef):
+                owners.setdefault(item.name, base.name)  # the nearest base wins, as in the MRO
+        queue += [b.id for b in base.bases if isinstance(b, ast.Name)]
+    return owners
 
 
 def full_selector(step: StepPlan) -> dict[str, str]:
