@@ -260,3 +260,15 @@ def test_deeply_nested_decorator_argument_is_kept_unevaluated(tmp_path):
     retry = read_flow(path).steps["start"].decorator("retry")
     assert retry.args == {"times": Unevaluated("<expression too deeply nested to show>")}
     assert retry.line == 5
+
+
+def test_switch_looping_on_itself():
+    # Metaflow 2.19 allows a switch case back to the switch step itself (a retry loop)
+    flow = read_flow(FLOWS / "switch_loop.py")
+    attempt = flow.steps["attempt"]
+    assert (attempt.type, attempt.condition) == ("split-switch", "status")
+    assert dict(attempt.switch_cases) == {"again": "attempt", "done": "finish"}
+    assert attempt.next == ("attempt", "finish")
+    assert flow.parents("attempt") == ("start", "attempt")
+    assert (flow.start.name, flow.end.name) == ("start", "end")
+    assert flow.steps["finish"].type == "linear" and not attempt.in_foreach
