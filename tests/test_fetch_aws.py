@@ -128,7 +128,8 @@ def test_prices_shapes_spot_and_egress_from_stubbed_price_list_and_moto_ec2(aws_
     assert internet == [(0, 0.0), (100, 0.09), (10240, 0.085), (51200, 0.07), (153600, 0.05)]
     pairs = {r.dest_region: r.usd_per_gb for r in result.egress if r.kind == "inter-region"}
     assert pairs == {"us-west-2": 0.02, "ap-south-1": 0.02}
-    assert [r.usd_per_gb for r in result.egress if r.kind == "cross-zone"] == [0.01]
+    # listed at $0.01/GB, charged on both sides: $0.02 per GB moved, as in the snapshot
+    assert [r.usd_per_gb for r in result.egress if r.kind == "cross-zone"] == [0.02]
     assert {r.kind for r in result.egress} == {"internet", "inter-region", "cross-zone"}
 
 

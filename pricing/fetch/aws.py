@@ -385,12 +385,15 @@ def parse_transfer_product(entry: str, region: str) -> list[EgressRate]:
     kind, dest = _transfer_kind(attributes)
     if kind is None or attributes.get("fromRegionCode") != region:
         return []
+    # IntraRegion (cross-AZ) is billed on both the sending and the receiving side: a GB
+    # moved costs twice the listed price, as the snapshot stores it ($0.01 each way = $0.02)
+    sides = 2 if kind == "cross-zone" else 1
     rates = []
     for term in document["terms"]["OnDemand"].values():
         for dimension in term["priceDimensions"].values():
             if dimension.get("unit", "GB") != "GB":
                 continue
-            usd = float(dimension["pricePerUnit"]["USD"])
+            usd = sides * float(dimension["pricePerUnit"]["USD"])
             start_gb = float(dimension.get("beginRange", "0"))
             rates.append(EgressRate(CLOUD, region, kind, usd, start_gb, dest))
     return sorted(rates, key=lambda rate: rate.start_gb)
