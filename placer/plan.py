@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -295,7 +295,25 @@ def read_plan(path: Path) -> Plan:
         raise PlanError(
             f"not a valid plan file ({exc})", str(path), "re-run `placer plan`"
         ) from exc
+    if not isinstance(data, dict):
+        raise PlanError("not a plan file (not a JSON object)", str(path), "re-run `placer plan`")
     try:
-        return Plan.from_json(data)
+        plan = Plan.from_json(data)
+    except PlanError as exc:  # from_json knows the field, not the file
+        raise PlanError(exc.headline, exc.location or str(path), exc.hint) from None
+    except InvalidOperation as exc:
+        raise PlanError(
+            "plan file has a money or hours field that is not a decimal number",
+            str(path),
+            "re-run `placer plan`",
+        ) from exc
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise PlanError(f"plan file is missing or has a bad field: {exc}", str(path)) from exc
+    runs = plan.runs_per_month
+    if isinstance(runs, bool) or not isinstance(runs, int | float) or not 0 <= runs < float("inf"):
+        raise PlanError(
+            f"{runs!r} is not a number of runs >= 0",
+            f"{path}: runs_per_month",
+            "re-run `placer plan`",
+        )
+    return plan

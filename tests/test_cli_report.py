@@ -248,3 +248,50 @@ def test_unwritable_out_exits_2_with_one_line(plans, target):
     expected = "is a directory" if target == "dir" else "cannot write the report"
     assert err.startswith(f"error: {out}: {expected}")
     assert blocker.read_text() == "a file, not a directory\n"
+
+
+def _damaged(plans, name: str, change) -> Path:
+    data = json.loads((plans / "head" / "DemoFlow.json").read_text())
+    change(data)
+    path = plans / f"{name}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("empty", lambda d: d.clear(), "{path}: unsupported plan format_version None. To fix:"),
+        (
+            "runs",
+            lambda d: d.update(runs_per_month="x"),
+            "{path}: runs_per_month: 'x' is not a number of runs >= 0. To fix: re-run",
+        ),
+        (
+            "negative",
+            lambda d: d.update(runs_per_month=-3),
+            "{path}: runs_per_month: -3 is not a number of runs >= 0. To fix: re-run",
+        ),
+        (
+            "money",
+            lambda d: d["steps"]["start"].update(compute_cost="abc"),
+            "{path}: plan file has a money or hours field that is not a decimal number. To fix:",
+        ),
+    ],
+)
+def test_damaged_plan_fields_exit_2_naming_the_file(plans, name, change, message):
+    path = _damaged(plans, name, change)
+    code, _, err = _run(["report", str(path)])
+    assert code == 2
+    assert err.startswith("error: " + message.format(path=path))
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_plan_that_is_not_an_object_exits_2(plans):
+    path = plans / "list.json"
+    path.write_text("[]\n")
+    code, _, err = _run(["report", str(path)])
+    assert code == 2
+    assert (
+        err == f"error: {path}: not a plan file (not a JSON object). To fix: re-run `placer plan`\n"
+    )
