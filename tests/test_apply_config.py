@@ -151,3 +151,32 @@ def test_comment_above_the_first_step_stays_with_it():
         "    @retry(times=2)  # flaky network\n"
     ) in text
     assert _config(text.encode()).after.decode() == text
+
+
+def test_placer_reads_the_wired_flow_back_through_placement_json(tmp_path):
+    from placer.apply import ApplyOptions, apply_plan, write_outcome
+    from placer.flow import read_flow
+
+    flow = tmp_path / "flow.py"
+    flow.write_bytes((FIXTURES / "comments.flow").read_bytes())
+    plan = make_plan(
+        "TrickyFlow",
+        {
+            "start": step_plan(GCP, declared={"cpu": 1, "memory": 512, "disk": 0, "gpu": 0}),
+            "middle": step_plan({}, "spot-pool"),
+            "end": step_plan(AWS),
+        },
+        "flow.py",
+        flow.read_bytes(),
+    )
+    options = ApplyOptions(mode="config", right_size=True)
+    write_outcome(apply_plan(plan, tmp_path / "plan.json", options))
+    read = read_flow(flow, "TrickyFlow")
+    placements = {n: dict(s.placement.node_selector) for n, s in read.steps.items()}
+    assert placements == {
+        "start": GCP,
+        "middle": {"outerbounds.co/compute-pool": "spot-pool"},
+        "end": AWS,
+    }
+    start = read.steps["start"].resources
+    assert (start.cpu, start.memory_mb) == (1, 512)  # right-sized: no 4096 MB floor
