@@ -100,6 +100,15 @@ def test_real_list_prices_spot_checked(snapshot):
     assert price("gcp", "us-central1", "g2-standard-4").usd_per_hour == pytest.approx(0.70683)
 
 
+def test_sources_say_where_captured_at_is_only_the_reading_date(snapshot):
+    # AWS and GCP are dated by the day their source was read (see pricing/data/SOURCES.md)
+    for cloud in ("aws", "gcp"):
+        (source,) = snapshot.clouds[cloud].sources
+        assert "skypilot-catalog" in source and "commit date unknown" in source
+    assert any("generated 2026-06-18" in s for s in snapshot.clouds["azure"].sources)
+    assert snapshot.clouds["azure"].captured_at == "2026-06-18T03:43:41Z"
+
+
 def test_captured_at_is_the_oldest_table(snapshot):
     oldest = min(snapshot.clouds.values(), key=lambda p: p.captured_at).captured_at
     assert snapshot.captured_at == oldest

@@ -32,12 +32,17 @@ FACTS = Path(__file__).parent / "facts"
 DATA = ROOT / "pricing" / "data"
 
 SKYPILOT = "github.com/skypilot-org/skypilot-catalog"
+# The skypilot-catalog commits' dates could not be read (no history offline), so AWS and
+# GCP are dated by the day the files were read: the prices may be older than captured_at.
+READ_NOT_COMMITTED = "read 2026-11-27; commit date unknown, prices may be older"
 SOURCES = {
     "aws": [
-        f"{SKYPILOT} catalogs/v8/aws/vms.csv @ 00148f2af3672e2229b4f7bf8157d5a3f36e3c35",
+        f"{SKYPILOT} catalogs/v8/aws/vms.csv @ 00148f2af3672e2229b4f7bf8157d5a3f36e3c35"
+        f" ({READ_NOT_COMMITTED})",
     ],
     "gcp": [
-        f"{SKYPILOT} catalogs/v8/gcp/vms.csv @ 006059e0f18acb1341e22a27751e9f80df6ba92f",
+        f"{SKYPILOT} catalogs/v8/gcp/vms.csv @ 006059e0f18acb1341e22a27751e9f80df6ba92f"
+        f" ({READ_NOT_COMMITTED})",
     ],
     "azure": [
         "github.com/Azure/karpenter-provider-azure pkg/providers/pricing/"
@@ -47,7 +52,7 @@ SOURCES = {
     ],
 }
 CAPTURED_AT = {
-    "aws": "2026-11-27T00:00:00Z",  # date read; see SOURCES.md
+    "aws": "2026-11-27T00:00:00Z",  # the date read (an upper bound); see SOURCES.md
     "gcp": "2026-11-27T00:00:00Z",
     "azure": "2026-06-18T03:43:41Z",
 }
