@@ -343,3 +343,20 @@ class Unrelated(FlowSpec):
     plan = make_plan("Child", {n: step_plan(AWS) for n in ("middle", "end")})
     with pytest.raises(ApplyError, match="planned step.s. middle not found in Child"):
         _rewrite(source, plan=plan)
+
+
+def test_undecodable_bytes_and_unknown_encodings_name_the_line():
+    tabs = (FIXTURES / "tabs.flow").read_bytes()
+    latin_in_utf8 = tabs.replace(b"\t\tpass", b'\t\tx = "\xe9"')  # no coding: line
+    with pytest.raises(ApplyError) as info:
+        _rewrite(latin_in_utf8)
+    assert info.value.one_line() == (
+        "flow.py:15: not valid utf-8 text. To fix: save the flow file in the encoding it "
+        "declares (UTF-8 by default)"
+    )
+    with pytest.raises(ApplyError) as info:
+        _rewrite(b"#!/usr/bin/env python\n# -*- coding: nonsense -*-\n" + tabs)
+    assert info.value.one_line() == (
+        "flow.py:2: cannot read the file: unknown encoding: nonsense. To fix: fix the "
+        "`# -*- coding: ... -*-` line, or remove it to use UTF-8"
+    )

@@ -33,6 +33,26 @@ def parse(source: bytes, path: Path) -> cst.Module:
         raise ApplyError(
             f"not valid Python: {exc.message}", f"{path}:{line}", "fix the syntax error"
         ) from None
+    except UnicodeDecodeError as exc:  # bytes the file's encoding cannot decode
+        line = _python_error_line(source) or 1
+        raise ApplyError(
+            f"not valid {exc.encoding} text",
+            f"{path}:{line}",
+            "save the flow file in the encoding it declares (UTF-8 by default)",
+        ) from None
+    except SyntaxError as exc:  # libcst's encoding detection: an unknown coding: line
+        raise ApplyError(
+            f"cannot read the file: {exc.msg}", f"{path}:{_coding_line(source)}", _CODING_HINT
+        ) from None
+
+
+_CODING_HINT = "fix the `# -*- coding: ... -*-` line, or remove it to use UTF-8"
+
+
+def _coding_line(source: bytes) -> int:
+    """The line (1 or 2, where Python looks) that declares the file's encoding."""
+    head = source.splitlines()[:2]
+    return next((n for n, line in enumerate(head, 1) if b"coding" in line), 1)
 
 
 def _python_error_line(source: bytes) -> int | None:
