@@ -364,3 +364,18 @@ def test_placer_graph_of_the_applied_example_equals_the_original_apart_from_plac
         selector, pool = pools[list(after["steps"]).index(name) % 3]
         expected = {**selector, **({"outerbounds.co/compute-pool": pool} if pool else {})}
         assert (step["node_selector"], step["compute_pool"]) == (expected, pool), name
+
+
+def test_out_that_is_a_directory_is_a_clear_error(tmp_path):
+    flow, plan = _setup(tmp_path)
+    target = tmp_path / "outdir"
+    target.mkdir()
+    for mode in ("decorators", "config", "selectors"):
+        code, out, err = run(str(plan), "--mode", mode, "--out", str(target))
+        assert (code, out) == (2, ""), mode
+        assert err == (
+            f"error: {target}: --out is a directory. To fix: give a file path, e.g. "
+            f"{target}/FILE\n"
+        )
+    assert list(target.iterdir()) == []
+    assert flow.read_bytes() == (FIXTURES / "comments.flow").read_bytes()

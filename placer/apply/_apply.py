@@ -131,8 +131,7 @@ def _retarget(result: FileResult, target: Path) -> FileResult:
     """The same rewrite, written to `target` (`--out`) and compared with what is there."""
     if target == result.path:
         return result
-    before = target.read_bytes() if target.exists() else None
-    return dataclasses.replace(result, path=target, before=before)
+    return dataclasses.replace(result, path=target, before=_current(target))
 
 
 def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
@@ -145,8 +144,15 @@ def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         notes += _static_kubernetes_note(flow_path, plan.flow)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
-    before = options.out.read_bytes() if options.out.exists() else None
-    return ApplyOutcome(plan.flow, (FileResult(options.out, before, text),), notes=notes)
+    result = FileResult(options.out, _current(options.out), text)
+    return ApplyOutcome(plan.flow, (result,), notes=notes)
+
+
+def _current(out: Path) -> bytes | None:
+    """What `--out` holds now (None: nothing yet); a directory there is an error."""
+    if out.is_dir():
+        raise ApplyError("--out is a directory", str(out), f"give a file path, e.g. {out}/FILE")
+    return out.read_bytes() if out.exists() else None
 
 
 def _static_kubernetes_note(flow_path: Path, flow_class: str) -> tuple[str, ...]:
