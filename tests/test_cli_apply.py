@@ -374,8 +374,7 @@ def test_out_that_is_a_directory_is_a_clear_error(tmp_path):
         code, out, err = run(str(plan), "--mode", mode, "--out", str(target))
         assert (code, out) == (2, ""), mode
         assert err == (
-            f"error: {target}: --out is a directory. To fix: give a file path, e.g. "
-            f"{target}/FILE\n"
+            f"error: {target}: --out is a directory. To fix: give a file path, e.g. {target}/FILE\n"
         )
     assert list(target.iterdir()) == []
     assert flow.read_bytes() == (FIXTURES / "comments.flow").read_bytes()
