@@ -147,7 +147,8 @@ def _git(repo: Path, *args: str) -> str:
 
 def _scratch_repo(repo: Path) -> str:
     """Base: flows/a.py (start, end) and flows/gone.py. Head: a.py gains a step, new.py is
-    added, gone.py deleted, util.py (not a flow) added. Returns the base commit."""
+    added, gone.py deleted; util.py and helpers.py (not flows, though helpers.py imports
+    FlowSpec) added. Returns the base commit."""
     (repo / "flows").mkdir(parents=True)
     _git(repo, "init", "-q", "-b", "main")
     (repo / "flows/a.py").write_text(_flow("AFlow", []))
@@ -158,6 +159,7 @@ def _scratch_repo(repo: Path) -> str:
     (repo / "flows/a.py").write_text(_flow("AFlow", ["train"]))
     (repo / "flows/new.py").write_text(_flow("NewFlow", []))
     (repo / "flows/util.py").write_text("X = 1\n")
+    (repo / "flows/helpers.py").write_text("from metaflow import FlowSpec  # for type hints\n")
     (repo / "flows/gone.py").unlink()
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "head")
@@ -224,6 +226,22 @@ def test_workflow_steps_run_offline(tmp_path):
     assert "| GoneFlow (removed) | $90.00 | $0.00 | -$90.00 (-100%) |" in comment
     assert "status=0" in outputs.read_text()
     assert (placer_dir / "report.json").is_file()
+    summary = tmp_path / "step_summary.md"
+    shown = _run_step(
+        "Show the report in the job summary", repo, {**env, "GITHUB_STEP_SUMMARY": str(summary)}
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert summary.read_text() == comment
+
+
+def test_fork_pull_requests_skip_the_comment_but_keep_the_summary():
+    # a fork's token is read-only: commenting would fail the job
+    post, summary = _step("Post or update"), _step("Show the report in the job summary")
+    fork_guard = "github.event.pull_request.head.repo.full_name == github.repository"
+    assert fork_guard in post["if"]
+    assert "github.event" not in summary["if"]
+    names = [s.get("name", "") for s in _steps()]
+    assert names.index(summary["name"]) < names.index(post["name"])
 
 
 def test_workflow_report_step_keeps_going_on_a_tripped_threshold(tmp_path):
