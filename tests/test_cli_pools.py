@@ -46,9 +46,9 @@ if __name__ == "__main__":
 """
 
 
-def run(*argv: str) -> tuple[int, str, str]:
+def run(*argv: str, width: int = 120) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), Environment(stdout=out, stderr=err, width=120))
+    code = main(list(argv), Environment(stdout=out, stderr=err, width=width))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -68,12 +68,11 @@ def test_pools_list_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert (code, err) == (0, "")
     assert [line.rstrip() for line in out.splitlines()] == [
         "pools from built-in defaults (no placer.yaml found)",
-        "",
-        " pool          cloud:region     capacity   vcpus  mem GiB  gpus  nodes  source",
-        " " + "─" * 83,
-        " aws-use1      aws:us-east-1    on-demand      -        -     -      -  defaults",
-        " azure-eastus  azure:eastus     on-demand      -        -     -      -  defaults",
-        " gcp-usc1      gcp:us-central1  on-demand      -        -     -      -  defaults",
+        "pool          cloud:region     capacity   vcpus  mem GiB  gpus  nodes  source",
+        "─" * 79,
+        "aws-use1      aws:us-east-1    on-demand      -        -     -      -  defaults",
+        "azure-eastus  azure:eastus     on-demand      -        -     -      -  defaults",
+        "gcp-usc1      gcp:us-central1  on-demand      -        -     -      -  defaults",
         "",
         "node selectors:",
         "  aws-use1: outerbounds.co/provider=aws",
@@ -199,12 +198,33 @@ def test_discover_json(kubeconfig: Path) -> None:
 def test_discover_table(kubeconfig: Path) -> None:
     code, out, _ = run("pools", "discover", "--kubeconfig", str(kubeconfig), "--context", "eks")
     assert code == 0
-    rows = [line.split() for line in out.splitlines() if line.startswith(" aws-")]
+    rows = [line.split() for line in out.splitlines() if line.startswith("aws-")]
     # pool, context, capacity, nodes usable/total, free cpu/GiB/gpu, limits, ceiling
     assert rows == [
         ["aws-us-east-1", "eks", "on-demand", "3/3", "14.39/59.44/0", "10.44/44.64/0", "47.39"],
         ["aws-us-east-1-spot", "eks", "spot", "1/2", "13.89/25/0", "10.71/19.2/0", "64"],
     ]
+
+
+def test_discover_table_at_80_columns_folds_names_never_numbers(
+    kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from placer import quotas
+
+    def fake(region: str, capacity: str) -> quotas.QuotaHeadroom:
+        return quotas.QuotaHeadroom("aws", region, capacity, "L-1216C47A", 1000, 40)
+
+    monkeypatch.setattr(quotas, "FETCHERS", dict.fromkeys(("aws", "azure", "gcp"), fake))
+    argv = ["--kubeconfig", str(kubeconfig), "--all-contexts"]
+    code, out, _ = run("pools", "discover", *argv, "--quotas", width=80)
+    assert code == 0 and "…" not in out
+    lines = out.splitlines()
+    assert max(map(len, lines[: lines.index("")])) <= 80
+    # the GKE spot pool's name folds over two lines; its numbers stay whole
+    assert "12.89/46/0" in out and "9.71/34.4/0" in out
+    assert "gcp-us-central1-spot" not in out.split("node selectors:")[0]
+    code, out, _ = run("status", *argv, width=80)
+    assert code == 0 and "…" not in out and "pending" in out
 
 
 def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Path) -> None:
@@ -245,7 +265,7 @@ def test_discover_write_merges_into_existing_file(kubeconfig: Path, tmp_path: Pa
     assert pools["aws-us-east-1"].source == "discovered:eks"
     assert pools["onprem-gpu"].source == str(target)
     listed = run("pools", "list", "--config", str(target))[1]
-    rows = [line.split() for line in listed.splitlines() if line.startswith((" aws", " onprem"))]
+    rows = [line.split() for line in listed.splitlines() if line.startswith(("aws", "onprem"))]
     assert [(r[0], r[-1]) for r in rows] == [
         ("onprem-gpu", "file"),
         ("aws-us-east-1", "discovered:eks"),
@@ -343,13 +363,12 @@ def test_status_table(kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.Monk
     lines = [line.rstrip() for line in out.splitlines()]
     # AKS: system node tainted; spot (7.82) + user (7.82) usable = 15.64 vCPU;
     # requested 1 + 1 + 7 + 2 = 11 -> 70%; memory 2 x 3.8147 + 24 + 1 = 32.6 of 52 GiB -> 63%
-    assert lines[:7] == [
-        "",
-        " pool          nodes          cpu  cpu%        GiB  mem%  gpu  running  pending",
-        " " + "─" * 78,
-        " aws-use1        0/0            -     -          -     -    -        0        0",
-        " azure-eastus    2/3  11.00/15.64   70%  32.6/52.0   63%    -        2        0",
-        " gcp-usc1        0/0            -     -          -     -    -        0        0",
+    assert lines[:6] == [
+        "pool          nodes          cpu  cpu%        GiB  mem%  gpu  running  pending",
+        "─" * 78,
+        "aws-use1        0/0            -     -          -     -    -        0        0",
+        "azure-eastus    2/3  11.00/15.64   70%  32.6/52.0   63%    -        2        0",
+        "gcp-usc1        0/0            -     -          -     -    -        0        0",
         "",
     ]
     assert "azure-eastus: CrossCloudFlow/process x2 running" in out.splitlines()

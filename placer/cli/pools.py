@@ -70,7 +70,7 @@ def list_pools(
     where = str(config.path) if config.path else "built-in defaults (no placer.yaml found)"
     env().write(f"pools from {where}")
     env().console().print(pools_table(config.pools))
-    env().write("\n".join(["node selectors:", *selector_lines(config.pools)]))
+    env().write("\n".join(["", "node selectors:", *selector_lines(config.pools)]))
 
 
 def _load_config(flow: Path | None, config_path: Path | None) -> Config:
@@ -122,19 +122,25 @@ def _selector_text(pool: Pool) -> str:
     return ",".join(f"{k}={v}" for k, v in pool.selector().items())
 
 
-def _table(*columns: str, right: Sequence[str] = ()) -> Table:
+def _table(*columns: str, right: Sequence[str] = (), fold: Sequence[str] = ()) -> Table:
+    """A plain table; when too wide, the `fold` columns wrap (numbers are never cut short)."""
     from rich import box
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+        show_edge=False,  # two more columns, so the tables fit 80 (CI logs) more often
+    )
     for column in columns:
-        folds = column == "source"  # a path may be long: wrap it, never names or numbers
+        folds = column in fold
         table.add_column(
             column,
             justify="right" if column in right else "left",
             no_wrap=not folds,
             overflow="fold" if folds else "ellipsis",
-            min_width=12 if folds else None,
         )
     return table
 
@@ -157,7 +163,9 @@ def _source_label(pool: Pool) -> str:
 def pools_table(pools: Sequence[Pool]) -> Table:
     """One row per pool: where it is, how steps target it, its limits and source."""
     limits = ("vcpus", "mem GiB", "gpus", "nodes")
-    table = _table("pool", "cloud:region", "capacity", *limits, "source", right=limits)
+    table = _table(
+        "pool", "cloud:region", "capacity", *limits, "source", right=limits, fold=("source",)
+    )
     for p in pools:
         table.add_row(
             p.name,
@@ -230,7 +238,8 @@ def discover_pools(
         env().write(json.dumps(rows, indent=2))
     else:
         env().console().print(discovered_table(found, headroom_by_pool))
-        env().write("\n".join(["node selectors:", *selector_lines([d.pool for d in found])]))
+        lines = ["", "node selectors:", *selector_lines([d.pool for d in found])]
+        env().write("\n".join(lines))
     if write is not None:
         env().err_console().print(f"merged {len(found)} pools into {write}")
 
@@ -318,9 +327,9 @@ def _triple(vcpus: float | None, memory_gib: float | None, gpus: float | None) -
 
 def discovered_table(found: Sequence[DiscoveredPool], quotas: dict[str, QuotaHeadroom]) -> Table:
     """One row per discovered pool: nodes, free now, the limits set, and ceilings."""
-    right = ("nodes", "free cpu/GiB/gpu", "limits", "ceiling cpu", "quota cpu")
+    right = ("nodes", "free now\ncpu/GiB/gpu", "limits\ncpu/GiB/gpu", "ceiling\ncpu", "quota\ncpu")
     columns = ("pool", "context", "capacity", *right[: 5 if quotas else 4])
-    table = _table(*columns, right=right)
+    table = _table(*columns, right=right, fold=("pool", "context"))
     for d in found:
         free, p = d.load.free, d.pool
         row = [
@@ -392,8 +401,9 @@ def _show_status(
     if watching:
         env().write(time.strftime("%Y-%m-%d %H:%M:%S"))
     console.print(status_table(report))
-    for line in task_lines(report):
-        env().write(line)
+    tasks = task_lines(report)
+    if tasks:
+        env().write("\n".join(["", *tasks]))
 
 
 def _tasks_json(tasks: dict) -> list[dict[str, Any]]:
@@ -436,7 +446,7 @@ def _share(requested: float, allocatable: float) -> str:
 def status_table(report: ClusterStatus) -> Table:
     """One row per pool: nodes usable/total, requested/allocatable and utilisation, tasks."""
     right = ("nodes", "cpu", "cpu%", "GiB", "mem%", "gpu", "running", "pending")
-    table = _table("pool", *right, right=right)
+    table = _table("pool", *right, right=right, fold=("pool",))
     rows = [
         (s.pool.name, s.load, sum(s.running.values()), sum(s.pending.values()))
         for s in report.pools
