@@ -64,3 +64,13 @@ def test_branching_honours_the_compute_pool_pin_and_deadline(market):
     assert result.steps["thorough"].pool == "large"
     assert result.makespan_hours is not None and result.makespan_hours <= 3.0
     assert result.solver.status == "optimal"
+
+
+def test_a_compute_pool_pool_is_planned_with_its_full_selector(market):
+    result = plan("etl/etlflow.py", market)
+    load = result.steps["load"]  # the `warehouse` pool: compute_pool only, no labels of its own
+    assert load.compute_pool == "warehouse"
+    assert dict(load.node_selector) == {"outerbounds.co/compute-pool": "warehouse"}
+    extract = result.steps["extract"]
+    assert extract.compute_pool is None
+    assert "outerbounds.co/compute-pool" not in extract.node_selector

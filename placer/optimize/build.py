@@ -75,7 +75,7 @@ def step_plan(
         cloud=pool.cloud,
         region=pool.region,
         capacity_type=pool.capacity_type,
-        node_selector=dict(pool.node_selector),
+        node_selector=pool.selector(),  # the full selector: compute-pool label included
         compute_pool=pool.compute_pool,
         instance_type=option.fit.instance_type,
         resources=pod.as_json() if pod else {},
