@@ -61,9 +61,9 @@ def cache(
     return tmp_path / "cache"
 
 
-def run(*args: str) -> tuple[int, str, str]:
+def run(*args: str, width: int = 200) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(["pricing", "refresh", *args], Environment(stdout=out, stderr=err, width=200))
+    code = main(["pricing", "refresh", *args], Environment(stdout=out, stderr=err, width=width))
     return code, out.getvalue(), err.getvalue()
 
 
@@ -108,6 +108,19 @@ def test_one_cloud_failing_is_reported_and_the_others_still_refresh(
     assert "aws fetched" in err and "gcp failed" in err  # the progress bar, on stderr
     assert offers_path("aws", cache).exists() and offers_path("azure", cache).exists()
     assert not offers_path("gcp", cache).exists()
+
+
+def test_reasons_stay_whole_lines_in_a_narrow_terminal(cache: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_json(
+        {"error": {"code": 503, "message": "backend unavailable", "status": "UNAVAILABLE"}},
+        status=503,
+    )
+    code, out, _err = run(*REGIONS, *FAST, width=80)
+    assert code == 0
+    lines = out.splitlines()
+    assert all(len(line) <= 80 for line in lines[: lines.index(f"cache: {cache}") - 1])
+    (reason,) = [line for line in lines if line.startswith("gcp failed: ")]
+    assert "503" in reason and "backend unavailable" in reason
 
 
 def test_strict_turns_a_partial_failure_into_exit_1(cache: Path, httpserver: HTTPServer) -> None:

@@ -127,7 +127,7 @@ def refresh_command(
         env().write(json.dumps(report_json(report), indent=2))
     else:
         env().console().print(summary_table(report))
-        env().write(f"cache: {report.directory}")
+        env().write("\n".join([*summary_notes(report), f"cache: {report.directory}"]))
     _finish(report, strict)
 
 
@@ -175,13 +175,19 @@ def _region_cloud(text: str) -> tuple[str, str]:
 
 
 def summary_table(report: RefreshReport) -> Table:
-    """One row per cloud: what was refreshed, skipped and retried, or why it failed."""
+    """One row per cloud: what was refreshed, skipped and retried (reasons and notes follow
+    the table, in :func:`summary_notes`, so a narrow terminal does not squeeze them)."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=f"pricing refresh {report.captured_at}", title_justify="left")
-    for column in ("cloud", "result", "regions", "offers", "malformed", "no shape", "retries"):
-        table.add_column(column, justify="left" if column in ("cloud", "result") else "right")
-    table.add_column("note")
+    table = Table(
+        title=f"pricing refresh {report.captured_at}", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    columns = ("cloud", "result", "regions", "offers", "malformed", "no shape", "retries", "time")
+    for column in columns:
+        table.add_column(
+            column, justify="left" if column in ("cloud", "result") else "right", no_wrap=True
+        )
     for outcome in report.outcomes:
         table.add_row(
             outcome.cloud,
@@ -191,11 +197,19 @@ def summary_table(report: RefreshReport) -> Table:
             str(outcome.malformed_rows),
             str(outcome.unshaped_types),
             str(outcome.retries),
-            outcome.reason
-            if not outcome.ok
-            else "; ".join((f"{outcome.seconds:.1f}s", *outcome.notes)),
+            f"{outcome.seconds:.1f}s",
         )
     return table
+
+
+def summary_notes(report: RefreshReport) -> list[str]:
+    """One line per failed cloud (why) and per note of a refreshed one (e.g. a fallback)."""
+    lines = []
+    for outcome in report.outcomes:
+        if not outcome.ok:
+            lines.append(f"{outcome.cloud} failed: {outcome.reason}")
+        lines += [f"{outcome.cloud} note: {note}" for note in outcome.notes]
+    return lines
 
 
 def report_json(report: RefreshReport) -> dict[str, Any]:
@@ -226,7 +240,7 @@ def _finish(report: RefreshReport, strict: bool) -> None:
         raise PricingError(
             f"pricing refresh failed for {names}",
             None,
-            "check credentials and endpoints (the table above says why); "
+            "check credentials and endpoints (the lines above say why); "
             "planning keeps using the previous prices",
             ExitStatus.ERROR,
         )
