@@ -1,8 +1,10 @@
 """Start-up time of the CLI: `placer --help` and `placer graph` against `python -c pass`.
 
 Every round runs each command once, one after the other, so machine noise hits them
-alike; the figures are medians over the rounds. The import breakdown comes from
-`python -X importtime` and names what dominates each command's start-up.
+alike; the figures are medians over the rounds, plus the fastest wall time, which is what
+a command costs when it does not share the 2 cores with other work (the load average at
+the start is printed with them). The import breakdown comes from `python -X importtime`
+and names what dominates each command's start-up.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def _time_once(argv: list[str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def measure(rounds: int = ROUNDS) -> dict[str, tuple[float, float]]:
-    """Median (wall, CPU) seconds per command, measured in interleaved rounds."""
+def measure(rounds: int = ROUNDS) -> dict[str, tuple[float, float, float]]:
+    """Median wall, median CPU and fastest wall seconds per command, in interleaved rounds."""
     commands = _commands()
     for argv in commands.values():  # warm the file cache and .pyc files
         _time_once(argv)
@@ -58,7 +60,11 @@ def measure(rounds: int = ROUNDS) -> dict[str, tuple[float, float]]:
         for name, argv in commands.items():
             samples[name].append(_time_once(argv))
     return {
-        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        name: (
+            statistics.median(w for w, _ in values),
+            statistics.median(c for _, c in values),
+            min(w for w, _ in values),
+        )
         for name, values in samples.items()
     }
 
@@ -85,34 +91,45 @@ def import_costs(args: list[str]) -> list[tuple[str, float]]:
 
 def run() -> str:
     """The markdown section for docs/benchmarks.md."""
+    load = os.getloadavg()[0]
     medians = measure()
-    base_wall, base_cpu = medians["python -c pass"]
-    help_wall, help_cpu = medians["placer --help"]
+    base_wall, base_cpu, base_best = medians["python -c pass"]
+    help_wall, help_cpu, help_best = medians["placer --help"]
     lines = [
         "## CLI start-up",
         "",
-        f"Medians over {ROUNDS} interleaved rounds (each round runs every command once). CPU is "
-        "user + system time of the process, steadier than wall time when the machine is busy.",
+        f"Medians over {ROUNDS} interleaved rounds (each round runs every command once), and "
+        "the fastest wall time. CPU is user + system time of the process, steadier than wall "
+        "time when the machine is busy; the fastest run is the cost without contention. "
+        f"Load average (1 min) at the start: {load:.2f} on {os.cpu_count()} cores.",
         f"Goal: `placer --help` within {GOAL_S:.2f} s.",
         "",
-        "| command | wall (s) | wall - python (s) | CPU (s) | CPU - python (s) |",
-        "|---|---:|---:|---:|---:|",
+        "| command | wall (s) | wall - python (s) | fastest wall (s) | CPU (s) "
+        "| CPU - python (s) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    for name, (wall, cpu) in medians.items():
-        extra_wall, extra_cpu = wall - base_wall, cpu - base_cpu
+    for name, (wall, cpu, best) in medians.items():
         lines.append(
-            f"| `{name}` | {wall:.3f} | {extra_wall:+.3f} | {cpu:.3f} | {extra_cpu:+.3f} |"
+            f"| `{name}` | {wall:.3f} | {wall - base_wall:+.3f} | {best:.3f} | {cpu:.3f} "
+            f"| {cpu - base_cpu:+.3f} |"
         )
-    verdict = "meets" if help_wall <= GOAL_S else "misses"
-    lines += [
-        "",
-        f"`placer --help` {verdict} the goal by wall time "
-        f"({help_wall:.3f} s; CPU {help_cpu:.3f} s).",
-    ]
+    lines += ["", _verdict(help_wall, help_best, help_cpu)]
     for label, args in (("placer --help", ["--help"]), ("placer graph", ["graph", str(EXAMPLE)])):
         lines += ["", f"Largest imports of `{label}` (cumulative ms, one `-X importtime` run):", ""]
         lines += [f"- `{name}`: {ms:.1f}" for name, ms in import_costs(args)]
     return "\n".join(lines)
+
+
+def _verdict(median_s: float, fastest_s: float, cpu_s: float) -> str:
+    def word(seconds: float) -> str:
+        return "meets" if seconds <= GOAL_S else "misses"
+
+    return (
+        f"`placer --help` {word(median_s)} the goal by median wall time ({median_s:.3f} s) "
+        f"and {word(fastest_s)} it by its fastest run ({fastest_s:.3f} s); by CPU time, "
+        f"which other load on the machine does not inflate, it {word(cpu_s)} it "
+        f"({cpu_s:.3f} s)."
+    )
 
 
 if __name__ == "__main__":
