@@ -378,3 +378,21 @@ def test_out_that_is_a_directory_is_a_clear_error(tmp_path):
         )
     assert list(target.iterdir()) == []
     assert flow.read_bytes() == (FIXTURES / "comments.flow").read_bytes()
+
+
+def test_unreadable_flow_is_a_clear_error(tmp_path, monkeypatch):
+    flow, plan = _setup(tmp_path)
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self == flow:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    code, out, err = run(str(plan))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {flow}: cannot read the flow file: Permission denied. "
+        "To fix: check its permissions\n"
+    )

@@ -112,6 +112,10 @@ def _read_flow(path: Path) -> bytes:
         ) from None
     except IsADirectoryError:
         raise ApplyError("is a directory, not a flow file", str(path)) from None
+    except PermissionError as exc:
+        raise ApplyError(
+            f"cannot read the flow file: {exc.strerror}", str(path), "check its permissions"
+        ) from None
 
 
 def _rewrite_files(
