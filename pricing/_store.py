@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import math
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -188,14 +189,23 @@ def _check_shape(path: Path, rows: list[Any], width: int) -> None:
 
 
 def _check_numbers(path: Path, rows: list[Any], index: int, name: str) -> None:
-    """Every value of a numeric column is a non-negative number (or null where allowed)."""
+    """Every value of a numeric column is a finite non-negative number (or null where
+    allowed): JSON's NaN and Infinity would poison every sum the planner makes."""
     allowed = {int, float, type(None)} if name in _NULLABLE else {int, float}
     values = list(map(itemgetter(index), rows))
-    if set(map(type, values)) <= allowed and min(filter(None, values), default=0) >= 0:
+    if (
+        set(map(type, values)) <= allowed
+        and min(filter(None, values), default=0) >= 0
+        and all(map(math.isfinite, filter(None, values)))
+    ):
         return
     for number, value in enumerate(values):
-        if type(value) not in allowed or (value is not None and value < 0):
+        if type(value) not in allowed or (value is not None and not _finite_non_negative(value)):
             raise _corrupt(path, f"row {number} column {name!r} = {value!r}")
+
+
+def _finite_non_negative(value: float) -> bool:
+    return math.isfinite(value) and value >= 0
 
 
 # ---------------------------------------------------------------------------- egress
@@ -320,8 +330,8 @@ def _read_pairs(path: Path, raw: list[Any], scale: float) -> dict[tuple[str, str
 
 def _rate(path: Path, value: Any, scale: float) -> float:
     """A non-negative per-unit price converted to USD per GB."""
-    if type(value) not in (int, float) or value < 0:
-        raise _corrupt(path, f"price {value!r} is not a non-negative number")
+    if type(value) not in (int, float) or not _finite_non_negative(value):
+        raise _corrupt(path, f"price {value!r} is not a finite non-negative number")
     return float(value) / scale
 
 

@@ -122,6 +122,8 @@ CORRUPT = {
     "does not have 5 values": _document(rows=[["us-east-1", "m7i.large", 2, 8]]),
     "'usd_per_hour' = -1": _document(rows=[["us-east-1", "m7i.large", 2, 8, -1]]),
     "'vcpus' = '2'": _document(rows=[["us-east-1", "m7i.large", "2", 8, 0.1]]),
+    "'usd_per_hour' = nan": _document(rows=[["us-east-1", "m7i.large", 2, 8, float("nan")]]),
+    "'memory_gib' = inf": _document(rows=[["us-east-1", "m7i.large", 2, float("inf"), 0.1]]),
     "missing ['usd_per_hour']": _document(
         columns=["region", "instance_type", "vcpus", "memory_gib"]
     ),
@@ -222,7 +224,9 @@ def _egress_document(**changes):
         ({"internet": {"us-east-1": [[0, 0.09]]}}, '"*" entry'),
         ({"internet": {"*": [[10, 0.09]]}}, "must start at 0"),
         ({"internet": {"*": [[0, 0.09], [0, 0.08]]}}, "must start at 0 and rise"),
-        ({"within_continent": {"*": -0.02}}, "not a non-negative number"),
+        ({"within_continent": {"*": -0.02}}, "not a finite non-negative number"),
+        ({"internet": {"*": [[0, float("nan")]]}}, "price nan is not a finite"),
+        ({"cross_zone": float("inf")}, "price inf is not a finite"),
         ({"between_continents": {"na": 0.02}}, '"*" entry'),
         ({"region_pairs": [["a", "b"]]}, "bad egress table"),
     ],
