@@ -365,3 +365,244 @@ def test_bad_kubernetes_values(tmp_path, deco, detail, fix):
     msg = bad(tmp_path, edit("    @step\n    def start", f"    {deco}\n    @step\n    def start"))
     assert msg.startswith(f"{tmp_path / 'flow.py'}:5: step 'start' {detail}")
     assert f"To fix: {fix}" in msg
+
+
+# The other rules docs/flow-reader.md lists, each refused in one line with its line and fix.
+# A body is the class body (its first line is line 5); `START`/`END` are plain steps.
+
+START = "@step\ndef start(self):\n    self.next(self.a)\n\n"
+END = "\n@step\ndef end(self):\n    pass\n"
+
+
+def flow(body: str) -> str:
+    header = "from metaflow import FlowSpec, batch, kubernetes, parallel, resources, step\n\n\n"
+    return header + "class F(FlowSpec):\n" + textwrap.indent(body, "    ")
+
+
+def step_(name: str, tail: str, args: str = "self", decos: str = "") -> str:
+    return f"{decos}@step\ndef {name}({args}):\n    {tail}\n\n"
+
+
+RULES = [
+    # (body, line, headline, hint)
+    (
+        "@step(start=True)\ndef a(self):\n    self.next(self.b)\n\n"
+        "@step(start=True)\ndef b(self):\n    self.next(self.end)\n" + END,
+        10,
+        "several steps are marked @step(start=True): a, b",
+        "keep start=True on exactly one step",
+    ),
+    (
+        "@step(start=True)\ndef a(self):\n    self.next(self.start)\n\n"
+        + step_("start", "self.next(self.end)")
+        + END,
+        6,
+        "step 'a' is marked @step(start=True) but a step named 'start' also exists",
+        "rename the step 'start' or drop the annotation",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.input)\n\n"
+        + step_("input", "self.next(self.end)")
+        + END,
+        10,
+        "step name 'input' is reserved by Metaflow",
+        "rename the step",
+    ),
+    (
+        START + step_("a", "self.next(self.Bad)") + step_("Bad", "self.next(self.end)") + END,
+        14,
+        "step name 'Bad' is not valid in Metaflow",
+        "use lowercase letters, digits and underscores",
+    ),
+    (
+        START + step_("a", "self.next(self.end)", args="") + END,
+        10,
+        "step 'a' is missing the 'self' argument",
+        "write `def a(self)`",
+    ),
+    (
+        START + step_("a", "self.next(self.end)", args="self, x, y") + END,
+        10,
+        "step 'a' takes too many arguments",
+        "steps take (self), join steps (self, inputs)",
+    ),
+    (
+        START + step_("a", "self.next(self.b, self.c)", args="self, inputs") + END,
+        10,
+        "step 'a' takes `inputs` (a join) but is a split",
+        "put the split and the join in separate steps",
+    ),
+    (
+        START
+        + step_("a", "self.next(self.end)")
+        + "@step\ndef end(self):\n    self.next(self.a)\n",
+        15,
+        "the end step 'end' calls self.next()",
+        "remove the self.next() call from the end step",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, self.a)\n\n"
+        + step_("a", "self.next(self.end)")
+        + END,
+        7,
+        "split step 'start' names the same step twice",
+        "list each branch once in self.next(...)",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next({'x': self.a}, condition='mode')\n\n"
+        + step_("a", "self.next(self.end)")
+        + END,
+        7,
+        "switch step 'start' has fewer than 2 cases",
+        "give the switch at least two distinct targets",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, foreach='xs')\n\n"
+        + step_("a", "self.next(self.end)", args="self, inputs")
+        + END,
+        7,
+        "foreach step 'start' goes straight to the join 'a'",
+        "put at least one step between the split and its join",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, self.b)\n\n"
+        + step_("a", "self.next(self.j)")
+        + step_("b", "self.next(self.end)")
+        + step_("j", "self.next(self.end)", args="self, inputs")
+        + END,
+        18,
+        "join step 'j' does not join every branch of 'start' (missing: b)",
+        "lead every branch of 'start' into 'j'",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, self.b)\n\n"
+        + step_("a", "self.next(self.c)")
+        + step_("b", "self.next(self.c)")
+        + step_("c", "self.next(self.end)")
+        + END,
+        18,
+        "step 'c' is reached from 'a' and 'b', which are in different branches",
+        "make 'c' a join step: `def c(self, inputs)`",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, foreach='xs')\n\n"
+        + step_("a", "self.next(self.end)")
+        + END,
+        15,
+        "the end step 'end' is reached before the split at 'start' is joined",
+        "add a join step before 'end'",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, num_parallel=2)\n\n"
+        + step_("a", "self.next(self.j)")
+        + step_("j", "self.next(self.end)", args="self, inputs")
+        + END,
+        7,
+        "step 'start' uses num_parallel= but 'a' lacks @parallel",
+        "add @parallel to step 'a'",
+    ),
+    (
+        START + step_("a", "self.next(self.start)") + END,
+        11,
+        "step 'a' goes back to the start step 'start'",
+        "the start step cannot have incoming transitions",
+    ),
+    (
+        START + step_("a", "self.next(**targets)") + END,
+        11,
+        "step 'a': `self.next` cannot take **kwargs",
+        "pass foreach=/condition= explicitly",
+    ),
+    (
+        START + step_("a", "self.next()") + END,
+        11,
+        "step 'a': `self.next()` names no step",
+        "write `self.next(self.<next step>)`",
+    ),
+    (
+        START + step_("a", "self.next(self.end, timeout=3)") + END,
+        11,
+        "step 'a': unsupported `self.next` arguments (timeout=)",
+        "use self.next(self.a)",
+    ),
+    (
+        START + step_("a", "self.next(self.end, num_parallel=n)") + END,
+        11,
+        "step 'a': num_parallel= must be a literal integer",
+        "write num_parallel=<N>",
+    ),
+    (
+        START + step_("a", "self.next({'x': self.b, 'y': self.end}, condition=c)") + END,
+        11,
+        "step 'a': condition= must be a string literal",
+        'write condition="<artifact>"',
+    ),
+    (
+        START + step_("a", "self.next({'x': self.b, 'y': self.end})") + END,
+        11,
+        "step 'a': a switch `self.next({...})` needs condition= and nothing else",
+        "use self.next(self.a)",
+    ),
+    (
+        START + step_("a", "self.next({k: self.b, 'y': self.end}, condition='c')") + END,
+        11,
+        "step 'a': switch case key `k` is not a literal",
+        "use string or number literals",
+    ),
+    (
+        START
+        + step_("a", "self.next(self.end)", decos="@resources(cpu=1)\n@resources(cpu=2)\n")
+        + END,
+        10,
+        "step 'a' has @resources twice",
+        "keep one @resources and merge their arguments",
+    ),
+    (
+        START + step_("a", "self.next(self.end)", decos="@resources(cpus=1)\n") + END,
+        9,
+        "step 'a' has an unknown @resources argument 'cpus'",
+        "did you mean cpu=?",
+    ),
+    (
+        START + step_("a", "self.next(self.end)", decos="@batch(queues='q')\n") + END,
+        9,
+        "step 'a' has an unknown @batch argument 'queues'",
+        "did you mean queue=?",
+    ),
+    (
+        START + step_("a", "self.next(self.end)", decos="@kubernetes(**opts)\n") + END,
+        9,
+        "step 'a' passes @kubernetes arguments placer cannot read",
+        "pass @kubernetes arguments by keyword",
+    ),
+    (
+        START + step_("a", "self.next(self.end)", decos="@kubernetes(compute_pool=3)\n") + END,
+        9,
+        "step 'a' has compute_pool=3",
+        'write compute_pool="<pool name>"',
+    ),
+    (
+        START + step_("a", "self.next(self.end)", decos="@kubernetes(tolerations='gpu')\n") + END,
+        9,
+        "step 'a' has tolerations that are not a list of dicts",
+        "write tolerations=[{",
+    ),
+    (
+        START
+        + step_("a", "self.next(self.end)", decos="@kubernetes(node_selector={'a': 'b c'})\n")
+        + END,
+        9,
+        "step 'a' has an unparseable node_selector entry 'a'='b c' (empty key or spaces)",
+        'write node_selector="key=value,key2=value2" or a dict of strings',
+    ),
+]
+
+
+@pytest.mark.parametrize("body, line, headline, hint", RULES)
+def test_metaflow_rules_each_refused_in_one_line(tmp_path, body, line, headline, hint):
+    msg = bad(tmp_path, flow(body))
+    where, _, rest = msg.partition(": ")
+    assert where == f"{tmp_path / 'flow.py'}:{line}"
+    what, _, fix = rest.partition(". To fix: ")
+    assert what == headline
+    assert fix.startswith(hint)
