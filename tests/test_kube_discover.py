@@ -211,14 +211,34 @@ def test_unreachable_cluster(tmp_path: Path) -> None:
 
 
 def test_unknown_context(kubeconfig: Path) -> None:
-    with pytest.raises(PoolError, match="cannot use context 'prod'"):
+    with pytest.raises(PoolError) as info:
         read_clusters(kubeconfig, ["prod"])
+    assert info.value.one_line() == (
+        f"{kubeconfig}: unknown context 'prod'. To fix: the kubeconfig's contexts: eks, gke, aks"
+    )
+    with pytest.raises(PoolError) as info:
+        read_clusters(kubeconfig, ["eks", "gek"])
+    assert info.value.one_line().endswith("unknown context 'gek'. To fix: did you mean 'gke'?")
     assert list_contexts(kubeconfig) == (list(NAMES), "eks")
 
 
+def test_kubeconfig_not_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "kc"
+    path.write_text("apiVersion: v1\nclusters: [unclosed\n")
+    with pytest.raises(PoolError) as info:
+        read_clusters(path, [])
+    assert info.value.one_line() == (
+        f"{path}:3:1: the kubeconfig is not valid YAML: expected ',' or ']', but got "
+        "'<stream end>'. To fix: fix the file, or point --kubeconfig at another one"
+    )
+
+
 def test_missing_kubeconfig(tmp_path: Path) -> None:
-    with pytest.raises(PoolError, match="cannot read the kubeconfig"):
+    with pytest.raises(PoolError) as info:
         read_clusters(tmp_path / "nope", [])
+    assert info.value.one_line().startswith(
+        f"--kubeconfig: cannot read the kubeconfig: no file {tmp_path / 'nope'}. To fix:"
+    )
 
 
 def test_node_without_region(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:

@@ -8,11 +8,13 @@ are read as raw JSON (`_preload_content=False`), page by page, and turned into
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from placer._yamlnode import did_you_mean
 from placer.errors import PoolError
 from placer.kube.autoscaler import STATUS_CONFIGMAP, AutoscalerGroup, parse_status
 from placer.kube.capacity import Amount, amount_of
@@ -52,31 +54,48 @@ class ClusterSnapshot:
 
 def list_contexts(kubeconfig: Path | None) -> tuple[list[str], str | None]:
     """All context names in the kubeconfig and the current one."""
+    import yaml
     from kubernetes import config as kconfig
 
+    if kubeconfig is not None and not kubeconfig.is_file():
+        raise PoolError(
+            f"cannot read the kubeconfig: no file {kubeconfig}",
+            "--kubeconfig",
+            "check the path (kubectl uses $KUBECONFIG, else ~/.kube/config)",
+        )
     try:
         contexts, active = kconfig.list_kube_config_contexts(_file(kubeconfig))
     except (kconfig.ConfigException, OSError) as exc:
         raise _config_error(kubeconfig, exc) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(kubeconfig, exc) from None
     return [c["name"] for c in contexts], (active or {}).get("name")
 
 
 def read_clusters(kubeconfig: Path | None, contexts: Sequence[str]) -> list[ClusterSnapshot]:
     """One snapshot per context (the current context when `contexts` is empty)."""
+    names, active = list_contexts(kubeconfig)
     if not contexts:
-        _, active = list_contexts(kubeconfig)
         if active is None:
             raise PoolError(
                 "the kubeconfig has no current context",
-                str(kubeconfig or "~/.kube"),
+                _where(kubeconfig),
                 "pass --context NAME",
             )
         contexts = [active]
+    for name in contexts:
+        if name not in names:
+            raise PoolError(
+                f"unknown context {name!r}",
+                _where(kubeconfig),
+                did_you_mean(name, names) or f"the kubeconfig's contexts: {', '.join(names)}",
+            )
     return [read_cluster(kubeconfig, name) for name in contexts]
 
 
 def read_cluster(kubeconfig: Path | None, context: str) -> ClusterSnapshot:
     """Nodes, non-terminal pods and Karpenter NodePools of one context."""
+    import yaml
     from kubernetes import client as kclient
     from kubernetes import config as kconfig
 
@@ -84,6 +103,8 @@ def read_cluster(kubeconfig: Path | None, context: str) -> ClusterSnapshot:
         api_client = kconfig.new_client_from_config(_file(kubeconfig), context, False)
     except (kconfig.ConfigException, OSError) as exc:
         raise _config_error(kubeconfig, exc, context) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_error(kubeconfig, exc) from None
     with api_client:
         core = kclient.CoreV1Api(api_client)
         nodes = [node_from_json(i) for i in _pages(core.list_node, context, "nodes")]
@@ -239,8 +260,27 @@ def _file(kubeconfig: Path | None) -> str | None:
     return str(kubeconfig) if kubeconfig else None
 
 
+def _where(kubeconfig: Path | None) -> str:
+    """The kubeconfig in use, for messages: --kubeconfig, $KUBECONFIG or the default."""
+    return str(kubeconfig) if kubeconfig else os.environ.get("KUBECONFIG") or "~/.kube/config"
+
+
+def _yaml_error(kubeconfig: Path | None, exc: Exception) -> PoolError:
+    """A kubeconfig that is not YAML, as one line with the line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    where = _where(kubeconfig)
+    if mark is not None:
+        where = f"{where}:{mark.line + 1}:{mark.column + 1}"
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    return PoolError(
+        f"the kubeconfig is not valid YAML: {problem}",
+        where,
+        "fix the file, or point --kubeconfig at another one",
+    )
+
+
 def _config_error(kubeconfig: Path | None, exc: Exception, context: str | None = None) -> PoolError:
-    where = str(kubeconfig) if kubeconfig else "kubeconfig"
+    where = _where(kubeconfig)
     what = f"cannot use context {context!r}" if context else "cannot read the kubeconfig"
     return PoolError(
         f"{what}: {exc}",
