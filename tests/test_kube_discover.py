@@ -286,7 +286,7 @@ def test_same_names_from_two_clusters_get_the_context(
 
 
 def test_bad_headroom() -> None:
-    with pytest.raises(PoolError, match=r"--headroom must be in \[0, 1\), got 1.5"):
+    with pytest.raises(PoolError, match=r"^--headroom: must be a share in \[0, 1\), got 1.5\. "):
         discover([], headroom=1.5)
 
 

@@ -142,7 +142,7 @@ def discover(
     """Pools of every cluster merged into one list; names made unique with the context."""
     if not 0 <= headroom < 1:
         raise PoolError(
-            f"--headroom must be in [0, 1), got {headroom}",
+            f"must be a share in [0, 1), got {headroom:g}",
             "--headroom",
             "pass a share such as 0.2",
         )
