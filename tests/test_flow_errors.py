@@ -386,6 +386,24 @@ def step_(name: str, tail: str, args: str = "self", decos: str = "") -> str:
 RULES = [
     # (body, line, headline, hint)
     (
+        "def helper(self):\n    pass\n",
+        4,
+        "flow class 'F' has no @step methods",
+        "decorate the flow's steps with @step",
+    ),
+    (
+        "@step\ndef start(self):\n    self.next(self.a, self.b)\n\n"
+        + step_("a", "self.next(self.c, self.d)")
+        + step_("b", "self.next(self.j)")
+        + step_("c", "self.next(self.j)")
+        + step_("d", "self.next(self.end)")
+        + step_("j", "self.next(self.end)", args="self, inputs")
+        + END,
+        26,
+        "join step 'j' joins steps from unrelated splits",
+        "make every join close exactly one split",
+    ),
+    (
         "@step(start=True)\ndef a(self):\n    self.next(self.b)\n\n"
         "@step(start=True)\ndef b(self):\n    self.next(self.end)\n" + END,
         10,
