@@ -42,3 +42,23 @@ def test_single_plan_shows_moves_from_the_flow_as_written():
     assert "aws-use1 → gcp-usc1" in rows["train"]  # as written: aws-use1
     assert "aws-use1 → azure-eus" in rows["new_step"]
     assert "→" not in rows["start"]  # stays where it was written
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("│").split("│")]
+
+
+def test_each_flow_ends_with_a_total_row():
+    text = render(heads(), bases(), "table", width=120)
+    totals = [_cells(line) for line in text.splitlines() if line.startswith("│ Total ")]
+    # the factory scenario: DemoFlow 1,611.00 -> 1,359.00, EtlFlow new 10.80, OldFlow gone 22.00
+    assert totals == [
+        ["Total", "", "$1,314.00", "$45.00", "$1,359.00", "-$252.00 (-16%)"],
+        ["Total", "", "$10.80", "$0.00", "$10.80", "+$10.80"],
+        ["Total", "", "$0.00", "$0.00", "$0.00", "-$22.00 (-100%)"],
+    ]
+    single = render(heads(), None, "table", width=120)
+    assert [_cells(line) for line in single.splitlines() if line.startswith("│ Total ")] == [
+        ["Total", "", "$1,314.00", "$45.00", "$1,359.00"],
+        ["Total", "", "$10.80", "$0.00", "$10.80"],
+    ]

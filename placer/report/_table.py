@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from placer.plan import Plan
 from placer.report._diff import FlowLine, Report, StepLine, pool_move
 from placer.report._markdown import headline, step_change
-from placer.report._money import usd
+from placer.report._money import change, usd
 from placer.report._thresholds import CheckResult
 
 if TYPE_CHECKING:
@@ -47,7 +48,19 @@ def _flow_table(flow: FlowLine, compared: bool) -> Table:
         if compared:
             row.append(step_change(line))
         table.add_row(*row)
+    table.add_section()
+    table.add_row(*_total_row(flow, compared), style="bold")
     return table
+
+
+def _total_row(flow: FlowLine, compared: bool) -> list[str]:
+    """The flow's monthly totals, and its change when compared (as in the Markdown table)."""
+    after = flow.after_per_month
+    row = ["Total", "", usd(after.compute), usd(after.egress), usd(after.total)]
+    if not compared:
+        return row
+    before = flow.before_per_month
+    return [*row, change(before.total if before else Decimal(0), after.total)]
 
 
 def table_renderable(report: Report, checks: Sequence[CheckResult] = ()) -> RenderableType:
