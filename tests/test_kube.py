@@ -119,6 +119,23 @@ def test_cloud_region_and_capacity_from_labels() -> None:
     assert (aks.cloud, aks.region, aks.capacity_type) == ("azure", None, "spot")
 
 
+@pytest.mark.parametrize(
+    ("label", "value", "expected"),
+    [
+        ("karpenter.sh/capacity-type", "spot", "spot"),
+        ("karpenter.sh/capacity-type", "on-demand", "on-demand"),
+        ("eks.amazonaws.com/capacityType", "SPOT", "spot"),
+        ("eks.amazonaws.com/capacityType", "ON_DEMAND", "on-demand"),
+        ("cloud.google.com/gke-spot", "true", "spot"),
+        ("cloud.google.com/gke-preemptible", "true", "spot"),
+        ("kubernetes.azure.com/scalesetpriority", "spot", "spot"),
+        ("kubernetes.azure.com/scalesetpriority", "regular", "on-demand"),
+    ],
+)
+def test_capacity_type_of_every_flavour(label: str, value: str, expected: str) -> None:
+    assert Node("n", {label: value}).capacity_type == expected
+
+
 def test_load_clamps_overcommitted_nodes_and_skips_excluded() -> None:
     a = Node("a", allocatable=Amount(4, 8))
     b = Node("b", allocatable=Amount(2, 4))
