@@ -201,14 +201,17 @@ def test_shipped_gcp_table_is_per_gib_converted_to_gb():
     assert rates.rate_usd_per_gb("gcp:us-central1", "aws:us-east-1") == pytest.approx(expected)
 
 
+# Azure's tiers follow the free 100 GB ("first 100 GB free, next 10 TB ..."), so they
+# start at 100, 10,340, 51,300 and 153,700 GB (the Retail Prices API's tierMinimumUnits).
 @pytest.mark.parametrize(
     ("gb", "cost"),
     [
         (100, 0.0),  # the free 100 GB
-        (10240, 10140 * 0.087),  # 882.18 at the end of the first 10 TB
-        (51200, 882.18 + 40960 * 0.083),  # + 3399.68 = 4281.86 at 50 TB
-        (153600, 4281.86 + 102400 * 0.07),  # + 7168 = 11449.86 at 150 TB
-        (160000, 11449.86 + 6400 * 0.05),  # + 320 beyond 150 TB = 11769.86
+        (10240, 10140 * 0.087),  # still inside the first paid tier: 882.18
+        (10340, 10240 * 0.087),  # the whole next 10 TB: 890.88
+        (51300, 890.88 + 40960 * 0.083),  # + 3399.68 = 4290.56 after the next 40 TB
+        (153700, 4290.56 + 102400 * 0.07),  # + 7168 = 11458.56 after the next 100 TB
+        (160000, 11458.56 + 6300 * 0.05),  # + 315 beyond = 11773.56
     ],
 )
 def test_shipped_azure_internet_tiers_summed_at_the_boundaries(gb, cost):
@@ -218,8 +221,11 @@ def test_shipped_azure_internet_tiers_summed_at_the_boundaries(gb, cost):
 
 @pytest.mark.parametrize(
     ("monthly_gb", "rate"),
-    [(10239.9, 0.087), (10240, 0.083), (51199.9, 0.083), (51200, 0.07), (153600, 0.05)],
-)
+    [
+        (99.9, 0.0), (100, 0.087), (10240, 0.087), (10339.9, 0.087), (10340, 0.083),
+        (51299.9, 0.083), (51300, 0.07), (153699.9, 0.07), (153700, 0.05),
+    ],
+)  # fmt: skip
 def test_shipped_azure_marginal_rate_at_the_boundaries(monthly_gb, rate):
     rates = load_egress_rates(cache=None)
     assert rates.rate_usd_per_gb("azure:westeurope", "gcp:europe-west4", monthly_gb) == rate
@@ -227,9 +233,9 @@ def test_shipped_azure_marginal_rate_at_the_boundaries(monthly_gb, rate):
 
 def test_shipped_azure_asia_pacific_tiers():
     rates = load_egress_rates(cache=None)
-    # 10,140 GB at $0.12 + 40,960 at $0.085 + 102,400 at $0.082 = 1216.80 + 3481.60 + 8396.80
-    cost = rates.transfer_cost_usd(153600, "azure:japaneast", "internet:anywhere")
-    assert cost == pytest.approx(13095.2)
+    # 10,240 GB at $0.12 + 40,960 at $0.085 + 102,400 at $0.082 = 1228.80 + 3481.60 + 8396.80
+    cost = rates.transfer_cost_usd(153700, "azure:japaneast", "internet:anywhere")
+    assert cost == pytest.approx(13107.2)
 
 
 def test_shipped_gcp_tiers_summed_at_1_and_10_tib():
