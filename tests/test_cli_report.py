@@ -295,3 +295,11 @@ def test_a_plan_that_is_not_an_object_exits_2(plans):
     assert (
         err == f"error: {path}: not a plan file (not a JSON object). To fix: re-run `placer plan`\n"
     )
+
+
+def test_help_says_several_plans_are_taken(capsys):
+    code, _, _ = _run(["report", "--help"])
+    assert code == 0
+    help_text = capsys.readouterr().out  # click prints help itself
+    assert "PLAN..." in help_text.splitlines()[0]
+    assert "repeatable" in help_text

@@ -112,14 +112,14 @@ def report(
     plans: list[Path] = typer.Argument(
         ...,
         help="Plan files from `placer plan --out`, or directories of them.",
-        metavar="PLAN",
+        metavar="PLAN...",
         show_default=False,
     ),
     compare_to: list[Path] = typer.Option(
         [],
         "--compare-to",
         metavar="PLAN",
-        help="Base plans (files or directories) to show the change against.",
+        help="Base plans (files or directories) to show the change against; repeatable.",
     ),
     fmt: str = typer.Option(
         "table", "--format", "-f", metavar="FORMAT", help="table, markdown, github or json."
