@@ -236,6 +236,37 @@ def test_missing_file(tmp_path):
     )
 
 
+def test_path_through_a_file(tmp_path):
+    (tmp_path / "flow.py").write_text(GOOD)
+    code, _, err = graph(tmp_path / "flow.py" / "x.py")
+    assert code == 2
+    assert err == (
+        f"error: {tmp_path / 'flow.py' / 'x.py'}: no such file. "
+        "To fix: check the path to the flow file\n"
+    )
+
+
+def test_symlink_loop(tmp_path):
+    loop = tmp_path / "loop.py"
+    loop.symlink_to(loop)
+    code, _, err = graph(loop)
+    assert code == 2
+    assert err == (
+        f"error: {loop}: cannot read the file (Too many levels of symbolic links). "
+        "To fix: check the path to the flow file\n"
+    )
+
+
+def test_file_name_too_long(tmp_path):
+    path = tmp_path / ("f" * 300 + ".py")
+    code, _, err = graph(path)
+    assert code == 2
+    assert err == (
+        f"error: {path}: cannot read the file (File name too long). "
+        "To fix: check the path to the flow file\n"
+    )
+
+
 # Metaflow's other structural rules, also refused in one line.
 
 

@@ -41,17 +41,23 @@ def read_source(path: Path) -> Source:
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise FlowError(
-            "is a directory, not a flow file", str(path), "pass the flow's .py file itself"
-        )
     try:
+        if path.is_dir():
+            raise FlowError(
+                "is a directory, not a flow file", str(path), "pass the flow's .py file itself"
+            )
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise FlowError("no such file", str(path), "check the path to the flow file") from None
     except PermissionError:
         raise FlowError(
             "cannot read the file (permission denied)", str(path), "make it readable"
+        ) from None
+    except OSError as exc:  # a name too long, a symlink loop: the path itself is wrong
+        raise FlowError(
+            f"cannot read the file ({exc.strerror or exc})",
+            str(path),
+            "check the path to the flow file",
         ) from None
 
 
