@@ -324,6 +324,22 @@ def test_discover_with_quotas(kubeconfig: Path, monkeypatch: pytest.MonkeyPatch)
     assert first["quota"]["headroom_vcpus"] == 56.0  # 96 - 40
 
 
+def test_discover_quota_warnings_once_each(
+    kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from placer import quotas
+
+    def unavailable(region: str, capacity: str) -> quotas.QuotaHeadroom:
+        raise quotas.QuotaUnavailable(f"aws {region}: no credentials")
+
+    monkeypatch.setattr(quotas, "FETCHERS", {"aws": unavailable})
+    argv = ["--kubeconfig", str(kubeconfig), "--context", "eks", "--quotas"]
+    code, out, err = run("pools", "discover", *argv)
+    # two pools (on-demand, spot), two lookups, one message
+    assert code == 0 and err.count("warning: quota unavailable: aws us-east-1") == 1
+    assert "quota" not in out  # no quota read: no quota column
+
+
 # --- status --------------------------------------------------------------------------------
 
 

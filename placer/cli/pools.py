@@ -257,7 +257,7 @@ def _read(kubeconfig: Path | None, contexts: list[str], every: bool) -> list[Clu
 
 
 def _warn(warnings: Sequence[str]) -> None:
-    for warning in warnings:
+    for warning in dict.fromkeys(warnings):  # once each (a missing env var hits every pool)
         env().stderr.write(f"warning: {warning}\n")
 
 
