@@ -114,3 +114,13 @@ def test_plan_format_markdown_uses_the_report(planned, monkeypatch):
     total = f"${plan.per_month.total:,.2f}"
     assert out.startswith(f"## 💰 Monthly cost: {total}\n")
     assert "| process | azure-eastus → " in out  # moved from where the flow sends it
+
+
+def test_details_carry_the_real_memory_floor_warning(planned):
+    # the base flow asks @resources(memory=512) for `process`: Metaflow runs it with 4096 MB
+    code, out, err = _run(["report", str(planned / "plans/base.json"), "-f", "markdown"])
+    assert code == 0, err
+    details = out.split("<details><summary>Details: CrossCloudFlow</summary>", 1)[1]
+    details = details.split("</details>", 1)[0]
+    process = next(line for line in details.splitlines() if line.startswith("| process |"))
+    assert "@resources(memory=512) runs with memory 4096 MB" in process
