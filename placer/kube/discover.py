@@ -164,6 +164,8 @@ def _check_group_labels(snapshots: Sequence[ClusterSnapshot], group_by: Sequence
     """A `--group-by` label no node carries would split nothing: a typo, most likely."""
     from placer._yamlnode import did_you_mean
 
+    if not group_by:
+        return
     seen = {key for snap in snapshots for n in snap.nodes for key in n.labels}
     for label in group_by:
         if label not in seen:
