@@ -179,6 +179,15 @@ def test_regions_pick_their_clouds() -> None:
         parse_targets([], ["oracle:us-1"])
 
 
+def test_a_region_of_a_cloud_left_out_is_bad_input() -> None:
+    code, out, err = run("--cloud", "gcp", "--region", "us-east-1")
+    assert (code, out) == (2, "")
+    assert err.strip() == (
+        "error: --region: region 'us-east-1' is in aws, which --cloud leaves out. "
+        "To fix: add --cloud aws, or drop the region"
+    )
+
+
 def test_json_summary_lists_each_cloud(cache: Path, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_json(
         {"error": {"code": 503, "message": "backend unavailable", "status": "UNAVAILABLE"}},

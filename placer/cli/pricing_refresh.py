@@ -151,6 +151,13 @@ def parse_targets(
         per_cloud.setdefault(owner, []).append(name)
     if not chosen:
         chosen = [c for c in CLOUD_NAMES if c in per_cloud] if per_cloud else list(CLOUD_NAMES)
+    for owner, names in per_cloud.items():
+        if owner not in chosen:  # refreshing nothing there would silently drop the region
+            raise ConfigError(
+                f"region {names[0]!r} is in {owner}, which --cloud leaves out",
+                "--region",
+                f"add --cloud {owner}, or drop the region",
+            )
     selected = tuple(dict.fromkeys(chosen))
     return selected, {c: tuple(dict.fromkeys(per_cloud[c])) for c in selected if c in per_cloud}
 
