@@ -338,3 +338,44 @@ def test_workflow_with_the_real_planner_and_apply_gate(tmp_path):
     assert replanned.returncode == 0, replanned.stderr
     gate = _run_step("Gate", repo, env)
     assert gate.returncode == 0, gate.stdout + gate.stderr
+
+
+def _install(tmp_path: Path, package: str, placer_has_report: bool) -> subprocess.CompletedProcess:
+    """Run the install step with stub `python` (records pip's arguments) and `placer`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/pip_args"\n')
+    (bin_dir / "placer").write_text(f"#!/bin/sh\nexit {0 if placer_has_report else 2}\n")
+    for stub in ("python", "placer"):
+        (bin_dir / stub).chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "PLACER_PACKAGE": package}
+    return _run_step("Install placer", tmp_path, env)
+
+
+def test_install_refuses_the_placeholder_until_it_is_set(tmp_path):
+    # `pip install placer` would install an unrelated PyPI project of that name
+    placeholder = _workflow()["env"]["PLACER_PACKAGE"]
+    assert placeholder.startswith("git+https://github.com/YOUR-ORG/placer@")
+    done = _install(tmp_path, placeholder, placer_has_report=True)
+    assert done.returncode == 2
+    assert "::error::set PLACER_PACKAGE in this workflow" in done.stdout
+    assert not (tmp_path / "pip_args").exists()  # pip never ran
+
+
+def test_install_uses_the_package_and_checks_it_is_placer(tmp_path):
+    done = _install(tmp_path, "git+https://example.com/acme/placer@v0.1.0", True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    pip_args = (tmp_path / "pip_args").read_text().split()
+    assert pip_args == [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "git+https://example.com/acme/placer@v0.1.0",
+    ]
+
+
+def test_install_stops_when_the_package_is_not_placer(tmp_path):
+    done = _install(tmp_path, "placer", placer_has_report=False)
+    assert done.returncode == 2
+    assert "did not install placer with its report command" in done.stdout
