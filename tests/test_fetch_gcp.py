@@ -130,3 +130,11 @@ def test_requests_that_keep_timing_out_fail_the_cloud(httpserver: HTTPServer) ->
     with pytest.raises(FetchError, match=r"cannot reach .*\(ReadTimeout\)") as caught:
         fetch_gcp(["us-central1"], policy, endpoint=endpoint(httpserver))
     assert caught.value.retries == 1
+
+
+def test_an_answer_that_is_not_the_catalog_fails_the_cloud(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_data(
+        "<html>proxy login</html>", content_type="text/html"
+    )
+    with pytest.raises(FetchError, match="did not answer with Cloud Billing Catalog JSON"):
+        fetch_gcp(["us-central1"], FAST, endpoint=endpoint(httpserver))

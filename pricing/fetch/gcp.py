@@ -67,6 +67,7 @@ def fetch_gcp(
     """Fetch on-demand and spot machine prices and egress rates for ``regions``."""
     from google.api_core.exceptions import GoogleAPIError
     from google.auth.exceptions import GoogleAuthError
+    from google.protobuf.json_format import ParseError
     from requests.exceptions import RequestException
 
     endpoint = endpoint or os.environ.get("PLACER_GCP_ENDPOINT") or None
@@ -84,6 +85,10 @@ def fetch_gcp(
         raise FetchError(CLOUD, f"no usable GCP credentials ({exc})", tally.retries) from exc
     except GoogleAPIError as exc:
         raise FetchError(CLOUD, f"Cloud Billing Catalog: {exc}", tally.retries) from exc
+    except ParseError as exc:  # a 200 answer that is not the catalog (a proxy page, a bad mirror)
+        where = endpoint or "cloudbilling.googleapis.com"
+        reason = f"{where} did not answer with Cloud Billing Catalog JSON ({exc})"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
     except RequestException as exc:
         where = endpoint or "cloudbilling.googleapis.com"
         raise FetchError(
