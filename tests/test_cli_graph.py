@@ -123,3 +123,17 @@ def test_the_real_process_exit_codes():
         f"error: {CROSSCLOUD.with_name('nope.py')}: no such file. "
         "To fix: check the path to the flow file\n"
     )
+
+
+def test_narrow_table_folds_names_and_keeps_every_figure(monkeypatch):
+    # 80 columns is what rich assumes when stdout is a pipe or a file
+    monkeypatch.chdir(ROOT)
+    out, err = io.StringIO(), io.StringIO()
+    path = "tests/fixtures/flows/longnames.py"
+    code = main(["graph", path], Environment(stdout=out, stderr=err, width=80))
+    assert (code, err.getvalue()) == (0, "")
+    text = out.getvalue()
+    assert "…" not in text  # nothing cut to an ellipsis
+    row = next(line for line in text.splitlines() if line.startswith(" compute_feat"))
+    assert row.split()[-6:] == ["start", "k8s", "16", "128G", "10G", "0"]
+    assert text == (GOLDEN / "longnames_table.txt").read_text()

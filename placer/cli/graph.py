@@ -68,10 +68,10 @@ def graph_table(flow: Flow) -> Table:
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("step", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("next", min_width=8)
-    table.add_column("foreach", no_wrap=True)
+    # Names fold onto more lines when the terminal is narrow; the short columns keep their
+    # full width, so no figure is ever cut to an ellipsis.
+    for column, least in (("step", 4), ("type", 4), ("next", 8), ("foreach", 4)):
+        table.add_column(column, overflow="fold", min_width=least)
     table.add_column("on", no_wrap=True)
     for column in ("cpu", "mem", "disk", "gpu"):
         table.add_column(column, justify="right", no_wrap=True)
