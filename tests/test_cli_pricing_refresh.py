@@ -22,9 +22,11 @@ from placer.cli import main
 from placer.cli._env import Environment
 from placer.cli.pricing_refresh import parse_targets
 from placer.errors import ConfigError
+from pricing._model import Offer
 from pricing._store import offers_path
 from pricing.catalog import load_catalog
 from pricing.egress import load_egress_rates
+from pricing.fetch import FetchResult
 
 REGIONS = ["--region", "us-east-1", "--region", "eastus", "--region", "us-central1"]
 FAST = ["--backoff", "0", "--retries", "1"]
@@ -205,3 +207,31 @@ def test_json_summary_lists_each_cloud(cache: Path, httpserver: HTTPServer) -> N
     gcp = summary["clouds"][2]
     assert gcp["ok"] is False and "backend unavailable" in gcp["reason"]
     assert gcp["retries"] == 1 and gcp["offers"] == 0  # --retries 1: one retry, then gave up
+
+
+def test_ctrl_c_exits_130_and_leaves_the_cache_as_it_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pricing.refresh
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "offers-aws.json").write_text("old bytes")
+    monkeypatch.setenv("PLACER_CACHE_DIR", str(cache))
+    fetched = []
+
+    def fetch_then_interrupt(regions: tuple[str, ...], *_args: object) -> FetchResult:
+        fetched.append(regions)
+        if len(fetched) == 2:  # the second cloud: the first one is fetched, nothing written
+            raise KeyboardInterrupt
+        return FetchResult("aws", (Offer("aws", "us-east-1", "m5.large", 2, 8, 0.1),), (), ("x",))
+
+    monkeypatch.setattr(
+        pricing.refresh, "FETCHERS", {"aws": fetch_then_interrupt, "gcp": fetch_then_interrupt}
+    )
+    code, out, _err = run("--region", "us-east-1", "--region", "us-central1")
+    assert code == 130
+    assert out == ""
+    assert len(fetched) == 2
+    assert sorted(p.name for p in cache.iterdir()) == ["offers-aws.json"]
+    assert (cache / "offers-aws.json").read_text() == "old bytes"
