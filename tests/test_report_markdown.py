@@ -170,8 +170,12 @@ def test_task_hours_without_trailing_zeros():
 
     from placer.report._markdown import _hours
 
-    assert [_hours(D(x)) for x in ("6.0000", "10.00", "0.1667", "2.50")] == ["6", "10", "0.1667",
-                                                                              "2.5"]
+    assert [_hours(D(x)) for x in ("6.0000", "10.00", "0.1667", "2.50")] == [
+        "6",
+        "10",
+        "0.1667",
+        "2.5",
+    ]
 
 
 def test_render_takes_one_plan_or_many_and_refuses_unknown_formats():
