@@ -137,3 +137,25 @@ def test_narrow_table_folds_names_and_keeps_every_figure(monkeypatch):
     row = next(line for line in text.splitlines() if line.startswith(" compute_feat"))
     assert row.split()[-6:] == ["start", "k8s", "16", "128G", "10G", "0"]
     assert text == (GOLDEN / "longnames_table.txt").read_text()
+
+
+def test_json_of_odd_literal_arguments_is_strict_json(tmp_path):
+    # `...`, 1e999 and complex numbers are Python literals, but not JSON values
+    path = tmp_path / "flow.py"
+    path.write_text(
+        "from metaflow import FlowSpec, environment, retry, step\n\n\nclass F(FlowSpec):\n"
+        "    @retry(times=...)\n    @environment(vars={'A': 1e999, 'B': 2j})\n"
+        "    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    code, out, err = run("graph", str(path), "--format", "json")
+    assert (code, err) == (0, "")
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"{name} is not JSON")
+
+    args = json.loads(out, parse_constant=refuse)["steps"]["start"]["decorator_args"]
+    assert args == [
+        {"name": "retry", "args": {"times": "Ellipsis"}, "line": 5},
+        {"name": "environment", "args": {"vars": {"A": "inf", "B": "2j"}}, "line": 6},
+    ]

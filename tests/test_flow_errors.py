@@ -381,6 +381,11 @@ def test_config_json_missing(tmp_path):
             "set memory= to a positive number",
         ),
         (
+            "@kubernetes(cpu=1e999)",
+            "asks for cpu=inf; it must be a finite number",
+            "set cpu= to the amount the step needs",
+        ),
+        (
             "@kubernetes(gpu=1.5)",
             "asks for gpu=1.5; it must be a whole number",
             "write gpu= as an integer",

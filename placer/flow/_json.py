@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,6 +60,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, complex):
+    if isinstance(value, complex) or value is Ellipsis:
         return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "inf"/"nan": JSON has no such numbers
     return value

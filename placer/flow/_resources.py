@@ -9,6 +9,7 @@ defaults are deployment settings, not part of the file, so they are not applied.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -144,6 +145,12 @@ class _StepCompute:
 
     def _positive(self, deco: Decorator, key: str, value: Any) -> float:
         number = self._number(deco, key, value)
+        if not number < math.inf:
+            self._fail(
+                deco,
+                f"asks for {key}={value!r}; it must be a finite number",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
         if number <= 0:
             self._fail(
                 deco,
