@@ -188,6 +188,24 @@ def test_a_cloud_returning_no_prices_counts_as_failed(
     assert offers_path("gcp", cache).read_bytes() == before
 
 
+def test_no_fetched_egress_keeps_the_previous_table_and_its_date(
+    dirs: tuple[Path, Path], httpserver: HTTPServer
+) -> None:
+    cache, snapshot = dirs
+    fetched = FetchResult("azure", (offer("azure", "eastus", "Standard_D4s_v5", 0.2),), (), ("x",))
+    report = refresh(
+        options(httpserver, cache, snapshot, clouds=("azure",)),
+        now=NOW,
+        fetchers={"azure": lambda *args: fetched},
+    )
+    assert report.refreshed == ("azure",)
+    assert load_table(offers_path("azure", cache)).captured_at == "2026-11-27T09:30:00Z"
+    # no egress rate was fetched: the snapshot's table (dated OLD) stays the one in use
+    assert not egress_path("azure", cache).exists()
+    previous = load_egress(snapshot / "egress-azure.json.gz")
+    assert merge_egress("azure", previous, [], lambda region: None, "now", ["api"]) is None
+
+
 def test_a_corrupt_cache_file_is_replaced_by_a_successful_refresh(
     clouds_env: HTTPServer, dirs: tuple[Path, Path]
 ) -> None:

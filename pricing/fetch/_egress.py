@@ -28,9 +28,10 @@ def merge_egress(
     """The previous table with the fetched ``rates`` laid over it.
 
     Without a previous table the fetched rates must cover the "*" fallbacks themselves
-    (the dearest fetched value is used); with no rates at all, None.
+    (the dearest fetched value is used). With no rates at all, None: the previous table
+    stays as it is, with its own date, instead of being re-dated to ``captured_at``.
     """
-    if previous is None and not rates:
+    if not rates:
         return None
     internet = dict(previous.internet_tiers) if previous else {}
     internet.update(_internet_tiers(rates))
