@@ -5,6 +5,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from placer.optimize import antichain
 from placer.optimize.antichain import heaviest_antichain, peak
 
 DIAMOND = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]
@@ -62,3 +63,61 @@ def test_peak_equals_brute_force_over_all_antichains(case):
     assert abs(value - best) < 1e-9
     assert all(b not in reach[a] for a in ids for b in ids if a != b)  # really an antichain
     assert abs(sum(weights[i] for i in ids) - best) < 1e-9
+
+
+@st.composite
+def sparse_dags(draw):
+    """Larger DAGs with few weighted steps: the network over the weighted steps alone."""
+    n = draw(st.integers(8, 14))
+    edges = [(u, v) for u in range(n) for v in range(u + 1, n) if draw(st.integers(0, 4)) == 0]
+    weights = draw(st.lists(st.sampled_from([0, 0, 0, 0, 0, 0, 1, 2.5]), min_size=n, max_size=n))
+    return n, edges, weights
+
+
+@settings(max_examples=200, deadline=None)
+@given(sparse_dags())
+def test_peak_over_the_weighted_steps_alone_equals_brute_force(case):
+    n, edges, weights = case
+    reach = _reach(n, edges)
+    heavy = [i for i in range(n) if weights[i] > 0]
+    best = 0.0
+    for k in range(1, len(heavy) + 1):
+        for group in itertools.combinations(heavy, k):
+            if all(b not in reach[a] for a in group for b in group if a != b):
+                best = max(best, sum(weights[i] for i in group))
+    names = [str(i) for i in range(n)]
+    value, chosen = heaviest_antichain(
+        names, [(str(u), str(v)) for u, v in edges], dict(zip(names, weights, strict=True))
+    )
+    ids = [int(c) for c in chosen]
+    assert abs(value - best) < 1e-9
+    assert all(b not in reach[a] for a in ids for b in ids if a != b)
+    assert abs(sum(weights[i] for i in ids) - best) < 1e-9
+
+
+def test_a_chain_through_unweighted_steps_still_orders_its_ends():
+    # a -> x -> y -> b: only a and b are weighted, and they are ordered through x and y.
+    names = ["a", "x", "y", "b", "c", "d", "e", "f", "g"]
+    edges = [("a", "x"), ("x", "y"), ("y", "b")]
+    assert peak(names, edges, {"a": 3, "b": 2}) == 3
+    assert peak(names, edges, {"a": 3, "b": 2, "g": 1}) == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(dags())
+def test_the_lp_first_flow_gives_the_same_peak_and_antichain(case):
+    n, edges, weights = case
+    names = [str(i) for i in range(n)]
+    arcs = [(str(u), str(v)) for u, v in edges]
+    weight = dict(zip(names, weights, strict=True))
+    expected = heaviest_antichain(names, arcs, weight)[0]
+    saved, antichain.LP_ARCS = antichain.LP_ARCS, 0  # every network starts from HiGHS's LP
+    try:
+        value, chosen = heaviest_antichain(names, arcs, weight)
+    finally:
+        antichain.LP_ARCS = saved
+    reach = _reach(n, edges)
+    ids = [int(c) for c in chosen]
+    assert abs(value - expected) < 1e-9
+    assert all(b not in reach[a] for a in ids for b in ids if a != b)
+    assert abs(sum(weights[i] for i in ids) - expected) < 1e-9

@@ -6,29 +6,43 @@ the least flow from a source to a sink along DAG edges that passes at least `wei
 through every step `v`. The ILP states exactly that flow (see problem.py); this module
 computes it for a fixed placement, for checks and baselines: a feasible flow of value
 ``sum(weights)`` is reduced by a max flow from sink to source (Dinic).
+
+Steps of weight zero cannot add to an antichain, so the network only needs the weighted
+steps, joined wherever one reaches another (the order induced by the DAG): with few weighted
+steps (a pool's share of a large flow) that network is far smaller than the whole DAG.
+The reachability of a DAG is computed once and kept for the next calls.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+LP_ARCS = 4000  # networks larger than this get their first flow from HiGHS (an LP)
 
 
 class _Net:
-    """A residual network with float capacities."""
+    """A residual network with float capacities.
+
+    Arc ``2k`` is the k-th arc as given (tail -> head, "can grow" capacity), arc ``2k + 1``
+    its reverse, whose capacity is the flow above the arc's lower bound ("can shrink").
+    """
 
     def __init__(self, size: int) -> None:
         self.adj: list[list[int]] = [[] for _ in range(size)]
         self.to: list[int] = []
         self.cap: list[float] = []
+        self.lower: list[float] = []  # per given arc: its lower bound
 
-    def arc(self, u: int, v: int, cap_uv: float, cap_vu: float) -> None:
+    def arc(self, u: int, v: int, cap_uv: float, cap_vu: float, lower: float = 0.0) -> None:
         self.adj[u].append(len(self.to))
         self.to.append(v)
         self.cap.append(cap_uv)
         self.adj[v].append(len(self.to))
         self.to.append(u)
         self.cap.append(cap_vu)
+        self.lower.append(lower)
 
     def max_flow(self, s: int, t: int, eps: float) -> float:
         total = 0.0
@@ -101,25 +115,149 @@ def heaviest_antichain(
     nodes: Iterable[str], edges: Iterable[tuple[str, str]], weight: Mapping[str, float]
 ) -> tuple[float, tuple[str, ...]]:
     """The peak and the steps that reach it (those the final min cut separates)."""
-    names = list(nodes)
+    names, edges = tuple(nodes), tuple(edges)
     total = sum(max(0.0, weight.get(n, 0.0)) for n in names)
     if total <= 0:
         return 0.0, ()
+    induced = _induced(names, edges, weight)
+    if induced is not None:
+        names = tuple(n for n in names if weight.get(n, 0.0) > 0)
+        edges = induced
     index = {n: i for i, n in enumerate(names)}
+    edges = tuple((u, v) for u, v in edges if u in index and v in index)
+    w = {n: max(0.0, weight.get(n, 0.0)) for n in names}
+    chained, fed, passed = _chain(names, edges, w)
     big = total + 1.0
     net = _Net(2 + 2 * len(names))  # 0 = source, 1 = sink, then (in, out) per node
     for n, i in index.items():
-        w = max(0.0, weight.get(n, 0.0))
         v_in, v_out = 2 + 2 * i, 3 + 2 * i
         # Residual of arc a = u->v carrying f >= lb: u->v can grow (big), v->u shrink (f - lb).
-        net.arc(0, v_in, big, w)  # source -> in, flow w, lower bound 0
-        net.arc(v_in, v_out, big, 0.0)  # through the node, flow w, lower bound w
-        net.arc(v_out, 1, big, w)  # out -> sink, flow w, lower bound 0
-    for u, v in edges:
-        if u in index and v in index:
-            net.arc(3 + 2 * index[u], 2 + 2 * index[v], big, 0.0)
+        net.arc(0, v_in, big, w[n] - fed[n])  # source -> in, lower bound 0
+        net.arc(v_in, v_out, big, 0.0, w[n])  # through the node, flow w, lower bound w
+        net.arc(v_out, 1, big, w[n] - passed[n])  # out -> sink, lower bound 0
+    for (u, v), flow in zip(edges, chained, strict=True):
+        net.arc(3 + 2 * index[u], 2 + 2 * index[v], big, flow)
     eps = 1e-9 * big
-    value = total - net.max_flow(1, 0, eps=eps)
+    if len(net.to) > LP_ARCS:
+        _start_from_lp(net, eps)  # the max flow below then only confirms it (or finishes it)
+    value = _flow_value(net) - net.max_flow(1, 0, eps=eps)
     seen = net.reachable(1, eps)
     chosen = tuple(n for n, i in index.items() if seen[3 + 2 * i] and not seen[2 + 2 * i])
     return value, chosen
+
+
+def _flow_value(net: _Net) -> float:
+    """Flow out of the source (node 0): the reverse capacity of its arcs (lower bound 0)."""
+    return sum(net.cap[e ^ 1] for e in net.adj[0] if e % 2 == 0)
+
+
+def _start_from_lp(net: _Net, eps: float) -> None:
+    """Replace the network's flow by a least flow found by HiGHS's simplex (C speed).
+
+    Minimise the flow out of the source subject to conservation and the lower bounds; the
+    flow found is loaded into the residual capacities, so the Python max flow that follows
+    has nothing (or, after rounding, very little) left to push, and its final residual
+    network yields the antichain exactly as without this step.
+    """
+    import highspy
+    import numpy as np
+
+    from placer.optimize._highs import quiet_c_stdout
+
+    count, size = len(net.lower), len(net.adj)
+    tails = np.array(net.to[1::2], dtype=np.int64)
+    heads = np.array(net.to[0::2], dtype=np.int64)
+    rows = np.stack([heads, tails], axis=1) - 2  # nodes 0 and 1 (source, sink): no row
+    signs = np.tile(np.array([1.0, -1.0]), (count, 1))
+    keep = rows >= 0
+    starts = np.concatenate([[0], np.cumsum(keep.sum(axis=1))[:-1]]).astype(np.int32)
+    with quiet_c_stdout():
+        highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    highs.addRows(size - 2, np.zeros(size - 2), np.zeros(size - 2), 0, [], [], [])
+    highs.addCols(
+        count,
+        (tails == 0).astype(np.float64),
+        np.array(net.lower, dtype=np.float64),
+        np.full(count, inf),
+        int(keep.sum()),
+        starts,
+        rows[keep].astype(np.int32),
+        signs[keep],
+    )
+    highs.run()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return  # keep the greedy flow; the max flow alone still finds the answer
+    flows = highs.getSolution().col_value
+    for k in range(count):
+        net.cap[2 * k + 1] = max(0.0, flows[k] - net.lower[k])
+
+
+def _chain(
+    names: tuple[str, ...], edges: tuple[tuple[str, str], ...], w: Mapping[str, float]
+) -> tuple[list[float], dict[str, float], dict[str, float]]:
+    """A first flow better than one path per step: greedily pass each step's flow on to a
+    child (parents in topological order), so chains share a path. Returns the flow on each
+    edge, and per step the flow it receives from parents and passes to children."""
+    fed, passed = dict.fromkeys(names, 0.0), dict.fromkeys(names, 0.0)
+    down = descendants(names, edges)
+    rank = {n: -down[n].bit_count() for n in names}  # ancestors reach more: they come first
+    order = sorted(range(len(edges)), key=lambda k: rank[edges[k][0]])
+    flows = [0.0] * len(edges)
+    for k in order:
+        u, v = edges[k]
+        amount = min(w[u] - passed[u], w[v] - fed[v])
+        if amount > 0:
+            flows[k] = amount
+            passed[u] += amount
+            fed[v] += amount
+    return flows, fed, passed
+
+
+@lru_cache(maxsize=8)
+def descendants(nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...]) -> dict[str, int]:
+    """Per node, a bitset (bit i = ``nodes[i]``) of the nodes it reaches, itself excluded."""
+    bit = {n: 1 << i for i, n in enumerate(nodes)}
+    children: dict[str, list[str]] = {n: [] for n in nodes}
+    indegree = dict.fromkeys(nodes, 0)
+    for u, v in edges:
+        if u in bit and v in bit:
+            children[u].append(v)
+            indegree[v] += 1
+    order = [n for n in nodes if indegree[n] == 0]
+    for u in order:  # Kahn's algorithm: `order` grows while it is walked
+        for v in children[u]:
+            indegree[v] -= 1
+            if indegree[v] == 0:
+                order.append(v)
+    down = dict.fromkeys(nodes, 0)
+    for u in reversed(order):
+        for v in children[u]:
+            down[u] |= down[v] | bit[v]
+    return down
+
+
+def _induced(
+    nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...], weight: Mapping[str, float]
+) -> tuple[tuple[str, str], ...] | None:
+    """The order among the weighted nodes as edges (u reaches v), when that network is the
+    smaller one; None when the whole DAG is (weights on most nodes of a deep DAG)."""
+    heavy = [i for i, n in enumerate(nodes) if weight.get(n, 0.0) > 0]
+    if len(heavy) * 4 > len(nodes):
+        return None
+    down = descendants(nodes, edges)
+    mask = 0
+    for i in heavy:
+        mask |= 1 << i
+    pairs: list[tuple[str, str]] = []
+    budget = 2 * (len(nodes) + len(edges))
+    for i in heavy:
+        rest = down[nodes[i]] & mask
+        while rest:
+            low = rest & -rest
+            pairs.append((nodes[i], nodes[low.bit_length() - 1]))
+            rest ^= low
+        if len(pairs) > budget:
+            return None
+    return tuple(pairs)
