@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_DATASTORE",
     "DEFAULT_POOLS",
     "TOP_KEYS",
+    "catalog_problem",
     "check_pools_against_catalog",
     "continents",
     "default_config",
@@ -480,11 +481,14 @@ class _Catalog(Protocol):
 
 def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
     """Raise ConfigError for the first pool the catalog cannot price: its cloud/region is
-    not there, or its `instance_types` globs match no type sold in its capacity type."""
+    not there, or (for pools written by hand) its `instance_types` globs match no type sold
+    in its capacity type. A discovered pool lists the types its nodes run, which the catalog
+    may not price: `placer pools discover` warns about those instead."""
     for index, pool in enumerate(config.pools):
         regions = sorted(catalog.regions(pool.cloud))
         if pool.region in regions:
-            _check_instance_types(config, index, catalog)
+            if not pool.source.startswith("discovered:"):
+                _check_instance_types(config, index, catalog)
             continue
         hint = did_you_mean(pool.region, regions) or (
             f"{pool.cloud} regions in the catalog: {', '.join(regions[:12])}"
@@ -500,16 +504,35 @@ def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
         )
 
 
+def _sold(pool: Pool, catalog: _Catalog) -> list[str]:
+    """Instance types the catalog sells in the pool's region and capacity type."""
+    offers = catalog.offers(pool.cloud, pool.region)
+    return [o.instance_type for o in offers if o.price(pool.capacity_type) is not None]
+
+
+def _any_match(pool: Pool, types: Sequence[str]) -> bool:
+    globs = pool.instance_types or ("*",)
+    return any(fnmatch.fnmatchcase(t, g) for t in types for g in globs)
+
+
+def catalog_problem(pool: Pool, catalog: _Catalog) -> str | None:
+    """Why `placer plan` would refuse this pool (its prices are missing), or None."""
+    if pool.region not in set(catalog.regions(pool.cloud)):
+        return f"{pool.cloud} region {pool.region} is not in the pricing catalog"
+    if not _any_match(pool, _sold(pool, catalog)):
+        types = ", ".join(pool.instance_types) or "any type"
+        return (
+            f"the pricing catalog sells none of its instance types ({types}) "
+            f"{pool.capacity_type} in {pool.cloud} {pool.region}"
+        )
+    return None
+
+
 def _check_instance_types(config: Config, index: int, catalog: _Catalog) -> None:
     """A pool whose globs match no priced type could never take a step: say so here."""
     pool = config.pools[index]
-    sold = [
-        o.instance_type
-        for o in catalog.offers(pool.cloud, pool.region)
-        if o.price(pool.capacity_type) is not None
-    ]
-    globs = pool.instance_types or ("*",)
-    if any(fnmatch.fnmatchcase(t, g) for t in sold for g in globs):
+    sold = _sold(pool, catalog)
+    if _any_match(pool, sold):
         return
     where, listing = _pool_location(config, index), f"placer pricing show --cloud {pool.cloud}"
     if not pool.instance_types:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from placer.config import Constraints, Defaults, ExternalRead
 from placer.configfile import (
     DEFAULT_POOLS,
+    catalog_problem,
     check_pools_against_catalog,
     default_config,
     load_config,
@@ -21,6 +23,7 @@ from placer.configfile import (
 )
 from placer.errors import ConfigError, ExitStatus
 from placer.flow import Flow, Step
+from placer.pool import Pool
 from pricing import Location, Offer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "config"
@@ -409,6 +412,24 @@ def test_instance_type_globs_must_match_a_priced_type(tmp_path: Path) -> None:
     spot = path.read_text().replace("compute_pool: b,", "compute_pool: b, capacity_type: spot,")
     path.write_text(spot)
     check_pools_against_catalog(load_config(None, path), catalog)  # m7g.large is sold spot
+    # a discovered pool names the types its nodes run: unpriced ones are not an error
+    found = path.read_text().replace("compute_pool: b,", "compute_pool: b, discovered: eks,")
+    path.write_text(found.replace("capacity_type: spot,", ""))
+    check_pools_against_catalog(load_config(None, path), catalog)
+
+
+def test_catalog_problem() -> None:
+    sold = [Offer("gcp", "us-central1", "n2-standard-16", 16, 64, 0.8, 0.2)]
+    catalog = FakeCatalog({"gcp": ["us-central1"]}, {("gcp", "us-central1"): sold})
+    pool = Pool("p", "gcp", "us-central1", {"k": "v"}, instance_types=("e2-standard-8",))
+    assert catalog_problem(pool, catalog) == (
+        "the pricing catalog sells none of its instance types (e2-standard-8) on-demand in "
+        "gcp us-central1"
+    )
+    assert catalog_problem(replace(pool, instance_types=("n2-*",)), catalog) is None
+    assert catalog_problem(replace(pool, region="us-east7"), catalog) == (
+        "gcp region us-east7 is not in the pricing catalog"
+    )
 
 
 def test_spot_pool_where_nothing_is_sold_spot() -> None:

@@ -229,6 +229,7 @@ def discover_pools(
     snapshots = _read(kubeconfig, contexts, all_contexts)
     found = discover(snapshots, group_by, headroom)
     warnings = [w for s in snapshots for w in s.warnings] + [w for d in found for w in d.warnings]
+    warnings += _unpriced([d.pool for d in found])
     headroom_by_pool = _quotas(found, warnings) if quotas else {}
     if write is not None:
         warnings += _write_pools(write, found, snapshots)
@@ -254,6 +255,21 @@ def _read(kubeconfig: Path | None, contexts: list[str], every: bool) -> list[Clu
         )
     names = list_contexts(kubeconfig)[0] if every else contexts
     return read_clusters(kubeconfig, names)
+
+
+def _unpriced(pools: Sequence[Pool]) -> list[str]:
+    """Warnings for discovered pools `placer plan` would refuse for lack of prices."""
+    from placer.configfile import catalog_problem
+    from pricing.catalog import load_catalog
+
+    catalog = load_catalog()
+    problems = [(p, catalog_problem(p, catalog)) for p in pools]
+    return [
+        f"pool {p.name}: {problem}; `placer plan` cannot price it until "
+        f"`placer pricing refresh --cloud {p.cloud} --region {p.region}` does"
+        for p, problem in problems
+        if problem
+    ]
 
 
 def _warn(warnings: Sequence[str]) -> None:
