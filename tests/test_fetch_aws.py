@@ -18,7 +18,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pricing.fetch import FetchError, RetryPolicy
-from pricing.fetch.aws import boto3_client_factory, fetch_aws, on_demand_filters
+from pricing.fetch.aws import (
+    boto3_client_factory,
+    fetch_aws,
+    on_demand_filters,
+    parse_compute_product,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pricing"
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
@@ -294,3 +299,13 @@ def test_a_timed_out_price_list_request_is_retried(
     # the slow answer finishes: at least one retry, and every price arrived in the end
     assert result.retries >= 1
     assert sorted(o.instance_type for o in result.offers) == PRICED_TYPES
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity"])
+def test_a_price_that_is_not_a_finite_number_is_a_malformed_row(text: str) -> None:
+    entry = price_list()["compute_pages"][0][0]  # m5.xlarge, Linux, shared
+    for term in entry["terms"]["OnDemand"].values():
+        for dimension in term["priceDimensions"].values():
+            dimension["pricePerUnit"]["USD"] = text
+    with pytest.raises(ValueError, match="not a finite number"):
+        parse_compute_product(json.dumps(entry), "us-east-1")

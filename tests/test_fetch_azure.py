@@ -19,7 +19,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from pricing.fetch import FetchError, RetryPolicy, Shape
-from pricing.fetch.azure import fetch_azure, gpu_model, is_loopback
+from pricing.fetch.azure import fetch_azure, gpu_model, is_loopback, parse_vm_item
 
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 FAST = RetryPolicy(attempts=3, base_delay_s=0, sleep=lambda _s: None)
@@ -178,3 +178,17 @@ def test_a_timed_out_request_is_retried(
     )
     assert result.retries >= 1
     assert result.unshaped_types == 5  # the retried page and the rest arrived
+
+
+@pytest.mark.parametrize("price", [float("nan"), float("inf"), -0.1])
+def test_a_price_that_is_not_a_finite_non_negative_number_is_a_malformed_row(
+    price: float,
+) -> None:
+    item = {
+        "skuName": "D4s v5", "type": "Consumption", "productName": "Virtual Machines Dsv5 Series",
+        "armRegionName": "eastus", "unitOfMeasure": "1 Hour", "retailPrice": price,
+        "armSkuName": "Standard_D4s_v5",
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="bad price row"):
+        parse_vm_item(item, "eastus")
+    assert parse_vm_item({**item, "retailPrice": 0.192}, "eastus")[3] == 0.192

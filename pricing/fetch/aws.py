@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -236,8 +237,16 @@ def _hourly_usd(on_demand_terms: Mapping[str, Any]) -> float | None:
     for term in on_demand_terms.values():
         for dimension in term["priceDimensions"].values():
             if dimension.get("unit") == "Hrs":
-                return float(dimension["pricePerUnit"]["USD"])
+                return _usd(dimension["pricePerUnit"]["USD"])
     return None
+
+
+def _usd(text: str) -> float:
+    """A price string as a float; "NaN" or "Infinity" is a malformed row, not a price."""
+    usd = float(text)
+    if not math.isfinite(usd):
+        raise ValueError(f"price {text!r} is not a finite number")
+    return usd
 
 
 def _listed_shape(attributes: Mapping[str, str]) -> Shape | None:
@@ -393,7 +402,7 @@ def parse_transfer_product(entry: str, region: str) -> list[EgressRate]:
         for dimension in term["priceDimensions"].values():
             if dimension.get("unit", "GB") != "GB":
                 continue
-            usd = sides * float(dimension["pricePerUnit"]["USD"])
+            usd = sides * _usd(dimension["pricePerUnit"]["USD"])
             start_gb = float(dimension.get("beginRange", "0"))
             rates.append(EgressRate(CLOUD, region, kind, usd, start_gb, dest))
     return sorted(rates, key=lambda rate: rate.start_gb)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import math
 import os
 import re
 import urllib.error
@@ -156,7 +157,7 @@ def parse_vm_item(item: Mapping[str, Any], region: str) -> tuple[str, bool, str,
     if item["armRegionName"] != region or item["unitOfMeasure"] != "1 Hour":
         return None
     usd = item["retailPrice"]
-    if type(usd) not in (int, float) or usd < 0 or not item["armSkuName"]:
+    if type(usd) not in (int, float) or not 0 <= usd < math.inf or not item["armSkuName"]:
         raise ValueError(f"bad price row {item!r}")
     return item["armSkuName"], sku_name.endswith(" Spot"), item.get("effectiveStartDate", ""), usd
 
@@ -227,7 +228,7 @@ def parse_bandwidth_item(item: Mapping[str, Any], region: str) -> EgressRate | N
     else:
         return None
     usd, start = item["retailPrice"], item.get("tierMinimumUnits", 0)
-    if type(usd) not in (int, float) or type(start) not in (int, float) or usd < 0:
+    if type(usd) not in (int, float) or type(start) not in (int, float) or not 0 <= usd < math.inf:
         raise ValueError(f"bad bandwidth row {item!r}")
     return EgressRate(CLOUD, region, kind, float(usd), float(start))
 
