@@ -104,6 +104,24 @@ def test_pools_list_bad_file_exit_2(tmp_path: Path) -> None:
     )
 
 
+def test_pools_list_at_80_columns_folds_words_not_letters(tmp_path: Path) -> None:
+    path = tmp_path / "placer.yaml"
+    pool = (
+        "  - {{name: {0}, cloud: aws, region: us-east-1, max_vcpus: 10.44,\n"
+        "     node_selector: {{k: {0}}}, discovered: eks}}\n"
+    )
+    path.write_text("pools:\n" + pool.format("aws-us-east-1") + pool.format("aws-us-east-1-spot"))
+    code, out, _ = run("pools", "list", "--config", str(path), width=80)
+    assert code == 0 and "…" not in out
+    table = [line for line in out.split("node selectors:")[0].splitlines()[1:] if line]
+    assert max(map(len, table)) <= 80
+    # header, rule, then each pool on two lines (names and sources fold, not letter by letter)
+    assert len(table) == 2 + 2 * 2
+    assert [line.split()[1:4] for line in table[2::2]] == [
+        ["aws:us-east-1", "on-demand", "10.44"]
+    ] * 2
+
+
 def test_missing_flow_is_an_error_not_the_cwd_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

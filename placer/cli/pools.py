@@ -164,7 +164,7 @@ def pools_table(pools: Sequence[Pool]) -> Table:
     """One row per pool: where it is, how steps target it, its limits and source."""
     limits = ("vcpus", "mem GiB", "gpus", "nodes")
     table = _table(
-        "pool", "cloud:region", "capacity", *limits, "source", right=limits, fold=("source",)
+        "pool", "cloud:region", "capacity", *limits, "source", right=limits, fold=("pool", "source")
     )
     for p in pools:
         table.add_row(
