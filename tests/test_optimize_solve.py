@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from placer.config import Constraints, Defaults, StepUsage
+from placer.errors import PlanError
 from placer.optimize.baselines import greedy
 from placer.optimize.evaluate import evaluate
 from placer.optimize.problem import build_problem
@@ -116,6 +117,19 @@ def test_budget_is_respected():
     )
     assert optimize(space).stats.status == "infeasible"
     assert optimize(replace(space, budget_usd_per_month=3.0)).found
+
+
+def test_without_highspy_auto_falls_back_to_cbc_and_highs_says_how_to_fix(monkeypatch):
+    space = build_space(split(), config([AWS, replace(GCP, max_vcpus=1)]), market(OFFERS))
+    monkeypatch.setitem(sys.modules, "highspy", None)  # `import highspy` now fails
+    monkeypatch.delitem(sys.modules, "placer.optimize._highs", raising=False)
+    solution = optimize(space)  # the cap binds: a solver is needed
+    assert solution.stats.solver == "CBC"
+    assert solution.stats.objective == pytest.approx(0.17)
+    with pytest.raises(PlanError) as caught:
+        optimize(space, solver="highs")
+    assert caught.value.location == "--solver highs"
+    assert "--solver cbc" in caught.value.hint
 
 
 def test_cbc_time_limit_reports_feasible_with_a_gap_not_optimal():

@@ -55,8 +55,14 @@ def _solver(name: str, time_limit: float | None, log_path: Path | None, gap: flo
     import pulp
 
     if name == "highs":
-        from placer.optimize._highs import QuietHiGHS
-
+        try:
+            from placer.optimize._highs import QuietHiGHS
+        except ImportError as exc:
+            raise PlanError(
+                f"the HiGHS solver is not available ({exc})",
+                "--solver highs",
+                "pip install highspy, or use --solver cbc",
+            ) from None
         return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
     if name == "cbc":
         with warnings.catch_warnings():  # pulp 3.3 deprecates the bundled CBC for 4.0
@@ -65,6 +71,15 @@ def _solver(name: str, time_limit: float | None, log_path: Path | None, gap: flo
                 msg=False, timeLimit=time_limit, gapRel=gap, logPath=str(log_path)
             )
     raise PlanError(f"unknown solver {name!r}", "--solver", f"use one of: {', '.join(SOLVERS)}")
+
+
+def default_solver() -> str:
+    """HiGHS when highspy can be imported, else CBC (bundled with pulp) as the fallback."""
+    try:
+        import highspy  # noqa: F401
+    except ImportError:
+        return "cbc"
+    return "highs"
 
 
 def _cbc_gap(log: str) -> float | None:
@@ -217,13 +232,14 @@ def optimize(
     """Build and solve; for "time", the fastest makespan then the cheapest plan keeping it.
 
     With `solver` None ("auto"), a cost objective whose cheapest-per-step placement is
-    feasible is answered directly (see :func:`relaxed_optimum`), else HiGHS solves it.
+    feasible is answered directly (see :func:`relaxed_optimum`), else HiGHS solves it (CBC
+    when highspy is not installed).
     """
     if solver is None:
         direct = relaxed_optimum(space) if objective == "cost" and lp_path is None else None
         if direct is not None:
             return direct
-        solver = "highs"
+        solver = default_solver()
     first = solve_with_cuts(build_problem(space, objective), solver, time_limit, lp_path, gap)
     if objective != "time" or not first.found or first.makespan_hours is None:
         return first
