@@ -100,7 +100,8 @@ def run() -> str:
         "",
         f"Medians over {ROUNDS} interleaved rounds (each round runs every command once), and "
         "the fastest wall time. CPU is user + system time of the process, steadier than wall "
-        "time when the machine is busy; the fastest run is the cost without contention. "
+        "time when the machine is busy; the fastest run comes closest to the cost without "
+        "contention. "
         f"Load average (1 min) at the start: {load:.2f} on {os.cpu_count()} cores.",
         f"Goal: `placer --help` within {GOAL_S:.2f} s.",
         "",
