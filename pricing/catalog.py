@@ -33,6 +33,14 @@ class CloudPrices:
     sources: tuple[str, ...]
     path: Path | None
     offer_count: int
+    # The oldest row's observed_at, if older than captured_at: a refresh of some regions
+    # keeps the other regions' older rows in a table captured now ("" = none older).
+    oldest_observed_at: str = ""
+
+    @property
+    def as_of(self) -> str:
+        """How old the oldest price in use is: the older of captured_at and every row."""
+        return self.oldest_observed_at or self.captured_at
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ class Catalog:
         return tuple(
             cloud
             for cloud, prices in self.clouds.items()
-            if (now - parse_time(prices.captured_at)).total_seconds() > days * 86400
+            if (now - parse_time(prices.as_of)).total_seconds() > days * 86400
         )
 
 
@@ -179,11 +187,29 @@ def _index(chosen: Mapping[str, tuple[Rows, str]], warnings: tuple[str, ...]) ->
         for row in table.rows:
             region_rows.setdefault((cloud, row[at]), []).append(row)
         clouds[cloud] = CloudPrices(
-            cloud, kind, table.captured_at, table.sources, table.path, len(table.rows)
-        )
+            cloud, kind, table.captured_at, table.sources, table.path, len(table.rows),
+            _oldest_observed(table),
+        )  # fmt: skip
     return Catalog(
         clouds=clouds,
         warnings=warnings,
         _tables={cloud: table for cloud, (table, _) in chosen.items()},
         _region_rows=region_rows,
     )
+
+
+def _oldest_observed(table: Rows) -> str:
+    """The oldest row observation if it is more than a day older than the table's capture
+    (a date-only observed_at of the capture day is not older), else ""."""
+    if "observed_at" not in table.columns:
+        return ""
+    at = table.columns.index("observed_at")
+    oldest, captured = "", parse_time(table.captured_at)
+    for value in {row[at] for row in table.rows}:  # few distinct values: parse each once
+        try:
+            when = parse_time(value)
+        except (TypeError, ValueError, AttributeError):
+            continue  # "" or an unparsable value: the row counts as captured_at
+        if (captured - when).total_seconds() > 86400 and (not oldest or when < parse_time(oldest)):
+            oldest = value
+    return oldest

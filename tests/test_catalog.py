@@ -192,6 +192,21 @@ def test_stale_clouds_past_seven_days(tmp_path):
     assert catalog.age_days(datetime(2099, 1, 3, 12, tzinfo=UTC)) == 2.5
 
 
+def test_rows_a_partial_refresh_kept_make_the_cloud_stale(tmp_path):
+    fresh = dataclasses.replace(AWS_OFFER, observed_at="2099-01-09T00:00:00Z")
+    kept = dataclasses.replace(AWS_OFFER, region="eu-west-1", observed_at="2099-01-01")
+    _cache(tmp_path, "aws", "2099-01-09T00:00:00Z", [fresh, kept])
+    catalog = load_catalog(tmp_path, clouds=["aws"])
+    prices = catalog.clouds["aws"]
+    assert (prices.oldest_observed_at, prices.as_of) == ("2099-01-01", "2099-01-01")
+    # the table is one day old, but its eu-west-1 row is 9 days old
+    assert catalog.stale_clouds(datetime(2099, 1, 10, tzinfo=UTC)) == ("aws",)
+    # rows observed on the capture day (or with no date) are not older
+    _cache(tmp_path, "aws", "2099-01-09T05:00:00Z", [fresh, AWS_OFFER])
+    same_day = load_catalog(tmp_path, clouds=["aws"]).clouds["aws"]
+    assert (same_day.oldest_observed_at, same_day.as_of) == ("", "2099-01-09T05:00:00Z")
+
+
 # ---------------------------------------------------------------------------- queries
 
 OFFERS = [

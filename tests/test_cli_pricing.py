@@ -87,6 +87,21 @@ def test_info_warns_when_prices_are_older_than_a_week(cache, monkeypatch):
     assert "placer pricing refresh --cloud gcp" in err
 
 
+def test_info_warns_about_old_rows_a_partial_refresh_kept(cache):
+    old = Offer("aws", "eu-west-1", "r7i.xlarge", 4, 32, 0.2961, observed_at="2098-12-01")
+    save_table(cache / "offers-aws.json", "aws", CAPTURED, ["aws test"], [*OFFERS["aws"], old])
+    code, out, err = _run("info", "--format", "json")
+    assert code == 0
+    aws = json.loads(out)["clouds"]["aws"]
+    assert (aws["captured_at"], aws["oldest_observed_at"]) == (CAPTURED, "2098-12-01")
+    assert (aws["stale"], aws["age_days"]) == (True, 33.0)  # 2098-12-01 to 2099-01-03
+    assert (
+        "warning: aws prices are 33 days old (oldest rows observed 2098-12-01, "
+        "table captured 2099-01-01T00:00:00Z); run `placer pricing refresh --cloud aws`"
+    ) in err
+    assert json.loads(out)["clouds"]["gcp"]["oldest_observed_at"] is None
+
+
 def test_info_reports_a_corrupt_cache_and_uses_the_snapshot(cache):
     (cache / "offers-gcp.json").write_text("{")
     code, out, err = _run("info", "--format", "json")

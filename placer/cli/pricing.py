@@ -89,9 +89,12 @@ def info(output: Format = _FORMAT, cache_dir: Path | None = _CACHE_DIR) -> None:
         _print(regions_table(catalog))
     for cloud in stale:
         prices = catalog.clouds[cloud]
+        when = f"captured {prices.captured_at}"
+        if prices.oldest_observed_at:  # a partial refresh kept older rows
+            when = f"oldest rows observed {prices.oldest_observed_at}, table {when}"
         env().stderr.write(
-            f"warning: {cloud} prices are {_age(prices.captured_at, moment)} old "
-            f"(captured {prices.captured_at}); run `placer pricing refresh --cloud {cloud}`\n"
+            f"warning: {cloud} prices are {_age(prices.as_of, moment)} old "
+            f"({when}); run `placer pricing refresh --cloud {cloud}`\n"
         )
 
 
@@ -103,7 +106,8 @@ def info_json(catalog: Catalog, moment: datetime) -> dict[str, Any]:
         clouds[cloud] = {
             "source": prices.source,
             "captured_at": prices.captured_at,
-            "age_days": round(_age_days(prices.captured_at, moment), 2),
+            "oldest_observed_at": prices.oldest_observed_at or None,
+            "age_days": round(_age_days(prices.as_of, moment), 2),
             "stale": cloud in stale,
             "sources": list(prices.sources),
             "path": str(prices.path) if prices.path else None,
