@@ -76,3 +76,46 @@ def test_stale_flow_with_a_new_unplanned_step_is_refused(tmp_path):
     )
     with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
+
+
+def _selectors(plan, tmp_path, **options):
+    return apply_plan(plan, tmp_path / "plan.json", ApplyOptions(mode="selectors", **options))
+
+
+def test_selectors_mode_refuses_a_changed_config(tmp_path):
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / "tabs.flow", flow)
+    (tmp_path / "placer.yaml").write_bytes(b"x: 2\n")  # the plan was made with x: 1
+    plan = make_plan(
+        "TrickyFlow",
+        tricky_plan().steps,
+        "flow.py",
+        flow.read_bytes(),
+        config_file="placer.yaml",
+        config_bytes=b"x: 1\n",
+    )
+    with pytest.raises(ApplyError, match="config file changed since the plan was made"):
+        _selectors(plan, tmp_path)
+    assert _selectors(plan, tmp_path, force=True).stdout is not None
+
+
+def test_selectors_mode_refuses_a_flow_with_other_steps_but_not_an_applied_one(tmp_path):
+    flow = tmp_path / "flow.py"
+    plan = tricky_plan((FIXTURES / "tabs.flow").read_bytes())
+    flow.write_bytes((FIXTURES / "tabs.expected.flow").read_bytes())  # applied: same steps
+    assert '"middle"' in _selectors(plan, tmp_path).stdout
+    grown = (
+        (FIXTURES / "tabs.flow")
+        .read_bytes()
+        .replace(
+            b"\tdef middle(self):\n\t\tself.next(self.end)",
+            b"\tdef middle(self):\n\t\tself.next(self.extra)\n\n\t@step\n\tdef extra(self):\n"
+            b"\t\tself.next(self.end)",
+        )
+    )
+    flow.write_bytes(grown)
+    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+        _selectors(plan, tmp_path)
+    assert _selectors(plan, tmp_path, force=True).stdout is not None
+    flow.unlink()  # no flow at hand: the document stands on its own
+    assert _selectors(plan, tmp_path).stdout is not None

@@ -4,7 +4,9 @@
 Staleness rule: the plan records the sha256 of the flow (and config) it was made from.
 A flow whose sha256 differs is refused, unless rewriting it is a no-op and every step of
 the flow is in the plan: then the plan is already applied (typically by an earlier
-`placer apply` of the same plan) and nothing is written. `--force` skips both checks.
+`placer apply` of the same plan) and nothing is written. Selectors mode edits no flow:
+it refuses a changed config, and a changed flow only when its steps differ from the
+plan's. `--force` skips every check.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
-from placer.apply._stale import config_changed, flow_changed, locate
+from placer.apply._stale import config_changed, flow_changed, locate, steps_changed
 from placer.apply._write import write_atomic
 from placer.errors import ApplyError
 from placer.plan import Plan
@@ -139,12 +141,16 @@ def _retarget(result: FileResult, target: Path) -> FileResult:
 
 
 def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
+    flow_path = options.flow or locate(plan.flow_file, plan_path)
+    if not options.force and (
+        error := config_changed(plan, plan_path) or steps_changed(plan, flow_path)
+    ):
+        raise error
     text = render(selectors_document(plan, options.right_size), options.format).encode()
     hint = with_option(plan)
     notes: tuple[str, ...] = ()
     if hint:
         notes = (f"all steps share one selector; equivalent option: {hint}",)
-        flow_path = options.flow or locate(plan.flow_file, plan_path)
         notes += _static_kubernetes_note(flow_path, plan.flow)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())

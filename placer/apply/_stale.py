@@ -48,3 +48,25 @@ def flow_changed(plan: Plan, flow_path: Path, source: bytes) -> ApplyError | Non
 
 
 _HINT = "re-run `placer plan` on the current files, or pass --force to apply this plan anyway"
+
+
+def steps_changed(plan: Plan, flow_path: Path) -> ApplyError | None:
+    """Selectors mode: an error when the flow at hand no longer has the plan's steps.
+
+    That mode does not edit the flow, so a flow an earlier apply rewrote (a new sha256,
+    the same steps) still fits the plan; no flow file at all means the document is wanted
+    on its own.
+    """
+    if not flow_path.is_file():
+        return None
+    stale = flow_changed(plan, flow_path, flow_path.read_bytes())
+    if stale is None:
+        return None
+    from placer.errors import FlowError
+    from placer.flow import read_flow
+
+    try:
+        steps = set(read_flow(flow_path, plan.flow).steps)
+    except FlowError:
+        return stale  # it changed so much placer cannot read it as this flow
+    return stale if steps != set(plan.steps) else None
