@@ -139,7 +139,7 @@ def heaviest_antichain(
         net.arc(3 + 2 * index[u], 2 + 2 * index[v], big, flow)
     eps = 1e-9 * big
     if len(net.to) > LP_ARCS:
-        _start_from_lp(net, eps)  # the max flow below then only confirms it (or finishes it)
+        _start_from_lp(net)  # the max flow below then only confirms it (or finishes it)
     value = _flow_value(net) - net.max_flow(1, 0, eps=eps)
     seen = net.reachable(1, eps)
     chosen = tuple(n for n, i in index.items() if seen[3 + 2 * i] and not seen[2 + 2 * i])
@@ -151,7 +151,7 @@ def _flow_value(net: _Net) -> float:
     return sum(net.cap[e ^ 1] for e in net.adj[0] if e % 2 == 0)
 
 
-def _start_from_lp(net: _Net, eps: float) -> None:
+def _start_from_lp(net: _Net) -> None:
     """Replace the network's flow by a least flow found by HiGHS's simplex (C speed).
 
     Minimise the flow out of the source subject to conservation and the lower bounds; the
@@ -159,10 +159,13 @@ def _start_from_lp(net: _Net, eps: float) -> None:
     has nothing (or, after rounding, very little) left to push, and its final residual
     network yields the antichain exactly as without this step.
     """
-    import highspy
-    import numpy as np
+    try:
+        import highspy
+        import numpy as np
 
-    from placer.optimize._highs import quiet_c_stdout
+        from placer.optimize._highs import quiet_c_stdout
+    except ImportError:
+        return  # no HiGHS: the max flow alone finds the answer, only slower
 
     count, size = len(net.lower), len(net.adj)
     tails = np.array(net.to[1::2], dtype=np.int64)
