@@ -1,8 +1,9 @@
 """Compute pools in a plan: the label in node_selector or not, apply writes the same thing.
 
-`placer plan` records a compute-pool pool as its own labels (often none) plus
-`compute_pool`; hand-made plans may also repeat `outerbounds.co/compute-pool` in
-`node_selector`. Every mode must treat both alike, and refuse a plan where they disagree.
+`placer plan` records a compute-pool pool with its full selector (the pool's labels plus
+`outerbounds.co/compute-pool`) and `compute_pool` beside it; plans written before that
+(and hand-made ones) leave the label out. Every mode must treat both alike, and refuse a
+plan where they disagree.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from placer.errors import ApplyError
 FIXTURES = Path(__file__).parent / "fixtures" / "apply"
 LABEL = "outerbounds.co/compute-pool"
 
-# (as `placer plan` writes it, with the label repeated): same pool either way
+# (label left out, as `placer plan` wrote it before; full, as it writes now): one pool
 FORMS = {
     "no labels": ({}, {LABEL: "warehouse"}),
     "own labels": ({"team": "etl"}, {"team": "etl", LABEL: "warehouse"}),

@@ -67,8 +67,8 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
 def _check_compute_pools(plan: Plan, plan_path: Path) -> None:
     """A plan may repeat the compute-pool label in node_selector, but not contradict it.
 
-    `placer plan` writes the pool's own labels plus `compute_pool`; hand-made plans often
-    hold the full selector. Both mean the same; two different pools mean a damaged plan.
+    `placer plan` writes the full selector with `compute_pool` beside it; older and
+    hand-made plans leave the label out. Both mean the same; two pools mean damage.
     """
     for name, step in plan.steps.items():
         label = step.node_selector.get(COMPUTE_POOL_LABEL)
