@@ -357,6 +357,9 @@ machine's load, other engineers' tests share its 2 cores):
   steps' own order, a greedy first flow and an LP-first max flow). The cut bound climbs
   slowly (2192.85, 2201.97, 2210.49, ... 2237 after 9 rounds): each round finds a new
   over-limit antichain in the same two pools, so rounds alone do not converge in time.
+  Adding up to 5 cuts per broken limit a round (the next-heaviest antichains) lifts the
+  bound faster (2238.09 after 4 rounds, 15 s) but the rounds slow down and both limits
+  were still broken after 9 rounds (108 s).
 - The round with the exact flow formulation for the 2 limits that keep breaking: HiGHS
   reaches its root LP bound (2236.1) after about 3.5 s, then spends about 30 s in root cut
   separation (bound 2241.4) and finds its first plan within 1% (2260.78, gap 0.86%) only
