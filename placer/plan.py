@@ -59,7 +59,7 @@ class StepPlan:
     cloud: str
     region: str
     capacity_type: str
-    node_selector: Mapping[str, str]
+    node_selector: Mapping[str, str]  # the full selector, compute-pool label included
     compute_pool: str | None
     instance_type: str
     resources: Mapping[str, Any]  # the pod request priced: cpu, memory (MB), disk (MB), gpu
