@@ -78,3 +78,25 @@ def test_greedy_reports_a_failed_repair():
     assert placed == {"start": "aws-use1", "end": "aws-use1"}
     assert note.startswith("repair failed after 0 move(s): budget: $3.00/month > $0.5")
     assert evaluate(space, placed).total_usd == pytest.approx(0.10)
+
+
+def test_greedy_repair_does_not_overfill_the_pool_it_moves_a_step_to():
+    # a, b, c run at once; gcp ($0.03/step) and azure ($0.04) each hold one 1-vCPU pod, aws
+    # ($0.05) is unlimited. Cheapest compute puts all three in gcp (3 vCPU > 1). The first
+    # move sends one to azure; a second one there would overfill azure, so it goes to aws.
+    f = flow(
+        step("start", ["a", "b", "c"], type="split"),
+        step("a", ["join"]),
+        step("b", ["join"]),
+        step("c", ["join"]),
+        step("join", ["end"], type="join"),
+        step("end", [], type="end"),
+    )
+    pools = [AWS, replace(GCP, max_vcpus=1), replace(AZURE, max_vcpus=1)]
+    space = build_space(f, config(pools), market(OFFERS))
+    placed, note = greedy(space)
+    assert sorted(placed[s] for s in "abc") == ["aws-use1", "azure-eastus", "gcp-usc1"]
+    assert note == "repaired with 2 move(s)"
+    outcome = evaluate(space, placed)
+    assert outcome.feasible
+    assert outcome.total_usd == pytest.approx(4 * 0.03 + 0.04 + 0.05)
