@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ from placer.plan import read_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 CROSSCLOUD = ROOT / "examples" / "crosscloud" / "crosscloudflow.py"
+ETL = ROOT / "examples" / "etl" / "etlflow.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 
 
@@ -141,3 +143,34 @@ def test_plan_imports_no_cloud_sdk_or_pandas(tmp_path):
     )
     assert done.stderr.strip().splitlines()[-1] == "0 []"
     assert json.loads(done.stdout)["flow"]["name"] == "CrossCloudFlow"
+
+
+def test_a_corrupt_price_cache_is_said_and_the_snapshot_used(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "offers-aws.json").write_text("{not json")
+    monkeypatch.setenv("PLACER_CACHE_DIR", str(cache))
+    code, out, err = run("plan", str(CROSSCLOUD))
+    assert code == 0
+    assert err.startswith("warning: ignoring ") and "offers-aws.json" in err
+    assert "pricing: snapshot" in out
+
+
+def _table_rows(width: int) -> tuple[str, list[list[str]]]:
+    out = io.StringIO()
+    code = main(["plan", str(ETL)], Environment(stdout=out, stderr=io.StringIO(), width=width))
+    assert code == 0
+    text = out.getvalue().split("per month = ")[0]
+    tails = [line.split()[-3:] for line in text.splitlines()]  # compute, egress, total
+    figures = [t for t in tails if len(t) == 3 and all(re.fullmatch(r"[\d,.]+", x) for x in t)]
+    return text, figures
+
+
+def test_narrow_terminal_folds_names_and_keeps_every_figure():
+    # The ETL plan needs 80 columns; at 72 names fold onto second lines, figures stay whole.
+    wide_text, wide = _table_rows(100)
+    narrow_text, narrow = _table_rows(72)
+    assert "…" not in narrow_text
+    assert max(len(line) for line in narrow_text.splitlines()) <= 72
+    assert len(narrow_text.splitlines()) > len(wide_text.splitlines())
+    assert narrow == wide and len(wide) == 7  # 5 steps, per run, per month

@@ -124,6 +124,8 @@ def make_plan(
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
     catalog = load_catalog()
+    for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
+        env().stderr.write(f"warning: {warning}\n")
     check_pools_against_catalog(config, catalog)
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
@@ -191,9 +193,10 @@ def plan_renderables(result: Plan) -> list[RenderableType]:
         pad_edge=False,
         collapse_padding=True,
     )
-    table.add_column("step", no_wrap=True)
-    table.add_column("pool", no_wrap=True)
-    table.add_column("instance", no_wrap=True)
+    # Names fold onto a second line in narrow terminals; figures are never cut.
+    table.add_column("step", overflow="fold", min_width=len("per month"))
+    table.add_column("pool", overflow="fold")
+    table.add_column("instance", overflow="fold")
     for name in ("tasks", "hours", "compute", "egress", "total"):
         table.add_column(name, justify="right", no_wrap=True)
     for name, step in result.steps.items():
