@@ -1,18 +1,15 @@
 """Writing placer.yaml: the commented file `placer init` starts from, and merging
 discovered pools into an existing file without disturbing its other keys or comments.
 
-Functions here return text; the CLI writes it (atomically, via :func:`write_atomic`).
+Functions here return text; the CLI writes it (atomically, via :func:`placer.atomic.write_atomic`).
 Every text is validated with :func:`placer.configfile.parse_config` before it is returned.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
@@ -25,7 +22,7 @@ from placer.pool import Pool
 if TYPE_CHECKING:
     from placer.flow import Flow, Step
 
-__all__ = ["Merged", "init_text", "merge_pools", "pool_yaml", "write_atomic"]
+__all__ = ["Merged", "init_text", "merge_pools", "pool_yaml"]
 
 
 def _scalar(value: object) -> str:
@@ -206,16 +203,3 @@ def _replace_pools_block(text: str, block: str, label: str) -> str:
 
 def _has_pools(text: str) -> bool:
     return _pools_span(text, "placer.yaml") is not None
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temp file in the same directory and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

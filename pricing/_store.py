@@ -19,7 +19,6 @@ import gzip
 import json
 import math
 import os
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -354,22 +353,13 @@ def parse_time(text: str) -> datetime:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON (gzipped if the name ends in .gz) so readers never see half a file."""
+    from placer.atomic import write_atomic
+
     path.parent.mkdir(parents=True, exist_ok=True)
     data = json.dumps(document, separators=(",", ":")).encode()
     if path.suffix == ".gz":
         data = gzip.compress(data, compresslevel=9, mtime=0)
-    temp = path.parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        os.fchmod(fd, 0o644)  # readable by others whatever the umask: catalogs are shared
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data, mode=0o644)  # readable by others whatever the umask: shared
 
 
 def _read_document(path: Path) -> dict[str, Any]:

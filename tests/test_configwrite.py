@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from placer.configfile import parse_config
-from placer.configwrite import init_text, merge_pools, pool_yaml, write_atomic
+from placer.configwrite import init_text, merge_pools, pool_yaml
 from placer.errors import ConfigError
 from placer.flow import Flow, Resources, Step
 from placer.pool import Pool
@@ -121,11 +121,3 @@ def test_init_text_for_nested_foreach() -> None:
     }
     assert "  train:  # pod request: 2 cpu, 8192 MB, 1 gpu\n" in text
     assert "    tasks: 100  # tasks per run (in the foreach of start and outer)\n" in text
-
-
-def test_write_atomic_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
-    target = tmp_path / "deep" / "placer.yaml"
-    write_atomic(target, "a: 1\n")
-    write_atomic(target, "a: 2\n")
-    assert target.read_text() == "a: 2\n"
-    assert [p.name for p in target.parent.iterdir()] == ["placer.yaml"]

@@ -22,7 +22,7 @@ from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
 from placer.apply._stale import config_changed, flow_changed, locate, steps_changed
-from placer.apply._write import write_atomic
+from placer.atomic import write_atomic
 from placer.errors import ApplyError
 from placer.plan import Plan
 

@@ -7,8 +7,6 @@ imported when solving, never when the CLI starts.
 from __future__ import annotations
 
 import enum
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -156,20 +154,13 @@ def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory, then rename: never half a file."""
+    """Write the plan atomically (never half a file) into an existing directory."""
+    from placer.atomic import write_atomic as replace
+
     directory = path.resolve().parent
     if not directory.is_dir():
         raise PlanError("directory does not exist", str(directory), "create it or pick --out")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace(path, text)
 
 
 def _usd(value: Decimal) -> str:

@@ -190,7 +190,8 @@ def init(
     flow_class: str | None = typer.Option(None, "--flow-class", help="FlowSpec subclass to read."),
 ) -> None:
     """Write a commented placer.yaml for FLOW: its steps, foreach widths and default pools."""
-    from placer.configwrite import init_text, write_atomic
+    from placer.atomic import write_atomic
+    from placer.configwrite import init_text
     from placer.flow import read_flow
 
     target = out or flow.parent / "placer.yaml"
@@ -201,6 +202,7 @@ def init(
             "pass --force to overwrite it, or --out to write elsewhere",
         )
     text = init_text(read_flow(flow, flow_class))
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     env().write(f"wrote {target} ({len(text.splitlines())} lines)")
 
@@ -295,7 +297,8 @@ def _write_pools(
     path: Path, found: Sequence[DiscoveredPool], snapshots: Sequence[ClusterSnapshot]
 ) -> list[str]:
     """Merge `found` into the file at `path` atomically; warnings about pools kept."""
-    from placer.configwrite import merge_pools, write_atomic
+    from placer.atomic import write_atomic
+    from placer.configwrite import merge_pools
 
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
@@ -309,6 +312,7 @@ def _write_pools(
     merged = merge_pools(
         text, [(d.pool, _note(d)) for d in found], str(path), reaches_read_clusters
     )
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, merged.text)
     return [
         f"kept pool {name} from {path}: its selector reaches no node of the clusters read"

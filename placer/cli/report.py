@@ -5,8 +5,6 @@ Parsing and writing live here; building and rendering live in :mod:`placer.repor
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -82,23 +80,18 @@ def _check_currency(read: list[tuple[Path, Plan]]) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` via a temp file in the same directory, so no half-written file."""
+    """Write the report atomically, so `--out` never holds half a report."""
+    from placer.atomic import write_atomic
+
     if path.is_dir():
         raise ReportError("is a directory", str(path), "give --out a file name, e.g. report.md")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        write_atomic(path, text)
     except OSError as exc:
         raise ReportError(
             f"cannot write the report ({exc.strerror})", str(path), "pick a writable --out path"
         ) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _check_format(fmt: str) -> Format:

@@ -1,4 +1,4 @@
-"""Atomic writes: all or nothing, file mode kept, symlinks followed."""
+"""Atomic writes: all or nothing, file mode kept, symlinks followed, text as UTF-8."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from placer.apply._write import write_atomic
+from placer.atomic import write_atomic
 
 
 def test_replaces_content_and_keeps_mode(tmp_path):
@@ -51,3 +51,12 @@ def test_writes_through_a_symlink(tmp_path):
     write_atomic(link, b"new")
     assert link.is_symlink()
     assert real.read_bytes() == b"new"
+
+
+def test_text_is_utf8_with_newlines_untouched_and_explicit_mode(tmp_path):
+    path = tmp_path / "offers.json"
+    write_atomic(path, "é\r\n", mode=0o644)
+    write_atomic(path, "ü\r\n")  # an existing file keeps its bits
+    assert path.read_bytes() == "ü\r\n".encode()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert os.listdir(tmp_path) == ["offers.json"]
