@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pricing._model import Offer
+from pricing._model import Location, Offer
 
 Progress = Callable[[str, int, int, str], None]
 """Progress callback: ``(cloud, steps_done, steps_total, label)``; called after each step."""
@@ -38,6 +38,32 @@ class Shape:
     gpu_model: str | None = None
     accelerator_kind: str | None = None
     arch: str = "x86_64"
+
+    def offer(
+        self,
+        where: Location,
+        instance_type: str,
+        usd_per_hour: float,
+        spot_usd_per_hour: float | None,
+        source: str,
+        observed_at: str,
+    ) -> Offer:
+        """The catalog row for this shape sold as `instance_type` in `where` at these prices."""
+        return Offer(
+            cloud=where.cloud,
+            region=where.region,
+            instance_type=instance_type,
+            vcpus=self.vcpus,
+            memory_gib=self.memory_gib,
+            usd_per_hour=usd_per_hour,
+            spot_usd_per_hour=spot_usd_per_hour,
+            gpu_count=self.gpu_count,
+            gpu_model=self.gpu_model,
+            accelerator_kind=self.accelerator_kind,
+            arch=self.arch,
+            source=source,
+            observed_at=observed_at,
+        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from pricing._model import Offer
+from pricing._model import Location, Offer
 from pricing.fetch._result import (
     EgressRate,
     FetchError,
@@ -162,21 +162,7 @@ def _region_offers(
 def _offer(
     region: str, instance_type: str, shape: Shape, usd: float, spot: float | None, observed: str
 ) -> Offer:
-    return Offer(
-        cloud=CLOUD,
-        region=region,
-        instance_type=instance_type,
-        vcpus=shape.vcpus,
-        memory_gib=shape.memory_gib,
-        usd_per_hour=usd,
-        spot_usd_per_hour=spot,
-        gpu_count=shape.gpu_count,
-        gpu_model=shape.gpu_model,
-        accelerator_kind=shape.accelerator_kind,
-        arch=shape.arch,
-        source="aws-api",
-        observed_at=observed,
-    )
+    return shape.offer(Location(CLOUD, region), instance_type, usd, spot, "aws-api", observed)
 
 
 def on_demand_filters(region: str) -> list[dict[str, str]]:

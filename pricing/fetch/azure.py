@@ -20,7 +20,7 @@ import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from pricing._model import Offer
+from pricing._model import Location, Offer
 from pricing.fetch import _http
 from pricing.fetch._result import (
     EgressRate,
@@ -178,23 +178,8 @@ def _offers(
         shape = shapes[sku]
         if shape is None:
             continue
-        offers.append(
-            Offer(
-                cloud=CLOUD,
-                region=region,
-                instance_type=sku,
-                vcpus=shape.vcpus,
-                memory_gib=shape.memory_gib,
-                usd_per_hour=on_demand,
-                spot_usd_per_hour=spot,
-                gpu_count=shape.gpu_count,
-                gpu_model=shape.gpu_model,
-                accelerator_kind=shape.accelerator_kind,
-                arch=shape.arch,
-                source="azure-api",
-                observed_at=observed,
-            )
-        )
+        where = Location(CLOUD, region)
+        offers.append(shape.offer(where, sku, on_demand, spot, "azure-api", observed))
     return offers
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from pricing._model import Offer
+from pricing._model import Location, Offer
 from pricing.fetch._gcp_shapes import Machine, machines
 from pricing.fetch._result import (
     EgressRate,
@@ -223,22 +223,9 @@ def price_machine(
     on_demand = _machine_usd(machine, region, False, rates)
     if on_demand is None:
         return None
-    shape = machine.shape
-    return Offer(
-        cloud=CLOUD,
-        region=region,
-        instance_type=machine.name,
-        vcpus=shape.vcpus,
-        memory_gib=shape.memory_gib,
-        usd_per_hour=on_demand,
-        spot_usd_per_hour=_machine_usd(machine, region, True, rates),
-        gpu_count=shape.gpu_count,
-        gpu_model=shape.gpu_model,
-        accelerator_kind=shape.accelerator_kind,
-        arch=shape.arch,
-        source="gcp-api",
-        observed_at=observed,
-    )
+    spot = _machine_usd(machine, region, True, rates)
+    where = Location(CLOUD, region)
+    return machine.shape.offer(where, machine.name, on_demand, spot, "gcp-api", observed)
 
 
 def _machine_usd(
