@@ -10,20 +10,42 @@
   breaks a constraint, make the single-step move that most reduces the total relative
   overshoot (capacity, deadline, budget), the lowest compute cost first on ties (the repair
   is as blind to egress as the first pass); stop when feasible or when no move helps.
+  Precisely: the candidates are the moves of the *suspects* (every step when over budget;
+  else the critical path when late, then the steps of each over-limit heaviest antichain,
+  pool by pool), each to every other eligible pool; a move is scored by the placement's
+  total overshoot and compute USD after it, both rounded to 1e-9 (float sums of the same
+  amounts in another order differ in the last bits, which must not decide a tie); the
+  least score wins, then the first candidate in that order. It must lower the rounded
+  overshoot. At most 4 moves per step.
+
+The repair keeps its state between moves (each pool's peaks and heaviest antichains, the
+longest paths into and out of every step, the run's cost), bounds every trial move in O(1)
+and scores exactly (a max flow for a pool's new peak, a walk of the DAG for a shortened
+critical step) only the trials whose bound could still win: 2000 steps x 50 pools with
+binding limits in seconds instead of hours (docs/benchmarks.md, "greedy baseline").
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from placer.flow import Flow
-from placer.optimize.antichain import peak
-from placer.optimize.evaluate import EPS, Outcome, evaluate, longest_path, violated_antichains
-from placer.optimize.space import Space
+from placer.optimize.antichain import descendants, heaviest_antichain
+from placer.optimize.evaluate import (
+    EPS,
+    capacity_violations,
+    evaluate,
+    longest_path,
+    topological,
+)
+from placer.optimize.space import Option, Space
 from placer.pool import Pool
 from pricing import Location
 
 REGION_LABEL = "topology.kubernetes.io/region"
+MARGIN = 1e-12  # a bound on a score is lowered by this before rounding (float rounding)
 
 
 def pool_labels(pool: Pool) -> dict[str, str]:
@@ -77,97 +99,411 @@ def cheapest_compute(space: Space) -> dict[str, str]:
 
 def greedy(space: Space, max_moves: int | None = None) -> tuple[dict[str, str], str]:
     """Cheapest compute per step, then repaired one move at a time (module docstring)."""
-    placement = cheapest_compute(space)
-    outcome = evaluate(space, placement)
+    repair = _Repair(space, cheapest_compute(space))
     moves = 0
     limit = max_moves if max_moves is not None else 4 * len(space.steps)
-    while not outcome.feasible and moves < limit:
-        best = _best_move(space, placement, outcome)
-        if best is None:
+    while not repair.feasible() and moves < limit:
+        move = repair.best_move()
+        if move is None:
             break
-        step, pool, outcome = best
-        placement[step] = pool
+        repair.apply(*move)
         moves += 1
     note = f"repaired with {moves} move(s)" if moves else ""
-    if not outcome.feasible:
-        note = f"repair failed after {moves} move(s): {outcome.violations[0]}"
-    return placement, note
+    if not repair.feasible():
+        note = f"repair failed after {moves} move(s): {repair.first_violation()}"
+    return repair.placement, note
 
 
-def _suspects(space: Space, placement: dict[str, str], outcome: Outcome) -> list[str]:
-    """Steps whose move could help: on the critical path, in an over-cap antichain, or all."""
-    if any(v.startswith("budget") for v in outcome.violations):
-        return list(space.steps)
-    found: dict[str, None] = {}
-    if any(v.startswith("deadline") for v in outcome.violations):
-        found.update(dict.fromkeys(outcome.critical_path))
-    for _, _, steps in violated_antichains(space, placement):
-        found.update(dict.fromkeys(steps))
-    return list(found)
+def _over(value: float, limit: float) -> float:
+    """The relative overshoot of a limit, as :func:`evaluate` adds it (0 within EPS)."""
+    if value <= limit + EPS:
+        return 0.0
+    return (value - limit) / limit if limit else 1.0
 
 
-def _best_move(space: Space, placement: dict[str, str], outcome: Outcome):
-    """The single-step move that most reduces the overshoot (cheapest compute on ties).
+@dataclass
+class _Limit:
+    """One pool limit under the current placement (mutable: its peak is measured lazily).
 
-    A move changes the load of two pools only: the pool a step leaves is re-measured once per
-    step, the pool it would join once per trial, the others are reused (scoring every trial
-    with :func:`evaluate` measured every pool each time: 10 s at 100 steps with binding
-    limits). The chosen move is then scored by :func:`evaluate` itself.
+    ``peak`` is the heaviest antichain's weight once measured, ``steps`` that antichain;
+    a limit whose loads sum to at most the cap (plus EPS) is only measured when asked.
     """
-    best, excess = None, outcome.excess
-    options = {(o.step, o.pool): o for opts in space.options.values() for o in opts}
-    by_pool = {pool: _cap_excess(space, options, placement, pool) for pool in space.caps}
-    for step in _suspects(space, placement, outcome):
-        here = placement.get(step)
-        rest = {s: p for s, p in placement.items() if s != step}
-        left = {here: _cap_excess(space, options, rest, here)} if here in by_pool else {}
-        for option in space.options[step]:
-            if option.pool == here:
+
+    cap: float
+    total: float
+    peak: float | None = None
+    steps: tuple[str, ...] = ()
+    members: frozenset[str] = frozenset()
+
+    @property
+    def upper(self) -> float:
+        """The peak, or the loads' sum (which bounds it) while it is not measured."""
+        return self.total if self.peak is None else self.peak
+
+    @property
+    def excess(self) -> float:
+        return 0.0 if self.peak is None else _over(self.peak, self.cap)
+
+
+@dataclass
+class _Memo:
+    """What one pool's current members let the repair remember between trials and moves."""
+
+    antichains: dict = field(default_factory=dict)  # (resource, steps) -> heaviest antichain
+    without: dict = field(default_factory=dict)  # (resource, step) -> peak with it gone
+    joined: dict = field(default_factory=dict)  # (resource, step) -> peak with it added
+    known: dict = field(default_factory=dict)  # resource -> [(weight, antichain)] found
+
+
+class _Repair:
+    """The repair's state: the placement and, kept up to date move by move, what scoring a
+    move needs (each capped pool's peaks, the longest paths into and out of every step,
+    the run's cost), so that a trial move costs O(1) unless it may be the best one."""
+
+    def __init__(self, space: Space, placement: dict[str, str]) -> None:
+        self.space = space
+        self.placement = placement
+        self.chosen = {s: o for s, p in placement.items() if (o := space.option(s, p))}
+        self.missing = sum(1 for s in space.steps if s not in self.chosen)
+        self.members: dict[str, dict[str, Option]] = {p: {} for p in space.caps}
+        for step, option in self.chosen.items():
+            if option.pool in self.members:
+                self.members[option.pool][step] = option
+        self.memo = {p: _Memo() for p in space.caps}
+        self.limits = {p: self._measure(p) for p in space.caps}
+        self.paths = _Paths(space)
+        self._retime()
+
+    # -- state -----------------------------------------------------------------------------
+
+    def _measure(self, pool: str) -> dict[str, _Limit]:
+        members, out = self.members[pool], {}
+        for resource, cap in self.space.caps[pool].items():
+            total = sum(o.load[resource] for o in members.values())
+            out[resource] = _Limit(cap, total, members=frozenset(members))
+            if total > cap + EPS:
+                self._measure_peak(pool, resource, out[resource])
+        return out
+
+    def _measure_peak(self, pool: str, resource: str, limit: _Limit) -> None:
+        limit.peak, limit.steps = self._antichain(pool, resource, limit.members)
+
+    def _antichain(
+        self, pool: str, resource: str, steps: frozenset[str], extra: Option | None = None
+    ) -> tuple[float, tuple[str, ...]]:
+        """:func:`heaviest_antichain` of the pool's `steps` (and `extra` added), remembered
+        until the pool's members change."""
+        key = (resource, steps if extra is None else steps | {extra.step})
+        memo = self.memo[pool].antichains
+        if key not in memo:
+            weight = {s: self.members[pool][s].load[resource] for s in steps}
+            if extra is not None:
+                weight[extra.step] = extra.load[resource]
+            memo[key] = heaviest_antichain(self.space.steps, self.space.edges, weight)
+        return memo[key]
+
+    def _retime(self) -> None:
+        """Re-measure what depends on every step: makespan, critical path, cost."""
+        space = self.space
+        options = [self.chosen.get(s) for s in space.steps]
+        self.hours = {
+            s: (o.wall_hours if o else 0.0) for s, o in zip(space.steps, options, strict=True)
+        }
+        self.makespan, self.critical = longest_path(space.steps, space.edges, self.hours)
+        self.head, self.tail = self.paths.around(self.hours)
+        self.avoiding: dict[str, float] = {}
+        compute = sum(o.compute_usd for o in options if o)
+        egress = sum(o.egress_usd for o in options if o)
+        self.compute_usd = compute
+        self.monthly_usd = (compute + egress) * space.runs_per_month
+
+    def _late(self) -> bool:
+        deadline = self.space.deadline_hours
+        return deadline is not None and self.makespan > deadline + EPS
+
+    def _over_budget(self) -> bool:
+        budget = self.space.budget_usd_per_month
+        return budget is not None and self.monthly_usd > budget + EPS
+
+    def _over_caps(self) -> list[tuple[str, ...]]:
+        """The heaviest antichain of every broken limit (pool order, then resource order)."""
+        return [
+            limit.steps
+            for limits in self.limits.values()
+            for limit in limits.values()
+            if limit.excess > 0
+        ]
+
+    def _excess(self) -> float:
+        """The total relative overshoot, added up as :func:`evaluate` adds it."""
+        total = float(self.missing)
+        for limits in self.limits.values():
+            total += sum(limit.excess for limit in limits.values())
+        deadline, budget = self.space.deadline_hours, self.space.budget_usd_per_month
+        if deadline is not None:
+            total += _over(self.makespan, deadline)
+        if budget is not None:
+            total += _over(self.monthly_usd, budget)
+        return total
+
+    def first_violation(self) -> str:
+        """What :func:`evaluate` would name first, measuring only the limit it would name."""
+        rest = evaluate(replace(self.space, caps={}), self.placement)  # no peaks: O(steps)
+        if self.missing:
+            return rest.violations[0]
+        for pool, limits in self.limits.items():
+            for resource, limit in limits.items():
+                if limit.excess > 0:
+                    one = replace(self.space, caps={pool: {resource: limit.cap}})
+                    return capacity_violations(one, self.chosen)[0][0]
+        return rest.violations[0]
+
+    def feasible(self) -> bool:
+        """True when the placement breaks no constraint (as :func:`evaluate` judges)."""
+        return not (self.missing or self._late() or self._over_budget() or self._over_caps())
+
+    def apply(self, step: str, option: Option) -> None:
+        """Move `step` to `option`'s pool and bring the state up to date."""
+        before = self.chosen[step]
+        self.placement[step] = option.pool
+        self.chosen[step] = option
+        for pool in {before.pool, option.pool} & set(self.members):
+            if pool == before.pool:
+                del self.members[pool][step]
+            else:
+                self.members[pool][step] = option
+            self.limits[pool] = self._measure(pool)  # the trial's antichains, remembered
+            self.memo[pool] = _Memo()
+        self._retime()
+
+    # -- choosing a move -------------------------------------------------------------------
+
+    def suspects(self) -> list[str]:
+        """Steps whose move could help: on the critical path, in an over-cap antichain, or
+        every step when the budget is broken."""
+        if self._over_budget():
+            return list(self.space.steps)
+        found: dict[str, None] = {}
+        if self._late():
+            found.update(dict.fromkeys(self.critical))
+        for steps in self._over_caps():
+            found.update(dict.fromkeys(steps))
+        return list(found)
+
+    def best_move(self) -> tuple[str, Option] | None:
+        """The move with the least overshoot after it, then the least compute, then the
+        first in scan order (module docstring); None when no move lowers the overshoot.
+
+        Every trial gets a lower bound on its key in O(1) (its compute is known exactly,
+        its overshoot bounded). Trials are taken from the lowest key up: one whose bound
+        what was learned since raises (the antichains left when other steps leave a pool)
+        goes back in the queue, the others are scored exactly (peaks re-measured, the
+        longest path re-walked only where needed) and go back with their exact key. The
+        first exact key to come out of the queue is the least of all.
+        """
+        now = self._excess()
+        queue = self._bounded_trials(now)
+        heapq.heapify(queue)
+        while queue:
+            key, exact, step, option = heapq.heappop(queue)
+            if exact:
+                return step, option
+            fresh = self._key(now, step, option, exact=False)
+            if fresh > key:
+                if fresh[0] < _rounded(now):
+                    heapq.heappush(queue, (fresh, False, step, option))
                 continue
-            trial = {**placement, step: option.pool}
-            caps = {**by_pool, **left}
-            if option.pool in caps:
-                caps[option.pool] = _cap_excess(space, options, trial, option.pool)
-            key = _score(space, options, trial, sum(caps.values()))
-            if key[0] < excess - 1e-12 and (best is None or key < best[0]):
-                best = (key, step, option.pool)
-    if best is None:
+            key = self._key(now, step, option, exact=True)
+            if key[0] < _rounded(now):
+                heapq.heappush(queue, (key, True, step, option))
         return None
-    _, step, pool = best
-    return step, pool, evaluate(space, {**placement, step: pool})
+
+    def _bounded_trials(self, now: float) -> list[tuple[tuple, bool, str, Option]]:
+        """Every move of a suspect whose bound does not rule out that it lowers the overshoot."""
+        trials, least = [], _rounded(now)
+        self.order: dict[tuple[str, str], tuple[int, int]] = {}
+        for i, step in enumerate(self.suspects()):
+            here = self.chosen.get(step)
+            if here is None:
+                continue
+            leaving = self._leaving(step, here.pool, False) if here.pool in self.limits else 0.0
+            for j, option in enumerate(self.space.options[step]):
+                if option.pool == here.pool:
+                    continue
+                self.order[step, option.pool] = (i, j)
+                change = leaving + self._change(step, option, exact=False, leaving=False)
+                key = self._order_key(now, change, step, option, (i, j))
+                if key[0] < least:
+                    trials.append((key, False, step, option))
+        return trials
+
+    def _key(self, now: float, step: str, option: Option, exact: bool) -> tuple:
+        order = self.order[step, option.pool]
+        change = self._change(step, option, exact)
+        return self._order_key(now, change, step, option, order, exact)
+
+    def _order_key(
+        self,
+        now: float,
+        change: float,
+        step: str,
+        option: Option,
+        order: tuple[int, int],
+        exact: bool = False,
+    ) -> tuple:
+        """(overshoot, compute USD) after the move, rounded, then the scan order; with a
+        bound on the change, a bound on the key (less a margin for float rounding)."""
+        compute = self.compute_usd + option.compute_usd - self.chosen[step].compute_usd
+        margin = 0.0 if exact else MARGIN
+        return (_rounded(now + change - margin), _rounded(compute), *order)
+
+    def _change(self, step: str, option: Option, exact: bool, leaving: bool = True) -> float:
+        """How much the move changes the total overshoot (a lower bound unless exact);
+        without `leaving`, the change of the pool the step leaves is not counted."""
+        here = self.chosen[step]
+        change = 0.0
+        if leaving and here.pool in self.limits:
+            change += self._leaving(step, here.pool, exact)
+        if option.pool in self.limits:
+            change += self._joining(step, option, exact)
+        change += self._deadline_change(step, here, option, exact)
+        return change + self._budget_change(here, option)
+
+    def _leaving(self, step: str, pool: str, exact: bool) -> float:
+        """Change of the pool's overshoot when `step` leaves it (peaks only fall)."""
+        change = 0.0
+        for resource, limit in self.limits[pool].items():
+            before = limit.excess
+            if before == 0.0 or step not in limit.steps:
+                continue  # no antichain through `step` is over: it stays
+            after = self._peak_without(pool, resource, step, exact)
+            change += _over(after, limit.cap) - before
+        return change
+
+    def _peak_without(self, pool: str, resource: str, step: str, exact: bool) -> float:
+        """The pool's peak once `step` leaves; unless exact, a lower bound: the peak less the
+        step's load, or an antichain without the step found for another trial."""
+        memo, key = self.memo[pool], (resource, step)
+        if key in memo.without:
+            return memo.without[key]
+        known = memo.known.setdefault(resource, [])
+        if exact:
+            value, steps = self._antichain(
+                pool, resource, self.limits[pool][resource].members - {step}
+            )
+            memo.without[key] = value
+            known.append((value, frozenset(steps)))
+            return value
+        bound = self.limits[pool][resource].peak - self.members[pool][step].load[resource]
+        return max([bound] + [v for v, steps in known if step not in steps])
+
+    def _joining(self, step: str, option: Option, exact: bool) -> float:
+        """Change of the pool's overshoot when `step` joins it (peaks only rise)."""
+        pool, change = option.pool, 0.0
+        for resource, limit in self.limits[pool].items():
+            load = option.load[resource]
+            if limit.upper + load <= limit.cap + EPS:
+                continue
+            if limit.peak is None:
+                self._measure_peak(pool, resource, limit)
+                if limit.upper + load <= limit.cap + EPS:
+                    continue
+            after = self._peak_with(option, resource, limit, exact)
+            change += _over(after, limit.cap) - limit.excess
+        return change
+
+    def _peak_with(self, option: Option, resource: str, limit: _Limit, exact: bool) -> float:
+        """The pool's peak once the option's step joins; unless exact, a lower bound."""
+        memo, key = self.memo[option.pool], (resource, option.step)
+        if key in memo.joined:
+            return memo.joined[key]
+        peak, load = limit.peak, option.load[resource]
+        apart = sum(
+            self.members[option.pool][s].load[resource]
+            for s in limit.steps
+            if not self.paths.related(s, option.step)
+        )
+        if apart >= peak:  # type: ignore[operator]
+            memo.joined[key] = peak + load  # type: ignore[operator]  # its antichain, grown
+            return memo.joined[key]
+        if not exact:
+            return max(peak, load + apart)  # type: ignore[type-var]
+        value = self._antichain(option.pool, resource, limit.members, option)[0]
+        memo.joined[key] = value
+        return value
+
+    def _deadline_change(self, step: str, here: Option, option: Option, exact: bool) -> float:
+        """Change of the deadline's overshoot when the step's elapsed time changes.
+
+        Paths not through the step keep their length. When it grows, the new makespan is
+        the longer of the old one and the longest path through the step; when it shrinks on
+        a critical path, the longest path avoiding the step is walked (exact) or bounded by
+        the old makespan less the time saved."""
+        deadline = self.space.deadline_hours
+        if deadline is None:
+            return 0.0
+        old, new = here.wall_hours, option.wall_hours
+        around = self.head[step] + self.tail[step]
+        if new >= old or around + old < self.makespan - 1e-9 * (1.0 + self.makespan):
+            after = max(self.makespan, around + new)
+        elif exact:
+            after = max(self._avoiding(step), around + new)
+        else:
+            after = max(self.makespan - (old - new), around + new)
+        return _over(after, deadline) - _over(self.makespan, deadline)
+
+    def _avoiding(self, step: str) -> float:
+        if step not in self.avoiding:
+            self.avoiding[step] = self.paths.longest_avoiding(self.hours, step)
+        return self.avoiding[step]
+
+    def _budget_change(self, here: Option, option: Option) -> float:
+        budget = self.space.budget_usd_per_month
+        if budget is None:
+            return 0.0
+        delta = option.total_usd - here.total_usd
+        after = self.monthly_usd + delta * self.space.runs_per_month
+        return _over(after, budget) - _over(self.monthly_usd, budget)
 
 
-def _cap_excess(space: Space, options: dict, placement: Mapping[str, str], pool: str) -> float:
-    """The pool's relative overshoot of its limits under the placement (as evaluate sums it)."""
-    total = 0.0
-    for resource, cap in space.caps.get(pool, {}).items():
-        weight = {}
-        for step, where in placement.items():
-            option = options.get((step, where)) if where == pool else None
-            if option is not None:
-                weight[step] = option.load[resource]
-        if sum(weight.values()) <= cap + EPS:
-            continue
-        top = peak(space.steps, space.edges, weight)
-        if top > cap + EPS:
-            total += (top - cap) / cap if cap else 1.0
-    return total
+def _rounded(value: float) -> float:
+    """A score rounded to 1e-9, so that float rounding cannot decide between equal ones."""
+    return round(value, 9)
 
 
-def _score(
-    space: Space, options: dict, trial: Mapping[str, str], cap_excess: float
-) -> tuple[float, float]:
-    """(overshoot, compute USD) of a trial placement whose limits' overshoot is known."""
-    chosen = {s: options.get((s, trial.get(s))) for s in space.steps}
-    excess = float(sum(1 for o in chosen.values() if o is None)) + cap_excess
-    hours = {s: (o.wall_hours if o else 0.0) for s, o in chosen.items()}
-    makespan = longest_path(space.steps, space.edges, hours)[0]
-    deadline = space.deadline_hours
-    if deadline is not None and makespan > deadline + EPS:
-        excess += (makespan - deadline) / deadline if deadline else 1.0
-    compute = sum(o.compute_usd for o in chosen.values() if o)
-    monthly = (compute + sum(o.egress_usd for o in chosen.values() if o)) * space.runs_per_month
-    budget = space.budget_usd_per_month
-    if budget is not None and monthly > budget + EPS:
-        excess += (monthly - budget) / budget if budget else 1.0
-    return excess, compute
+class _Paths:
+    """The DAG's order and neighbours, for longest paths under changing step durations."""
+
+    def __init__(self, space: Space) -> None:
+        self.order = topological(space.steps, space.edges)
+        self.parents: dict[str, list[str]] = {s: [] for s in space.steps}
+        self.children: dict[str, list[str]] = {s: [] for s in space.steps}
+        for u, v in space.edges:
+            self.parents[v].append(u)
+            self.children[u].append(v)
+        self.bit = {s: 1 << i for i, s in enumerate(space.steps)}
+        self.down = descendants(space.steps, space.edges)
+        self.up = descendants(space.steps, tuple((v, u) for u, v in space.edges))
+
+    def related(self, a: str, b: str) -> bool:
+        """True when one of the steps runs after the other (they can never overlap)."""
+        return bool((self.down[a] | self.up[a]) & self.bit[b])
+
+    def around(self, hours: Mapping[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+        """Per step, the longest path ending before it and the longest starting after it."""
+        head: dict[str, float] = {}
+        for s in self.order:
+            head[s] = max((head[p] + hours[p] for p in self.parents[s]), default=0.0)
+        tail: dict[str, float] = {}
+        for s in reversed(self.order):
+            tail[s] = max((hours[c] + tail[c] for c in self.children[s]), default=0.0)
+        return head, tail
+
+    def longest_avoiding(self, hours: Mapping[str, float], step: str) -> float:
+        """The longest path that does not pass through `step`."""
+        finish: dict[str, float] = {}
+        for s in self.order:
+            if s != step:
+                parents = (finish[p] for p in self.parents[s] if p != step)
+                finish[s] = max(parents, default=0.0) + hours[s]
+        return max(finish.values(), default=0.0)
