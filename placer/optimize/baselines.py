@@ -27,12 +27,14 @@ binding limits in seconds instead of hours (docs/benchmarks.md, "greedy baseline
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from placer.flow import Flow
-from placer.optimize.antichain import descendants, heaviest_antichain
+from placer.optimize.antichain import LeastFlow, descendants, heaviest_antichain
 from placer.optimize.evaluate import (
     EPS,
     capacity_violations,
@@ -45,7 +47,7 @@ from placer.pool import Pool
 from pricing import Location
 
 REGION_LABEL = "topology.kubernetes.io/region"
-MARGIN = 1e-12  # a bound on a score is lowered by this before rounding (float rounding)
+MARGIN = 1e-10  # a bound on a score is lowered by this before rounding (float rounding)
 
 
 def pool_labels(pool: Pool) -> dict[str, str]:
@@ -153,6 +155,9 @@ class _Memo:
     without: dict = field(default_factory=dict)  # (resource, step) -> peak with it gone
     joined: dict = field(default_factory=dict)  # (resource, step) -> peak with it added
     known: dict = field(default_factory=dict)  # resource -> [(weight, antichain)] found
+    flows: dict = field(default_factory=dict)  # resource -> LeastFlow of the members
+    flows_without: dict = field(default_factory=dict)  # (resource, step) -> LeastFlow
+    floors: dict = field(default_factory=dict)  # (resource, step) -> at most the peak without
 
 
 class _Repair:
@@ -186,21 +191,37 @@ class _Repair:
         return out
 
     def _measure_peak(self, pool: str, resource: str, limit: _Limit) -> None:
-        limit.peak, limit.steps = self._antichain(pool, resource, limit.members)
+        if self._dense(pool, resource, limit.members):
+            flow = self._flow(pool, resource)
+            limit.peak, limit.steps = flow.value, flow.antichain()
+        else:
+            limit.peak, limit.steps = self._antichain(pool, resource, limit.members)
+
+    def _dense(self, pool: str, resource: str, steps: frozenset[str]) -> bool:
+        """True when :func:`heaviest_antichain` would use the whole DAG's network (most
+        steps weighted): then a :class:`LeastFlow` is kept and re-measured from instead."""
+        heavy = sum(1 for s in steps if self.members[pool][s].load[resource] > 0)
+        return 4 * heavy > len(self.space.steps)
+
+    def _flow(self, pool: str, resource: str) -> LeastFlow:
+        """The least flow of the pool's members, built once per set of members."""
+        flows = self.memo[pool].flows
+        if resource not in flows:
+            weight = {s: o.load[resource] for s, o in self.members[pool].items()}
+            flows[resource] = LeastFlow.build(self.space.steps, self.space.edges, weight)
+        return flows[resource]
 
     def _antichain(
-        self, pool: str, resource: str, steps: frozenset[str], extra: Option | None = None
+        self, pool: str, resource: str, steps: frozenset[str]
     ) -> tuple[float, tuple[str, ...]]:
-        """:func:`heaviest_antichain` of the pool's `steps` (and `extra` added), remembered
-        until the pool's members change."""
-        key = (resource, steps if extra is None else steps | {extra.step})
+        """:func:`heaviest_antichain` of some of the pool's steps, remembered until the
+        pool's members change."""
         memo = self.memo[pool].antichains
-        if key not in memo:
+        if (resource, steps) not in memo:
             weight = {s: self.members[pool][s].load[resource] for s in steps}
-            if extra is not None:
-                weight[extra.step] = extra.load[resource]
-            memo[key] = heaviest_antichain(self.space.steps, self.space.edges, weight)
-        return memo[key]
+            found = heaviest_antichain(self.space.steps, self.space.edges, weight)
+            memo[resource, steps] = found
+        return memo[resource, steps]
 
     def _retime(self) -> None:
         """Re-measure what depends on every step: makespan, critical path, cost."""
@@ -212,6 +233,7 @@ class _Repair:
         self.makespan, self.critical = longest_path(space.steps, space.edges, self.hours)
         self.head, self.tail = self.paths.around(self.hours)
         self.avoiding: dict[str, float] = {}
+        self.profiles: dict[tuple[str, str], list[_Profile]] = {}
         compute = sum(o.compute_usd for o in options if o)
         egress = sum(o.egress_usd for o in options if o)
         self.compute_usd = compute
@@ -270,10 +292,12 @@ class _Repair:
         for pool in {before.pool, option.pool} & set(self.members):
             if pool == before.pool:
                 del self.members[pool][step]
+                self.memo[pool] = _left(self.memo[pool], before)
             else:
                 self.members[pool][step] = option
-            self.limits[pool] = self._measure(pool)  # the trial's antichains, remembered
-            self.memo[pool] = _Memo()
+                self.memo[pool] = _joined(self.memo[pool])
+            self.limits[pool] = self._measure(pool)
+            self.memo[pool].antichains = {}
         self._retime()
 
     # -- choosing a move -------------------------------------------------------------------
@@ -388,14 +412,36 @@ class _Repair:
             return memo.without[key]
         known = memo.known.setdefault(resource, [])
         if exact:
-            value, steps = self._antichain(
-                pool, resource, self.limits[pool][resource].members - {step}
-            )
+            members = self.limits[pool][resource].members
+            if self._dense(pool, resource, members):
+                flow = memo.flows_without[key] = self._flow(pool, resource).without(step)
+                value, steps = flow.value, flow.antichain()
+            else:
+                value, steps = self._antichain(pool, resource, members - {step})
             memo.without[key] = value
             known.append((value, frozenset(steps)))
             return value
-        bound = self.limits[pool][resource].peak - self.members[pool][step].load[resource]
-        return max([bound] + [v for v, steps in known if step not in steps])
+        peak = self.limits[pool][resource].peak
+        found = [v for v, steps in known if step not in steps]
+        found += [p.without(step) for p in self._profiles(pool, resource)]
+        bound = max([peak - self.members[pool][step].load[resource], *found])
+        bound = max(bound, memo.floors.get(key, bound))
+        if bound >= peak:  # the peak cannot rise: it stays
+            memo.without[key] = bound = peak
+        return bound
+
+    def _profiles(self, pool: str, resource: str) -> list[_Profile]:
+        """The pool's load over time when every step starts as early (and as late) as it
+        can: the steps running at one moment form an antichain (a step starts no earlier
+        than its parents' ends as they are added up, so float rounding keeps them apart)."""
+        key = (pool, resource)
+        if key not in self.profiles:
+            loads = {s: o.load[resource] for s, o in self.members[pool].items()}
+            # As late as can be, in hours before the end: the same sums as the tails, so a
+            # step never overlaps its parents by a rounding error.
+            early, late = self.head, self.tail
+            self.profiles[key] = [_Profile(loads, t, self.hours) for t in (early, late)]
+        return self.profiles[key]
 
     def _joining(self, step: str, option: Option, exact: bool) -> float:
         """Change of the pool's overshoot when `step` joins it (peaks only rise)."""
@@ -428,9 +474,12 @@ class _Repair:
             return memo.joined[key]
         if not exact:
             return max(peak, load + apart)  # type: ignore[type-var]
-        value = self._antichain(option.pool, resource, limit.members, option)[0]
-        memo.joined[key] = value
-        return value
+        # An antichain through the step holds only steps unordered with it: the new peak is
+        # the old one or the step's load plus the heaviest antichain among those.
+        apart_steps = frozenset(s for s in limit.members if not self.paths.related(s, option.step))
+        rest = self._antichain(option.pool, resource, apart_steps)[0] if apart_steps else 0.0
+        memo.joined[key] = max(peak, load + rest)  # type: ignore[type-var]
+        return memo.joined[key]
 
     def _deadline_change(self, step: str, here: Option, option: Option, exact: bool) -> float:
         """Change of the deadline's overshoot when the step's elapsed time changes.
@@ -466,9 +515,59 @@ class _Repair:
         return _over(after, budget) - _over(self.monthly_usd, budget)
 
 
+def _left(memo: _Memo, gone: Option) -> _Memo:
+    """What stays known about a pool once `gone` left it: the flows of that trial and the
+    antichains without it; each peak without another step falls by at most its load."""
+    step = gone.step
+    flows = {r: f for (r, s), f in memo.flows_without.items() if s == step}
+    for resource, flow in memo.flows.items():
+        if resource not in flows:
+            flows[resource] = flow.without(step)
+    floors = {(r, s): v - gone.load[r] for (r, s), v in {**memo.floors, **memo.without}.items()}
+    known = {r: [(v, a) for v, a in found if step not in a] for r, found in memo.known.items()}
+    return _Memo(antichains=memo.antichains, known=known, flows=flows, floors=floors)
+
+
+def _joined(memo: _Memo) -> _Memo:
+    """What stays known about a pool a step joined: its antichains (peaks only rose)."""
+    floors = {**memo.floors, **memo.without}
+    return _Memo(antichains=memo.antichains, known=memo.known, floors=floors)
+
+
 def _rounded(value: float) -> float:
     """A score rounded to 1e-9, so that float rounding cannot decide between equal ones."""
     return round(value, 9)
+
+
+class _Profile:
+    """The load of some steps over time in one schedule (start hours given), and the most
+    load at once outside any one step's run: a lower bound on the peak without it."""
+
+    def __init__(
+        self, loads: Mapping[str, float], starts: Mapping[str, float], hours: Mapping[str, float]
+    ) -> None:
+        self.span = {s: (starts[s], starts[s] + hours[s]) for s in loads if hours[s] > 0}
+        change: dict[float, float] = {}
+        for s, (start, end) in self.span.items():
+            change[start] = change.get(start, 0.0) + loads[s]
+            change[end] = change.get(end, 0.0) - loads[s]
+        self.times = sorted(change)
+        level, levels = 0.0, []
+        for t in self.times:
+            level += change[t]
+            levels.append(level)  # the load from self.times[k] to self.times[k + 1]
+        self.before = list(itertools.accumulate(levels, max))
+        self.after = list(itertools.accumulate(reversed(levels), max))[::-1]
+
+    def without(self, step: str) -> float:
+        """The most load at once while `step` is not running."""
+        if step not in self.span:
+            return 0.0
+        start, end = self.span[step]
+        last = bisect.bisect_right(self.times, start) - 2  # the last span ending by `start`
+        first = bisect.bisect_left(self.times, end)  # the first span starting at `end`
+        best = self.before[last] if last >= 0 else 0.0
+        return max(best, self.after[first] if first < len(self.times) else 0.0)
 
 
 class _Paths:
