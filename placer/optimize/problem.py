@@ -298,7 +298,10 @@ def add_cut(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) 
 
 
 def add_flow(problem: Problem, pool: str, resource: str) -> None:
-    """State one cap exactly with the flow formulation (for caps that keep being cut)."""
+    """State one cap exactly with the flow formulation (for caps that keep being cut);
+    a cap already stated so is left alone."""
+    if f"{pool},{resource}" in problem.flows:
+        return
     load = potential_loads(problem.space)[pool, resource]
     cap = problem.space.caps[pool][resource]
     _cover_flow(problem.space, problem.model, problem.assign, pool, resource, cap, load)
