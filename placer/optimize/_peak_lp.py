@@ -16,8 +16,10 @@ import highspy
 import numpy as np
 
 from placer.optimize._highs import quiet_c_stdout
+from placer.optimize.antichain import descendants
 
 _TOLERANCE = 1e-6
+_WITNESSES = 64  # antichains remembered for refusing steps without a solve
 
 
 class PeakLP:
@@ -67,8 +69,20 @@ class PeakLP:
             np.array(values, dtype=np.float64),
         )
         self._load = {s: load.get(s, 0.0) for s in names}
-        self._highs.run()
-        self.peak = self._value()
+        self._names = names
+        self._bit = {s: 1 << i for i, s in enumerate(names)}
+        down = descendants(names, edges)
+        self._related = {s: down[s] | self._bit[s] for s in names}  # ordered with s, or s
+        for s in names:
+            rest = down[s]
+            while rest:
+                low = rest & -rest
+                self._related[names[low.bit_length() - 1]] |= self._bit[s]
+                rest ^= low
+        # Antichains found by earlier solves (the heaviest each time), newest first: a step
+        # that would push one of them over the cap is refused without solving.
+        self._witnesses: list[tuple[tuple[str, ...], int]] = []
+        self._solve()
 
     def _value(self) -> float:
         return float(self._highs.getInfo().objective_function_value)
@@ -81,7 +95,29 @@ class PeakLP:
     def _solve(self) -> float:
         self._highs.run()
         self.peak = self._value()
+        # The heaviest antichain: the thru columns the dual prices at 1 (their lower bounds
+        # are what holds the flow up).
+        duals = self._highs.getSolution().col_dual
+        members = tuple(s for s, c in self._column.items() if duals[c] > 0.5)
+        mask = 0
+        for s in members:
+            mask |= self._bit[s]
+        self._witnesses = [(members, mask)] + self._witnesses[: _WITNESSES - 1]
         return self.peak
+
+    def _surely_over(self, step: str, load: float, cap: float) -> bool:
+        """Whether an antichain found before, plus `step`, already weighs more than `cap`
+        (no solve needed: it stays an antichain whatever was added or removed since)."""
+        bit, related = self._bit[step], self._related[step] & ~self._bit[step]
+        for members, mask in self._witnesses:
+            if related & mask:
+                continue  # the step is ordered with a member: not an antichain with it
+            weight = sum(self._load[s] for s in members)
+            if not mask & bit:
+                weight += self._load[step]
+            if weight + load > cap + _TOLERANCE:
+                return True
+        return False
 
     def fits(self, step: str, load: float, cap: float) -> bool:
         """Add `load` to `step` if the peak then stays within `cap`; whether it did.
@@ -89,6 +125,8 @@ class PeakLP:
         ``peak`` is kept as an upper bound between solves: it grows by at most the load
         added, so a step that fits under that bound is accepted without solving.
         """
+        if self._surely_over(step, load, cap):
+            return False
         before, bound = self._load[step], self.peak
         self._set(step, before + load)
         if bound + load <= cap + _TOLERANCE:
