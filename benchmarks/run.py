@@ -41,7 +41,7 @@ def _existing_sections() -> dict[str, str]:
 
 
 def main(names: list[str]) -> int:
-    sections = _existing_sections()
+    fresh: dict[str, str] = {}
     paths = sorted(HERE.glob("bench_*.py"))
     for path in paths:
         name = path.stem.removeprefix("bench_")
@@ -51,11 +51,12 @@ def main(names: list[str]) -> int:
         started = time.perf_counter()
         body = _load(path).run().strip("\n")
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
-        sections[name] = (
+        fresh[name] = (
             f"{body}\n\n_Measured {stamp} on {platform.machine()}, Python "
             f"{platform.python_version()}, {time.perf_counter() - started:.0f} s. "
             f"Command: `python benchmarks/run.py {name}`._"
         )
+    sections = {**_existing_sections(), **fresh}  # read late: others may have written since
     header = (
         "# Benchmarks\n\nWritten by `make bench` (`python benchmarks/run.py`). Each section "
         "compares measurements taken side by side in one run on the same machine.\n"

@@ -174,3 +174,74 @@ def test_narrow_terminal_folds_names_and_keeps_every_figure():
     assert max(len(line) for line in narrow_text.splitlines()) <= 72
     assert len(narrow_text.splitlines()) > len(wide_text.splitlines())
     assert narrow == wide and len(wide) == 7  # 5 steps, per run, per month
+
+
+CAPPED_FLOW = '''
+from metaflow import FlowSpec, kubernetes, step
+
+
+class CapFlow(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.a, self.b)
+
+    @kubernetes(cpu=2, memory=8192)
+    @step
+    def a(self):
+        self.next(self.join)
+
+    @kubernetes(cpu=2, memory=8192)
+    @step
+    def b(self):
+        self.next(self.join)
+
+    @step
+    def join(self, inputs):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+'''
+CAPPED_CONFIG = """
+datastore: {cloud: gcp, region: us-central1}
+pools:
+  - {name: gcp, cloud: gcp, region: us-central1, max_vcpus: 3,
+     node_selector: {outerbounds.co/provider: gcp}}
+  - {name: aws, cloud: aws, region: us-east-1, node_selector: {outerbounds.co/provider: aws}}
+"""
+
+
+def test_gap_decides_whether_the_rounded_plan_is_enough(tmp_path):
+    # a and b (2 vCPU each) can run at once and gcp holds 3 vCPU: the LP keeps one and a half
+    # branches in gcp, so the rounded plan (one branch in aws) is above the LP bound. With the
+    # default 0.01% HiGHS proves it optimal; with 50% the rounded plan is the answer.
+    flow = tmp_path / "capflow.py"
+    flow.write_text(CAPPED_FLOW)
+    (tmp_path / "placer.yaml").write_text(CAPPED_CONFIG)
+    code, exact, _ = run("plan", str(flow), "--format", "json")
+    assert code == 0
+    code, loose, _ = run("plan", str(flow), "--format", "json", "--gap", "50%")
+    assert code == 0
+    exact, loose = json.loads(exact), json.loads(loose)
+    assert exact["solver"]["solver"] == "HiGHS" and exact["solver"]["gap"] <= 1e-4
+    assert loose["solver"]["solver"] == "HiGHS LP + rounding"
+    assert 0 < loose["solver"]["gap"] <= 0.5
+    assert loose["totals"] == exact["totals"]  # rounding found the optimum, unproven
+    assert sorted(s["pool"] for n, s in exact["steps"].items() if n in "ab") == ["aws", "gcp"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("1%", 0.01), ("0.005", 0.005), ("0", 0.0), (" 0.01% ", 0.0001)]
+)
+def test_parse_gap(text, value):
+    from placer.cli.plan import parse_gap
+
+    assert parse_gap(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["2x", "100%", "-0.1", "1.5", ""])
+def test_a_bad_gap_is_bad_input(text):
+    code, _, err = run("plan", str(CROSSCLOUD), "--gap", text)
+    assert code == 2
+    assert err.startswith("error: --gap: gap") and "write it like 1% or 0.01" in err

@@ -30,6 +30,9 @@ class PlanFormat(enum.StrEnum):
     markdown = "markdown"
 
 
+PLAN_GAP = 1e-4  # `placer plan`'s default --gap (HiGHS's default mip_rel_gap)
+
+
 class ObjectiveName(enum.StrEnum):
     cost = "cost"
     time = "time"
@@ -67,6 +70,12 @@ def plan(
     time_limit: float | None = typer.Option(
         None, "--time-limit", help="Seconds the solver may take; the gap is reported."
     ),
+    gap: str = typer.Option(
+        "0.01%",
+        "--gap",
+        help="Stop once the plan is proven within this of the optimum, e.g. 1% or 0.01 "
+        "(default 0.01%, HiGHS's own default).",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write the plan as JSON to this file."),
     output: PlanFormat = typer.Option(
         PlanFormat.table, "--format", help="table, json or markdown."
@@ -76,7 +85,9 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
-    result = make_plan(flow, config, objective, deadline, budget, solver, time_limit, flow_class)
+    result = make_plan(
+        flow, config, objective, deadline, budget, solver, time_limit, flow_class, parse_gap(gap)
+    )
     if out is not None:
         write_atomic(out, result.dumps())
     if output is PlanFormat.json:
@@ -102,6 +113,7 @@ def make_plan(
     solver: str | None,
     time_limit: float | None,
     flow_class: str | None,
+    gap: float = PLAN_GAP,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
     from placer.configfile import check_pools_against_catalog, load_config, parse_duration_hours
@@ -135,6 +147,7 @@ def make_plan(
         budget_usd_per_month=budget,
         solver=str(solver) if solver else None,
         time_limit=time_limit,
+        gap=gap,
         lp_path=lp_path,
         flow_file=str(flow_path),
         origin=_origin(deadline, budget),
@@ -142,6 +155,20 @@ def make_plan(
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
     return result
+
+
+def parse_gap(text: str) -> float:
+    """A relative gap from "1%" or "0.01"; bad input is a ConfigError naming --gap."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1:
+        raise ConfigError(
+            f"gap {text!r} is not a fraction below 1", "--gap", "write it like 1% or 0.01"
+        )
+    return value
 
 
 def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:

@@ -14,7 +14,7 @@ from placer.optimize.baselines import as_written, greedy
 from placer.optimize.build import baseline, build_plan
 from placer.optimize.explain import check_bounds, check_eligible, diagnose
 from placer.optimize.problem import Objective
-from placer.optimize.solve import default_solver, optimize
+from placer.optimize.solve import DEFAULT_GAP, default_solver, optimize
 from placer.optimize.space import Market, Space, build_space
 from placer.plan import Plan
 
@@ -76,6 +76,7 @@ def plan_flow(
     solver: str | None = None,
     time_limit: float | None = None,
     lp_path: Path | None = None,
+    gap: float = DEFAULT_GAP,
     flow_file: str | None = None,
     origin: Mapping[str, str] | None = None,
 ) -> Plan:
@@ -83,6 +84,8 @@ def plan_flow(
 
     `solver` None picks automatically: the direct answer when no constraint binds, else
     HiGHS (see `placer.optimize.solve.optimize`).
+
+    `gap` is the relative MIP gap at which the solver may stop (see solve.py).
 
     `origin` names where the deadline/budget came from (an option or a config field), so
     an infeasibility message can point there.
@@ -94,7 +97,7 @@ def plan_flow(
     where.setdefault("budget", _config_at(config, "constraints.budget"))
     check_eligible(space, flow, config, market.offers)
     check_bounds(space, where)
-    solution = optimize(space, objective, solver, time_limit, lp_path)
+    solution = optimize(space, objective, solver, time_limit, lp_path, gap)
     if solution.assignment is None:
         raise _failure(space, solution.stats.status, solver or default_solver(), time_limit)
     written, note = as_written(space, flow, config.datastore)
