@@ -48,6 +48,7 @@ from pricing import Location
 
 REGION_LABEL = "topology.kubernetes.io/region"
 MARGIN = 1e-10  # a bound on a score is lowered by this before rounding (float rounding)
+CEILING_SLACK = 2e-9  # above a ceiling by more than this, a score rounds above it (1e-9 grid)
 
 
 def pool_labels(pool: Pool) -> dict[str, str]:
@@ -177,6 +178,13 @@ class _Repair:
         self.memo = {p: _Memo() for p in space.caps}
         self.limits = {p: self._measure(p) for p in space.caps}
         self.paths = _Paths(space)
+        self.by_cost = {
+            s: sorted(enumerate(opts), key=lambda jo: jo[1].total_usd)
+            for s, opts in space.options.items()
+        }
+        self.fastest = {
+            s: min(opts, key=lambda o: o.wall_hours) for s, opts in space.options.items() if opts
+        }
         self._retime()
 
     # -- state -----------------------------------------------------------------------------
@@ -343,23 +351,60 @@ class _Repair:
         return None
 
     def _bounded_trials(self, now: float) -> list[tuple[tuple, bool, str, Option]]:
-        """Every move of a suspect whose bound does not rule out that it lowers the overshoot."""
+        """Every move of a suspect whose bound does not rule out that it lowers the overshoot
+        at least as much as the exact change of one promising move (the ceiling).
+
+        Joining a pool adds no overshoot and a step's deadline change is least with its
+        fastest option, while the budget's grows with the option's cost: scanning a step's
+        options from the cheapest up, once that floor reaches the ceiling no dearer option
+        can pass it (with every step a suspect, as over budget, most steps stop at once).
+        """
         trials, least = [], _rounded(now)
         self.order: dict[tuple[str, str], tuple[int, int]] = {}
+        movers = self._movers()
+        ceiling = min(0.0, self._ceiling(movers)) + CEILING_SLACK
+        for i, step, here, leaving, floor in movers:
+            for j, option in self.by_cost[step]:
+                if option.pool == here.pool:
+                    continue
+                budget = self._budget_change(here, option)
+                if floor + budget >= ceiling:
+                    break
+                change = leaving + budget + self._deadline_change(step, here, option, False)
+                if option.pool in self.limits:
+                    change += self._joining(step, option, False)
+                if change >= ceiling:
+                    continue
+                self.order[step, option.pool] = (i, j)
+                key = self._order_key(now, change, step, option, (i, j))
+                if key[0] < least:
+                    trials.append((key, False, step, option))
+        return trials
+
+    def _movers(self) -> list[tuple[int, str, Option, float, float]]:
+        """Per suspect: its scan rank, its option now, the bound on the change of the pool it
+        leaves, and that plus the least deadline change any of its moves can make."""
+        movers = []
         for i, step in enumerate(self.suspects()):
             here = self.chosen.get(step)
             if here is None:
                 continue
             leaving = self._leaving(step, here.pool, False) if here.pool in self.limits else 0.0
-            for j, option in enumerate(self.space.options[step]):
-                if option.pool == here.pool:
-                    continue
-                self.order[step, option.pool] = (i, j)
-                change = leaving + self._change(step, option, exact=False, leaving=False)
-                key = self._order_key(now, change, step, option, (i, j))
-                if key[0] < least:
-                    trials.append((key, False, step, option))
-        return trials
+            floor = leaving + self._deadline_change(step, here, self.fastest[step], False)
+            movers.append((i, step, here, leaving, floor))
+        return movers
+
+    def _ceiling(self, movers: list[tuple[int, str, Option, float, float]]) -> float:
+        """The exact change of the move with the least bound among each suspect's cheapest
+        move elsewhere (0.0 when there is none): the move chosen changes at least as much."""
+        best = None
+        for _, step, here, _, _ in movers:
+            option = next((o for _, o in self.by_cost[step] if o.pool != here.pool), None)
+            if option is not None:
+                bound = self._change(step, option, exact=False)
+                if best is None or bound < best[0]:
+                    best = (bound, step, option)
+        return 0.0 if best is None else self._change(best[1], best[2], exact=True)
 
     def _key(self, now: float, step: str, option: Option, exact: bool) -> tuple:
         order = self.order[step, option.pool]
@@ -381,12 +426,11 @@ class _Repair:
         margin = 0.0 if exact else MARGIN
         return (_rounded(now + change - margin), _rounded(compute), *order)
 
-    def _change(self, step: str, option: Option, exact: bool, leaving: bool = True) -> float:
-        """How much the move changes the total overshoot (a lower bound unless exact);
-        without `leaving`, the change of the pool the step leaves is not counted."""
+    def _change(self, step: str, option: Option, exact: bool) -> float:
+        """How much the move changes the total overshoot (a lower bound unless exact)."""
         here = self.chosen[step]
         change = 0.0
-        if leaving and here.pool in self.limits:
+        if here.pool in self.limits:
             change += self._leaving(step, here.pool, exact)
         if option.pool in self.limits:
             change += self._joining(step, option, exact)
