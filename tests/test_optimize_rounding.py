@@ -12,7 +12,7 @@ from test_optimize_solve import AWS, GCP, OFFERS, brute_force, instances
 
 from placer.optimize._mirror import Mirror
 from placer.optimize._peak_lp import PeakLP
-from placer.optimize.antichain import heaviest_antichain, peak, reduced_order
+from placer.optimize.antichain import heaviest_antichain, peak, peak_bound, reduced_order
 from placer.optimize.evaluate import evaluate
 from placer.optimize.problem import add_flow, build_problem
 from placer.optimize.rounding import round_lp
@@ -181,3 +181,21 @@ def test_mirror_reports_an_infeasible_lp_as_none():
     model += x
     model += x >= 2, "impossible"
     assert Mirror(model).solve() is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(dags())
+def test_peak_bound_is_never_below_the_peak(dag):
+    rng, names, edges = dag
+    weights = {n: rng.choice([0.0, 0.5, 1.0, 3.0]) for n in names}
+    assert peak_bound(names, edges, weights) >= peak(names, edges, weights) - 1e-9
+
+
+def test_peak_bound_is_exact_on_a_chain_and_a_split():
+    # A chain runs one step at a time: its greedy flow passes the weight along (peak 3).
+    chain = ("a", "b", "c")
+    assert peak_bound(chain, (("a", "b"), ("b", "c")), {"a": 1, "b": 3, "c": 2}) == 3
+    # start -> x, y -> end: x and y run at once (peak 2 + 1 = 3).
+    names = ("s", "x", "y", "e")
+    edges = (("s", "x"), ("s", "y"), ("x", "e"), ("y", "e"))
+    assert peak_bound(names, edges, {"s": 1, "x": 2, "y": 1, "e": 1}) == 3

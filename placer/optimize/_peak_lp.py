@@ -41,6 +41,7 @@ class PeakLP:
         with quiet_c_stdout():
             self._highs = highspy.Highs()
         self._highs.setOptionValue("output_flag", False)
+        self._highs.setOptionValue("presolve", "off")  # re-solves start from the last basis
         # Rows: 2i = "in" balance of step i, 2i + 1 = "out" balance; both == 0.
         starts, rows, values = [], [], []
         cost = np.zeros(3 * n + m)
@@ -106,16 +107,19 @@ class PeakLP:
         return self.peak
 
     def _surely_over(self, step: str, load: float, cap: float) -> bool:
-        """Whether an antichain found before, plus `step`, already weighs more than `cap`
-        (no solve needed: it stays an antichain whatever was added or removed since)."""
-        bit, related = self._bit[step], self._related[step] & ~self._bit[step]
+        """Whether an antichain found before, less its members ordered with `step`, plus
+        `step`, already weighs more than `cap` (no solve needed: a subset of an antichain is
+        one, whatever was added or removed since)."""
+        related = self._related[step] & ~self._bit[step]
+        base = self._load[step] + load - cap - _TOLERANCE
         for members, mask in self._witnesses:
-            if related & mask:
-                continue  # the step is ordered with a member: not an antichain with it
-            weight = sum(self._load[s] for s in members)
-            if not mask & bit:
-                weight += self._load[step]
-            if weight + load > cap + _TOLERANCE:
+            if not mask & ~related:
+                continue
+            weight = base
+            for s in members:
+                if s != step and not related & self._bit[s]:
+                    weight += self._load[s]
+            if weight > 0:
                 return True
         return False
 

@@ -111,6 +111,17 @@ def peak(
     return heaviest_antichain(nodes, edges, weight)[0]
 
 
+def peak_bound(
+    nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...], weight: Mapping[str, float]
+) -> float:
+    """An upper bound on :func:`peak`, in one pass: the value of a greedy flow that chains
+    each step's weight on to its children (any flow covering the weights bounds the least).
+    """
+    w = {n: max(0.0, weight.get(n, 0.0)) for n in nodes}
+    _, fed, _ = _chain(nodes, edges, w)
+    return sum(w[n] - fed[n] for n in nodes)
+
+
 def heaviest_antichain(
     nodes: Iterable[str], edges: Iterable[tuple[str, str]], weight: Mapping[str, float]
 ) -> tuple[float, tuple[str, ...]]:

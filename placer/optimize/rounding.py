@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from placer.optimize.antichain import peak, reduced_order
+from placer.optimize.antichain import peak, peak_bound, reduced_order
 from placer.optimize.evaluate import evaluate, topological, violated_antichains
 from placer.optimize.problem import Problem, add_flow, potential_loads
 from placer.optimize.space import Option, Space
@@ -121,6 +121,8 @@ def _exact_lp(problem: Problem, mirror, loads, stop_at):
             weights = {s: x[column[s, pool]] * w for s, w in load.items()}
             cap = space.caps[pool][resource]
             if sum(weights.values()) <= cap + _TOLERANCE:
+                continue
+            if peak_bound(space.steps, space.edges, weights) <= cap + _TOLERANCE:
                 continue
             if peak(space.steps, space.edges, weights) > cap + _TOLERANCE:
                 broken.append((pool, resource))
