@@ -32,6 +32,7 @@ import heapq
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from placer.flow import Flow
 from placer.optimize.antichain import LeastFlow, descendants, heaviest_antichain
@@ -177,15 +178,25 @@ class _Repair:
                 self.members[option.pool][step] = option
         self.memo = {p: _Memo() for p in space.caps}
         self.limits = {p: self._measure(p) for p in space.caps}
-        self.paths = _Paths(space)
-        self.by_cost = {
-            s: sorted(enumerate(opts), key=lambda jo: jo[1].total_usd)
-            for s, opts in space.options.items()
-        }
-        self.fastest = {
-            s: min(opts, key=lambda o: o.wall_hours) for s, opts in space.options.items() if opts
-        }
+        self.order: dict[tuple[str, str], tuple[int, int]] = {}  # scan rank of each trial
         self._retime()
+
+    # What only a repair needs (a placement that starts feasible never builds it):
+
+    @cached_property
+    def paths(self) -> _Paths:
+        return _Paths(self.space)
+
+    @cached_property
+    def by_cost(self) -> dict[str, list[tuple[int, Option]]]:
+        """Each step's options (with their rank) from the cheapest per run up."""
+        options = self.space.options.items()
+        return {s: sorted(enumerate(opts), key=lambda jo: jo[1].total_usd) for s, opts in options}
+
+    @cached_property
+    def fastest(self) -> dict[str, Option]:
+        options = self.space.options.items()
+        return {s: min(opts, key=lambda o: o.wall_hours) for s, opts in options if opts}
 
     # -- state -----------------------------------------------------------------------------
 
@@ -199,8 +210,8 @@ class _Repair:
         return out
 
     def _measure_peak(self, pool: str, resource: str, limit: _Limit) -> None:
-        if self._dense(pool, resource, limit.members):
-            flow = self._flow(pool, resource)
+        flow = self.memo[pool].flows.get(resource)
+        if flow is not None and self._dense(pool, resource, limit.members):
             limit.peak, limit.steps = flow.value, flow.antichain()
         else:
             limit.peak, limit.steps = self._antichain(pool, resource, limit.members)
@@ -239,7 +250,7 @@ class _Repair:
             s: (o.wall_hours if o else 0.0) for s, o in zip(space.steps, options, strict=True)
         }
         self.makespan, self.critical = longest_path(space.steps, space.edges, self.hours)
-        self.head, self.tail = self.paths.around(self.hours)
+        self.around_stale = True
         self.avoiding: dict[str, float] = {}
         self.profiles: dict[tuple[str, str], list[_Profile]] = {}
         compute = sum(o.compute_usd for o in options if o)
@@ -333,6 +344,9 @@ class _Repair:
         longest path re-walked only where needed) and go back with their exact key. The
         first exact key to come out of the queue is the least of all.
         """
+        if self.around_stale:
+            self.head, self.tail = self.paths.around(self.hours)
+            self.around_stale = False
         now = self._excess()
         queue = self._bounded_trials(now)
         heapq.heapify(queue)
@@ -360,7 +374,7 @@ class _Repair:
         can pass it (with every step a suspect, as over budget, most steps stop at once).
         """
         trials, least = [], _rounded(now)
-        self.order: dict[tuple[str, str], tuple[int, int]] = {}
+        self.order = {}
         movers = self._movers()
         ceiling = min(0.0, self._ceiling(movers)) + CEILING_SLACK
         for i, step, here, leaving, floor in movers:
