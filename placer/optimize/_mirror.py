@@ -28,19 +28,30 @@ class Mirror:
         self.sync()
 
     def sync(self) -> None:
-        """Append the variables and constraints added to the pulp model since last time."""
+        """Append the variables and constraints added to the pulp model since last time.
+
+        Variables are found through the new constraints (and the objective, the first
+        time): pulp's own ``variables()`` walks and sorts the whole model on every call.
+        """
         inf = highspy.kHighsInf
-        fresh = [v for v in self.model.variables() if v.name not in self.column]
+        constraints = list(self.model._constraints.values())[self._rows :]
+        fresh: dict[str, pulp.LpVariable] = {}
+        objective = {v.name: c for v, c in self.model.objective.items()}
+        if not self.column:
+            fresh.update((v.name, v) for v in self.model.objective)
+        for constraint in constraints:
+            for var in constraint:
+                if var.name not in self.column:
+                    fresh.setdefault(var.name, var)
         if fresh:
-            objective = {v.name: c for v, c in self.model.objective.items()}
-            cost = np.array([objective.get(v.name, 0.0) for v in fresh], dtype=np.float64)
-            low = np.array([-inf if v.lowBound is None else v.lowBound for v in fresh])
-            up = np.array([inf if v.upBound is None else v.upBound for v in fresh])
-            for v in fresh:
+            columns = list(fresh.values())
+            cost = np.array([objective.get(v.name, 0.0) for v in columns], dtype=np.float64)
+            low = np.array([-inf if v.lowBound is None else v.lowBound for v in columns])
+            up = np.array([inf if v.upBound is None else v.upBound for v in columns])
+            for v in columns:
                 self.column[v.name] = len(self.column)
             empty = np.array([], dtype=np.int32)
-            self.highs.addCols(len(fresh), cost, low, up, 0, empty, empty, np.array([]))
-        constraints = list(self.model._constraints.values())[self._rows :]
+            self.highs.addCols(len(columns), cost, low, up, 0, empty, empty, np.array([]))
         if constraints:
             self._add_rows(constraints, inf)
         self._rows += len(constraints)

@@ -255,26 +255,12 @@ def descendants(nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...]) -> d
 def _induced(
     nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...], weight: Mapping[str, float]
 ) -> tuple[tuple[str, str], ...] | None:
-    """The order among the weighted nodes as edges (u reaches v), when that network is the
-    smaller one; None when the whole DAG is (weights on most nodes of a deep DAG)."""
-    heavy = [i for i, n in enumerate(nodes) if weight.get(n, 0.0) > 0]
+    """The order among the weighted nodes as few edges as possible (reduced_order), when
+    they are few; None when the whole DAG is the smaller network (weights on most nodes)."""
+    heavy = [n for n in nodes if weight.get(n, 0.0) > 0]
     if len(heavy) * 4 > len(nodes):
         return None
-    down = descendants(nodes, edges)
-    mask = 0
-    for i in heavy:
-        mask |= 1 << i
-    pairs: list[tuple[str, str]] = []
-    budget = 2 * (len(nodes) + len(edges))
-    for i in heavy:
-        rest = down[nodes[i]] & mask
-        while rest:
-            low = rest & -rest
-            pairs.append((nodes[i], nodes[low.bit_length() - 1]))
-            rest ^= low
-        if len(pairs) > budget:
-            return None
-    return tuple(pairs)
+    return reduced_order(nodes, edges, heavy)
 
 
 class LeastFlow:

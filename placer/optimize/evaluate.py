@@ -10,7 +10,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from placer.optimize.antichain import heaviest_antichain
+from placer.optimize.antichain import heaviest_antichain, peak_bound
 from placer.optimize.space import Option, Space
 
 EPS = 1e-6
@@ -99,6 +99,8 @@ def capacity_violations(space: Space, options: Mapping[str, Option]) -> tuple[li
     for pool, caps in space.caps.items():
         for resource, cap in caps.items():
             weight = {s: o.load[resource] for s, o in options.items() if o.pool == pool}
+            if _surely_within(space, weight, cap):
+                continue
             top, steps = heaviest_antichain(space.steps, space.edges, weight)
             if top > cap + EPS:
                 excess += (top - cap) / cap if cap else 1.0
@@ -107,6 +109,13 @@ def capacity_violations(space: Space, options: Mapping[str, Option]) -> tuple[li
                     f"{pool} (limit {cap:g})"
                 )
     return problems, excess
+
+
+def _surely_within(space: Space, weight: Mapping[str, float], cap: float) -> bool:
+    """Cheap upper bounds first (the total, then a greedy chain flow) before a max flow."""
+    if sum(weight.values()) <= cap + EPS:
+        return True
+    return peak_bound(space.steps, space.edges, weight) <= cap + EPS
 
 
 def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[str, str, tuple]]:
@@ -119,7 +128,7 @@ def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[
                 option = space.option(step, where) if where == pool else None
                 if option is not None:
                     weight[step] = option.load[resource]
-            if sum(weight.values()) <= cap + 1e-6:
+            if _surely_within(space, weight, cap):
                 continue
             value, steps = heaviest_antichain(space.steps, space.edges, weight)
             if value > cap + 1e-6:

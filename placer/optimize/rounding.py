@@ -80,7 +80,9 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         placement = _round_down(space, x, contested, _limit(problem))
         if placement is None:
             return Rounded(None, None, bound)
-        broken = [(p, r) for p, r, _ in violated_antichains(space, placement)]
+        # Contested pools only lost load against the LP, which met their limits exactly.
+        uncontested = {s: p for s, p in placement.items() if p not in contested}
+        broken = [(p, r) for p, r, _ in violated_antichains(space, uncontested)]
         if not broken:
             placement = _refill(space, placement, contested, _limit(problem))
             outcome = evaluate(space, placement)
@@ -191,7 +193,7 @@ def _refill(
     moves = _profitable_moves(space, placement, contested)
     if not moves:
         return placement
-    oracles = _oracles(space, placement, contested, {o.step for _, o in moves})
+    oracles = _oracles(space, placement, contested, moves)
     hours = _durations(space, placement)
     head, tail = _head_tail(space, hours) if limit is not None else ({}, {})
     moved: set[str] = set()
@@ -233,13 +235,17 @@ def _profitable_moves(
 
 
 def _oracles(
-    space: Space, placement: Mapping[str, str], contested: set[str], wanted: set[str]
+    space: Space,
+    placement: Mapping[str, str],
+    contested: set[str],
+    moves: list[tuple[float, Option]],
 ) -> dict:
     """A PeakLP per capped resource of each contested pool, over its steps and candidates."""
     from placer.optimize._peak_lp import PeakLP
 
     oracles = {}
     for pool in contested:
+        wanted = {o.step for _, o in moves if o.pool == pool}
         for resource in space.caps.get(pool, {}):
             load = {
                 s: space.option(s, p).load[resource]  # type: ignore[union-attr]
