@@ -106,6 +106,46 @@ def test_greedy_repair_does_not_overfill_the_pool_it_moves_a_step_to():
     assert outcome.total_usd == pytest.approx(4 * 0.03 + 0.04 + 0.05)
 
 
+def test_greedy_stops_after_max_moves_and_names_what_is_still_broken():
+    f = flow(
+        step("start", ["a", "b", "c"], type="split"),
+        step("a", ["join"]),
+        step("b", ["join"]),
+        step("c", ["join"]),
+        step("join", ["end"], type="join"),
+        step("end", [], type="end"),
+    )
+    pools = [AWS, replace(GCP, max_vcpus=1), replace(AZURE, max_vcpus=1)]
+    space = build_space(f, config(pools), market(OFFERS))
+    placed, note = greedy(space, max_moves=1)
+    # One of a, b, c went to azure; the other two still run at once in gcp (2 vCPU > 1).
+    assert sorted(placed[s] for s in "abc") == ["azure-eastus", "gcp-usc1", "gcp-usc1"]
+    assert note.startswith("repair failed after 1 move(s): capacity: ")
+    assert note.endswith("can need 2 vcpu at once in gcp-usc1 (limit 1)")
+
+
+def test_greedy_repair_meets_a_deadline_with_the_first_critical_step_on_ties():
+    # start -> a -> b -> end, 1 h each in gcp ($0.06/h); aws runs twice as fast at $0.14/h
+    # ($0.07 a step). All in gcp takes 4 h > 3.5 h; moving any one step to aws meets it and
+    # costs $0.01 more, so the tie goes to the first step on the critical path.
+    f = flow(
+        step("start", ["a"], type="start"),
+        step("a", ["b"]),
+        step("b", ["end"]),
+        step("end", [], type="end"),
+    )
+    offers = [
+        offer("aws", "us-east-1", "m", 2, 8, 0.14),
+        offer("gcp", "us-central1", "n", 2, 8, 0.06),
+    ]
+    pools = [replace(AWS, speed=2.0), GCP]
+    space = build_space(f, config(pools), market(offers), deadline_hours=3.5)
+    placed, note = greedy(space)
+    assert placed == {"start": "aws-use1", "a": "gcp-usc1", "b": "gcp-usc1", "end": "gcp-usc1"}
+    assert note == "repaired with 1 move(s)"
+    assert evaluate(space, placed).makespan_hours == pytest.approx(3.5)
+
+
 # -- greedy against a slow reference of the same rule ---------------------------------------
 
 
