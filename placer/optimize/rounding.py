@@ -77,12 +77,14 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         if _late(stop_at):
             return Rounded(None, None, bound)
         contested = {tag.rsplit(",", 1)[0] for tag in problem.flows}
-        placement = _round_down(space, x, contested, _limit(problem))
-        if placement is None:
+        rounded = _round_down(space, x, contested, _limit(problem))
+        if rounded is None:
             return Rounded(None, None, bound)
-        # Contested pools only lost load against the LP, which met their limits exactly.
-        uncontested = {s: p for s, p in placement.items() if p not in contested}
-        broken = [(p, r) for p, r, _ in violated_antichains(space, uncontested)]
+        placement, grown = rounded
+        # A contested pool that gained no split step only lost load against the LP, which
+        # met its limits exactly: only the other pools need checking.
+        checked = {s: p for s, p in placement.items() if p not in contested or p in grown}
+        broken = [(p, r) for p, r, _ in violated_antichains(space, checked)]
         if not broken:
             placement = _refill(space, placement, contested, _limit(problem))
             outcome = evaluate(space, placement)
@@ -137,8 +139,9 @@ def _exact_lp(problem: Problem, mirror, loads, stop_at):
 
 def _round_down(
     space: Space, x: Mapping[tuple[str, str], float], contested: set[str], limit: float | None
-) -> dict[str, str] | None:
-    """Whole LP placements kept; split steps to their best uncontested pool (docstring)."""
+) -> tuple[dict[str, str], set[str]] | None:
+    """Whole LP placements kept; split steps to their best uncontested pool (docstring).
+    Also returns the contested pools that got a split step anyway (it had no other)."""
     placement: dict[str, str] = {}
     split: dict[str, list[Option]] = {}
     for step in space.steps:
@@ -155,7 +158,7 @@ def _round_down(
             key = (lambda o: (o.wall_hours, o.total_usd)) if fastest else (lambda o: o.total_usd)
             placement[step] = min(choices, key=key).pool
         if limit is None or _makespan(space, placement) <= limit + _TOLERANCE:
-            return placement
+            return placement, {placement[s] for s in split} & contested
     return None
 
 
