@@ -185,6 +185,8 @@ class _Repair:
         self.memo = {p: _Memo() for p in space.caps}
         self.limits = {p: self._measure(p) for p in space.caps}
         self.order: dict[tuple[str, str], tuple[int, int]] = {}  # scan rank of each trial
+        self.sorted_options: dict[str, list[tuple[int, Option]]] = {}
+        self.fastest: dict[str, Option] = {}
         self._retime()
 
     # What only a repair needs (a placement that starts feasible never builds it):
@@ -193,16 +195,17 @@ class _Repair:
     def paths(self) -> _Paths:
         return _Paths(self.space)
 
-    @cached_property
-    def by_cost(self) -> dict[str, list[tuple[int, Option]]]:
-        """Each step's options (with their rank) from the cheapest per run up."""
-        options = self.space.options.items()
-        return {s: sorted(enumerate(opts), key=lambda jo: jo[1].total_usd) for s, opts in options}
+    def _by_cost(self, step: str) -> list[tuple[int, Option]]:
+        """The step's options (with their rank) from the cheapest per run up."""
+        if step not in self.sorted_options:
+            ranked = enumerate(self.space.options[step])
+            self.sorted_options[step] = sorted(ranked, key=lambda jo: jo[1].total_usd)
+        return self.sorted_options[step]
 
-    @cached_property
-    def fastest(self) -> dict[str, Option]:
-        options = self.space.options.items()
-        return {s: min(opts, key=lambda o: o.wall_hours) for s, opts in options if opts}
+    def _fastest(self, step: str) -> Option:
+        if step not in self.fastest:
+            self.fastest[step] = min(self.space.options[step], key=lambda o: o.wall_hours)
+        return self.fastest[step]
 
     # -- state -----------------------------------------------------------------------------
 
@@ -384,7 +387,7 @@ class _Repair:
         movers = self._movers()
         ceiling = min(0.0, self._ceiling(movers)) + CEILING_SLACK
         for i, step, here, leaving, floor in movers:
-            for j, option in self.by_cost[step]:
+            for j, option in self._by_cost(step):
                 if option.pool == here.pool:
                     continue
                 budget = self._budget_change(here, option)
@@ -410,7 +413,7 @@ class _Repair:
             if here is None:
                 continue
             leaving = self._leaving(step, here.pool, False) if here.pool in self.limits else 0.0
-            floor = leaving + self._deadline_change(step, here, self.fastest[step], False)
+            floor = leaving + self._deadline_change(step, here, self._fastest(step), False)
             movers.append((i, step, here, leaving, floor))
         return movers
 
@@ -419,7 +422,7 @@ class _Repair:
         move elsewhere (0.0 when there is none): the move chosen changes at least as much."""
         best = None
         for _, step, here, _, _ in movers:
-            option = next((o for _, o in self.by_cost[step] if o.pool != here.pool), None)
+            option = next((o for _, o in self._by_cost(step) if o.pool != here.pool), None)
             if option is not None:
                 bound = self._change(step, option, exact=False)
                 if best is None or bound < best[0]:
