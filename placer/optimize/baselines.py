@@ -540,7 +540,8 @@ class _Repair:
             memo.joined[key] = peak + load  # type: ignore[operator]  # its antichain, grown
             return memo.joined[key]
         if not exact:
-            return max(peak, load + apart)  # type: ignore[type-var]
+            during = [p.during(option.step) for p in self._profiles(option.pool, resource)]
+            return max(peak, load + max(apart, *during))  # type: ignore[type-var]
         # An antichain through the step holds only steps unordered with it: the new peak is
         # the old one or the step's load plus the heaviest antichain among those.
         apart_steps = frozenset(s for s in limit.members if not self.paths.related(s, option.step))
@@ -613,6 +614,7 @@ class _Profile:
     def __init__(
         self, loads: Mapping[str, float], starts: Mapping[str, float], hours: Mapping[str, float]
     ) -> None:
+        self.starts, self.hours = starts, hours
         self.span = {s: (starts[s], starts[s] + hours[s]) for s in loads if hours[s] > 0}
         change: dict[float, float] = {}
         for s, (start, end) in self.span.items():
@@ -623,8 +625,19 @@ class _Profile:
         for t in self.times:
             level += change[t]
             levels.append(level)  # the load from self.times[k] to self.times[k + 1]
+        self.levels = levels
         self.before = list(itertools.accumulate(levels, max))
         self.after = list(itertools.accumulate(reversed(levels), max))[::-1]
+
+    def during(self, step: str) -> float:
+        """The most load at once while `step` (any step of the DAG) runs: steps running at
+        the same time as it are unordered with it."""
+        start, end = self.starts[step], self.starts[step] + self.hours[step]
+        if end <= start or not self.times:
+            return 0.0
+        first = max(0, bisect.bisect_right(self.times, start) - 1)
+        last = bisect.bisect_left(self.times, end)  # spans from first to last - 1 overlap
+        return max(self.levels[first:last], default=0.0)
 
     def without(self, step: str) -> float:
         """The most load at once while `step` is not running."""
