@@ -222,6 +222,7 @@ def _ours(space: Space, limit: float) -> dict:
         "seconds": seconds,
         "build": built,
         "status": solution.stats.status,
+        "solver": solution.stats.solver,
         "gap": solution.stats.gap,
         "value": solution.stats.objective,
         "rounds": solution.rounds,
@@ -238,16 +239,19 @@ def _fmt(value, pattern="{:.2f}"):
 
 def scaling_section() -> str:
     rows = [
-        "| steps x pools | pool limits | binding caps | placer: HiGHS, eligible pairs, cuts | "
-        "status / gap / rounds | naive: CBC, all pairs, flows | status |",
-        "|---|---|---|---|---|---|---|",
+        "| steps x pools | pool limits | binding caps | options priced | placer: eligible "
+        "pairs, cuts, LP rounding, HiGHS | how / status / gap / rounds | naive: CBC, all "
+        "pairs, flows | status |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     from placer.optimize.evaluate import evaluate
 
     verdict = []
     for scale, label in ((96.0, "loose"), (24.0, "moderate"), (12.0, "tight")):
         for n in (100, 500, 2000):
+            began = time.perf_counter()
             space = random_space(n, 50, cap_scale=scale)
+            options = time.perf_counter() - began
             cheapest = {s: min(o, key=lambda o: o.total_usd).pool for s, o in space.options.items()}
             binding = len(evaluate(space, cheapest).violations)
             ours = _ours(space, 30.0)
@@ -263,9 +267,9 @@ def scaling_section() -> str:
             value = ours["value"] if ours["feasible"] else None
             gap = _fmt(ours["gap"], "{:.2%}")
             rows.append(
-                f"| {n} x 50 | {label} | {binding} | {ours['seconds']:.1f} s (model "
-                f"{ours['build']:.1f} s), cost "
-                f"{_fmt(value)} | {ours['status']} / {gap} / "
+                f"| {n} x 50 | {label} | {binding} | {options:.1f} s | {ours['seconds']:.1f} s "
+                f"(model {ours['build']:.1f} s), cost "
+                f"{_fmt(value)} | {ours['solver']}: {ours['status']} / {gap} / "
                 f"{ours['rounds']} ({ours['cuts']} cuts, {ours['flows']} flows) | {naive_text} | "
                 f"{naive['status']}, cost {_fmt(naive['value'])} |"
             )
@@ -335,7 +339,9 @@ def run() -> str:
         "speeds 0.8-1.25), **every pool has a max_vcpus limit** (`moderate`: 24 x sqrt(n) x "
         "{1,2,4} vCPU, `loose`: 4 x that, `tight`: half of it) and the deadline is 1.25 x "
         "the fastest possible makespan. *Binding caps* = limits the cheapest-per-step "
-        "placement breaks. Both solvers "
+        "placement breaks. *Options priced* = building every eligible (step, pool) option "
+        "with its cost, time and load (placer's `build_space`, shared by both models and "
+        "not in either solver's time). Both solvers "
         "stop at a 1% relative gap; placer at 30 s, the naive model at 60 s of CBC time. placer's "
         "time includes building the model; the naive model's includes building it in pulp. "
         "Cost is USD per run of a plan that meets every limit (`-`: none found in time; "
@@ -346,31 +352,32 @@ def run() -> str:
 
 
 WHERE_THE_TIME_GOES = """\
-**Where the time goes at 2000 x 50 with binding limits** (profiled by hand with
-`python -m cProfile` and HiGHS's log on the `moderate` instance; the figures move with the
-machine's load, other engineers' tests share its 2 cores):
+**How placer gets there with binding limits** (placer/optimize/rounding.py; timed with
+`python -m cProfile` on the 2000 x 50 instances, which adds about 40%; the figures move
+with the machine's load):
 
-- Building the pulp model: 1.6-2.8 s (about 98,000 pulp variables; handing them to HiGHS
-  in bulk adds about 0.5 s per round).
-- Cut rounds 1-3 (pool limits as cuts only): 1.3-3 s each, of which HiGHS 0.8-1.8 s and the
-  capacity check 0.3-0.6 s (the check took 1-2 s a round before it moved to the weighted
-  steps' own order, a greedy first flow and an LP-first max flow). The cut bound climbs
-  slowly (2192.85, 2201.97, 2210.49, ... 2237 after 9 rounds): each round finds a new
-  over-limit antichain in the same two pools, so rounds alone do not converge in time.
-  Adding up to 5 cuts per broken limit a round (the next-heaviest antichains) lifts the
-  bound faster (2238.09 after 4 rounds, 15 s) but the rounds slow down and both limits
-  were still broken after 9 rounds (108 s).
-- The round with the exact flow formulation for the 2 limits that keep breaking: HiGHS
-  reaches its root LP bound (2236.1) after about 3.5 s, then spends about 30 s in root cut
-  separation (bound 2241.4) and finds its first plan within 1% (2260.78, gap 0.86%) only
-  with a sub-MIP at about 60 s. Raising `mip_heuristic_effort` (0.3, 1.0) or enabling the
-  ZI-round and shifting heuristics found nothing better than 2401.36 (6.7%) in 20 s.
-- A warm start would end that round at the root only with a plan that meets both limits and
-  costs at most 1.01 x 2236.1 = 2258.5. Repairing a cut round's plan with HiGHS itself
-  (every step outside the two pools fixed, the pools' steps free) was infeasible with only the
-  over-limit steps free and took 11 s for a 2410.29 plan with all of the pools' steps free,
-  so it was not adopted. The 10 s target is therefore met without binding limits and missed
-  with them; the figures in the table are what the code on main does."""
+- Building the pulp model: about 2.2 s under the profiler (about 98,000 variables).
+- The LP bound: the LP relaxation in HiGHS, then every pool limit its fractional placement
+  breaks is stated exactly as a flow and the LP solved again from its basis. A greedy chain
+  flow bounds each limit's fractional peak first, so only 4 (moderate) or 15 (tight) exact
+  peaks are computed. 2.6 s (moderate) and 3.2 s (tight, which also states a third limit
+  its first rounding broke), of which the LP solves take 1.3-1.5 s and handing pulp's new
+  rows to HiGHS 1 s. The bound is the LP optimum over every antichain constraint
+  (moderate 2236.15, tight 2302.45).
+- Rounding: steps the LP splits leave the contested pools for their cheapest other pool
+  (2272.83 on the moderate instance, 1.6% over the bound), then the contested pools are
+  refilled with the most profitable of them while each pool's peak (a small min-flow LP
+  kept open in HiGHS, re-solved from its basis) stays within the limit: 2246.50, 0.46%
+  over the bound. 1.4 s (moderate, 592 candidate moves) and 1.9 s (tight, 1021); most
+  refusals need no solve, because an antichain found earlier already overflows with the
+  step.
+- When the rounded plan is within the requested gap of the bound, it is the answer and
+  the solver line says `HiGHS LP + rounding`; otherwise HiGHS solves the whole model as
+  before and the cheaper plan wins. Before the rounding, HiGHS spent about 30 s in root
+  cut separation on the same model and stopped at the 30 s limit with a 1.11% gap
+  (moderate) or no plan meeting the limits (tight). HiGHS 1.16 is not given the rounded
+  plan as a MIP start: with one, its presolve returned a dearer plan as "optimal" on a
+  100-step instance."""
 
 
 if __name__ == "__main__":

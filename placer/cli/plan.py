@@ -31,6 +31,7 @@ class PlanFormat(enum.StrEnum):
 
 
 PLAN_GAP = 1e-4  # `placer plan`'s default --gap (HiGHS's default mip_rel_gap)
+PLAN_TIME_LIMIT = 120.0  # seconds: a plan in CI must come back; the status and gap say how good
 
 
 class ObjectiveName(enum.StrEnum):
@@ -67,8 +68,10 @@ def plan(
         "--solver",
         help="highs or cbc (default: none when no constraint binds, else highs).",
     ),
-    time_limit: float | None = typer.Option(
-        None, "--time-limit", help="Seconds the solver may take; the gap is reported."
+    time_limit: float = typer.Option(
+        PLAN_TIME_LIMIT,
+        "--time-limit",
+        help=f"Seconds the solver may take (default {PLAN_TIME_LIMIT:g}); the gap is reported.",
     ),
     gap: str = typer.Option(
         "0.01%",
