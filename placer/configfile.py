@@ -41,6 +41,7 @@ __all__ = [
     "parse_duration_hours",
     "parse_node_selector",
     "parse_size_gb",
+    "key_line",
     "unknown_steps",
 ]
 
@@ -573,3 +574,24 @@ def _pool_location(config: Config, index: int) -> str:
     pools = YamlNode(root, "", str(config.path)).mapping().get("pools") if root else None
     items = pools.items() if pools else []
     return f"{config.path}:{items[index].line}" if index < len(items) else str(config.path)
+
+
+def key_line(config: Config, *keys: str) -> str | None:
+    """``file:line`` of a key path such as ("steps", "train") in the config's file, or None
+    (built-in defaults, an unreadable file, or a path the file does not have)."""
+    if config.path is None:
+        return None
+    try:
+        node = yaml.compose(config.path.read_text(), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
+    line = None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+        if not found:
+            return None
+        line = found[0][0].start_mark.line + 1
+        node = found[0][1]
+    return f"{config.path}:{line}" if line is not None else None

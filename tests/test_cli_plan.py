@@ -245,3 +245,18 @@ def test_a_bad_gap_is_bad_input(text):
     code, _, err = run("plan", str(CROSSCLOUD), "--gap", text)
     assert code == 2
     assert err.startswith("error: --gap: gap") and "write it like 1% or 0.01" in err
+
+
+def test_a_step_placer_yaml_names_but_the_flow_lacks_is_reported_at_its_line(tmp_path):
+    flow = tmp_path / "etlflow.py"
+    flow.write_text(ETL.read_text())
+    (tmp_path / "placer.yaml").write_text(
+        "datastore: {cloud: aws, region: us-east-1}\nsteps:\n  extract:\n    duration: 10m\n"
+        "  trasform:\n    duration: 1h\n"
+    )
+    code, _, err = run("plan", str(flow))
+    assert code == 2
+    assert err == (
+        f"error: {tmp_path / 'placer.yaml'}:5: steps.trasform: EtlFlow has no step "
+        "'trasform'. To fix: did you mean 'transform'?\n"
+    )

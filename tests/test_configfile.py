@@ -439,3 +439,17 @@ def test_spot_pool_where_nothing_is_sold_spot() -> None:
     assert info.value.headline.startswith(
         "pools[0].capacity_type: no aws us-east-1 instance type is sold spot"
     )
+
+
+def test_key_line_finds_a_key_path_in_the_file(tmp_path):
+    from placer.configfile import key_line
+
+    path = tmp_path / "placer.yaml"
+    path.write_text("# steps\nsteps:\n  extract: {duration: 10m}\n\n  trasform:\n    tasks: 2\n")
+    config = load_config(None, path)
+    assert key_line(config, "steps") == f"{path}:2"
+    assert key_line(config, "steps", "trasform") == f"{path}:5"
+    assert key_line(config, "steps", "trasform", "tasks") == f"{path}:6"
+    assert key_line(config, "steps", "missing") is None
+    assert key_line(config, "steps", "extract", "duration", "deeper") is None
+    assert key_line(default_config(), "steps") is None

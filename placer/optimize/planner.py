@@ -37,6 +37,12 @@ def market_from_catalog(catalog: Catalog) -> Market:
 
 
 def _config_at(config: Config, field: str) -> str:
+    """Where a config field is: ``file:line`` when the file has it, else file and path."""
+    from placer.configfile import key_line
+
+    line = key_line(config, *field.split("."))
+    if line is not None:
+        return f"{line}: {field}"
     return f"{config.path}: {field}" if config.path else field
 
 
