@@ -41,8 +41,38 @@ def test_graph_help_names_the_flow_argument(capsys):
 
 
 def test_unknown_command_is_a_usage_error():
-    # click's usage errors exit 2 like every other bad input
-    assert main(["no-such-command"]) == 2
+    # click's usage errors exit 2 like every other bad input, on one line
+    code, out, err = _run(["plna"])
+    assert code == 2 and out == ""
+    assert err == (
+        "error: placer: No such command 'plna'. Did you mean 'plan'? "
+        "To fix: see `placer --help`\n"
+    )
+
+
+def test_a_missing_argument_or_bad_choice_is_one_line_naming_the_command():
+    code, _, err = _run(["plan"])
+    assert code == 2
+    assert err == "error: placer plan: Missing argument 'flow'. To fix: see `placer plan --help`\n"
+    code, _, err = _run(["plan", "flow.py", "--format", "yaml"])
+    assert code == 2
+    assert err == (
+        "error: placer plan: Invalid value for '--format': 'yaml' is not one of 'table', "
+        "'json', 'markdown'. To fix: see `placer plan --help`\n"
+    )
+
+
+def test_bare_placer_prints_the_help(capsys):
+    assert main([]) == 2  # click: no arguments is a usage error that shows the help
+    assert "Usage: placer [OPTIONS] COMMAND [ARGS]..." in capsys.readouterr().err
+
+
+def test_a_commands_exit_code_passes_through():
+    @app.command("_exit-3", hidden=True)
+    def _cmd() -> None:
+        raise typer.Exit(3)
+
+    assert _run(["_exit-3"])[0] == 3
 
 
 def _install_failing_command(name, exc):

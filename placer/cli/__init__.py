@@ -22,6 +22,11 @@ from placer.cli import report as report_cmd
 from placer.cli._env import Environment, env, set_env
 from placer.errors import ExitStatus, PlacerError
 
+try:  # typer 0.28 runs on its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # older typer: click itself
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 app = typer.Typer(
     name="placer",
     help="Cost and placement optimizer for multi-cloud Metaflow flows.",
@@ -69,8 +74,25 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
     current.debug = "--debug" in args
     previous = set_env(current)
     try:
-        app(args=args, prog_name="placer", standalone_mode=True)
-    except SystemExit as exc:  # click's own exit (usage errors: 2, --help: 0)
+        code = app(args=args, prog_name="placer", standalone_mode=False)
+        if isinstance(code, int):  # --help, --version and typer.Exit(n) return their code
+            return code
+    except click_errors.NoArgsIsHelpError as exc:  # bare `placer`: the help, as click does
+        exc.show()
+        return exc.exit_code
+    except click_errors.UsageError as exc:  # a missing argument, a bad choice, a typo
+        where = exc.ctx.command_path if exc.ctx else "placer"
+        message = exc.format_message()
+        stop = "" if message.endswith((".", "?")) else "."
+        current.stderr.write(f"error: {where}: {message}{stop} To fix: see `{where} --help`\n")
+        return exc.exit_code
+    except click_errors.ClickException as exc:  # e.g. a file option that cannot be opened
+        current.stderr.write(f"error: {exc.format_message()}\n")
+        return exc.exit_code
+    except typer.Abort:
+        current.stderr.write("aborted\n")
+        return int(ExitStatus.ERROR)
+    except SystemExit as exc:  # a command's own sys.exit
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
     except PlacerError as exc:
