@@ -45,8 +45,7 @@ def test_unknown_command_is_a_usage_error():
     code, out, err = _run(["plna"])
     assert code == 2 and out == ""
     assert err == (
-        "error: placer: No such command 'plna'. Did you mean 'plan'? "
-        "To fix: see `placer --help`\n"
+        "error: placer: No such command 'plna'. Did you mean 'plan'? To fix: see `placer --help`\n"
     )
 
 
