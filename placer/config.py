@@ -52,6 +52,30 @@ class Defaults:
 
 
 @dataclass(frozen=True)
+class Link:
+    """The bandwidth between two places, either direction. An end is a cloud ("aws") or a
+    cloud region ("aws:us-east-1"); a region-level end is more specific than a cloud one."""
+
+    ends: tuple[str, str]
+    gbps: float
+
+    def specificity(self, src: Location, dst: Location) -> int:
+        """How closely the link matches the route (0: not at all; 2 per region-level end)."""
+        best = 0
+        for a, b in ((src, dst), (dst, src)):
+            score_a, score_b = _match(self.ends[0], a), _match(self.ends[1], b)
+            if score_a and score_b:
+                best = max(best, score_a + score_b)
+        return best
+
+
+def _match(end: str, place: Location) -> int:
+    if end == f"{place.cloud}:{place.region}":
+        return 2
+    return 1 if end == place.cloud else 0
+
+
+@dataclass(frozen=True)
 class Constraints:
     """Flow-wide constraints."""
 
@@ -59,7 +83,18 @@ class Constraints:
     deadline_hours: float | None = None  # makespan of one run
     budget_usd_per_month: float | None = None
     residency: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # continent -> steps
-    bandwidth_gbps: float = 10.0  # for transfer time between regions
+    bandwidth_gbps: float = 10.0  # for transfer time between regions (any route not listed)
+    bandwidth: tuple[Link, ...] = ()  # per pair of clouds or regions, the most specific wins
+
+    def gbps(self, src: Location, dst: Location) -> float:
+        """The bandwidth of a route: the most specific link that matches it (the first one
+        listed on ties), else `bandwidth_gbps`."""
+        best, found = 0, self.bandwidth_gbps
+        for link in self.bandwidth:
+            score = link.specificity(src, dst)
+            if score > best:
+                best, found = score, link.gbps
+        return found
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 
 from placer._yamlnode import YamlNode, did_you_mean
-from placer.config import Config, Constraints, Defaults, ExternalRead, StepUsage
+from placer.config import Config, Constraints, Defaults, ExternalRead, Link, StepUsage
 from placer.errors import ConfigError, PlacerError
 from placer.pool import Pool
 from pricing import CLOUDS, Location
@@ -84,7 +84,14 @@ STEP_KEYS = (
     "gpu_model",
     "arch",
 )
-CONSTRAINT_KEYS = ("max_workers", "deadline", "budget", "residency", "bandwidth_gbps")
+CONSTRAINT_KEYS = (
+    "max_workers",
+    "deadline",
+    "budget",
+    "residency",
+    "bandwidth_gbps",
+    "bandwidth",
+)
 CAPACITY_TYPES = ("on-demand", "spot")
 PACKINGS = ("shared", "dedicated")
 ARCHES = ("x86_64", "arm64")
@@ -360,7 +367,34 @@ def _constraints(at: YamlNode) -> Constraints:
         budget_usd_per_month=_opt(keys, "budget", YamlNode.number),
         residency=_opt(keys, "residency", _residency, {}),
         bandwidth_gbps=_opt(keys, "bandwidth_gbps", YamlNode.number, base.bandwidth_gbps),
+        bandwidth=_opt(keys, "bandwidth", lambda n: tuple(_link(i) for i in n.items()), ()),
     )
+
+
+def _link(at: YamlNode) -> Link:
+    """One `constraints.bandwidth` entry: {between: [place, place], gbps: N}."""
+    example = "write {between: [aws:us-east-1, gcp:us-central1], gbps: 2} or [aws, azure]"
+    keys = at.mapping(("between", "gbps"))
+    if "between" not in keys or "gbps" not in keys:
+        raise at.error("a bandwidth entry needs between and gbps", example)
+    ends = keys["between"].items()
+    if len(ends) != 2:
+        raise keys["between"].error(f"between needs two places, got {len(ends)}", example)
+    first, second = (_place(end) for end in ends)
+    return Link((first, second), keys["gbps"].number())
+
+
+def _place(at: YamlNode) -> str:
+    """A cloud ("aws") or a cloud region ("aws:us-east-1"), checked like the datastore."""
+    text = at.text()
+    if ":" not in text:
+        return _check_cloud(at, text)
+    try:
+        loc = Location.parse(text)
+    except ValueError as exc:
+        raise at.error(str(exc)) from None
+    loc = _known_region(at, Location(_check_cloud(at, loc.cloud), loc.region))
+    return f"{loc.cloud}:{loc.region}"
 
 
 def _residency(at: YamlNode) -> dict[str, tuple[str, ...]]:

@@ -117,7 +117,10 @@ constraints:
   # deadline: 2h          # one run must finish within this
   # budget: 100           # USD per month
   # residency: {eu: [step_name]}   # steps whose data must stay on a continent
-  # bandwidth_gbps: 10
+  # bandwidth_gbps: 10     # any route between regions not listed below
+  # bandwidth:            # per pair (either direction); the most specific entry wins
+  #   - {between: [aws:us-east-1, gcp:us-central1], gbps: 2}
+  #   - {between: [aws, azure], gbps: 1}
 """
 
 

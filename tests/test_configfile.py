@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from placer.config import Constraints, Defaults, ExternalRead
+from placer.config import Constraints, Defaults, ExternalRead, Link
 from placer.configfile import (
     DEFAULT_POOLS,
     catalog_problem,
@@ -129,7 +129,8 @@ def test_full_fixture_parses_every_key() -> None:
     assert train.regions == ("us-central1", "us-east-1")
     assert (train.residency, train.gpu_model, train.arch) == ("na", "H100", "x86_64")
     assert config.usage("end").duration_hours == pytest.approx(45 / 3600)
-    assert config.constraints == Constraints(32, 2.0, 40.0, {"eu": ("train", "end")}, 5.0)
+    links = (Link(("aws:us-east-1", "gcp:us-central1"), 2.0), Link(("aws", "azure"), 1.5))
+    assert config.constraints == Constraints(32, 2.0, 40.0, {"eu": ("train", "end")}, 5.0, links)
 
 
 def test_missing_sections_take_defaults() -> None:
@@ -250,6 +251,39 @@ def test_non_number() -> None:
 
 def test_zero_runs_rejected() -> None:
     assert error_of("runs_per_month: 0\n").endswith("must be greater than 0, got 0")
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "{between: [aws], gbps: 2}",
+            "placer.yaml:3: constraints.bandwidth[0].between: between needs two places, got 1",
+        ),
+        (
+            "{between: [aws, ibm], gbps: 2}",
+            "placer.yaml:3: constraints.bandwidth[0].between[1]: unknown cloud 'ibm'",
+        ),
+        (
+            "{between: [aws:us-east-1, gcp:mars-1], gbps: 2}",
+            "placer.yaml:3: constraints.bandwidth[0].between[1]: unknown gcp region 'mars-1'",
+        ),
+        (
+            "{between: [aws, gcp], gbps: 0}",
+            "placer.yaml:3: constraints.bandwidth[0].gbps: must be greater than 0, got 0",
+        ),
+        (
+            "{between: [aws, gcp]}",
+            "placer.yaml:3: constraints.bandwidth[0]: a bandwidth entry needs between and gbps",
+        ),
+        (
+            "{between: [aws, gcp], gbs: 2}",
+            "placer.yaml:3: constraints.bandwidth[0].gbs: unknown key",
+        ),
+    ],
+)
+def test_bad_bandwidth_entries_name_their_line_and_field(entry: str, message: str) -> None:
+    assert error_of(f"constraints:\n  bandwidth:\n    - {entry}\n").startswith(message)
 
 
 def test_yaml_syntax_error_has_line_and_column() -> None:

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from fixtures.plan.factory import config, flow, market, offer, pool, step
 
-from placer.config import Constraints, StepUsage
+from placer.config import Constraints, Link, StepUsage
 from placer.optimize.evaluate import evaluate
 from placer.optimize.solve import optimize
 from placer.optimize.space import build_space
@@ -74,3 +74,23 @@ def test_a_gpu_limit_sends_one_gpu_branch_to_the_dearer_cloud():
     solution = optimize(space, solver="highs")
     assert sorted([solution.assignment["a"], solution.assignment["b"]]) == ["aws", "gcp"]
     assert solution.stats.objective == pytest.approx(1.59)
+
+
+def test_a_slow_link_lengthens_the_steps_that_cross_it_and_the_deadline_sees_it():
+    # work reads 0.09 GB from the datastore (aws us-east-1) per task and runs 1 h. In gcp its
+    # input crosses the aws<->gcp link: 0.09 GB x 8 / 10 Gbps = 0.072 s by default, / 0.0002
+    # Gbps = 3600 s with the slow link listed. eu (aws eu-west-1) has no link: the default.
+    usage = {"work": StepUsage(input_gb=0.09, duration_hours=1.0)}
+    slow = Constraints(bandwidth=(Link(("aws:us-east-1", "gcp"), 0.0002),))
+    fast_space = build_space(single(), config([AWS, GCP, EU], usage), market(OFFERS))
+    slow_space = build_space(
+        single(), config([AWS, GCP, EU], usage, constraints=slow), market(OFFERS)
+    )
+    assert fast_space.option("work", "gcp").wall_hours == pytest.approx(1 + 0.072 / 3600)
+    assert slow_space.option("work", "gcp").wall_hours == pytest.approx(2.0)
+    assert slow_space.option("work", "eu").wall_hours == pytest.approx(1 + 0.072 / 3600)
+    assert slow_space.option("work", "aws").wall_hours == pytest.approx(1.0)
+    # gcp is the cheapest (half a node at $0.03/h against aws's $0.05/h, plus 0.09 GB of
+    # egress). With a 3.5 h deadline (start and end take 1 h each) the slow link rules it out.
+    assert optimize(replace(fast_space, deadline_hours=3.5)).assignment["work"] == "gcp"
+    assert optimize(replace(slow_space, deadline_hours=3.5)).assignment["work"] == "aws"

@@ -159,5 +159,6 @@ def constraints_json(space: Space, config: Config) -> dict:
         "budget_usd_per_month": space.budget_usd_per_month,
         "max_workers": c.max_workers,
         "bandwidth_gbps": c.bandwidth_gbps,
+        "bandwidth": [{"between": list(link.ends), "gbps": link.gbps} for link in c.bandwidth],
         "residency": {k: list(v) for k, v in c.residency.items()},
     }

@@ -60,12 +60,20 @@ def egress_usd_per_run(
 
 
 def transfer_hours_per_task(
-    demand: Demand, where: Location, datastore: Location, bandwidth_gbps: float
+    demand: Demand,
+    where: Location,
+    datastore: Location,
+    gbps: Callable[[Location, Location], float],
 ) -> float:
-    """Hours one task spends moving data across regions at `bandwidth_gbps`."""
-    gb = demand.input_gb if where != datastore else 0.0
-    gb += demand.output_gb if where != datastore else 0.0
-    gb += sum(r.size_gb for r in demand.reads if r.location != where)
-    if gb <= 0 or bandwidth_gbps <= 0:
-        return 0.0
-    return gb * 8.0 / bandwidth_gbps / 3600.0
+    """Hours one task spends moving data across regions, each route at its bandwidth
+    (`gbps(src, dst)`, see Constraints.gbps); the transfers run one after another."""
+    routes = [(datastore, where, demand.input_gb), (where, datastore, demand.output_gb)]
+    routes += [(read.location, where, read.size_gb) for read in demand.reads]
+    seconds = 0.0
+    for src, dst, gb in routes:
+        if src == dst or gb <= 0:
+            continue
+        rate = gbps(src, dst)
+        if rate > 0:
+            seconds += gb * 8.0 / rate
+    return seconds / 3600.0

@@ -155,9 +155,7 @@ class _Cache:
                 egress_usd_per_run(
                     demand, where, config.datastore, config.runs_per_month, market.transfer_cost
                 ),
-                transfer_hours_per_task(
-                    demand, where, config.datastore, config.constraints.bandwidth_gbps
-                ),
+                transfer_hours_per_task(demand, where, config.datastore, config.constraints.gbps),
             )
         return self.moves[key]
 
