@@ -260,3 +260,13 @@ def test_a_step_placer_yaml_names_but_the_flow_lacks_is_reported_at_its_line(tmp
         f"error: {tmp_path / 'placer.yaml'}:5: steps.trasform: EtlFlow has no step "
         "'trasform'. To fix: did you mean 'transform'?\n"
     )
+
+
+def test_an_impossible_deadline_from_placer_yaml_is_located_at_its_line(tmp_path):
+    flow = tmp_path / "etlflow.py"
+    flow.write_text(ETL.read_text())
+    config = tmp_path / "placer.yaml"
+    config.write_text("datastore: {cloud: aws, region: us-east-1}\nconstraints:\n  deadline: 1m\n")
+    code, _, err = run("plan", str(flow))
+    assert code == 2
+    assert err.startswith(f"error: {config}:3: constraints.deadline: deadline 1m < fastest")

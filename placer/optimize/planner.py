@@ -46,6 +46,27 @@ def _config_at(config: Config, field: str) -> str:
     return f"{config.path}: {field}" if config.path else field
 
 
+class _Origin(Mapping[str, str]):
+    """Where the deadline and budget came from: the given places (options), else their
+    config fields, located (which reads the file again) only when an error asks."""
+
+    def __init__(self, config: Config, given: Mapping[str, str]) -> None:
+        self._config, self._given = config, dict(given)
+
+    def __getitem__(self, key: str) -> str:
+        if key in self._given:
+            return self._given[key]
+        if key in ("deadline", "budget"):
+            return _config_at(self._config, f"constraints.{key}")
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(dict.fromkeys([*self._given, "deadline", "budget"]))
+
+    def __len__(self) -> int:
+        return len(set(self._given) | {"deadline", "budget"})
+
+
 def _suggest(word: str, options: list[str], what: str) -> str:
     close = difflib.get_close_matches(word, options, n=1)
     return f"did you mean {close[0]!r}?" if close else f"{what} are: {', '.join(options)}"
@@ -98,9 +119,7 @@ def plan_flow(
     """
     check_names(flow, config)
     space = build_space(flow, config, market, deadline_hours, budget_usd_per_month)
-    where = dict(origin or {})
-    where.setdefault("deadline", _config_at(config, "constraints.deadline"))
-    where.setdefault("budget", _config_at(config, "constraints.budget"))
+    where = _Origin(config, origin or {})
     check_eligible(space, flow, config, market.offers)
     check_bounds(space, where)
     solution = optimize(space, objective, solver, time_limit, lp_path, gap)
