@@ -114,4 +114,7 @@ class Config:
         return next(p for p in self.pools if p.name == name)
 
     def usage(self, step: str) -> StepUsage:
-        return self.steps.get(step, StepUsage())
+        return self.steps.get(step, _NO_USAGE)
+
+
+_NO_USAGE = StepUsage()  # what placer.yaml says about a step it does not mention (immutable)

@@ -100,8 +100,11 @@ def _load(demand: Demand, fit: Fit) -> dict[str, float]:
     }
 
 
-def _eligibility(step: str, pool: Pool, config: Config, market: Market) -> str | None:
-    """Why config rules keep `step` out of `pool` (None when allowed)."""
+def _eligibility(
+    step: str, pool: Pool, config: Config, market: Market, residency: tuple[str, ...]
+) -> str | None:
+    """Why config rules keep `step` out of `pool` (None when allowed); `residency` is
+    :func:`residency_of` the step, computed once per step."""
     usage = config.usage(step)
     if usage.pools and pool.name not in usage.pools:
         return f"not in steps.{step}.pools"
@@ -111,7 +114,7 @@ def _eligibility(step: str, pool: Pool, config: Config, market: Market) -> str |
         return f"cloud {pool.cloud} not in steps.{step}.allowed_clouds"
     if usage.regions and pool.region not in usage.regions:
         return f"region {pool.region} not in steps.{step}.regions"
-    for continent in residency_of(step, config):
+    for continent in residency:
         where = market.continent(Location(pool.cloud, pool.region))
         if where != continent:
             return f"residency {continent}: {pool.name} is in {where}"
@@ -130,6 +133,7 @@ class _Cache:
     """Memo of the expensive parts: fits by pod shape, egress and transfer by location."""
 
     offers: Mapping[str, Sequence[Offer]]
+    caps: Mapping[str, Mapping[str, float]]  # pool_caps of every pool
     fits: dict = field(default_factory=dict)
     moves: dict = field(default_factory=dict)
 
@@ -181,15 +185,16 @@ def _options_for(
     demand: Demand, config: Config, market: Market, cache: _Cache
 ) -> tuple[list[Option], list[tuple[str, str]]]:
     options, excluded = [], []
+    residency = residency_of(demand.step, config)
     for pool in config.pools:
-        reason = _eligibility(demand.step, pool, config, market)
+        reason = _eligibility(demand.step, pool, config, market, residency)
         fit = None if reason else cache.fit(demand, pool, config)
         if reason is None and fit is None:
             reason = "no instance type fits"
         if reason is None and fit is not None:
             egress, hours = cache.move(demand, Location(pool.cloud, pool.region), config, market)
             option = make_option(demand, pool, fit, egress, hours)
-            reason = _over_cap(option, pool)
+            reason = _over_cap(option, pool, cache.caps[pool.name])
             if reason is None:
                 options.append(option)
         if reason is not None:
@@ -197,8 +202,8 @@ def _options_for(
     return options, excluded
 
 
-def _over_cap(option: Option, pool: Pool) -> str | None:
-    for resource, cap in pool_caps(pool).items():
+def _over_cap(option: Option, pool: Pool, caps: Mapping[str, float]) -> str | None:
+    for resource, cap in caps.items():
         if option.load[resource] > cap + 1e-9:
             return f"needs {option.load[resource]:g} {resource} at once > {pool.name} limit {cap:g}"
     return None
@@ -212,7 +217,10 @@ def build_space(
     budget_usd_per_month: float | None = None,
 ) -> Space:
     """All eligible options of every step; deadline and budget default to the config's."""
-    cache = _Cache({p.name: tuple(market.offers(p.cloud, p.region)) for p in config.pools})
+    cache = _Cache(
+        {p.name: tuple(market.offers(p.cloud, p.region)) for p in config.pools},
+        {p.name: pool_caps(p) for p in config.pools},
+    )
     per_step = demands(flow, config)
     options, excluded = {}, {}
     for name, demand in per_step.items():
@@ -224,7 +232,7 @@ def build_space(
         edges=edges,
         pools={p.name: p for p in config.pools},
         options=options,
-        caps={p.name: pool_caps(p) for p in config.pools},
+        caps=dict(cache.caps),
         runs_per_month=config.runs_per_month,
         deadline_hours=_first(deadline_hours, config.constraints.deadline_hours),
         budget_usd_per_month=_first(budget_usd_per_month, config.constraints.budget_usd_per_month),
