@@ -132,8 +132,12 @@ def make_plan(
             raise ConfigError(str(exc), "--deadline", "write it like 2h, 90m or 1h30m") from None
     if budget is not None and budget <= 0:
         raise ConfigError("budget must be positive", "--budget", "give USD per month, e.g. 40")
-    if time_limit is not None and time_limit <= 0:
-        raise ConfigError("time limit must be positive", "--time-limit", "give seconds, e.g. 30")
+    if time_limit is not None and not time_limit > 0:  # `not >` refuses nan too
+        raise ConfigError(
+            f"time limit {time_limit:g} is not a positive number of seconds",
+            "--time-limit",
+            "give seconds, e.g. 30",
+        )
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
     catalog = load_catalog()

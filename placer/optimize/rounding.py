@@ -57,7 +57,9 @@ class Rounded:
 
 
 def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
-    """Bound, round down, refill (module docstring); stops early past `stop_at`."""
+    """Bound, round down, refill (module docstring). Past `stop_at` (a ``perf_counter``
+    time) no more limits are added and the refill stops early: a plan, if found, is
+    still checked and its bound is the last LP's (any LP of a relaxation is one)."""
     try:
         import highspy  # noqa: F401 (checked here: _mirror may be imported already)
 
@@ -73,26 +75,26 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         result = _exact_lp(problem, mirror, loads, stop_at)
         if result is None:
             return Rounded(None, None, bound)
-        bound, x = result
-        if _late(stop_at):
-            return Rounded(None, None, bound)
+        bound, x, complete = result
         contested = {tag.rsplit(",", 1)[0] for tag in problem.flows}
         rounded = _round_down(space, x, contested, _limit(problem))
         if rounded is None:
             return Rounded(None, None, bound)
         placement, grown = rounded
         # A contested pool that gained no split step only lost load against the LP, which
-        # met its limits exactly: only the other pools need checking.
-        checked = {s: p for s, p in placement.items() if p not in contested or p in grown}
+        # met its limits exactly once complete (an LP cut short by time may break some).
+        checked = placement
+        if complete:
+            checked = {s: p for s, p in placement.items() if p not in contested or p in grown}
         broken = [(p, r) for p, r, _ in violated_antichains(space, checked)]
         if not broken:
-            placement = _refill(space, placement, contested, _limit(problem))
+            placement = _refill(space, placement, contested, _limit(problem), stop_at)
             outcome = evaluate(space, placement)
             if not outcome.feasible:
                 return Rounded(None, None, bound)
             return Rounded(placement, outcome.total_usd, bound)
         fresh = [cap for cap in dict.fromkeys(broken) if f"{cap[0]},{cap[1]}" not in problem.flows]
-        if not fresh:  # broke a limit the LP already states exactly: rounding failed
+        if not fresh or _late(stop_at):  # broke a limit the LP states exactly, or no time
             return Rounded(None, None, bound)
         for pool, resource in fresh:
             add_flow(problem, pool, resource)
@@ -104,20 +106,29 @@ def _late(stop_at: float | None) -> bool:
     return stop_at is not None and time.perf_counter() > stop_at
 
 
+def _left(stop_at: float | None) -> float | None:
+    """Seconds until `stop_at` (None: no limit)."""
+    return None if stop_at is None else stop_at - time.perf_counter()
+
+
 def _limit(problem: Problem) -> float | None:
     """The makespan the model allows (deadline or the time objective's limit), if any."""
     return None if problem.makespan is None else problem.makespan.upBound
 
 
 def _exact_lp(problem: Problem, mirror, loads, stop_at):
-    """The LP optimum once its fractional placement breaks no limit: (value, columns)."""
+    """The LP optimum once its fractional placement breaks no limit: (value, columns,
+    True); or (value, columns, False) for the last LP solved when `stop_at` passed first;
+    None if the first LP has no optimum (infeasible, or out of time)."""
     space = problem.space
     column = {key: mirror.column[var.name] for key, var in problem.assign.items()}
+    last = None
     while True:
-        value = mirror.solve()
+        value = mirror.solve(_left(stop_at))
         if value is None:
-            return None
+            return last
         x = mirror.values()
+        last = value, {key: x[i] for key, i in column.items()}, False
         broken = []
         for (pool, resource), load in loads.items():
             if f"{pool},{resource}" in problem.flows:
@@ -131,7 +142,7 @@ def _exact_lp(problem: Problem, mirror, loads, stop_at):
             if peak(space.steps, space.edges, weights) > cap + _TOLERANCE:
                 broken.append((pool, resource))
         if not broken or _late(stop_at):
-            return value, {key: x[i] for key, i in column.items()}
+            return last[0], last[1], not broken
         for pool, resource in broken:
             add_flow(problem, pool, resource)
         mirror.sync()
@@ -190,9 +201,14 @@ def _head_tail(
 
 
 def _refill(
-    space: Space, placement: dict[str, str], contested: set[str], limit: float | None
+    space: Space,
+    placement: dict[str, str],
+    contested: set[str],
+    limit: float | None,
+    stop_at: float | None = None,
 ) -> dict[str, str]:
-    """Move steps into contested pools, most saved first, while limits and deadline hold."""
+    """Move steps into contested pools, most saved first, while limits and deadline hold
+    (and until `stop_at`: every prefix of the moves is a plan as good as the limits)."""
     moves = _profitable_moves(space, placement, contested)
     if not moves:
         return placement
@@ -201,6 +217,8 @@ def _refill(
     head, tail = _head_tail(space, hours) if limit is not None else ({}, {})
     moved: set[str] = set()
     for _, option in moves:
+        if _late(stop_at):
+            break
         step = option.step
         slower = option.wall_hours > hours[step] + _TOLERANCE
         if step in moved:

@@ -57,6 +57,7 @@ def _solver(
     time_limit: float | None,
     log_path: Path | None,
     gap: float,
+    presolve: bool = True,
 ):
     import pulp
 
@@ -69,7 +70,10 @@ def _solver(
                 "--solver highs",
                 "pip install highspy, or use --solver cbc",
             ) from None
-        return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=gap)
+        # mip_abs_gap 0: HiGHS's default (1e-6 USD) would stop plans of a few cents per
+        # run short of the relative gap asked for, and call them optimal.
+        options = {} if presolve else {"presolve": "off"}
+        return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=gap, gapAbs=0.0, **options)
     if name == "cbc":
         with warnings.catch_warnings():  # pulp 3.3 deprecates the bundled CBC for 4.0
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -118,11 +122,20 @@ def solve(
         log_path = Path(tmp) / "cbc.log"
         began = time.perf_counter()
         problem.model.solve(_solver(solver, time_limit, log_path, gap))
+        if solver == "highs" and problem.model.sol_status == -1:
+            # HiGHS 1.16's MIP presolve has called feasible models infeasible (a 5-step
+            # flow once a cap is a flow: tests/test_optimize_rounding_audit.py): confirm.
+            left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+            if left is None or left > 0:
+                problem.model.solve(_solver(solver, left, log_path, gap, presolve=False))
         seconds = time.perf_counter() - began
         log = log_path.read_text() if log_path.exists() else ""
     status = _STATUS.get(problem.model.sol_status, f"status {problem.model.sol_status}")
     found = status in ("optimal", "feasible")
-    gap = (_highs_gap(problem) if solver == "highs" else _cbc_gap(log)) if found else None
+    reached = (_highs_gap(problem) if solver == "highs" else _cbc_gap(log)) if found else None
+    if status == "optimal" and reached is not None and reached > gap + 1e-12:
+        status = "feasible"  # "optimal" means within the gap asked for, nothing looser
+    gap = reached
     objective = problem.model.objective.value() if found else None
     stats = SolverStats(
         solver="HiGHS" if solver == "highs" else "CBC",
@@ -175,21 +188,45 @@ def solve_with_cuts(
     rounded = None
     if solver == "highs" and capped and problem.objective == "cost" and lp_path is None:
         rounded = round_lp(problem, None if time_limit is None else began + time_limit)
-        if rounded.assignment is not None and (rounded.gap or 0.0) <= gap:
-            return _from_rounding(problem, rounded, "optimal", rounded.gap, began)
+        if rounded.assignment is not None:
+            enough = (rounded.gap or 0.0) <= gap
+            spent = time_limit is not None and time.perf_counter() - began >= time_limit
+            if enough or spent:  # no time left for HiGHS: the rounded plan, with its gap
+                status = "optimal" if enough else "feasible"
+                return _from_rounding(problem, rounded, status, rounded.gap, began)
     result = _cut_rounds(problem, solver, time_limit, lp_path, gap, began, rounded)
-    if rounded is None or rounded.assignment is None:
+    return _better(problem, result, rounded, gap, began)
+
+
+def _better(
+    problem: Problem, result: Solution, rounded: Rounded | None, gap: float, began: float
+) -> Solution:
+    """The cheaper of HiGHS's plan and the rounded one, its gap (and whether that is within
+    `gap`: "optimal") measured against the better of the LP bound and HiGHS's bound."""
+    if rounded is None or rounded.bound_usd is None:
         return result
     objective = result.stats.objective if result.found else None
-    if objective is not None and objective <= (rounded.cost_usd or 0.0) + 1e-9:
-        return result
-    bounds = [rounded.bound_usd or 0.0]
+    bounds = [rounded.bound_usd]
     if objective is not None and result.stats.gap is not None:
         bounds.append(objective * (1 - result.stats.gap))  # HiGHS: gap = (obj - bound) / obj
+    if rounded.assignment is None or (
+        objective is not None and objective <= (rounded.cost_usd or 0.0) + 1e-9
+    ):
+        if objective is None or result.stats.status not in ("optimal", "feasible"):
+            return result
+        best_gap = _gap(objective, max(bounds))
+        status = "optimal" if best_gap <= gap else "feasible"
+        stats = dataclasses.replace(result.stats, status=status, gap=best_gap)
+        return dataclasses.replace(result, stats=stats)
     cost = rounded.cost_usd or 0.0
-    best_gap = max(0.0, cost - max(bounds)) / max(cost, 1e-9)
+    best_gap = _gap(cost, max(bounds))
     status = "optimal" if best_gap <= gap else "feasible"
     return _from_rounding(problem, rounded, status, best_gap, began, result.rounds + 1)
+
+
+def _gap(cost: float, bound: float) -> float:
+    """(cost - bound) / cost, as HiGHS reports it (0 when the bound reaches the cost)."""
+    return max(0.0, cost - bound) / max(abs(cost), 1e-9)
 
 
 def _from_rounding(
@@ -307,8 +344,9 @@ def optimize(
     if objective != "time" or not first.found or first.makespan_hours is None:
         return first
     limit = first.makespan_hours * (1 + _TIME_SLACK) + _TIME_SLACK
+    left = None if time_limit is None else max(0.0, time_limit - first.stats.seconds)
     second = solve_with_cuts(
-        build_problem(space, "cost", makespan_limit=limit), solver, time_limit, None, gap
+        build_problem(space, "cost", makespan_limit=limit), solver, left, None, gap
     )
     if not second.found:
         return first
