@@ -476,3 +476,30 @@ def test_a_time_limit_that_is_not_a_positive_number_is_bad_input(seconds, monkey
     assert code == 2
     assert err.startswith("error: --time-limit: time limit ") and err.count("\n") == 1
     assert "To fix: give seconds, e.g. 30" in err
+
+
+def test_a_rough_round_that_proves_the_gap_is_not_solved_again(monkeypatch):
+    # Split flow, gcp holds 1 vCPU: the first (1%) round places a and b apart and HiGHS
+    # proves it (gap 0): optimal at once, even when the time is up (before: a second solve
+    # at the requested gap, or "feasible" with a 0% gap).
+    steps = [
+        step("start", ["a", "b"], type="split"),
+        step("a", ["join"]),
+        step("b", ["join"]),
+        step("join", ["end"], type="join"),
+        step("end", [], type="end"),
+    ]
+    space = build_space(flow(*steps), config([AWS, replace(GCP, max_vcpus=1)]), market(OFFERS))
+    calls = []
+    real = solve_module.solve
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "solve", counted)
+    problem = build_problem(space)
+    solution = solve_module._cut_rounds(problem, "highs", 1e-9, None, 1e-6, time.perf_counter())
+    assert len(calls) == 1
+    assert solution.stats.status == "optimal" and solution.stats.gap == 0.0
+    assert solution.stats.objective == pytest.approx(0.17)  # 4 x 0.03 + 0.05
