@@ -62,10 +62,10 @@ class Mirror:
         self._rows += len(constraints)
 
     def _add_columns(self, columns: list[pulp.LpVariable]) -> None:
-        """New columns with their bounds and (current) objective coefficients."""
+        """New columns with their bounds, costing 0: a variable of the objective is new
+        only with a new objective, whose costs are then all set (``_set_objective``)."""
         inf = highspy.kHighsInf
-        costs = {v.name: c for v, c in (self.model.objective or {}).items()}
-        cost = np.array([costs.get(v.name, 0.0) for v in columns], dtype=np.float64)
+        cost = np.zeros(len(columns))
         low = np.array([-inf if v.lowBound is None else v.lowBound for v in columns])
         up = np.array([inf if v.upBound is None else v.upBound for v in columns])
         for v in columns:
