@@ -503,3 +503,23 @@ def test_a_rough_round_that_proves_the_gap_is_not_solved_again(monkeypatch):
     assert len(calls) == 1
     assert solution.stats.status == "optimal" and solution.stats.gap == 0.0
     assert solution.stats.objective == pytest.approx(0.17)  # 4 x 0.03 + 0.05
+
+
+CBC_WITHIN_TOLERANCE = """
+Result - Optimal solution found (within gap tolerance)
+
+Objective value:                158.29570875
+Lower bound:                    151.439
+Gap:                            0.05
+Enumerated nodes:               0
+"""
+
+
+def test_cbc_stopped_within_its_gap_tolerance_reports_that_gap_not_zero():
+    # CBC at gapRel 5% on bench_plan.random_space(60, 20, seed=4, cap_scale=6) printed these
+    # lines; before, "Optimal solution found" read as a 0 gap. The bound printed to 3
+    # decimals is taken as 151.4385: (158.29570875 - 151.4385) / 158.29570875.
+    gap = solve_module._cbc_gap(CBC_WITHIN_TOLERANCE)
+    assert gap == pytest.approx((158.29570875 - 151.4385) / 158.29570875)
+    proven = "Result - Optimal solution found\n\nObjective value:                0.17000000\n"
+    assert solve_module._cbc_gap(proven) == 0.0

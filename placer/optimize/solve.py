@@ -93,9 +93,19 @@ def default_solver() -> str:
 
 
 def _cbc_gap(log: str) -> float | None:
-    """The relative gap CBC reports at the end of its log (0 when proven optimal)."""
-    if "Result - Optimal solution found" in log:
+    """The relative gap CBC ends with: 0 when proven optimal, else from its objective and
+    lower bound lines (the bound taken down by its printed precision). Its "Gap:" line is
+    rounded to 2 decimals, and "Optimal solution found (within gap tolerance)" is not 0."""
+    if re.search(r"^Result - Optimal solution found\s*$", log, re.M):
         return 0.0
+    value = re.search(r"^Objective value:\s+(\S+)", log, re.M)
+    bound = re.search(r"^Lower bound:\s+(\S+)", log, re.M)
+    if value and bound:
+        text = bound.group(1)
+        decimals = len(text.partition(".")[2]) if "e" not in text.lower() else 0
+        low = float(text) - 0.5 * 10.0**-decimals
+        objective = float(value.group(1))
+        return max(0.0, objective - low) / max(abs(objective), 1e-9)
     found = re.search(r"^Gap:\s+([-\d.eE+]+)", log, re.M)
     return float(found.group(1)) if found else None
 
