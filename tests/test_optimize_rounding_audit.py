@@ -517,9 +517,16 @@ Enumerated nodes:               0
 
 def test_cbc_stopped_within_its_gap_tolerance_reports_that_gap_not_zero():
     # CBC at gapRel 5% on bench_plan.random_space(60, 20, seed=4, cap_scale=6) printed these
-    # lines; before, "Optimal solution found" read as a 0 gap. The bound printed to 3
-    # decimals is taken as 151.4385: (158.29570875 - 151.4385) / 158.29570875.
-    gap = solve_module._cbc_gap(CBC_WITHIN_TOLERANCE)
+    # lines; before, "Optimal solution found" read as a 0 gap. The bound, printed with 3
+    # decimals, is taken as 151.4385: (158.29570875 - 151.4385) / 158.29570875 = 4.33%.
+    gap = solve_module._cbc_gap(CBC_WITHIN_TOLERANCE, 0.05)
     assert gap == pytest.approx((158.29570875 - 151.4385) / 158.29570875)
+    # Within a tolerance smaller than the print can show: CBC's own word, the tolerance.
+    small = CBC_WITHIN_TOLERANCE.replace("158.29570875", "0.17000000").replace("151.439", "0.170")
+    assert solve_module._cbc_gap(small, 1e-6) == 1e-6
+    stopped = CBC_WITHIN_TOLERANCE.replace(
+        "Optimal solution found (within gap tolerance)", "Stopped on time limit"
+    )
+    assert solve_module._cbc_gap(stopped, 1e-6) == pytest.approx(gap)
     proven = "Result - Optimal solution found\n\nObjective value:                0.17000000\n"
-    assert solve_module._cbc_gap(proven) == 0.0
+    assert solve_module._cbc_gap(proven, 1e-6) == 0.0
