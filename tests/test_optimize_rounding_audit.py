@@ -358,6 +358,30 @@ def test_a_rounding_out_of_time_still_returns_the_plan_it_has(monkeypatch):
     assert rounded.bound_usd == pytest.approx(0.20)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rich_instances(), st.integers(0, 12))
+def test_a_rounding_stopped_anywhere_returns_a_feasible_plan_or_none(space, checks):
+    # The time runs out after `checks` looks at the clock: an LP that still breaks limits,
+    # a refill cut short. Whatever comes back is checked and bounded honestly.
+    seen = []
+
+    def late(stop_at):
+        seen.append(stop_at)
+        return len(seen) > checks
+
+    feasible = [o.total_usd for _, o in brute_force(space) if o.feasible]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rounding, "_late", late)
+        patch.setattr(rounding, "_left", lambda stop_at: None)
+        rounded = round_lp(build_problem(space), stop_at=0.0)
+    if rounded.bound_usd is not None and feasible:
+        assert rounded.bound_usd <= min(feasible) + 1e-7
+    if rounded.assignment is not None:
+        outcome = evaluate(space, rounded.assignment)
+        assert outcome.feasible, outcome.violations
+        assert rounded.cost_usd == pytest.approx(outcome.total_usd)
+
+
 def test_the_refill_stops_at_the_time_limit():
     # c in gcp, a and b in aws: moving a into gcp saves 0.02 and fits (2 vCPU), unless the
     # time is up.
