@@ -19,8 +19,13 @@ problem gives a good plan much sooner:
    the critical path within the deadline.
 
 The plan is then checked by :func:`evaluate` like any other; its gap to the bound is
-honest because both sides are measured. solve.py uses it when the gap is small enough and
-otherwise hands it to HiGHS as a starting solution.
+honest because both sides are measured. solve.py uses it when the gap is small enough (or
+no time is left); otherwise HiGHS solves the model and the cheaper plan wins, its gap
+measured against the better bound (the plan is not given to HiGHS as a start).
+
+Time: past ``stop_at`` no more limits are stated and the refill stops. The last LP solved
+is still a bound (any LP of the model is a relaxation's), and the plan rounded from it is
+still checked, against every pool when that LP broke some limits.
 """
 
 from __future__ import annotations
