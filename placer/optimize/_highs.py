@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import highspy
@@ -63,27 +63,40 @@ class QuietHiGHS(pulp.HiGHS):
             lp.solverModel.changeColsIntegrality(
                 len(integers), np.array(integers, dtype=np.int32), kinds
             )
-        self._add_rows(lp, inf)
+        self._add_rows(lp)
 
     @staticmethod
-    def _add_rows(lp: pulp.LpProblem, inf: float) -> None:
-        starts, index, value, low, up = [], [], [], [], []
-        for i, constraint in enumerate(lp._constraints.values()):
+    def _add_rows(lp: pulp.LpProblem) -> None:
+        constraints = list(lp._constraints.values())
+        for i, constraint in enumerate(constraints):
             constraint.index = i
-            starts.append(len(index))
-            for var, coef in constraint.items():
-                if coef != 0:
-                    index.append(var.index)
-                    value.append(coef)
-            lb, ub = constraint.getLb(), constraint.getUb()
-            low.append(-inf if lb is None else lb)
-            up.append(inf if ub is None else ub)
-        lp.solverModel.addRows(
-            len(starts),
-            np.array(low, dtype=np.float64),
-            np.array(up, dtype=np.float64),
-            len(index),
-            np.array(starts, dtype=np.int32),
-            np.array(index, dtype=np.int32),
-            np.array(value, dtype=np.float64),
-        )
+        add_rows(lp.solverModel, constraints, lambda var: var.index)
+
+
+def add_rows(
+    highs: highspy.Highs,
+    constraints: Sequence[pulp.LpConstraint],
+    column: Callable[[pulp.LpVariable], int],
+) -> None:
+    """Append pulp constraints to a HiGHS model as rows, in one call; `column` maps a
+    variable to its column."""
+    inf = highspy.kHighsInf
+    starts, index, value, low, up = [], [], [], [], []
+    for constraint in constraints:
+        starts.append(len(index))
+        for var, coef in constraint.items():
+            if coef != 0:
+                index.append(column(var))
+                value.append(coef)
+        lb, ub = constraint.getLb(), constraint.getUb()
+        low.append(-inf if lb is None else lb)
+        up.append(inf if ub is None else ub)
+    highs.addRows(
+        len(starts),
+        np.array(low, dtype=np.float64),
+        np.array(up, dtype=np.float64),
+        len(index),
+        np.array(starts, dtype=np.int32),
+        np.array(index, dtype=np.int32),
+        np.array(value, dtype=np.float64),
+    )

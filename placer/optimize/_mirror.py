@@ -17,7 +17,7 @@ import highspy
 import numpy as np
 import pulp
 
-from placer.optimize._highs import quiet_c_stdout
+from placer.optimize._highs import add_rows, quiet_c_stdout
 
 
 class Mirror:
@@ -58,7 +58,7 @@ class Mirror:
         if renewed:
             self._set_objective(objective)
         if constraints:
-            self._add_rows(constraints, highspy.kHighsInf)
+            self._add_rows(constraints)
         self._rows += len(constraints)
 
     def _add_columns(self, columns: list[pulp.LpVariable]) -> None:
@@ -84,26 +84,8 @@ class Mirror:
         self.highs.changeObjectiveOffset(float(objective.constant))
         self._objective = objective
 
-    def _add_rows(self, constraints: list[pulp.LpConstraint], inf: float) -> None:
-        starts, index, value, low, up = [], [], [], [], []
-        for constraint in constraints:
-            starts.append(len(index))
-            for var, coef in constraint.items():
-                if coef != 0:
-                    index.append(self.column[var.name])
-                    value.append(coef)
-            lb, ub = constraint.getLb(), constraint.getUb()
-            low.append(-inf if lb is None else lb)
-            up.append(inf if ub is None else ub)
-        self.highs.addRows(
-            len(starts),
-            np.array(low, dtype=np.float64),
-            np.array(up, dtype=np.float64),
-            len(index),
-            np.array(starts, dtype=np.int32),
-            np.array(index, dtype=np.int32),
-            np.array(value, dtype=np.float64),
-        )
+    def _add_rows(self, constraints: list[pulp.LpConstraint]) -> None:
+        add_rows(self.highs, constraints, lambda var: self.column[var.name])
 
     def solve(self, time_limit: float | None = None) -> float | None:
         """Solve the LP within `time_limit` seconds; its optimal value, or None when it has
