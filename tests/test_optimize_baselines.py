@@ -4,7 +4,7 @@ import random
 from dataclasses import replace
 
 import pytest
-from fixtures.plan.factory import DATASTORE, config, flow, market, offer, pool, step
+from fixtures.plan.factory import DATASTORE, branches, config, flow, market, offer, pool, step
 
 from placer.config import StepUsage
 from placer.optimize.antichain import LeastFlow, heaviest_antichain
@@ -88,14 +88,7 @@ def test_greedy_repair_does_not_overfill_the_pool_it_moves_a_step_to():
     # a, b, c run at once; gcp ($0.03/step) and azure ($0.04) each hold one 1-vCPU pod, aws
     # ($0.05) is unlimited. Cheapest compute puts all three in gcp (3 vCPU > 1). The first
     # move sends one to azure; a second one there would overfill azure, so it goes to aws.
-    f = flow(
-        step("start", ["a", "b", "c"], type="split"),
-        step("a", ["join"]),
-        step("b", ["join"]),
-        step("c", ["join"]),
-        step("join", ["end"], type="join"),
-        step("end", [], type="end"),
-    )
+    f = branches("a", "b", "c")
     pools = [AWS, replace(GCP, max_vcpus=1), replace(AZURE, max_vcpus=1)]
     space = build_space(f, config(pools), market(OFFERS))
     placed, note = greedy(space)
@@ -107,14 +100,7 @@ def test_greedy_repair_does_not_overfill_the_pool_it_moves_a_step_to():
 
 
 def test_greedy_stops_after_max_moves_and_names_what_is_still_broken():
-    f = flow(
-        step("start", ["a", "b", "c"], type="split"),
-        step("a", ["join"]),
-        step("b", ["join"]),
-        step("c", ["join"]),
-        step("join", ["end"], type="join"),
-        step("end", [], type="end"),
-    )
+    f = branches("a", "b", "c")
     pools = [AWS, replace(GCP, max_vcpus=1), replace(AZURE, max_vcpus=1)]
     space = build_space(f, config(pools), market(OFFERS))
     placed, note = greedy(space, max_moves=1)

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pulp
 import pytest
-from fixtures.plan.factory import config, flow, market, step
+from fixtures.plan.factory import branches, config, market
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_optimize_solve import AWS, GCP, OFFERS, brute_force, instances
@@ -21,14 +21,7 @@ from placer.optimize.space import build_space
 
 
 def three_branches():
-    return flow(
-        step("start", ["a", "b", "c"], type="split"),
-        step("a", ["join"]),
-        step("b", ["join"]),
-        step("c", ["join"]),
-        step("join", ["end"], type="join"),
-        step("end", [], type="end"),
-    )
+    return branches("a", "b", "c")
 
 
 def test_rounding_keeps_two_of_three_branches_in_the_capped_pool():
@@ -55,14 +48,8 @@ def test_a_rounded_plan_short_of_the_gap_is_checked_by_the_solver():
     # only one fits. A 2-vCPU pod pays a whole node: gcp $0.06, aws $0.10. Optimum: start,
     # join, end (1 vCPU, $0.03) and one branch in gcp, the other in aws = 0.09 + 0.06 + 0.10
     # = 0.25; the LP bound is 0.02 lower (half a branch at gcp's price).
-    steps = [
-        step("start", ["a", "b"], type="split"),
-        step("a", ["join"], cpu=2),
-        step("b", ["join"], cpu=2),
-        step("join", ["end"], type="join"),
-        step("end", [], type="end"),
-    ]
-    space = build_space(flow(*steps), config([AWS, replace(GCP, max_vcpus=3)]), market(OFFERS))
+    two = branches("a", "b", cpu=2)
+    space = build_space(two, config([AWS, replace(GCP, max_vcpus=3)]), market(OFFERS))
     rounded = round_lp(build_problem(space))
     assert rounded.cost_usd == pytest.approx(0.25)
     assert rounded.bound_usd == pytest.approx(0.23)
