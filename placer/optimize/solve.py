@@ -203,7 +203,7 @@ def solve_with_cuts(
             if enough or spent:  # no time left for HiGHS: the rounded plan, with its gap
                 status = "optimal" if enough else "feasible"
                 return _from_rounding(problem, rounded, status, rounded.gap, began)
-    result = _cut_rounds(problem, solver, time_limit, lp_path, gap, began, rounded)
+    result = _cut_rounds(problem, solver, time_limit, lp_path, gap, began)
     return _better(problem, result, rounded, gap, began)
 
 
@@ -267,7 +267,6 @@ def _cut_rounds(
     lp_path: Path | None,
     gap: float,
     began: float,
-    rounded: Rounded | None = None,
 ) -> Solution:
     capped = any(problem.space.caps.values())
     rounds, loose = 0, max(gap, ROUGH_GAP) if capped else gap
