@@ -186,3 +186,18 @@ def test_peak_bound_is_exact_on_a_chain_and_a_split():
     names = ("s", "x", "y", "e")
     edges = (("s", "x"), ("s", "y"), ("x", "e"), ("y", "e"))
     assert peak_bound(names, edges, {"s": 1, "x": 2, "y": 1, "e": 1}) == 3
+
+
+def test_a_split_step_with_only_contested_pools_is_placed_by_the_refill():
+    # In this instance (found by the audit's generator) the LP splits a step between pools
+    # whose limits it had to state exactly, and the step has no other pool. It is left out
+    # of the round down and placed where it still fits; the plan is then the optimum.
+    from test_optimize_rounding_audit import rich_instance
+
+    space = rich_instance(38)
+    best = min(o.total_usd for _, o in brute_force(space) if o.feasible)
+    problem = build_problem(space)
+    rounded = round_lp(problem)
+    assert rounded.assignment is not None
+    assert evaluate(space, rounded.assignment).feasible
+    assert rounded.cost_usd == pytest.approx(best)

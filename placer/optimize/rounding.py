@@ -85,15 +85,15 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         rounded = _round_down(space, x, contested, _limit(problem))
         if rounded is None:
             return Rounded(None, None, bound)
-        placement, grown = rounded
-        # A contested pool that gained no split step only lost load against the LP, which
-        # met its limits exactly once complete (an LP cut short by time may break some).
+        placement, stranded = rounded
+        # The contested pools only lost load against the LP, which met their limits exactly
+        # once complete (an LP cut short by time may break some).
         checked = placement
         if complete:
-            checked = {s: p for s, p in placement.items() if p not in contested or p in grown}
+            checked = {s: p for s, p in placement.items() if p not in contested}
         broken = [(p, r) for p, r, _ in violated_antichains(space, checked)]
         if not broken:
-            placement = _refill(space, placement, contested, _limit(problem), stop_at)
+            placement = _refill(space, placement, contested, _limit(problem), stop_at, stranded)
             outcome = evaluate(space, placement)
             if not outcome.feasible:
                 return Rounded(None, None, bound)
@@ -155,11 +155,13 @@ def _exact_lp(problem: Problem, mirror, loads, stop_at):
 
 def _round_down(
     space: Space, x: Mapping[tuple[str, str], float], contested: set[str], limit: float | None
-) -> tuple[dict[str, str], set[str]] | None:
+) -> tuple[dict[str, str], dict[str, list[Option]]] | None:
     """Whole LP placements kept; split steps to their best uncontested pool (docstring).
-    Also returns the contested pools that got a split step anyway (it had no other)."""
+    A split step whose every pool is contested is left out, "stranded": its options,
+    cheapest first, for the refill to place where they fit."""
     placement: dict[str, str] = {}
     split: dict[str, list[Option]] = {}
+    stranded: dict[str, list[Option]] = {}
     for step in space.steps:
         options = space.options[step]
         top = max(options, key=lambda o: x[step, o.pool])
@@ -167,14 +169,18 @@ def _round_down(
             placement[step] = top.pool
             continue
         free = [o for o in options if o.pool not in contested]
+        if not free:
+            stranded[step] = sorted(options, key=lambda o: (o.total_usd, o.pool))
+            continue
         used = [o for o in free if x[step, o.pool] > _INTEGRAL]
-        split[step] = used or free or [top]
+        split[step] = used or free
+    hopeful = {s: min(o, key=lambda o: o.wall_hours).pool for s, o in stranded.items()}
     for fastest in (False, True):
         for step, choices in split.items():
             key = (lambda o: (o.wall_hours, o.total_usd)) if fastest else (lambda o: o.total_usd)
             placement[step] = min(choices, key=key).pool
-        if limit is None or _makespan(space, placement) <= limit + _TOLERANCE:
-            return placement, {placement[s] for s in split} & contested
+        if limit is None or _makespan(space, {**placement, **hopeful}) <= limit + _TOLERANCE:
+            return placement, stranded
     return None
 
 
@@ -211,39 +217,72 @@ def _refill(
     contested: set[str],
     limit: float | None,
     stop_at: float | None = None,
+    stranded: Mapping[str, list[Option]] | None = None,
 ) -> dict[str, str]:
-    """Move steps into contested pools, most saved first, while limits and deadline hold
-    (and until `stop_at`: every prefix of the moves is a plan as good as the limits)."""
+    """Place the stranded steps (each in its cheapest pool that still fits), then move
+    steps into contested pools, most saved first, while limits and deadline hold (and
+    until `stop_at`: every prefix of the moves is a plan as good as the limits). A
+    stranded step that fits nowhere stays out, and the plan fails its check."""
+    stranded = stranded or {}
     moves = _profitable_moves(space, placement, contested)
-    if not moves:
+    if not moves and not stranded:
         return placement
-    oracles = _oracles(space, placement, contested, moves)
+    candidates = moves + [(0.0, o) for options in stranded.values() for o in options]
+    oracles = _oracles(space, placement, contested, candidates)
     hours = _durations(space, placement)
+    hours.update({s: min(o.wall_hours for o in opts) for s, opts in stranded.items()})
     head, tail = _head_tail(space, hours) if limit is not None else ({}, {})
     moved: set[str] = set()
+    for options in stranded.values():
+        for option in options:
+            if _admit(space, oracles, option, hours, head, tail, limit, None):
+                placement[option.step] = option.pool
+                moved.add(option.step)
+                if limit is not None:
+                    head, tail = _head_tail(space, hours)
+                break
     for _, option in moves:
         if _late(stop_at):
             break
         step = option.step
-        slower = option.wall_hours > hours[step] + _TOLERANCE
         if step in moved:
             continue
-        if slower and limit is not None:
-            through = head[step] + option.wall_hours + tail[step] - hours[step]
-            if through > limit + _TOLERANCE:  # only paths through the step grow
-                continue
-        if not _fits(space, oracles, option):
-            continue
         old = space.option(step, placement[step])
-        for resource in space.caps.get(old.pool, {}):  # type: ignore[union-attr]
-            if (old.pool, resource) in oracles:  # type: ignore[union-attr]
-                oracles[old.pool, resource].remove(step, old.load[resource])  # type: ignore[union-attr]
+        if not _admit(space, oracles, option, hours, head, tail, limit, old):
+            continue
         placement[step] = option.pool
         moved.add(step)
-        hours[step] = option.wall_hours
-        if slower and limit is not None:
+        if limit is not None and option.wall_hours > old.wall_hours + _TOLERANCE:  # type: ignore[union-attr]
             head, tail = _head_tail(space, hours)
     return placement
+
+
+def _admit(
+    space: Space,
+    oracles: dict,
+    option: Option,
+    hours: dict[str, float],
+    head: Mapping[str, float],
+    tail: Mapping[str, float],
+    limit: float | None,
+    old: Option | None,
+) -> bool:
+    """Whether `option` keeps the deadline and its pool's limits; if so its load is added
+    to that pool's peaks, taken off `old`'s pool, and its hours recorded."""
+    step = option.step
+    slower = option.wall_hours > hours[step] + _TOLERANCE
+    if slower and limit is not None:
+        through = head[step] + option.wall_hours + tail[step] - hours[step]
+        if through > limit + _TOLERANCE:  # only paths through the step grow
+            return False
+    if not _fits(space, oracles, option):
+        return False
+    if old is not None:
+        for resource in space.caps.get(old.pool, {}):
+            if (old.pool, resource) in oracles:
+                oracles[old.pool, resource].remove(step, old.load[resource])
+    hours[step] = option.wall_hours
+    return True
 
 
 def _profitable_moves(
