@@ -280,3 +280,13 @@ def test_least_flow_agrees_with_heaviest_antichain_on_random_dags(seed):
         assert (flow.value, flow.antichain()) == (pytest.approx(expected[0]), expected[1])
         weight[gone] = 0.0
         flow = flow.without(gone)
+
+
+def test_a_long_overfull_antichain_is_named_in_one_short_line():
+    names = [f"b{i}" for i in range(9)]
+    space = build_space(branches(*names), config([replace(GCP, max_vcpus=1)]), market(OFFERS))
+    outcome = evaluate(space, {s: "gcp-usc1" for s in space.steps})
+    assert outcome.violations == (
+        "capacity: b0, b1, b2, b3, b4, b5 and 3 more steps can need 9 vcpu at once in "
+        "gcp-usc1 (limit 1)",
+    )

@@ -105,7 +105,7 @@ def capacity_violations(space: Space, options: Mapping[str, Option]) -> tuple[li
             if top > cap + EPS:
                 excess += (top - cap) / cap if cap else 1.0
                 problems.append(
-                    f"capacity: {', '.join(steps)} can need {top:g} {resource} at once in "
+                    f"capacity: {_some(steps)} can need {top:g} {resource} at once in "
                     f"{pool} (limit {cap:g})"
                 )
     return problems, excess
@@ -116,6 +116,13 @@ def _surely_within(space: Space, weight: Mapping[str, float], cap: float) -> boo
     if sum(weight.values()) <= cap + EPS:
         return True
     return peak_bound(space.steps, space.edges, weight) <= cap + EPS
+
+
+def _some(steps: tuple[str, ...], shown: int = 6) -> str:
+    """Up to `shown` step names, and how many more: a violation stays one readable line."""
+    if len(steps) <= shown:
+        return ", ".join(steps)
+    return f"{', '.join(steps[:shown])} and {len(steps) - shown} more steps"
 
 
 def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[str, str, tuple]]:
