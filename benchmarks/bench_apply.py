@@ -7,6 +7,7 @@ the same file, so the cost placer adds on top of libcst is visible as a ratio.
 
 from __future__ import annotations
 
+import difflib
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import libcst as cst  # noqa: E402
 from apply_plans import make_plan, step_plan  # noqa: E402
 
 from placer.apply._config_mode import rewrite_for_config  # noqa: E402
+from placer.apply._diff import unified_diff  # noqa: E402
 from placer.apply._rewrite import decorators_edit, rewrite  # noqa: E402
 
 SIZES = (100, 500, 2000)
@@ -77,9 +79,13 @@ def _row(steps: int) -> str:
     first = _best(lambda: rewrite(source, path, plan, edit))
     noop = _best(lambda: rewrite(once, path, plan, edit))
     config = _best(lambda: rewrite_for_config(source, path, plan, False, False))
+    old, new = source.decode().splitlines(True), once.decode().splitlines(True)
+    ours = _best(lambda: list(unified_diff(old, new, "a", "b")))
+    theirs = _best(lambda: list(difflib.unified_diff(old, new, "a", "b")))
     return (
         f"| {steps} | {len(source) / 1024:.0f} | {parse * 1000:.0f} | {first * 1000:.0f} "
-        f"| {first / parse:.1f}x | {noop * 1000:.0f} | {config * 1000:.0f} |"
+        f"| {first / parse:.1f}x | {noop * 1000:.0f} | {config * 1000:.0f} "
+        f"| {ours * 1000:.0f} | {theirs * 1000:.0f} |"
     )
 
 
@@ -96,10 +102,14 @@ def run() -> str:
             "",
             'Linear flows of N steps, half with `@kubernetes(node_selector="...")` to update, '
             "half bare `@step` to decorate; every step moves to a 2-label GCP selector. Best of "
-            f"{REPEATS}, milliseconds. `x parse` is the first apply over libcst's parse alone.",
+            f"{REPEATS}, milliseconds. `x parse` is the first apply over libcst's parse alone. "
+            "`--diff` is the unified diff of the first apply (placer.apply._diff, anchored on "
+            "lines unique to both versions) next to `difflib.unified_diff` on the same lines.",
             "",
-            "| steps | KiB | libcst parse | first apply | x parse | no-op apply | config mode |",
-            "|------:|----:|-------------:|------------:|--------:|------------:|------------:|",
+            "| steps | KiB | libcst parse | first apply | x parse | no-op apply | config mode "
+            "| `--diff` | difflib |",
+            "|------:|----:|-------------:|------------:|--------:|------------:|------------:"
+            "|------:|------:|",
             *rows,
         ]
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import io
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+
+from placer.apply._diff import unified_diff
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class FileResult:
         name = label or str(self.path)
         old = _text(self.before or b"").splitlines(keepends=True)
         new = _text(self.after).splitlines(keepends=True)
-        lines = difflib.unified_diff(
+        lines = unified_diff(
             old, new, f"a/{name}" if self.before is not None else "/dev/null", f"b/{name}"
         )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
