@@ -152,8 +152,9 @@ class _Cache:
         return self.fits[key]
 
     def move(self, demand: Demand, where: Location, config: Config, market: Market):
-        """(egress USD per run, transfer hours per task) of the step at `where`."""
-        key = (demand.step, where)
+        """(egress USD per run, transfer hours per task) of the step at `where`: they depend
+        only on the step's data sizes and task count, which many steps share."""
+        key = (demand.input_gb, demand.output_gb, demand.tasks, demand.reads, where)
         if key not in self.moves:
             self.moves[key] = (
                 egress_usd_per_run(
