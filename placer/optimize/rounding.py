@@ -13,10 +13,11 @@ problem gives a good plan much sooner:
    pools (those stated by flows, whose limits bind) for its cheapest other pool among the
    LP's choices (the fastest one if the deadline would break). Leaving a pool never breaks
    its limit; if the rounded plan breaks another pool's limit, that limit gets a flow too
-   and the bound is solved again.
-3. **Refill.** Give the contested pools back their most profitable split steps, one at a
-   time, while each pool's peak (an LP kept open, _peak_lp.py) stays within its limit and
-   the critical path within the deadline.
+   and the bound is solved again. A split step with no other pool is left out for now.
+3. **Refill.** Place the steps left out, each in its cheapest pool that still fits; then
+   give the contested pools back their most profitable split steps, one at a time, while
+   each pool's peak (an LP kept open, _peak_lp.py) stays within its limit and the critical
+   path within the deadline.
 
 The plan is then checked by :func:`evaluate` like any other; its gap to the bound is
 honest because both sides are measured. solve.py uses it when the gap is small enough (or
