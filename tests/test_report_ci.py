@@ -173,6 +173,21 @@ def _run_step(name: str, repo: Path, env: dict[str, str]) -> subprocess.Complete
     )
 
 
+PLAN_STEPS = (
+    "Find the changed flows",
+    "Plan the flows on the head commit",
+    "Plan the flows on the base commit",
+    "Report the cost change",
+)
+
+
+def _run_plan_steps(repo: Path, env: dict[str, str]) -> None:
+    """Run the workflow's planning steps in order; each must succeed."""
+    for name in PLAN_STEPS:
+        done = _run_step(name, repo, env)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+
+
 def test_workflow_steps_run_offline(tmp_path):
     repo, runner, bin_dir = tmp_path / "repo", tmp_path / "runner", tmp_path / "bin"
     runner.mkdir()
@@ -195,14 +210,7 @@ def test_workflow_steps_run_offline(tmp_path):
         "RUNNER_TEMP": str(runner),
         "PLACER_CACHE_DIR": str(runner / "empty-cache"),
     }
-    for name in (
-        "Find the changed flows",
-        "Plan the flows on the head commit",
-        "Plan the flows on the base commit",
-        "Report the cost change",
-    ):
-        done = _run_step(name, repo, env)
-        assert done.returncode == 0, f"{name}: {done.stderr}"
+    _run_plan_steps(repo, env)
     placer_dir = repo / ".placer"
     assert (placer_dir / "flows.txt").read_text().split() == [
         "flows/a.py",
@@ -306,14 +314,7 @@ def test_workflow_with_the_real_planner_and_apply_gate(tmp_path):
         "RUNNER_TEMP": str(runner),
         "PLACER_CACHE_DIR": str(runner / "empty-cache"),
     }
-    for name in (
-        "Find the changed flows",
-        "Plan the flows on the head commit",
-        "Plan the flows on the base commit",
-        "Report the cost change",
-    ):
-        done = _run_step(name, repo, env)
-        assert done.returncode == 0, f"{name}: {done.stderr}"
+    _run_plan_steps(repo, env)
     plans = repo / ".placer"
     head_plan = read_plan(plans / "head" / "crosscloud_crosscloudflow.py.json")
     base_plan = read_plan(plans / "base" / "crosscloud_crosscloudflow.py.json")

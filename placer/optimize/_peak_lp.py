@@ -73,7 +73,7 @@ class PeakLP:
         self._names = names
         self._bit = {s: 1 << i for i, s in enumerate(names)}
         down = descendants(names, edges)
-        up = _ancestors(names, edges, self._bit)
+        up = descendants(names, tuple((v, u) for u, v in edges))  # reversed: ancestors
         self._related = {s: down[s] | up[s] | self._bit[s] for s in names}  # ordered with s
         # Antichains found by earlier solves (the heaviest each time), newest first: a step
         # that would push one of them over the cap is refused without solving.
@@ -140,25 +140,3 @@ class PeakLP:
     def remove(self, step: str, load: float) -> None:
         """Take `load` off `step` (a step moved away); the bound is kept, not re-solved."""
         self._set(step, max(0.0, self._load[step] - load))
-
-
-def _ancestors(
-    names: tuple[str, ...], edges: tuple[tuple[str, str], ...], bit: Mapping[str, int]
-) -> dict[str, int]:
-    """Per node, the bitset of the nodes that reach it (one pass in topological order)."""
-    parents: dict[str, list[str]] = {n: [] for n in names}
-    children: dict[str, list[str]] = {n: [] for n in names}
-    for u, v in edges:
-        parents[v].append(u)
-        children[u].append(v)
-    waiting = {n: len(parents[n]) for n in names}
-    order = [n for n in names if not waiting[n]]
-    up = dict.fromkeys(names, 0)
-    for u in order:  # Kahn's algorithm: `order` grows while it is walked
-        for p in parents[u]:
-            up[u] |= up[p] | bit[p]
-        for v in children[u]:
-            waiting[v] -= 1
-            if not waiting[v]:
-                order.append(v)
-    return up

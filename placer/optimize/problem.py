@@ -57,6 +57,13 @@ class Problem:
     cuts: list[str] = field(default_factory=list)  # names of capacity cuts added so far
     flows: list[str] = field(default_factory=list)  # "pool,resource" stated as flows
     order: dict = field(default_factory=dict)  # reachability bitsets, built on first use
+    loads: dict = field(default_factory=dict)  # potential_loads(space), built on first use
+
+    def potential_loads(self) -> dict[tuple[str, str], dict[str, float]]:
+        """:func:`potential_loads` of the space, computed once per problem."""
+        if not self.loads:
+            self.loads.update(potential_loads(self.space))
+        return self.loads
 
 
 def build_problem(
@@ -173,7 +180,7 @@ def _seed_cuts(problem: Problem) -> None:
     """Start every cap with a cut per depth level whose candidates could overfill it."""
     space = problem.space
     levels = depth_levels(space)
-    for (pool, resource), load in potential_loads(space).items():
+    for (pool, resource), load in problem.potential_loads().items():
         cap = space.caps[pool][resource]
         if sum(load.values()) <= cap + 1e-9:
             continue
@@ -273,7 +280,7 @@ def widen(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) ->
     for s in steps:
         members |= 1 << index[s]
     out = list(steps)
-    load = potential_loads(problem.space)[pool, resource]
+    load = problem.potential_loads()[pool, resource]
     for s in sorted(load, key=lambda s: -load[s]):
         if s not in steps and not related[s] & members:
             members |= 1 << index[s]
@@ -302,7 +309,7 @@ def add_flow(problem: Problem, pool: str, resource: str) -> None:
     a cap already stated so is left alone."""
     if f"{pool},{resource}" in problem.flows:
         return
-    load = potential_loads(problem.space)[pool, resource]
+    load = problem.potential_loads()[pool, resource]
     cap = problem.space.caps[pool][resource]
     _cover_flow(problem.space, problem.model, problem.assign, pool, resource, cap, load)
     problem.flows.append(f"{pool},{resource}")

@@ -37,8 +37,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from placer.optimize.antichain import peak, peak_bound, reduced_order
-from placer.optimize.evaluate import evaluate, topological, violated_antichains
-from placer.optimize.problem import Problem, add_flow, potential_loads
+from placer.optimize.evaluate import evaluate, longest_path, topological, violated_antichains
+from placer.optimize.problem import Problem, add_flow
 from placer.optimize.space import Option, Space
 
 _INTEGRAL = 1e-6  # an LP value within this of 1 counts as a whole placement
@@ -75,7 +75,7 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
 
     space = problem.space
     mirror = Mirror(problem.model)
-    loads = potential_loads(space)
+    loads = problem.potential_loads()
     bound = None
     for _ in range(_ATTEMPTS):
         result = _exact_lp(problem, mirror, loads, stop_at)
@@ -190,8 +190,7 @@ def _durations(space: Space, placement: Mapping[str, str]) -> dict[str, float]:
 
 
 def _makespan(space: Space, placement: Mapping[str, str]) -> float:
-    head, tail = _head_tail(space, _durations(space, placement))
-    return max((head[s] + tail[s] for s in space.steps), default=0.0)
+    return longest_path(space.steps, space.edges, _durations(space, placement))[0]
 
 
 def _head_tail(
