@@ -1,58 +1,47 @@
-"""Finding, reading and validating placer.yaml into a :class:`~placer.config.Config`.
+"""placer.yaml text to a validated :class:`~placer.config.Config`.
 
-The file is composed with PyYAML into nodes (not plain values) so every error can name
-the line and the key path, e.g. ``placer.yaml:12: pools[1].capacity_type: ...``. With no
-file, :func:`load_config` returns the built-in defaults: the datastore in aws us-east-1 and
-one on-demand, unlimited pool per cloud selected by ``outerbounds.co/provider``.
+The text is composed with PyYAML into nodes (not plain values) so every error can name the
+line and the key path, e.g. ``placer.yaml:12: pools[1].capacity_type: ...``; the lines of
+every field are kept on the Config (:meth:`~placer.config.Config.locate`) for errors found
+later. Finding and reading the file is :mod:`placer.config.load`.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 import yaml
 
-from placer._yamlnode import YamlNode, did_you_mean
-from placer.config import Config, Constraints, Defaults, ExternalRead, Link, StepUsage
-from placer.errors import ConfigError, PlacerError
-from placer.pool import Pool
+from placer.config._lines import FieldLines
+from placer.config._yamlnode import YamlNode
+from placer.config.model import (
+    CONFIG_NAME,
+    DEFAULT_DATASTORE,
+    DEFAULT_POOLS,
+    Config,
+    Constraints,
+    Defaults,
+    ExternalRead,
+    Link,
+    StepUsage,
+)
+from placer.config.pool import Pool
+from placer.config.units import continents, parse_duration_hours, parse_node_selector, parse_size_gb
+from placer.errors import ConfigError, PlacerError, did_you_mean
 from pricing import CLOUDS, Location
 
-if TYPE_CHECKING:
-    from placer.flow import Flow
-
 __all__ = [
-    "CONFIG_NAME",
-    "DEFAULT_DATASTORE",
-    "DEFAULT_POOLS",
+    "ARCHES",
+    "CAPACITY_TYPES",
+    "PACKINGS",
     "TOP_KEYS",
-    "catalog_problem",
-    "check_pools_against_catalog",
-    "continents",
-    "default_config",
-    "find_config",
-    "load_config",
     "parse_config",
-    "parse_duration_hours",
-    "parse_node_selector",
-    "parse_size_gb",
-    "key_line",
-    "unknown_steps",
 ]
 
-CONFIG_NAME = "placer.yaml"
-PROVIDER_LABEL = "outerbounds.co/provider"
-DEFAULT_DATASTORE = Location("aws", "us-east-1")
-DEFAULT_POOLS: tuple[Pool, ...] = (
-    Pool("aws-use1", "aws", "us-east-1", {PROVIDER_LABEL: "aws"}),
-    Pool("azure-eastus", "azure", "eastus", {PROVIDER_LABEL: "azure"}),
-    Pool("gcp-usc1", "gcp", "us-central1", {PROVIDER_LABEL: "gcp"}),
-)
 TOP_KEYS = ("datastore", "runs_per_month", "defaults", "pools", "steps", "constraints")
 DEFAULTS_KEYS = ("foreach_width", "duration", "input", "output", "packing", "spot_overhead")
 POOL_KEYS = (
@@ -95,91 +84,8 @@ CONSTRAINT_KEYS = (
 CAPACITY_TYPES = ("on-demand", "spot")
 PACKINGS = ("shared", "dedicated")
 ARCHES = ("x86_64", "arm64")
-_FALLBACK_CONTINENTS = ("na", "eu", "apac", "sa", "me", "af")
 _EXAMPLE_REGION = {"aws": "us-east-1", "azure": "eastus", "gcp": "us-central1"}
 _POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-# --- units -------------------------------------------------------------------------------
-
-_DURATION = re.compile(
-    r"^(?:(?P<d>\d+(?:\.\d+)?)d)?(?:(?P<h>\d+(?:\.\d+)?)h)?"
-    r"(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$"
-)
-_HOURS_PER = {"d": 24.0, "h": 1.0, "m": 1 / 60, "s": 1 / 3600}
-_SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<u>[kmgtp]i?b|b)$", re.IGNORECASE)
-_GB_PER = {
-    "b": 1e-9,
-    "kb": 1e-6,
-    "mb": 1e-3,
-    "gb": 1.0,
-    "tb": 1e3,
-    "pb": 1e6,
-    "kib": 2**10 / 1e9,
-    "mib": 2**20 / 1e9,
-    "gib": 2**30 / 1e9,
-    "tib": 2**40 / 1e9,
-    "pib": 2**50 / 1e9,
-}
-
-
-def parse_duration_hours(value: object) -> float:
-    """Hours in "90m", "1h30m", "2h", "45s", "1d" or a bare number of hours."""
-    if isinstance(value, bool):
-        raise ValueError("expected a duration such as 90m, 1h30m or 2h")
-    if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.match(str(value).strip().lower().replace(" ", ""))
-    if not match or not any(match.groupdict().values()):
-        raise ValueError(f"expected a duration such as 90m, 1h30m or 2h, got {value!r}")
-    return sum(float(v) * _HOURS_PER[k] for k, v in match.groupdict().items() if v)
-
-
-def parse_size_gb(value: object) -> float:
-    """Decimal GB in "500MB", "1.5GB", "2TB", "10GiB" (binary units converted) or a number."""
-    if isinstance(value, bool):
-        raise ValueError("expected a size such as 500MB, 1.5GB or 10GiB")
-    if isinstance(value, int | float):
-        return float(value)
-    match = _SIZE.match(str(value).strip())
-    if not match:
-        raise ValueError(f"expected a size such as 500MB, 1.5GB or 10GiB, got {value!r}")
-    return float(match["n"]) * _GB_PER[match["u"].lower()]
-
-
-def parse_node_selector(value: object) -> dict[str, str]:
-    """A node selector from a mapping or Metaflow's string form "k=v,k2=v2"."""
-    if isinstance(value, Mapping):
-        return {str(k): _label_value(v) for k, v in value.items()}
-    if not isinstance(value, str):
-        raise ValueError("expected a mapping {label: value} or a string 'k=v,k2=v2'")
-    out: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in value.split(","))):
-        key, sep, val = part.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected 'label=value', got {part!r}")
-        out[key.strip()] = val.strip()
-    return out
-
-
-def _label_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"  # YAML's `true` means the label text "true"
-    if value is None or isinstance(value, Mapping | list):
-        raise ValueError(f"a label value must be text, got {value!r}")
-    return str(value)
-
-
-def continents() -> tuple[str, ...]:
-    """Valid residency continents: pricing.egress's list when it exists."""
-    try:
-        from pricing.egress import CONTINENTS
-    except ImportError:
-        return _FALLBACK_CONTINENTS
-    return tuple(CONTINENTS)
-
-
-# --- sections ----------------------------------------------------------------------------
 
 
 def _datastore(at: YamlNode) -> Location:
@@ -401,14 +307,6 @@ def _residency(at: YamlNode) -> dict[str, tuple[str, ...]]:
     return {continent: node.texts() for continent, node in at.mapping(continents()).items()}
 
 
-# --- public API --------------------------------------------------------------------------
-
-
-def default_config() -> Config:
-    """The built-in configuration used when no placer.yaml is found."""
-    return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS)
-
-
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 10x faster
 
 
@@ -457,175 +355,5 @@ def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) 
         constraints=_opt(keys, "constraints", _constraints, Constraints()),
         path=path,
         sha256=sha,
+        lines=FieldLines(root),
     )
-
-
-def find_config(flow_path: Path | None, config_path: Path | None = None) -> Path | None:
-    """The placer.yaml in effect: --config, next to the flow, the current directory, or None."""
-    if config_path is not None:
-        if not config_path.is_file():
-            raise ConfigError(
-                f"config file not found: {config_path}",
-                "--config",
-                "check the path, or run `placer init FLOW` to write one",
-            )
-        return config_path
-    candidates = [flow_path.parent / CONFIG_NAME] if flow_path is not None else []
-    candidates.append(Path(CONFIG_NAME))
-    return next((c for c in candidates if c.is_file()), None)
-
-
-def load_config(flow_path: Path | None, config_path: Path | None = None) -> Config:
-    """Find and validate placer.yaml (see :func:`find_config`), or return the defaults."""
-    path = find_config(flow_path, config_path)
-    if path is None:
-        return default_config()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", str(path)) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", str(path), "save the file as UTF-8") from None
-    return parse_config(text, str(path), path)  # its sha256 is of these same bytes
-
-
-def unknown_steps(config: Config, flow: Flow) -> list[str]:
-    """Step names under `steps:` that the flow does not have, in file order."""
-    return [name for name in config.steps if name not in flow.steps]
-
-
-class _Offer(Protocol):
-    instance_type: str
-
-    def price(self, capacity_type: str) -> float | None:
-        """$/h for "on-demand" or "spot" (None if not sold that way)."""
-        ...
-
-
-class _Catalog(Protocol):
-    def regions(self, cloud: str) -> Iterable[str]:
-        """Regions the catalog prices for `cloud`."""
-        ...
-
-    def offers(self, cloud: str | None = None, region: str | None = None) -> Iterable[_Offer]:
-        """Offers of one cloud and region."""
-        ...
-
-
-def check_pools_against_catalog(config: Config, catalog: _Catalog) -> None:
-    """Raise ConfigError for the first pool the catalog cannot price: its cloud/region is
-    not there, or (for pools written by hand) its `instance_types` globs match no type sold
-    in its capacity type. A discovered pool lists the types its nodes run, which the catalog
-    may not price: `placer pools discover` warns about those instead."""
-    for index, pool in enumerate(config.pools):
-        regions = sorted(catalog.regions(pool.cloud))
-        if pool.region in regions:
-            if not pool.source.startswith("discovered:"):
-                _check_instance_types(config, index, catalog)
-            continue
-        hint = did_you_mean(pool.region, regions) or (
-            f"{pool.cloud} regions in the catalog: {', '.join(regions[:12])}"
-            if regions
-            else f"the catalog has no {pool.cloud} prices; run `placer pricing refresh`"
-        )
-        where = _pool_location(config, index)
-        raise ConfigError(
-            f"pools[{index}].region: {pool.region!r} ({pool.name}) is not in the "
-            f"pricing catalog for {pool.cloud}",
-            where,
-            hint,
-        )
-
-
-def _sold(pool: Pool, catalog: _Catalog) -> list[str]:
-    """Instance types the catalog sells in the pool's region and capacity type."""
-    offers = catalog.offers(pool.cloud, pool.region)
-    return [o.instance_type for o in offers if o.price(pool.capacity_type) is not None]
-
-
-def _any_match(pool: Pool, types: Sequence[str]) -> bool:
-    globs = pool.instance_types or ("*",)
-    return any(fnmatch.fnmatchcase(t, g) for t in types for g in globs)
-
-
-def catalog_problem(pool: Pool, catalog: _Catalog) -> str | None:
-    """Why `placer plan` would refuse this pool (its prices are missing), or None."""
-    if pool.region not in set(catalog.regions(pool.cloud)):
-        return f"{pool.cloud} region {pool.region} is not in the pricing catalog"
-    if not _any_match(pool, _sold(pool, catalog)):
-        types = ", ".join(pool.instance_types) or "any type"
-        return (
-            f"the pricing catalog sells none of its instance types ({types}) "
-            f"{pool.capacity_type} in {pool.cloud} {pool.region}"
-        )
-    return None
-
-
-def _check_instance_types(config: Config, index: int, catalog: _Catalog) -> None:
-    """A pool whose globs match no priced type could never take a step: say so here."""
-    pool = config.pools[index]
-    sold = _sold(pool, catalog)
-    if _any_match(pool, sold):
-        return
-    where, listing = _pool_location(config, index), f"placer pricing show --cloud {pool.cloud}"
-    if not pool.instance_types:
-        raise ConfigError(
-            f"pools[{index}].capacity_type: no {pool.cloud} {pool.region} instance type is "
-            f"sold {pool.capacity_type} in the pricing catalog ({pool.name})",
-            where,
-            "use the other capacity_type, or run `placer pricing refresh`",
-        )
-    raise ConfigError(
-        f"pools[{index}].instance_types: {list(pool.instance_types)} match no {pool.cloud} "
-        f"{pool.region} instance type sold {pool.capacity_type} in the pricing catalog "
-        f"({pool.name})",
-        where,
-        f"use globs such as {_example_glob(sold)} (`{listing} --region {pool.region}` lists "
-        "the types), or run `placer pricing refresh`",
-    )
-
-
-def _example_glob(types: Sequence[str]) -> str:
-    """A family glob from the catalog's types, e.g. 'm7i.*' or 'n2-standard-*'."""
-    if not types:
-        return "'*'"
-    first = sorted(types)[0]
-    cut = max(first.rfind("."), first.rfind("-"), first.rfind("_"))
-    return f"'{first[: cut + 1]}*'" if cut > 0 else f"'{first}'"
-
-
-def _pool_location(config: Config, index: int) -> str:
-    """file:line of pools[index] when the pool came from a file, else the pool's source."""
-    pool = config.pools[index]
-    if config.path is None or pool.source == "defaults":
-        return pool.source
-    try:
-        root = yaml.compose(config.path.read_text(), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return str(config.path)
-    pools = YamlNode(root, "", str(config.path)).mapping().get("pools") if root else None
-    items = pools.items() if pools else []
-    return f"{config.path}:{items[index].line}" if index < len(items) else str(config.path)
-
-
-def key_line(config: Config, *keys: str) -> str | None:
-    """``file:line`` of a key path such as ("steps", "train") in the config's file, or None
-    (built-in defaults, an unreadable file, or a path the file does not have)."""
-    if config.path is None:
-        return None
-    try:
-        node = yaml.compose(config.path.read_text(), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return None
-    line = None
-    for key in keys:
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        found = [(k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key]
-        if not found:
-            return None
-        line = found[0][0].start_mark.line + 1
-        node = found[0][1]
-    return f"{config.path}:{line}" if line is not None else None
