@@ -487,3 +487,11 @@ def test_key_line_finds_a_key_path_in_the_file(tmp_path):
     assert key_line(config, "steps", "missing") is None
     assert key_line(config, "steps", "extract", "duration", "deeper") is None
     assert key_line(default_config(), "steps") is None
+
+
+def test_gpu_model_must_be_a_known_accelerator_with_a_suggestion() -> None:
+    message = error_of(f"pools:\n{POOL}steps:\n  train: {{gpu_model: A1000}}\n")
+    assert "steps.train.gpu_model: unknown accelerator model 'A1000'" in message
+    assert "did you mean A10 or" in message
+    config = parse_config(f"pools:\n{POOL}steps:\n  train: {{gpu_model: A100*}}\n")
+    assert config.steps["train"].gpu_model == "A100*"
