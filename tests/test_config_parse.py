@@ -257,3 +257,11 @@ def test_an_aliased_node_is_located_once(tmp_path: Path) -> None:
     assert config.where("steps.b") == f"{path}:3"
     assert config.where("steps.a.tasks") == f"{path}:2"
     assert config.where("steps.b.tasks") is None  # the shared node's first path wins
+
+
+def test_gpu_model_must_be_a_known_accelerator_with_a_suggestion() -> None:
+    message = error_of(f"pools:\n{POOL}steps:\n  train: {{gpu_model: A1000}}\n")
+    assert "steps.train.gpu_model: unknown accelerator model 'A1000'" in message
+    assert "did you mean A10 or" in message
+    config = parse_config(f"pools:\n{POOL}steps:\n  train: {{gpu_model: A100*}}\n")
+    assert config.steps["train"].gpu_model == "A100*"

@@ -108,7 +108,7 @@ def test_prices_shapes_spot_and_egress_from_stubbed_price_list_and_moto_ec2(aws_
     assert m5.spot_usd_per_hour == MOTO_SPOT_USD
     p4d = offers["p4d.24xlarge"]
     assert (p4d.usd_per_hour, p4d.vcpus, p4d.memory_gib) == (32.7726, 96, 1152)
-    assert (p4d.gpu_count, p4d.gpu_model, p4d.accelerator_kind) == (8, "A100", "nvidia")
+    assert (p4d.gpu_count, p4d.gpu_model, p4d.accelerator_kind) == (8, "A100-40GB", "nvidia")
     trn1 = offers["trn1.2xlarge"]
     assert (trn1.gpu_count, trn1.gpu_model, trn1.accelerator_kind) == (1, "trn1", "trainium")
     assert offers["g5.xlarge"].gpu_model == "A10G"

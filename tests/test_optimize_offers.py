@@ -96,3 +96,13 @@ def test_no_fit_reasons_name_what_is_missing():
     assert no_fit_reason(pod(cpu=64), OFFERS) == (
         "no instance type in the eligible pools is large enough"
     )
+
+
+def test_gpu_model_is_exact_a10_fits_no_a100_node():
+    a100 = replace(OFFERS[3], instance_type="g.a100", gpu_model="A100-80GB", usd_per_hour=3.0)
+    a10 = replace(OFFERS[3], instance_type="g.a10", gpu_model="A10", usd_per_hour=1.0)
+    assert best_fit(pod(gpu=1, model="A10"), POOL, [a100], Defaults()) is None
+    assert best_fit(pod(gpu=1, model="A10"), POOL, [a100, a10], Defaults()).instance_type == "g.a10"
+    assert best_fit(pod(gpu=1, model="A100*"), POOL, [a100, a10], Defaults()).instance_type == (
+        "g.a100"
+    )

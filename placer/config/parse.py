@@ -255,9 +255,27 @@ def _step(at: YamlNode, pool_names: Sequence[str]) -> StepUsage:
         ),
         regions=_opt(keys, "regions", YamlNode.texts, ()),
         residency=_opt(keys, "residency", _continent),
-        gpu_model=_opt(keys, "gpu_model", YamlNode.text),
+        gpu_model=_opt(keys, "gpu_model", _gpu_model),
         arch=_opt(keys, "arch", lambda n: n.choice(ARCHES)),
     )
+
+
+def _gpu_model(at: YamlNode) -> str:
+    """An accelerator model the alias table knows (``A100-80GB``, ``L4``) or a family
+    wildcard (``A100*``: every A100 size); see pricing.accelerators."""
+    from pricing.accelerators import UnknownAccelerator, wanted
+
+    text = at.text()
+    try:
+        wanted(text)
+    except UnknownAccelerator as exc:
+        near = " or ".join(exc.suggestions)
+        hint = f"did you mean {near}? " if near else ""
+        raise at.error(
+            f"unknown accelerator model {text!r}",
+            f"{hint}write a model such as H100, A100-80GB, L4, tpu-v5e, or A100* for every size",
+        ) from None
+    return text
 
 
 def _steps(at: YamlNode, pool_names: Sequence[str]) -> dict[str, StepUsage]:
