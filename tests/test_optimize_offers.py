@@ -17,11 +17,11 @@ from dataclasses import replace
 
 import pytest
 
-from placer.config import Defaults
+from placer.config import Defaults, Pool
 from placer.optimize.demand import Demand
 from placer.optimize.offers import best_fit, is_burstable, no_fit_reason
-from placer.pool import Pool
 from pricing import Offer
+from pricing.catalog import load_catalog
 
 POOL = Pool("aws", "aws", "us-east-1", {"p": "aws"})
 SPOT = replace(POOL, capacity_type="spot")
@@ -123,7 +123,7 @@ def test_arch_and_instance_type_globs():
     assert best_fit(pod(), only_r, OFFERS, Defaults()).instance_type == "r7i.large"
 
 
-BURSTY = [aws("t3a.large", 2, 8, 0.0752), *OFFERS]
+BURSTY = [aws("t3a.large", 2, 8, 0.0752, burstable=True), *OFFERS]
 
 
 def test_burstable_types_take_short_steps_only():
@@ -143,25 +143,10 @@ def test_a_pool_that_names_a_burstable_family_gets_it_for_long_steps():
     assert best_fit(pod(hours=2), anything, BURSTY, Defaults()).instance_type == "m7i.large"
 
 
-@pytest.mark.parametrize(
-    ("cloud", "name", "burstable"),
-    [
-        ("aws", "t3.micro", True),
-        ("aws", "t4g.xlarge", True),
-        ("aws", "t2.medium", True),
-        ("aws", "trn1.2xlarge", False),
-        ("aws", "m7i.large", False),
-        ("azure", "Standard_B2ms", True),
-        ("azure", "Standard_B4als_v2", True),
-        ("azure", "Standard_D2s_v5", False),
-        ("gcp", "e2-medium", True),
-        ("gcp", "e2-standard-4", False),
-        ("gcp", "t2d-standard-4", False),
-        ("gcp", "f1-micro", True),
-    ],
-)
-def test_burstable_families(cloud, name, burstable):
-    assert is_burstable(Offer(cloud, "r", name, 2, 4, 0.1)) is burstable
+def test_the_catalog_flags_burstable_types():
+    flagged = {o.instance_type for o in load_catalog().offers("aws", "us-east-1") if o.burstable}
+    assert {"t3a.large", "t3a.2xlarge"} <= flagged
+    assert not any(is_burstable(o) for o in OFFERS)
 
 
 def test_no_fit_reasons_name_what_is_missing():
@@ -172,4 +157,14 @@ def test_no_fit_reasons_name_what_is_missing():
     assert no_fit_reason(pod(cpu=64), OFFERS) == (
         "no instance type in the eligible pools is large enough (the most a node leaves for "
         "pods, its allocatable capacity, is 3.79 vCPU and 15.3 GiB)"
+    )
+
+
+def test_gpu_model_is_exact_a10_fits_no_a100_node():
+    a100 = replace(OFFERS[3], instance_type="g.a100", gpu_model="A100-80GB", usd_per_hour=3.0)
+    a10 = replace(OFFERS[3], instance_type="g.a10", gpu_model="A10", usd_per_hour=1.0)
+    assert best_fit(pod(gpu=1, model="A10"), POOL, [a100], Defaults()) is None
+    assert best_fit(pod(gpu=1, model="A10"), POOL, [a100, a10], Defaults()).instance_type == "g.a10"
+    assert best_fit(pod(gpu=1, model="A100*"), POOL, [a100, a10], Defaults()).instance_type == (
+        "g.a100"
     )

@@ -28,11 +28,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-from placer.config import Defaults
+from placer.config import Defaults, Pool
 from placer.kube.allocatable import Allocatable, Overhead, allocatable
 from placer.optimize.demand import Demand
-from placer.pool import Pool
-from pricing import Offer
+from pricing import Offer, accelerators
 
 
 @dataclass(frozen=True)
@@ -66,8 +65,8 @@ def accelerator_matches(offer: Offer, demand: Demand) -> bool:
         return not offer.gpu_count
     if not offer.gpu_count or not offer.gpu_model:
         return False
-    if demand.gpu_model:
-        return offer.gpu_model.lower().startswith(demand.gpu_model.lower())
+    if demand.gpu_model:  # exact, through the alias table: A10 never matches A100
+        return accelerators.matches(offer.gpu_model, demand.gpu_model)
     return (offer.accelerator_kind or "nvidia") == (demand.gpu_vendor or "nvidia")
 
 
@@ -174,12 +173,6 @@ def _hours(hours: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
-# Burstable types: AWS T family (t2, t3, t3a, t4g), Azure B-series, GCP shared-core.
-_BURSTABLE = {
-    "aws": re.compile(r"^t\d[a-z]*\."),
-    "azure": re.compile(r"^Standard_B\d", re.IGNORECASE),
-    "gcp": re.compile(r"^(e2-(micro|small|medium)|f1-micro|g1-small)$"),
-}
 # A burstable type earns CPU credits at its baseline (5-40% of its vCPUs) and throttles,
 # or (AWS "unlimited", the default for T3) bills the vCPU-hours above it: fine for short,
 # mostly idle steps, not for hours at full CPU. Steps shorter than this may use one.
@@ -187,13 +180,8 @@ BURSTABLE_MAX_HOURS = 0.25
 
 
 def is_burstable(offer: Offer) -> bool:
-    """Whether the type runs on CPU credits. Read from the catalog's `burstable` flag when
-    it has one, else derived from the instance type's name (the families above)."""
-    flag = getattr(offer, "burstable", None)
-    if flag is not None:
-        return bool(flag)
-    pattern = _BURSTABLE.get(offer.cloud)
-    return bool(pattern and pattern.match(offer.instance_type))
+    """Whether the type runs on CPU credits or a shared core (the catalog's flag)."""
+    return offer.burstable
 
 
 def names_explicitly(pool: Pool, instance_type: str) -> bool:
