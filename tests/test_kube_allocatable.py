@@ -3,9 +3,9 @@ the published formulas (docs/cost-model.md cites them)."""
 
 import pytest
 
+from placer.config.pool import DaemonSets
 from placer.kube.allocatable import (
-    DEFAULT_OVERHEAD,
-    Overhead,
+    DEFAULT_DAEMONSETS,
     aks_cpu_reserved,
     allocatable,
     eks_cpu_reserved,
@@ -71,9 +71,9 @@ def test_gke_small_machines_and_large_ones():
 def test_unknown_eks_types_use_the_kubelet_default_and_pools_can_override():
     assert max_pods("aws", "zz9.hypothetical") == 110
     assert max_pods("aws", "t3a.2xlarge", override=110) == 110
-    overhead = Overhead(0.5, 1.0, 10, "measured")
+    overhead = DaemonSets(0.5, 1.0, 10, "measured")
     node = allocatable("aws", "t3a.2xlarge", 8, 32, overhead)
     assert node.vcpus == pytest.approx(8 - 0.090 - 0.5)
     assert node.memory_gib == pytest.approx((32768 - 993) * MIB - 1.0)
     assert node.pods == 48
-    assert set(DEFAULT_OVERHEAD) == {"aws", "azure", "gcp"}
+    assert set(DEFAULT_DAEMONSETS) == {"aws", "azure", "gcp"}

@@ -132,7 +132,7 @@ def test_burstable_types_take_short_steps_only():
     assert fit.instance_type == "m7i.large"
     assert fit.note == (
         "t3a.large ($0.0752/h for the pod) left out: burstable, and the step runs 2h00m per "
-        "task, not under the 15m a burstable type is used for"
+        "task, not under defaults.burstable_max_duration (15m)"
     )
 
 

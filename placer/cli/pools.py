@@ -110,7 +110,17 @@ def pool_json(pool: Pool) -> dict[str, Any]:
         "max_nodes": pool.max_nodes,
         "speed": pool.speed,
         "source": pool.source,
+        "max_pods": pool.max_pods,
+        "daemonsets": _daemonsets_json(pool),
     }
+
+
+def _daemonsets_json(pool: Pool) -> dict[str, Any] | None:
+    ds = pool.daemonsets
+    if ds is None:
+        return None
+    memory = round(ds.memory_gib, 4)
+    return {"vcpus": round(ds.vcpus, 4), "memory_gib": memory, "pods": ds.pods, "source": ds.source}
 
 
 def _limit(value: float | None) -> str:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from placer.config.pool import DaemonSets
+
 MIB = 1 / 1024  # GiB per MiB
 EVICTION_MIB = 100.0  # memory.available<100Mi on EKS, AKS 1.29+, GKE
 DEFAULT_MAX_PODS = {"aws": 110, "azure": 250, "gcp": 110}  # aws: only for unknown types
@@ -43,27 +45,16 @@ _AKS_CPU_TABLE = ((1, 60), (2, 100), (4, 140), (8, 180), (16, 260), (32, 420), (
 _DATA = Path(__file__).parent / "data" / "eks-max-pods.json"
 
 
-@dataclass(frozen=True)
-class Overhead:
-    """What every node of a pool runs besides task pods: its DaemonSets' requests per node
-    and how many pods they are (they take pod slots), and where the figures come from."""
-
-    vcpus: float
-    memory_gib: float
-    pods: int
-    source: str
-
-
 # Per-node DaemonSet requests of a cluster with the provider's default add-ons. EKS:
 # aws-node 25m (amazon-vpc-cni-k8s config/master/aws-k8s-cni.yaml) and kube-proxy 100m,
 # neither requests memory. GKE and AKS: estimates, not measured on a default cluster
 # (GKE: kube-proxy or anetd, fluentbit-gke, gke-metrics-agent, pdcsi-node; AKS:
 # kube-proxy, azure-ip-masq-agent, cloud-node-manager, csi-azuredisk-node,
 # csi-azurefile-node). `placer pools discover` measures the real figures of a cluster.
-DEFAULT_OVERHEAD = {
-    "aws": Overhead(0.125, 0.0, 2, "EKS default add-ons (aws-node, kube-proxy)"),
-    "azure": Overhead(0.31, 220 * MIB, 5, "AKS default add-ons (estimate)"),
-    "gcp": Overhead(0.22, 280 * MIB, 4, "GKE default add-ons (estimate)"),
+DEFAULT_DAEMONSETS = {
+    "aws": DaemonSets(0.125, 0.0, 2, "EKS default add-ons (aws-node, kube-proxy)"),
+    "azure": DaemonSets(0.31, 220 * MIB, 5, "AKS default add-ons (an estimate)"),
+    "gcp": DaemonSets(0.22, 280 * MIB, 4, "GKE default add-ons (an estimate)"),
 }
 
 
@@ -148,11 +139,12 @@ def allocatable(
     instance_type: str,
     vcpus: float,
     memory_gib: float,
-    overhead: Overhead | None = None,
+    daemonsets: DaemonSets | None = None,
     pods_override: int | None = None,
 ) -> Allocatable:
-    """What a node of this type offers task pods in a managed cluster of `cloud`."""
-    ds = overhead if overhead is not None else DEFAULT_OVERHEAD.get(cloud)
+    """What a node of this type offers task pods in a managed cluster of `cloud`, given the
+    DaemonSets its nodes run (None: the provider's default add-ons) and its maxPods."""
+    ds = daemonsets if daemonsets is not None else DEFAULT_DAEMONSETS.get(cloud)
     ds_vcpus, ds_memory, ds_pods = (ds.vcpus, ds.memory_gib, ds.pods) if ds else (0.0, 0.0, 0)
     pods = max_pods(cloud, instance_type, pods_override)
     cpu_kept, memory_kept = reserved(cloud, vcpus, memory_gib, pods)

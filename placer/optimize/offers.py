@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from placer.config import Defaults, Pool
-from placer.kube.allocatable import Allocatable, Overhead, allocatable
+from placer.kube.allocatable import Allocatable, allocatable
 from placer.optimize.demand import Demand
 from pricing import Offer, accelerators
 
@@ -70,15 +70,16 @@ def accelerator_matches(offer: Offer, demand: Demand) -> bool:
     return (offer.accelerator_kind or "nvidia") == (demand.gpu_vendor or "nvidia")
 
 
-def pool_overhead(pool: Pool) -> Overhead | None:
-    """The DaemonSet overhead per node of the pool (None: the provider's default)."""
-    return None
-
-
 def node_allocatable(offer: Offer, pool: Pool) -> Allocatable:
-    """What one node of this type offers task pods in this pool."""
+    """What one node of this type offers task pods in this pool (its DaemonSets and maxPods,
+    else the provider's defaults)."""
     return _allocatable(
-        offer.cloud, offer.instance_type, offer.vcpus, offer.memory_gib, pool_overhead(pool), None
+        offer.cloud,
+        offer.instance_type,
+        offer.vcpus,
+        offer.memory_gib,
+        pool.daemonsets,
+        pool.max_pods,
     )
 
 
@@ -147,7 +148,7 @@ def best_fit(
         node = capacity(offer, pool)
         if fits(offer, demand, node):
             fit = price_fit(offer, pool, demand, defaults, node)
-            allowed = not is_burstable(offer) or burstable_allowed(offer, pool, demand)
+            allowed = not is_burstable(offer) or burstable_allowed(offer, pool, demand, defaults)
             (fitting if allowed else skipped).append(fit)
     if not fitting:
         return None
@@ -158,7 +159,7 @@ def best_fit(
         note = (
             f"{rival.instance_type} (${rival.usd_per_task_hour:.4f}/h for the pod) left out: "
             f"burstable, and the step runs {_hours(demand.task_hours / pool.speed)} per task, "
-            f"not under the {_hours(BURSTABLE_MAX_HOURS)} a burstable type is used for"
+            f"not under defaults.burstable_max_duration ({_hours(defaults.burstable_max_hours)})"
         )
         best = replace(best, note=note)
     return best
@@ -171,12 +172,6 @@ def _cheapest(fit: Fit) -> tuple[float, float, str]:
 def _hours(hours: float) -> str:
     minutes = round(hours * 60)
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-
-
-# A burstable type earns CPU credits at its baseline (5-40% of its vCPUs) and throttles,
-# or (AWS "unlimited", the default for T3) bills the vCPU-hours above it: fine for short,
-# mostly idle steps, not for hours at full CPU. Steps shorter than this may use one.
-BURSTABLE_MAX_HOURS = 0.25
 
 
 def is_burstable(offer: Offer) -> bool:
@@ -194,11 +189,14 @@ def names_explicitly(pool: Pool, instance_type: str) -> bool:
     return False
 
 
-def burstable_allowed(offer: Offer, pool: Pool, demand: Demand) -> bool:
-    """A burstable type may take the step when the pool names it or the step is short."""
+def burstable_allowed(offer: Offer, pool: Pool, demand: Demand, defaults: Defaults) -> bool:
+    """A burstable type may take the step when the pool names it or the step is shorter
+    than `defaults.burstable_max_hours`. A burstable type earns CPU credits at a baseline
+    of 5-40% of its vCPUs and throttles, or (AWS "unlimited", T3's default) bills the
+    vCPU-hours above it: fine for short, mostly idle steps, not for hours at full CPU."""
     if names_explicitly(pool, offer.instance_type):
         return True
-    return demand.task_hours / pool.speed < BURSTABLE_MAX_HOURS - 1e-9
+    return demand.task_hours / pool.speed < defaults.burstable_max_hours - 1e-9
 
 
 def describe_request(demand: Demand) -> str:
