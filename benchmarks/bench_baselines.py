@@ -34,6 +34,7 @@ NAIVE_COMMIT = "a2a3c6a"  # every trial move re-measured the two pools it touche
 NAIVE_UP_TO = 500  # steps: not run on larger flows
 PREVIOUS_COMMIT = "1488e8a"  # the 688-line repair this one replaced
 CAP_S = 120.0  # an old repair is stopped after this long
+MOVED = {"from placer.pool import Pool": "from placer.config import Pool"}  # imports since
 
 
 class _TimeUp(Exception):
@@ -52,6 +53,8 @@ def _old_module(commit: str) -> types.ModuleType | None:
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
+    for before, now in MOVED.items():
+        text = text.replace(before, now)
     module = types.ModuleType(f"baselines_{commit}")
     sys.modules[module.__name__] = module  # dataclasses look their module up
     exec(compile(text, f"baselines_{commit}.py", "exec"), module.__dict__)

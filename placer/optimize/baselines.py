@@ -34,11 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from placer.config import Pool
 from placer.flow import Flow
 from placer.optimize._repair import Repair
 from placer.optimize.evaluate import evaluate
 from placer.optimize.space import Space
-from placer.pool import Pool
 from pricing import Location
 
 REGION_LABEL = "topology.kubernetes.io/region"
