@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from placer.config import Config
 from placer.flow import Flow, Step
+from placer.money import per_hour, usd
 from placer.optimize.evaluate import chosen, evaluate
 from placer.optimize.space import Option, Space
 from placer.plan import Baseline, Cost, Plan, SolverStats, StepPlan, money
@@ -40,9 +41,8 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     fit = option.fit
     pays = "the whole node" if fit.share >= 1 else f"{fit.share:.0%} of it"
     node = f"allocatable {fit.allocatable_vcpus:.3g} vCPU, {fit.allocatable_memory_gib:.3g} GiB"
-    reasons = [
-        f"{fit.instance_type} at ${fit.node_usd_per_hour:.4f}/h ({node}); the pod pays {pays}"
-    ]
+    price = per_hour(fit.node_usd_per_hour)
+    reasons = [f"{fit.instance_type} at ${price}/h ({node}); the pod pays {pays}"]
     if fit.note:
         reasons.append(fit.note)
     rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.pool))
@@ -51,12 +51,12 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
         d_egress = rival.egress_usd - option.egress_usd
         if rival.total_usd > option.total_usd:
             reasons.append(
-                f"{rival.pool} computes ${d_compute:.2f}/run cheaper but its egress costs "
-                f"${d_egress:.2f}/run more"
+                f"{rival.pool} computes {usd(d_compute)}/run cheaper but its egress costs "
+                f"{usd(d_egress)}/run more"
             )
         else:
             reasons.append(
-                f"{rival.pool} is ${option.total_usd - rival.total_usd:.2f}/run cheaper, "
+                f"{rival.pool} is {usd(option.total_usd - rival.total_usd)}/run cheaper, "
                 f"but the constraints (capacity, deadline, budget) rule it out"
             )
     if config.usage(option.step).pools:
