@@ -146,6 +146,14 @@ class _Limit:
     members: frozenset[str] = frozenset()
 
     @property
+    def measured(self) -> float:
+        """The peak, which a move that leaves an over-limit pool or joins a pool measures
+        first (see _leaving, _joining)."""
+        if self.peak is None:
+            raise RuntimeError("a pool's peak was used before it was measured")
+        return self.peak
+
+    @property
     def upper(self) -> float:
         """The peak, or the loads' sum (which bounds it) while it is not measured."""
         return self.total if self.peak is None else self.peak
@@ -488,7 +496,7 @@ class _Repair:
             memo.without[key] = value
             known.append((value, frozenset(steps)))
             return value
-        peak = self.limits[pool][resource].peak
+        peak = self.limits[pool][resource].measured
         found = [v for v, steps in known if step not in steps]
         found += [p.without(step) for p in self._profiles(pool, resource)]
         bound = max([peak - self.members[pool][step].load[resource], *found])
@@ -530,23 +538,23 @@ class _Repair:
         memo, key = self.memo[option.pool], (resource, option.step)
         if key in memo.joined:
             return memo.joined[key]
-        peak, load = limit.peak, option.load[resource]
+        peak, load = limit.measured, option.load[resource]
         apart = sum(
             self.members[option.pool][s].load[resource]
             for s in limit.steps
             if not self.paths.related(s, option.step)
         )
-        if apart >= peak:  # type: ignore[operator]
-            memo.joined[key] = peak + load  # type: ignore[operator]  # its antichain, grown
+        if apart >= peak:
+            memo.joined[key] = peak + load  # its antichain, grown
             return memo.joined[key]
         if not exact:
             during = [p.during(option.step) for p in self._profiles(option.pool, resource)]
-            return max(peak, load + max(apart, *during))  # type: ignore[type-var]
+            return max(peak, load + max(apart, *during))
         # An antichain through the step holds only steps unordered with it: the new peak is
         # the old one or the step's load plus the heaviest antichain among those.
         apart_steps = frozenset(s for s in limit.members if not self.paths.related(s, option.step))
         rest = self._antichain(option.pool, resource, apart_steps)[0] if apart_steps else 0.0
-        memo.joined[key] = max(peak, load + rest)  # type: ignore[type-var]
+        memo.joined[key] = max(peak, load + rest)
         return memo.joined[key]
 
     def _deadline_change(self, step: str, here: Option, option: Option, exact: bool) -> float:
