@@ -141,7 +141,8 @@ def best_fit(
     """The cheapest fitting instance type for the pod in this pool, or None. Burstable
     types are left out when :func:`burstable_allowed` says so; when one of them would have
     been cheaper, the fit's `note` says which and why."""
-    fitting, skipped = [], []
+    fitting: list[Fit] = []
+    skipped: list[Fit] = []
     for offer in offers:
         if not in_pool(offer, pool):
             continue
