@@ -38,11 +38,12 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards x 45 min; r7i.xlarge ($0.2646/h) holds 3 of the 1 vCPU / 4096M pods on its
+    # 8 shards of 45 min on m6i (defaults.reference_cpu): 39 min on r7i.xlarge (Sapphire
+    # Rapids, 1.15x). r7i.xlarge ($0.2646/h) holds 3 of the 1 vCPU / 4096M pods on its
     # 3.795 allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.2646 = $0.099225/h per pod,
-    # 6 task-hours, $0.5954 per run (t3a.large is burstable and the tasks run 45 min).
-    assert row == ["process", "aws-use1", "r7i.xlarge", "8", "6.00", "0.60", "0.00", "0.60"]
-    assert "vs as_written: $78.18/month -> saves $59.19/month (76%)" in out
+    # 8 x 0.75 / 1.15 = 5.2174 task-hours, $0.5177 per run.
+    assert row == ["process", "aws-use1", "r7i.xlarge", "8", "5.22", "0.52", "0.00", "0.52"]
+    assert "vs as_written: $78.37/month -> saves $61.52/month (79%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
     assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
@@ -67,10 +68,9 @@ def test_json_and_out_file_hold_the_same_plan(tmp_path):
     assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
     assert data["steps"]["process"]["pool"] == "aws-use1"
     assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
-    # per run: process $0.5954 + start/join/end 10 min each on a whole t3a.large
-    # ($0.0752/h, burstable but short) = $0.0125 each (rounded per step) = $0.6329;
-    # x 30 runs = $18.9870.
-    assert data["totals"]["per_month"]["total"] == "18.9870"
+    # per run: process $0.5177 + start/join/end 10 min on m6i = 8.7 min on a whole
+    # m7i.large ($0.1008/h) = $0.0146 each (rounded per step) = $0.5615; x 30 = $16.8450.
+    assert data["totals"]["per_month"]["total"] == "16.8450"
     plan = read_plan(target)
     assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
@@ -86,9 +86,10 @@ def test_out_into_a_missing_directory_is_bad_input(tmp_path):
 def test_impossible_deadline_exits_2_naming_the_critical_path():
     code, out, err = run("plan", str(CROSSCLOUD), "--deadline", "30m")
     assert code == 2
-    # start 10m + process 45m + join 10m + end 10m = 1h15m whatever the pool.
+    # start 10m + process 45m + join 10m + end 10m = 1h15m on m6i (defaults.reference_cpu);
+    # the fastest CPU in any pool (Sapphire Rapids, 1.15x) makes it 1h05m.
     assert err == (
-        "error: --deadline: deadline 30m < fastest possible 1h15m (critical path start -> "
+        "error: --deadline: deadline 30m < fastest possible 1h05m (critical path start -> "
         "process -> join -> end). To fix: raise the deadline, add faster pools (speed) or "
         "shorten the steps\n"
     )
@@ -111,7 +112,7 @@ def test_cbc_and_time_objective():
     code, out, _ = run("plan", str(CROSSCLOUD), "--solver", "cbc", "--objective", "time")
     assert code == 0
     assert any(line.startswith("solver: CBC, optimal") for line in out.splitlines())
-    assert "makespan: 1h15m" in out
+    assert "makespan: 1h05m" in out
 
 
 def test_markdown_goes_through_the_report_renderer():

@@ -38,6 +38,11 @@ class StepUsage:
     residency: str | None = None  # a continent: "na", "eu", "apac" (see pricing.egress)
     gpu_model: str | None = None  # e.g. "H100": Metaflow cannot say which GPU, placer can
     arch: str | None = None  # "x86_64" or "arm64"
+    # The hardware `duration` was measured on: an accelerator ("A100"), a CPU family or
+    # instance type ("m6i", "n2-standard-8"), or "any" (the same everywhere).
+    reference: str | None = None
+    speedup: Mapping[str, float] = field(default_factory=dict)  # accelerator -> x reference
+    durations: Mapping[str, float] = field(default_factory=dict)  # accelerator -> hours
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Defaults:
     packing: str = "shared"
     spot_overhead: float = 0.1  # spot price x (1 + overhead) for interruptions and retries
     burstable_max_hours: float = 0.25  # burstable types only for steps shorter than this
+    # The hardware durations are measured on, unless a step says (see StepUsage.reference):
+    reference_gpu: str | None = None  # None: an A100 is assumed, and the plan says so; "any"
+    reference_cpu: str = "m6i"  # a 2021 CPU generation (Ice Lake); "any": not scaled
 
 
 @dataclass(frozen=True)

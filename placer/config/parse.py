@@ -51,6 +51,8 @@ DEFAULTS_KEYS = (
     "packing",
     "spot_overhead",
     "burstable_max_duration",
+    "reference_gpu",
+    "reference_cpu",
 )
 POOL_KEYS = (
     "name",
@@ -82,6 +84,9 @@ STEP_KEYS = (
     "residency",
     "gpu_model",
     "arch",
+    "reference",
+    "speedup",
+    "durations",
 )
 CONSTRAINT_KEYS = (
     "max_workers",
@@ -147,6 +152,8 @@ def _defaults(at: YamlNode) -> Defaults:
         burstable_max_hours=_opt(
             keys, "burstable_max_duration", _duration, base.burstable_max_hours
         ),
+        reference_gpu=_opt(keys, "reference_gpu", _gpu_reference),
+        reference_cpu=_opt(keys, "reference_cpu", _cpu_reference, base.reference_cpu),
     )
 
 
@@ -298,7 +305,77 @@ def _step(at: YamlNode, pool_names: Sequence[str]) -> StepUsage:
         residency=_opt(keys, "residency", _continent),
         gpu_model=_opt(keys, "gpu_model", _gpu_model),
         arch=_opt(keys, "arch", lambda n: n.choice(ARCHES)),
+        reference=_opt(keys, "reference", _reference),
+        speedup=_opt(keys, "speedup", lambda n: _per_accelerator(n, _positive), {}),
+        durations=_opt(keys, "durations", lambda n: _per_accelerator(n, _duration), {}),
     )
+
+
+_HARDWARE_EXAMPLES = "an accelerator (A100, H100, L4), a CPU family (m6i, n2, d4s_v5) or any"
+
+
+def _accelerator(at: YamlNode) -> str:
+    """One accelerator model, as its canonical name (``a100`` -> A100-40GB)."""
+    from pricing.accelerators import UnknownAccelerator, resolve
+
+    try:
+        return resolve(at.text())
+    except UnknownAccelerator as exc:
+        near = " or ".join(exc.suggestions)
+        hint = f"did you mean {near}? " if near else ""
+        raise at.error(str(exc), f"{hint}write a model such as A100, H100, L4, tpu-v5e") from None
+
+
+def _gpu_reference(at: YamlNode) -> str:
+    """An accelerator the GPU steps' durations are measured on, or "any" (not scaled)."""
+    return "any" if at.text() == "any" else _accelerator(at)
+
+
+def _cpu_reference(at: YamlNode) -> str:
+    """A CPU family or instance type the generation table knows, or "any"."""
+    from placer.hardware import cpu_reference
+
+    text = at.text()
+    if text != "any" and cpu_reference(text) is None:
+        raise at.error(
+            f"unknown CPU family {text!r}",
+            "write an instance family or type such as m6i, m7i.large, n2-standard-8, "
+            "d4s_v5, or any (durations the same on every CPU)",
+        )
+    return text
+
+
+def _reference(at: YamlNode) -> str:
+    """What a step's duration was measured on: an accelerator, a CPU family, or "any"."""
+    from placer.hardware import cpu_reference
+    from pricing.accelerators import canonical
+
+    text = at.text()
+    model = canonical(text)  # accelerators first: "L4" is not an AWS family
+    if model is not None:
+        return model
+    if text == "any" or cpu_reference(text) is not None:
+        return text
+    raise at.error(f"unknown hardware {text!r}", f"write {_HARDWARE_EXAMPLES}")
+
+
+def _per_accelerator(at: YamlNode, read: Callable[[YamlNode], float]) -> dict[str, float]:
+    """``{H100: 2.5, T4: 0.3}``: a value per accelerator model, keys made canonical."""
+    from pricing.accelerators import canonical, suggest
+
+    out: dict[str, float] = {}
+    for name, node in at.mapping().items():
+        model = canonical(name)
+        if model is None:
+            near = " or ".join(suggest(name))
+            hint = f"did you mean {near}?" if near else "write a model such as H100, L4"
+            raise node.error(f"unknown accelerator model {name!r}", hint)
+        out[model] = read(node)
+    return out
+
+
+def _positive(at: YamlNode) -> float:
+    return at.number()
 
 
 def _gpu_model(at: YamlNode) -> str:

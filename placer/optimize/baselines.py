@@ -87,7 +87,7 @@ def as_written(space: Space, flow: Flow, datastore: Location) -> tuple[dict[str,
 def cheapest_compute(space: Space) -> dict[str, str]:
     """Each step in the eligible pool where its compute is cheapest."""
     return {
-        s: min(opts, key=lambda o: (o.compute_usd, o.pool)).pool
+        s: min(opts, key=lambda o: (o.compute_usd, o.key)).key
         for s, opts in space.options.items()
         if opts
     }

@@ -13,6 +13,7 @@ from placer.optimize.space import Option, Space
 from placer.plan import Baseline, Cost, Plan, SolverStats, StepPlan, money
 
 HOURS = Decimal("0.0001")
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"  # set on every node by Kubernetes
 
 
 def floor_warning(step: Step) -> str | None:
@@ -45,7 +46,8 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     reasons = [f"{fit.instance_type} at ${price}/h ({node}); the pod pays {pays}"]
     if fit.note:
         reasons.append(fit.note)
-    rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.pool))
+    reasons += hardware_reasons(space, option)
+    rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.key))
     if rival.pool != option.pool:
         d_compute = option.compute_usd - rival.compute_usd
         d_egress = rival.egress_usd - option.egress_usd
@@ -68,6 +70,74 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     return reasons
 
 
+def _duration(hours: float) -> str:
+    minutes = round(hours * 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def hardware_reasons(space: Space, option: Option) -> list[str]:
+    """How long a task runs on the chosen hardware and why; for GPU steps, what a task
+    costs and takes on the other accelerators it could have (cheapest first)."""
+    demand, fit = space.demands[option.step], option.fit
+    pool = space.pools[option.pool]
+    here = f"a task takes {_duration(fit.task_hours / pool.speed)} on {fit.hardware}"
+    if pool.speed != 1:
+        here += f" in {pool.name} (speed {pool.speed:g})"
+    reference = f"{_duration(demand.task_hours)} on {demand.reference_label}"
+    origin = demand.reference_from
+    if fit.scaled == "table":
+        ratio = demand.task_hours / fit.task_hours if fit.task_hours else 1.0
+        source = _throughput_source(fit.hardware, demand.gpu_step)
+        return [
+            f"{here}: {reference} ({origin}) / {ratio:.3g}, its relative throughput "
+            f"({source})",
+            *(_accelerator_choice(space, option) if demand.gpu_step else []),
+        ]
+    how = {
+        "reference": f"as on the reference {demand.reference_label} ({origin})"
+        if demand.gpu_step
+        else None,
+        "speedup": f"{reference} ({origin}) / steps.{demand.step}.speedup",
+        "durations": f"steps.{demand.step}.durations",
+        "unknown": f"as on {demand.reference_label}: no throughput figure for {fit.hardware}",
+    }.get(fit.scaled)
+    reasons = [f"{here} ({how})"] if how else []
+    if demand.gpu_step:
+        reasons += _accelerator_choice(space, option)
+    return reasons
+
+
+def _throughput_source(label: str, gpu_step: bool) -> str:
+    from placer.hardware import CPU_SOURCE, accelerator
+
+    found = accelerator(label) if gpu_step else None
+    return found.source if found else CPU_SOURCE
+
+
+def _accelerator_choice(space: Space, option: Option) -> list[str]:
+    """What a task costs and takes on each accelerator the step fits (its cheapest pool
+    for each), cheapest first: where a fast dear GPU beats a slow cheap one, it shows."""
+    ranked = space.hardware.get(option.step, ())
+    if len(ranked) < 2:
+        return []
+    tasks = space.demands[option.step].tasks
+    listed = "; ".join(
+        f"{o.fit.hardware} {usd(o.total_usd / tasks)} in {_duration(o.task_hours / tasks)}"
+        f" ({o.pool})"
+        for o in ranked[:5]
+    )
+    return [f"a task (compute + egress), cheapest first: {listed}"]
+
+
+def step_selector(space: Space, option: Option) -> dict[str, str]:
+    """The pool's full selector; GPU steps also name the instance type placer priced (its
+    accelerator sets the duration and the price: another would not be the plan)."""
+    selector = space.pools[option.pool].selector()  # compute-pool label included
+    if space.demands[option.step].gpu_step:
+        selector[INSTANCE_TYPE_LABEL] = option.fit.instance_type
+    return selector
+
+
 def step_plan(
     space: Space, flow: Flow, config: Config, option: Option, written: str | None
 ) -> StepPlan:
@@ -80,7 +150,7 @@ def step_plan(
         cloud=pool.cloud,
         region=pool.region,
         capacity_type=pool.capacity_type,
-        node_selector=pool.selector(),  # the full selector: compute-pool label included
+        node_selector=step_selector(space, option),
         compute_pool=pool.compute_pool,
         instance_type=option.fit.instance_type,
         resources=pod.as_json() if pod else {},
@@ -106,7 +176,7 @@ def baseline(space: Space, name: str, assignment: Mapping[str, str], note: str) 
     return Baseline(
         name=name,
         feasible=outcome.feasible,
-        assignment=dict(assignment),
+        assignment={s: options[s].pool if s in options else k for s, k in assignment.items()},
         per_run=per_run,
         per_month=per_run.scaled(space.runs_per_month),
         note=note,

@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from placer.config import Defaults, Pool
+from placer.hardware import hardware_of
 from placer.kube.allocatable import Allocatable, allocatable
-from placer.optimize.demand import Demand
+from placer.optimize.demand import Demand, task_hours_on
 from pricing import Offer, accelerators
 
 
@@ -45,10 +46,18 @@ class Fit:
     allocatable_vcpus: float = 0.0  # what the node offers task pods
     allocatable_memory_gib: float = 0.0
     note: str | None = None  # a cheaper type left out, and why
+    task_hours: float = 0.0  # one task's hours on this type's hardware, at pool speed 1
+    hardware: str = ""  # the accelerator (GPU steps) or CPU generation the hours are for
+    scaled: str = ""  # how task_hours was found (see demand.task_hours_on)
 
     @property
     def usd_per_task_hour(self) -> float:
         return self.node_usd_per_hour * self.share
+
+    @property
+    def usd_per_task(self) -> float:
+        """What one task costs here, transfers aside."""
+        return self.usd_per_task_hour * self.task_hours
 
 
 def in_pool(offer: Offer, pool: Pool) -> bool:
@@ -131,6 +140,49 @@ def price_fit(
     return Fit(*sizes, share, pods, node.vcpus, node.memory_gib)
 
 
+def fits_in_pool(
+    demand: Demand,
+    pool: Pool,
+    offers: Iterable[Offer],
+    defaults: Defaults,
+    capacity: NodeCapacity = node_allocatable,
+) -> list[Fit]:
+    """For each task duration the pool's hardware gives the step, its cheapest fitting type
+    (cost per task = price for the pod x hours), cheapest first; empty when none fits.
+
+    Burstable types are left out when :func:`burstable_allowed` says so; when one of them
+    would have been the cheapest, the first fit's `note` says which and why.
+    """
+    best: dict[float, Fit] = {}
+    skipped: list[Fit] = []
+    for offer in offers:
+        if not in_pool(offer, pool):
+            continue
+        node = capacity(offer, pool)
+        if not fits(offer, demand, node):
+            continue
+        hardware = hardware_of(offer, demand.gpu_step)
+        hours, scaled = task_hours_on(demand, hardware)
+        fit = replace(
+            price_fit(offer, pool, demand, defaults, node),
+            task_hours=hours,
+            hardware=hardware.label,
+            scaled=scaled,
+        )
+        if is_burstable(offer) and not burstable_allowed(offer, pool, hours, defaults):
+            skipped.append(fit)
+            continue
+        speed = round(hours, 9)
+        if speed not in best or _cheapest(fit) < _cheapest(best[speed]):
+            best[speed] = fit
+    found = sorted(best.values(), key=_cheapest)
+    cheaper = [f for f in skipped if found and _cheapest(f) < _cheapest(found[0])]
+    if cheaper:
+        rival = min(cheaper, key=_cheapest)
+        found[0] = replace(found[0], note=_burstable_note(rival, pool, defaults))
+    return found
+
+
 def best_fit(
     demand: Demand,
     pool: Pool,
@@ -138,36 +190,21 @@ def best_fit(
     defaults: Defaults,
     capacity: NodeCapacity = node_allocatable,
 ) -> Fit | None:
-    """The cheapest fitting instance type for the pod in this pool, or None. Burstable
-    types are left out when :func:`burstable_allowed` says so; when one of them would have
-    been cheaper, the fit's `note` says which and why."""
-    fitting: list[Fit] = []
-    skipped: list[Fit] = []
-    for offer in offers:
-        if not in_pool(offer, pool):
-            continue
-        node = capacity(offer, pool)
-        if fits(offer, demand, node):
-            fit = price_fit(offer, pool, demand, defaults, node)
-            allowed = not is_burstable(offer) or burstable_allowed(offer, pool, demand, defaults)
-            (fitting if allowed else skipped).append(fit)
-    if not fitting:
-        return None
-    best = min(fitting, key=_cheapest)
-    cheaper = [f for f in skipped if _cheapest(f) < _cheapest(best)]
-    if cheaper:
-        rival = min(cheaper, key=_cheapest)
-        note = (
-            f"{rival.instance_type} (${rival.usd_per_task_hour:.4f}/h for the pod) left out: "
-            f"burstable, and the step runs {_hours(demand.task_hours / pool.speed)} per task, "
-            f"not under defaults.burstable_max_duration ({_hours(defaults.burstable_max_hours)})"
-        )
-        best = replace(best, note=note)
-    return best
+    """The cheapest fit for the pod in this pool (see :func:`fits_in_pool`), or None."""
+    found = fits_in_pool(demand, pool, offers, defaults, capacity)
+    return found[0] if found else None
 
 
-def _cheapest(fit: Fit) -> tuple[float, float, str]:
-    return (fit.usd_per_task_hour, fit.node_usd_per_hour, fit.instance_type)
+def _burstable_note(rival: Fit, pool: Pool, defaults: Defaults) -> str:
+    return (
+        f"{rival.instance_type} (${rival.usd_per_task_hour:.4f}/h for the pod) left out: "
+        f"burstable, and the step runs {_hours(rival.task_hours / pool.speed)} per task, "
+        f"not under defaults.burstable_max_duration ({_hours(defaults.burstable_max_hours)})"
+    )
+
+
+def _cheapest(fit: Fit) -> tuple[float, float, float, str]:
+    return (fit.usd_per_task, fit.usd_per_task_hour, fit.node_usd_per_hour, fit.instance_type)
 
 
 def _hours(hours: float) -> str:
@@ -190,14 +227,14 @@ def names_explicitly(pool: Pool, instance_type: str) -> bool:
     return False
 
 
-def burstable_allowed(offer: Offer, pool: Pool, demand: Demand, defaults: Defaults) -> bool:
+def burstable_allowed(offer: Offer, pool: Pool, task_hours: float, defaults: Defaults) -> bool:
     """A burstable type may take the step when the pool names it or the step is shorter
     than `defaults.burstable_max_hours`. A burstable type earns CPU credits at a baseline
     of 5-40% of its vCPUs and throttles, or (AWS "unlimited", T3's default) bills the
     vCPU-hours above it: fine for short, mostly idle steps, not for hours at full CPU."""
     if names_explicitly(pool, offer.instance_type):
         return True
-    return demand.task_hours / pool.speed < defaults.burstable_max_hours - 1e-9
+    return task_hours / pool.speed < defaults.burstable_max_hours - 1e-9
 
 
 def describe_request(demand: Demand) -> str:

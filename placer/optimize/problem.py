@@ -1,6 +1,7 @@
 """The placement ILP as a pulp model whose names speak the domain.
 
-Variables: ``assign[step,pool]`` (binary, eligible pairs only), ``start[step]`` and
+Variables: ``assign[step,pool]`` (binary, eligible pairs only; ``assign[step,pool:type]``
+for the faster hardware a pool also offers a step, see space.variants), ``start[step]`` and
 ``makespan`` (hours, only with a deadline or the time objective), and per capped
 ``(pool, resource)`` a flow ``flow[pool,resource,u,v]`` along the DAG's edges.
 Constraints: ``one[step]`` (each step in exactly one pool), ``cap[pool,resource]``,
@@ -79,7 +80,7 @@ def build_problem(
     model = pulp.LpProblem("placement", sense)
     assign = _assign(space, model)
     cost = pulp.LpAffineExpression(
-        [(assign[o.step, o.pool], o.total_usd) for opts in space.options.values() for o in opts]
+        [(assign[o.step, o.key], o.total_usd) for opts in space.options.values() for o in opts]
     )
     problem = Problem(space, model, assign, cost, None, objective)
     if capacity == "flow":
@@ -126,15 +127,16 @@ def _assign(space: Space, model: pulp.LpProblem) -> dict[tuple[str, str], pulp.L
     for step in space.steps:
         row = []
         for o in space.options[step]:
-            var = new_var(model, f"assign[{step},{o.pool}]", 0, 1, pulp.LpBinary)
-            assign[step, o.pool] = var
+            var = new_var(model, f"assign[{step},{o.key}]", 0, 1, pulp.LpBinary)
+            assign[step, o.key] = var
             row.append((var, 1.0))
         model += pulp.LpAffineExpression(row) == 1, f"one[{step}]"
     return assign
 
 
 def potential_loads(space: Space) -> dict[tuple[str, str], dict[str, float]]:
-    """Per capped (pool, resource): the load of every step that may go there."""
+    """Per capped (pool, resource): the load of every step that may go there (the most of
+    its options there, when the pool offers it several hardware)."""
     out: dict[tuple[str, str], dict[str, float]] = {
         (pool, resource): {} for pool, caps in space.caps.items() for resource in caps
     }
@@ -142,8 +144,19 @@ def potential_loads(space: Space) -> dict[tuple[str, str], dict[str, float]]:
         for o in space.options[s]:
             for resource in space.caps.get(o.pool, ()):
                 if o.load[resource] > 0:
-                    out[o.pool, resource][s] = o.load[resource]
+                    loads = out[o.pool, resource]
+                    loads[s] = max(loads.get(s, 0.0), o.load[resource])
     return out
+
+
+def placed_load(space: Space, assign: dict, step: str, pool: str, resource: str) -> list:
+    """``(assign variable, load)`` of each of the step's options in `pool` (one per hardware
+    the pool offers it): their sum is the step's load there."""
+    return [
+        (assign[step, o.key], o.load[resource])
+        for o in space.options[step]
+        if o.pool == pool and o.load[resource] > 0
+    ]
 
 
 def _capacity(space: Space, model: pulp.LpProblem, assign: dict) -> None:
@@ -220,7 +233,7 @@ def _cover_flow(
         balance = inflow[s] + [(f, -c) for f, c in outflow[s]]
         model += pulp.LpAffineExpression(balance) == 0, f"keep[{tag},{s}]"
         if s in load:
-            need = inflow[s] + [(assign[s, pool], -load[s])]
+            need = inflow[s] + [(x, -w) for x, w in placed_load(space, assign, s, pool, resource)]
             model += pulp.LpAffineExpression(need) >= 0, f"through[{tag},{s}]"
     model += pulp.LpAffineExpression(sources) <= cap, f"cap[{tag}]"
 
@@ -234,7 +247,7 @@ def _critical_path(
     start = {s: new_var(model, f"start[{s}]", 0) for s in space.steps}
     makespan = new_var(model, "makespan", 0, limit)
     duration = {
-        s: [(assign[s, o.pool], o.wall_hours) for o in space.options[s]] for s in space.steps
+        s: [(assign[s, o.key], o.wall_hours) for o in space.options[s]] for s in space.steps
     }
     has_child = set()
     for u, v in space.edges:
@@ -295,9 +308,7 @@ def add_cut(problem: Problem, pool: str, resource: str, steps: tuple[str, ...]) 
     space = problem.space
     row = []
     for s in steps:
-        option = space.option(s, pool)
-        if option is not None and option.load[resource] > 0:
-            row.append((problem.assign[s, pool], option.load[resource]))
+        row += placed_load(space, problem.assign, s, pool, resource)
     name = f"cut[{pool},{resource},{len(problem.cuts)}]"
     problem.model.addConstraint(pulp.LpAffineExpression(row) <= space.caps[pool][resource], name)
     problem.cuts.append(name)

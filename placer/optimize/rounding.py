@@ -91,7 +91,7 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         # once complete (an LP cut short by time may break some).
         checked = placement
         if complete:
-            checked = {s: p for s, p in placement.items() if p not in contested}
+            checked = {s: k for s, k in placement.items() if space.pool_of(s, k) not in contested}
         broken = [(p, r) for p, r, _ in violated_antichains(space, checked)]
         if not broken:
             placement = _refill(space, placement, contested, _limit(problem), stop_at, stranded)
@@ -139,7 +139,7 @@ def _exact_lp(problem: Problem, mirror, loads, stop_at):
         for (pool, resource), load in loads.items():
             if f"{pool},{resource}" in problem.flows:
                 continue
-            weights = {s: x[column[s, pool]] * w for s, w in load.items()}
+            weights = {s: _fraction(space, x, column, s, pool, resource) for s in load}
             cap = space.caps[pool][resource]
             if sum(weights.values()) <= cap + _TOLERANCE:
                 continue
@@ -154,6 +154,13 @@ def _exact_lp(problem: Problem, mirror, loads, stop_at):
         mirror.sync()
 
 
+def _fraction(space: Space, x, column, step: str, pool: str, resource: str) -> float:
+    """The step's fractional load on a pool's resource: its options there, weighted."""
+    return sum(
+        x[column[step, o.key]] * o.load[resource] for o in space.options[step] if o.pool == pool
+    )
+
+
 def _round_down(
     space: Space, x: Mapping[tuple[str, str], float], contested: set[str], limit: float | None
 ) -> tuple[dict[str, str], dict[str, list[Option]]] | None:
@@ -165,21 +172,21 @@ def _round_down(
     stranded: dict[str, list[Option]] = {}
     for step in space.steps:
         options = space.options[step]
-        top = max(options, key=lambda o: x[step, o.pool])
-        if x[step, top.pool] >= 1 - _INTEGRAL:
-            placement[step] = top.pool
+        top = max(options, key=lambda o: x[step, o.key])
+        if x[step, top.key] >= 1 - _INTEGRAL:
+            placement[step] = top.key
             continue
         free = [o for o in options if o.pool not in contested]
         if not free:
-            stranded[step] = sorted(options, key=lambda o: (o.total_usd, o.pool))
+            stranded[step] = sorted(options, key=lambda o: (o.total_usd, o.key))
             continue
-        used = [o for o in free if x[step, o.pool] > _INTEGRAL]
+        used = [o for o in free if x[step, o.key] > _INTEGRAL]
         split[step] = used or free
-    hopeful = {s: min(o, key=lambda o: o.wall_hours).pool for s, o in stranded.items()}
+    hopeful = {s: min(o, key=lambda o: o.wall_hours).key for s, o in stranded.items()}
     for fastest in (False, True):
         for step, choices in split.items():
             key = (lambda o: (o.wall_hours, o.total_usd)) if fastest else (lambda o: o.total_usd)
-            placement[step] = min(choices, key=key).pool
+            placement[step] = min(choices, key=key).key
         if limit is None or _makespan(space, {**placement, **hopeful}) <= limit + _TOLERANCE:
             return placement, stranded
     return None
@@ -236,7 +243,7 @@ def _refill(
     for options in stranded.values():
         for option in options:
             if _admit(space, oracles, option, hours, head, tail, limit, None):
-                placement[option.step] = option.pool
+                placement[option.step] = option.key
                 moved.add(option.step)
                 if limit is not None:
                     head, tail = _head_tail(space, hours)
@@ -250,7 +257,7 @@ def _refill(
         old = space.placed(step, placement[step])
         if not _admit(space, oracles, option, hours, head, tail, limit, old):
             continue
-        placement[step] = option.pool
+        placement[step] = option.key
         moved.add(step)
         if limit is not None and option.wall_hours > old.wall_hours + _TOLERANCE:
             head, tail = _head_tail(space, hours)
@@ -295,7 +302,7 @@ def _profitable_moves(
         for option in space.options[step]:
             if option.pool in contested and option.total_usd < here - _TOLERANCE:
                 moves.append((here - option.total_usd, option))
-    moves.sort(key=lambda m: (-m[0], m[1].step, m[1].pool))
+    moves.sort(key=lambda m: (-m[0], m[1].step, m[1].key))
     return moves
 
 
@@ -313,9 +320,9 @@ def _oracles(
         wanted = {o.step for _, o in moves if o.pool == pool}
         for resource in space.caps.get(pool, {}):
             load = {
-                s: space.placed(s, p).load[resource]
-                for s, p in placement.items()
-                if p == pool
+                s: space.placed(s, k).load[resource]
+                for s, k in placement.items()
+                if space.pool_of(s, k) == pool
             }
             members = [s for s in space.steps if s in load or s in wanted]
             edges = reduced_order(space.steps, space.edges, members)

@@ -7,6 +7,7 @@ so they price a placement identically.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from placer.optimize.egress import (
     egress_usd_per_run,
     transfer_hours_per_task,
 )
-from placer.optimize.offers import Fit, NodeCapacity, best_fit, node_allocatable
+from placer.optimize.offers import Fit, NodeCapacity, fits_in_pool, node_allocatable
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
+MAX_VARIANTS = 4  # options per (step, pool): the cheapest hardware and faster ones
 _POOL_LIMIT = {
     "vcpu": "max_vcpus",
     "memory_gib": "max_memory_gib",
@@ -57,6 +59,14 @@ class Option:
     task_hours: float  # billed pod-hours per run
     wall_hours: float  # the step's elapsed time in one run (waves x task time)
     load: Mapping[str, float]  # concurrent demand on the pool per resource
+    # The option's name among the step's options: its pool, or "pool:instance type" for the
+    # other hardware a pool offers the step (faster and dearer: see `variants`). Placements
+    # map steps to keys.
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.pool)
 
     @property
     def total_usd(self) -> float:
@@ -77,16 +87,24 @@ class Space:
     budget_usd_per_month: float | None = None
     demands: Mapping[str, Demand] = field(default_factory=dict)
     excluded: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # per step, the cheapest option on each hardware it fits in any eligible pool, the
+    # dominated ones included (for the plan's reasons: what a task costs and takes there)
+    hardware: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
 
-    def option(self, step: str, pool: str) -> Option | None:
-        return next((o for o in self.options[step] if o.pool == pool), None)
+    def option(self, step: str, key: str) -> Option | None:
+        """The step's option called `key` (a pool name, or "pool:type"), if eligible."""
+        return next((o for o in self.options[step] if o.key == key), None)
 
-    def placed(self, step: str, pool: str) -> Option:
-        """The option of `step` in `pool`, which a placement has chosen (so it exists)."""
-        option = self.option(step, pool)
+    def placed(self, step: str, key: str) -> Option:
+        """The option of `step` called `key`, which a placement has chosen (so it exists)."""
+        option = self.option(step, key)
         if option is None:
-            raise KeyError(f"{pool} is not an eligible pool of step {step}")
+            raise KeyError(f"{key} is not an eligible pool of step {step}")
         return option
+
+    def pool_of(self, step: str, key: str) -> str:
+        """The pool of a placed option (keys of the other hardware name it first)."""
+        return self.placed(step, key).pool
 
 
 def pool_caps(pool: Pool) -> dict[str, float]:
@@ -145,10 +163,11 @@ class _Cache:
     offers: Mapping[str, Sequence[Offer]]
     caps: Mapping[str, Mapping[str, float]]  # pool_caps of every pool
     allocatable: NodeCapacity
-    fits: dict = field(default_factory=dict)
+    found: dict = field(default_factory=dict)
     moves: dict = field(default_factory=dict)
 
-    def fit(self, demand: Demand, pool: Pool, config: Config) -> Fit | None:
+    def fits(self, demand: Demand, pool: Pool, config: Config) -> list[Fit]:
+        """:func:`fits_in_pool`, shared by steps with the same pod, duration and scaling."""
         key = (
             demand.cpu,
             demand.memory_gib,
@@ -156,14 +175,19 @@ class _Cache:
             demand.gpu_vendor,
             demand.gpu_model,
             demand.arch,
-            demand.task_hours,  # burstable types depend on it
-            demand.concurrent_tasks,  # so does the share of a node
+            demand.task_hours,  # hardware scales it; burstable types depend on it
+            demand.reference,
+            demand.reference_label,
+            demand.speedup,
+            demand.durations,
+            demand.concurrent_tasks,  # the share of a node depends on it
             pool.name,
         )
-        if key not in self.fits:
+        if key not in self.found:
             offers = self.offers[pool.name]
-            self.fits[key] = best_fit(demand, pool, offers, config.defaults, self.allocatable)
-        return self.fits[key]
+            defaults = config.defaults
+            self.found[key] = fits_in_pool(demand, pool, offers, defaults, self.allocatable)
+        return self.found[key]
 
     def move(self, demand: Demand, where: Location, config: Config, market: Market):
         """(egress USD per run, transfer hours per task) of the step at `where`: they depend
@@ -180,11 +204,12 @@ class _Cache:
 
 
 def make_option(
-    demand: Demand, pool: Pool, fit: Fit, egress_usd: float, transfer_hours: float
+    demand: Demand, pool: Pool, fit: Fit, egress_usd: float, transfer_hours: float, key: str = ""
 ) -> Option:
     """Price one step in one pool, given its fit and its data movement there."""
-    task_h = demand.task_hours / pool.speed + transfer_hours
+    task_h = fit.task_hours / pool.speed + transfer_hours
     return Option(
+        key=key,
         step=demand.step,
         pool=pool.name,
         fit=fit,
@@ -196,25 +221,53 @@ def make_option(
     )
 
 
+def variants(options: list[Option]) -> list[Option]:
+    """The options worth choosing among in one pool: the cheapest, then each one faster
+    than every cheaper one (a cost/time frontier), at most `MAX_VARIANTS` (the fastest
+    always kept). The first keeps the pool's name as its key; the others are
+    "pool:instance type"."""
+    frontier: list[Option] = []
+    for option in sorted(options, key=lambda o: (o.total_usd, o.wall_hours)):
+        if not frontier or option.wall_hours < min(o.wall_hours for o in frontier) - 1e-9:
+            frontier.append(option)
+    if len(frontier) > MAX_VARIANTS:
+        frontier = frontier[: MAX_VARIANTS - 1] + frontier[-1:]
+    first, *others = frontier
+    named = [dataclasses.replace(o, key=f"{o.pool}:{o.fit.instance_type}") for o in others]
+    return [dataclasses.replace(first, key=first.pool), *named]
+
+
 def _options_for(
     demand: Demand, config: Config, market: Market, cache: _Cache
-) -> tuple[list[Option], list[tuple[str, str]]]:
-    options, excluded = [], []
+) -> tuple[list[Option], list[tuple[str, str]], list[Option]]:
+    options, excluded, everything = [], [], []
     residency = residency_of(demand.step, config)
     for pool in config.pools:
         reason = _eligibility(demand.step, pool, config, market, residency)
-        fit = None if reason else cache.fit(demand, pool, config)
-        if reason is None and fit is None:
+        fits = [] if reason else cache.fits(demand, pool, config)
+        if reason is None and not fits:
             reason = "no instance type fits"
-        if reason is None and fit is not None:
+        if reason is None:
             egress, hours = cache.move(demand, Location(pool.cloud, pool.region), config, market)
-            option = make_option(demand, pool, fit, egress, hours)
-            reason = _over_cap(option, pool, cache.caps[pool.name])
-            if reason is None:
-                options.append(option)
+            priced = [make_option(demand, pool, fit, egress, hours) for fit in fits]
+            everything += priced
+            within = [o for o in priced if _over_cap(o, pool, cache.caps[pool.name]) is None]
+            reason = None if within else _over_cap(priced[0], pool, cache.caps[pool.name])
+            if within:
+                options.extend(variants(within))
         if reason is not None:
             excluded.append((pool.name, reason))
-    return options, excluded
+    return options, excluded, everything
+
+
+def _per_hardware(options: list[Option]) -> tuple[Option, ...]:
+    """The cheapest option on each hardware, cheapest first."""
+    best: dict[str, Option] = {}
+    for option in options:
+        label = option.fit.hardware
+        if label not in best or option.total_usd < best[label].total_usd:
+            best[label] = option
+    return tuple(sorted(best.values(), key=lambda o: (o.total_usd, o.wall_hours)))
 
 
 def _over_cap(option: Option, pool: Pool, caps: Mapping[str, float]) -> str | None:
@@ -238,10 +291,11 @@ def build_space(
         market.allocatable,
     )
     per_step = demands(flow, config)
-    options, excluded = {}, {}
+    options, excluded, hardware = {}, {}, {}
     for name, demand in per_step.items():
-        found, out = _options_for(demand, config, market, cache)
+        found, out, everything = _options_for(demand, config, market, cache)
         options[name], excluded[name] = tuple(found), tuple(out)
+        hardware[name] = _per_hardware(everything)
     edges = tuple((s.name, n) for s in flow.steps.values() for n in s.next if n in flow.steps)
     return Space(
         steps=tuple(flow.steps),
@@ -254,6 +308,7 @@ def build_space(
         budget_usd_per_month=_first(budget_usd_per_month, config.constraints.budget_usd_per_month),
         demands=per_step,
         excluded=excluded,
+        hardware=hardware,
     )
 
 
