@@ -10,7 +10,7 @@ pools stays fast even with a large refresh cache. It imports neither pandas nor 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +45,22 @@ class CloudPrices:
     def as_of(self) -> str:
         """How old the oldest price in use is: the older of captured_at and every row."""
         return self.oldest_observed_at or self.captured_at
+
+    def stale_warning(self, now: datetime, days: float = STALE_AFTER_DAYS) -> str | None:
+        """A one-line warning if the oldest price in use is older than ``days``, else None."""
+        age = (now - parse_time(self.as_of)).total_seconds() / 86400
+        if age <= days:
+            return None
+        when = f"captured {self.captured_at}"
+        if self.oldest_observed_at:  # older rows: a partial refresh, or a mixed snapshot
+            when = f"oldest rows observed {self.oldest_observed_at}, table {when}"
+        old = f"of unknown age, at least {age:.0f} days old" if self.date_unknown else (
+            f"{self.age_text(now)} old"
+        )
+        return (
+            f"{self.cloud} prices are {old} ({when}); "
+            f"run `placer pricing refresh --cloud {self.cloud}`"
+        )
 
     def age_text(self, now: datetime) -> str:
         """ "12 days", or "age unknown, at least 640 days" when some price's date is unknown."""
@@ -151,6 +167,34 @@ class Catalog:
         """The regions a cloud has offers in, sorted."""
         table = self._tables.get(cloud)
         return table.regions() if table else ()
+
+    def freshness(self, offers: Iterable[Offer], now: datetime) -> tuple[str, tuple[str, ...]]:
+        """How old the prices of the offers used are, per cloud ("aws snapshot age unknown,
+        at least 130 days, gcp snapshot 122 days"), and a staleness warning per stale cloud:
+        what a plan using those offers states."""
+        chosen: dict[str, list[Offer]] = {}
+        for offer in offers:
+            chosen.setdefault(offer.cloud, []).append(offer)
+        used = [self.prices_of(c, chosen[c]) for c in sorted(chosen) if c in self.clouds]
+        text = ", ".join(f"{p.cloud} {p.source} {p.age_text(now)}" for p in used)
+        warnings = tuple(w for p in used if (w := p.stale_warning(now)))
+        return text, warnings
+
+    def prices_of(self, cloud: str, offers: Iterable[Offer]) -> CloudPrices:
+        """A cloud's provenance narrowed to some of its offers: the oldest of their dates
+        and whether any of them has an unknown date."""
+        prices = self.clouds[cloud]
+        chosen = list(offers)
+        if not chosen:
+            return prices
+        dates = [o.observed_at or prices.captured_at for o in chosen]
+        oldest = min(dates, key=parse_time)
+        older = parse_time(oldest) < parse_time(prices.captured_at)
+        return replace(
+            prices,
+            oldest_observed_at=oldest if older else "",
+            date_unknown=any(not o.observed_earliest for o in chosen),
+        )
 
     def age_days(self, now: datetime) -> float:
         """Days since the oldest table in use was captured."""

@@ -8,11 +8,13 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from placer.cli import main
+from placer.cli import plan as plan_cli
 from placer.cli._env import Environment
 from placer.plan import read_plan
 
@@ -25,6 +27,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 @pytest.fixture(autouse=True)
 def snapshot_prices(tmp_path, monkeypatch):
     monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setattr(plan_cli, "now", lambda: datetime(2026, 12, 3, tzinfo=UTC))
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -38,11 +41,15 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards x 45 min on half a t3a.large ($0.0752/h): 6 task-hours, $0.2256 per run.
-    assert row == ["process", "aws-use1", "t3a.large", "8", "6.00", "0.23", "0.00", "0.23"]
-    assert "vs as_written: $73.30/month -> saves $65.96/month (90%)" in out
+    # 8 shards x 45 min on a t3a.medium ($0.0376/h): 6 task-hours.
+    assert row == ["process", "aws-use1", "t3a.medium", "8", "6.00", "0.23", "0.00", "0.23"]
+    assert "vs as_written: $70.34/month -> saves $63.00/month (90%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
-    assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
+    # the age of the prices of the offers the plan uses (karpenter-provider-aws, 2026-07-20)
+    assert "pricing: aws snapshot 136 days" in out
+    assert "warning: aws prices are 136 days old (oldest rows observed 2026-07-20" in out.replace(
+        "\n", " "
+    )
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
     )
@@ -153,7 +160,7 @@ def test_a_corrupt_price_cache_is_said_and_the_snapshot_used(tmp_path, monkeypat
     code, out, err = run("plan", str(CROSSCLOUD))
     assert code == 0
     assert err.startswith("warning: ignoring ") and "offers-aws.json" in err
-    assert "pricing: snapshot" in out
+    assert "pricing: aws snapshot" in out
 
 
 def _table_rows(width: int) -> tuple[str, list[list[str]]]:

@@ -7,6 +7,7 @@ imported when solving, never when the CLI starts.
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from placer.plan import Plan
+    from pricing.catalog import Catalog
 
 
 class PlanFormat(enum.StrEnum):
@@ -161,7 +163,38 @@ def make_plan(
     )
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
-    return result
+    return with_pricing_age(result, catalog)
+
+
+def now() -> datetime:
+    """The current time (a function so tests can pin it)."""
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
+    """The plan stating how old the prices of the clouds it uses are (the oldest of them as
+    pricing_captured_at), with a staleness warning per stale cloud."""
+    import dataclasses
+
+    from pricing._store import parse_time
+
+    used = [
+        offer
+        for step in result.steps.values()
+        for offer in catalog.offers(step.cloud, step.region)
+        if offer.instance_type == step.instance_type
+    ]
+    text, stale = catalog.freshness(used, now())
+    clouds = {offer.cloud for offer in used}
+    dates = [catalog.prices_of(c, [o for o in used if o.cloud == c]).as_of for c in clouds]
+    return dataclasses.replace(
+        result,
+        pricing_captured_at=min(dates, key=parse_time) if dates else result.pricing_captured_at,
+        warnings=(*result.warnings, *stale),
+        extra={**result.extra, "pricing_age": text},
+    )
 
 
 def parse_gap(text: str) -> float:
@@ -278,6 +311,10 @@ def summary_lines(result: Plan) -> list[str]:
             f"solver: {s.solver}, {s.status}, gap {gap}, {s.seconds:.2f} s "
             f"({s.variables} variables, {s.constraints} constraints)"
         )
-    lines.append(f"pricing: {result.pricing_source}, captured {result.pricing_captured_at}")
+    age = result.extra.get("pricing_age")
+    lines.append(
+        f"pricing: {age}" if age else
+        f"pricing: {result.pricing_source}, captured {result.pricing_captured_at}"
+    )  # fmt: skip
     lines += [f"warning: {w}" for w in result.warnings]
     return lines

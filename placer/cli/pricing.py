@@ -89,14 +89,7 @@ def info(output: Format = _FORMAT, cache_dir: Path | None = _CACHE_DIR) -> None:
         env().write("\n".join(source_lines(catalog)))
         _print(regions_table(catalog))
     for cloud in stale:
-        prices = catalog.clouds[cloud]
-        when = f"captured {prices.captured_at}"
-        if prices.oldest_observed_at:  # a partial refresh kept older rows
-            when = f"oldest rows observed {prices.oldest_observed_at}, table {when}"
-        env().stderr.write(
-            f"warning: {cloud} prices are {_age(prices.as_of, moment)} old "
-            f"({when}); run `placer pricing refresh --cloud {cloud}`\n"
-        )
+        env().stderr.write(f"warning: {catalog.clouds[cloud].stale_warning(moment)}\n")
 
 
 def info_json(catalog: Catalog, moment: datetime) -> dict[str, Any]:
@@ -108,7 +101,9 @@ def info_json(catalog: Catalog, moment: datetime) -> dict[str, Any]:
             "source": prices.source,
             "captured_at": prices.captured_at,
             "oldest_observed_at": prices.oldest_observed_at or None,
-            "age_days": round(_age_days(prices.as_of, moment), 2),
+            "age_days": round(_age_days(prices.as_of, moment), 2),  # a lower bound if unknown
+            "age_known": not prices.date_unknown,
+            "age": prices.age_text(moment),
             "stale": cloud in stale,
             "sources": list(prices.sources),
             "path": str(prices.path) if prices.path else None,
@@ -131,7 +126,7 @@ def info_table(catalog: Catalog, moment: datetime) -> Table:
             cloud,
             prices.source,
             prices.captured_at,
-            _age(prices.captured_at, moment),
+            prices.age_text(moment),
             str(prices.offer_count),
             str(len(catalog.regions(cloud))),
         )
@@ -162,11 +157,6 @@ def _age_days(captured_at: str, moment: datetime) -> float:
     from pricing._store import parse_time
 
     return (moment - parse_time(captured_at)).total_seconds() / 86400
-
-
-def _age(captured_at: str, moment: datetime) -> str:
-    days = _age_days(captured_at, moment)
-    return f"{days:.0f} days" if days >= 1 else f"{days * 24:.0f} hours"
 
 
 # --- pricing show --------------------------------------------------------------------------
