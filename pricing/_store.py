@@ -112,7 +112,8 @@ def save_table(
             "count": len(chosen),
             "crc32": zlib.crc32(text.encode()),
             "oldest": min((o.observed_at for o in chosen), key=_date_key),
-            "undated": any(not o.observed_earliest for o in chosen),
+            # a row with no observed_at is dated by captured_at, exactly
+            "undated": any(o.observed_at and not o.observed_earliest for o in chosen),
             "rows": text,
         }
     document = {
@@ -138,7 +139,7 @@ class Block:
 
     count: int
     oldest: str  # the oldest observed_at of its rows ("" = none)
-    undated: bool  # some row has no observed_earliest (its true date is unknown)
+    undated: bool  # some dated row has no observed_earliest (its true date is unknown)
     text: str | None = None  # the rows as JSON text (format 2), None once parsed
     crc32: int | None = None
 
@@ -201,8 +202,15 @@ class Rows:
         """Offers for ``rows`` (default: all), filled without calling ``Offer.__init__``."""
         columns, chosen = list(self.columns), self.rows if rows is None else rows
         new, assign = object.__new__, object.__setattr__
-        base = {**_OFFER_DEFAULTS, "cloud": self.cloud, "observed_at": self.captured_at}
         offers = []
+        if set(columns) | {"cloud"} == set(OFFER_COLUMNS):  # every field stored: one dict
+            names, cloud = ["cloud", *columns], [self.cloud]
+            for row in chosen:
+                offer = new(Offer)
+                assign(offer, "__dict__", dict(zip(names, cloud + row, strict=True)))
+                offers.append(offer)
+            return tuple(offers)
+        base = {**_OFFER_DEFAULTS, "cloud": self.cloud, "observed_at": self.captured_at}
         for row in chosen:
             offer, values = new(Offer), dict(base)
             values.update(zip(columns, row, strict=True))
@@ -263,7 +271,11 @@ def _rows_v1(
     for region, chosen in grouped.items():
         dates = [row[dated] or captured_at for row in chosen] if dated is not None else []
         oldest = min(dates, key=_date_key) if dates else captured_at
-        undated = earliest is None or any(not row[earliest] for row in chosen)
+        undated = (  # format 1 had no lower bound: its observed_at was the observation
+            earliest is not None
+            and dated is not None
+            and any(row[dated] and not row[earliest] for row in chosen)
+        )
         blocks[region] = Block(len(chosen), oldest, undated)
     return Rows(cloud, captured_at, sources, tuple(columns), blocks, path, grouped)
 

@@ -193,7 +193,7 @@ class Catalog:
         return replace(
             prices,
             oldest_observed_at=oldest if older else "",
-            date_unknown=any(not o.observed_earliest for o in chosen),
+            date_unknown=any(o.observed_at and not o.observed_earliest for o in chosen),
         )
 
     def age_days(self, now: datetime) -> float:

@@ -70,7 +70,7 @@ def test_saved_file_is_compact_rows_per_region_under_a_column_header(tmp_path):
     assert document["format_version"] == 2
     assert document["columns"] == [c for c in OFFER_COLUMNS if c != "cloud"]
     block = document["regions"]["us-east-1"]
-    assert block["count"] == 1 and block["undated"] is True
+    assert block["count"] == 1 and block["undated"] is False  # no observed_at: captured_at
     assert json.loads(block["rows"])[0][:4] == ["us-east-1", "m7i.large", 2, 8]
 
 
