@@ -17,7 +17,9 @@ Precedence (first that has the row wins):
   zone median, else on-demand x (1 - the Spot Instance Advisor's savings %).
 * GCP: karpenter-provider-gcp (Cloud Billing Catalog, 2026-08-03), on-demand and spot;
   n1+T4 and TPU v5e shapes from the SkyPilot rows (facts/gcp.csv).
-* Azure: karpenter-provider-azure (Retail Prices API, 2026-06-18), on-demand.
+* Azure: karpenter-provider-azure (Retail Prices API, 2026-06-18), on-demand; spot from the
+  SkyPilot rows transcribed in facts/azure_spot_skypilot.csv (D and E series, 4 US regions)
+  where SkyPilot's on-demand price equals today's (the same price epoch).
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ SOURCES = {
     "azure": [
         "github.com/Azure/karpenter-provider-azure pkg/providers/pricing/zz_generated.pricing.go"
         f" @ 352646f5 (Retail Prices API, generated {KARPENTER_AZURE})",
+        "github.com/skypilot-org/skypilot-catalog catalogs/v6/azure/vms.csv @ 098741e7 (spot of "
+        f"D/E-series SKUs in 4 US regions; commit date unknown, read {READ}: on or before)",
         "github.com/SpareCores/sc-data-dumps @ e8749bef (shapes, 2026-01-31)",
         f"PyPI apache-libcloud 3.9.1 libcloud/data/pricing.json (cross-check, {LIBCLOUD})",
     ],
@@ -325,7 +329,9 @@ def azure(notes: list[Note]) -> list[Offer]:
 
     shapes = sc_shapes("azure")
     libcloud = {(k, r): float(p) for k, r, p in _csv("azure_libcloud.csv")}
+    spots = {(k, r): (float(o), float(sp)) for k, r, o, sp in _csv("azure_spot_skypilot.csv")}
     offers, used, compared, off = [], set(), 0, []
+    linux = windows_fixes(shapes, notes)
     for sku, region, price in _csv("azure.csv"):
         shape = shapes.get(sku)
         if shape is None:
@@ -333,9 +339,17 @@ def azure(notes: list[Note]) -> list[Offer]:
         if shape.gpu_count and shape.gpu_model is None:
             shape = dataclasses.replace(shape, gpu_model=gpu_model(sku)[0])
         used.add(sku)
-        od = float(price)
-        offers.append(_offer("azure", region, sku, shape, od, None, KARPENTER_AZURE,
-                             KARPENTER_AZURE))  # fmt: skip
+        od = linux.get((sku, region), float(price))
+        spot, earliest, latest = None, KARPENTER_AZURE, KARPENTER_AZURE
+        if (sku, region) in spots:  # SkyPilot's spot, where its on-demand is today's too
+            old_od, old_spot = spots[(sku, region)]
+            if abs(old_od / od - 1) <= 0.005:
+                spot, earliest, latest = old_spot, "", max(KARPENTER_AZURE, READ)
+            else:
+                notes.append(Note("azure", sku, region, "dropped",
+                                  f"spot not used: SkyPilot's on-demand ${old_od:g} is not "
+                                  f"today's ${od:g} (a different price epoch)"))  # fmt: skip
+        offers.append(_offer("azure", region, sku, shape, od, spot, earliest, latest))
         old = libcloud.get((sku.lower().replace("_", ""), region))
         if old:
             compared += 1
@@ -346,6 +360,39 @@ def azure(notes: list[Note]) -> list[Offer]:
     notes.append(Note("azure", "*", "*", "compared",
                       f"{compared} rows compared with Libcloud 2025-03-02, {len(off)} differ >50%"))
     return offers
+
+
+WINDOWS_USD_PER_VCPU_HOUR = 0.046  # Azure's Windows Server license on pay-as-you-go VMs
+_AZURE_SIZE = re.compile(r"^(Standard_[A-Z]+)(\d+)([a-z]*_v\d+)$")
+
+
+def windows_fixes(shapes: dict[str, Shape], notes: list[Note]) -> dict[tuple[str, str], float]:
+    """Rows whose source price includes the Windows license: within a family of one
+    GiB-per-vCPU ratio in a region, a size priced exactly $0.046 per vCPU-hour above the
+    family's lowest per-vCPU rate. Returns (sku, region) -> the Linux price."""
+    families: dict[tuple[str, str], list[tuple[str, float, float]]] = defaultdict(list)
+    for sku, region, price in _csv("azure.csv"):
+        match, shape = _AZURE_SIZE.match(sku), shapes.get(sku)
+        if match and shape and shape.vcpus and not shape.gpu_count:
+            ratio = round(shape.memory_gib / shape.vcpus, 2)
+            key = (f"{match.group(1)}#{match.group(3)}@{ratio}", region)
+            families[key].append((sku, float(price), ratio))
+    fixes = {}
+    for (family, region), sizes in families.items():
+        if len(sizes) < 3:
+            continue
+        rate = {sku: price / shapes[sku].vcpus for sku, price, _ in sizes}
+        low = min(rate.values())
+        for sku, price, _ in sizes:
+            extra = rate[sku] - low
+            if abs(extra - WINDOWS_USD_PER_VCPU_HOUR) < 0.003:
+                fixed = round(price - WINDOWS_USD_PER_VCPU_HOUR * shapes[sku].vcpus, 6)
+                fixes[(sku, region)] = fixed
+                notes.append(Note("azure", sku, region, "corrected",
+                                  f"Windows license in the source's price: ${price:g} is "
+                                  f"${WINDOWS_USD_PER_VCPU_HOUR}/vCPU-h over its family's Linux "
+                                  f"rate; Linux ${fixed:g}"))  # fmt: skip
+    return fixes
 
 
 # ---------------------------------------------------------------------------- sanity
@@ -448,6 +495,8 @@ def _as_gb(table: EgressTable, unit: str) -> EgressTable:
 
 def _rule(note: Note) -> str:
     for start, rule in (("Libcloud", "differs from Libcloud by >50%"),
+                        ("Windows", "Windows license in the source's price"),
+                        ("spot not used", "SkyPilot spot from another price epoch"),
                         ("SkyPilot", "SkyPilot catalog differs by >10%"),
                         ("spot", "spot-above-on-demand")):  # fmt: skip
         if note.why.startswith(start):
