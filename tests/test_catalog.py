@@ -116,8 +116,15 @@ def test_sources_are_named_with_their_dates(snapshot):
         assert any("skypilot-catalog" in s and "commit date unknown" in s for s in sources)
         assert snapshot.clouds[cloud].date_unknown  # some rows' true date is unknown
     assert any("generated 2026-06-18" in s for s in snapshot.clouds["azure"].sources)
-    assert snapshot.clouds["azure"].captured_at == "2026-06-18"
-    assert not snapshot.clouds["azure"].date_unknown
+    assert snapshot.clouds["azure"].date_unknown  # its spot prices: SkyPilot, date unknown
+    eastus = {o.instance_type: o for o in snapshot.offers("azure", "eastus")}
+    d4 = eastus["Standard_D4s_v3"]  # on-demand dated exactly, spot on or before the reading
+    assert (d4.usd_per_hour, d4.spot_usd_per_hour) == (0.192, 0.02112)
+    assert (d4.observed_earliest, d4.observed_at) == ("", "2026-11-27")
+    d4v5 = eastus["Standard_D2s_v5"]  # no spot: today's on-demand and its date only
+    assert d4v5.observed_earliest == d4v5.observed_at == "2026-06-18"
+    assert eastus["Standard_NV6ads_A10_v5"].gpu_count == pytest.approx(1 / 6, abs=1e-3)
+    assert eastus["Standard_NC80adis_H100_v5"].gpu_model == "H100-NVL"
     assert snapshot.clouds["aws"].as_of == "2025-03-02"  # Libcloud's rows are the oldest
 
 

@@ -336,8 +336,11 @@ def azure(notes: list[Note]) -> list[Offer]:
         shape = shapes.get(sku)
         if shape is None:
             continue  # SKUs Spare Cores does not list (retired, preview or promo sizes)
-        if shape.gpu_count and shape.gpu_model is None:
-            shape = dataclasses.replace(shape, gpu_model=gpu_model(sku)[0])
+        if shape.gpu_count:  # Azure's size names say the GPU model (H100 vs H100 NVL)
+            named = gpu_model(sku)[0] if shape.gpu_count else None
+            count = fractional_gpus(sku) or shape.gpu_count
+            shape = dataclasses.replace(shape, gpu_model=named or shape.gpu_model,
+                                        gpu_count=count)  # fmt: skip
         used.add(sku)
         od = linux.get((sku, region), float(price))
         spot, earliest, latest = None, KARPENTER_AZURE, KARPENTER_AZURE
@@ -360,6 +363,19 @@ def azure(notes: list[Note]) -> list[Offer]:
     notes.append(Note("azure", "*", "*", "compared",
                       f"{compared} rows compared with Libcloud 2025-03-02, {len(off)} differ >50%"))
     return offers
+
+
+# Azure sizes that carry a fraction of one GPU (GPU partitioning): devices = vCPUs / this.
+_FRACTIONAL = ((re.compile(r"^Standard_NV(\d+)ads_A10_v5$"), 36),  # NV36ads: one A10
+               (re.compile(r"^Standard_NV(\d+)as_v4$"), 32))  # NV32as_v4: one MI25  # fmt: skip
+
+
+def fractional_gpus(sku: str) -> float:
+    """The share of a GPU an Azure partitioned-GPU size carries (0 if not one)."""
+    for pattern, whole in _FRACTIONAL:
+        if match := pattern.match(sku):
+            return round(int(match.group(1)) / whole, 4)
+    return 0
 
 
 WINDOWS_USD_PER_VCPU_HOUR = 0.046  # Azure's Windows Server license on pay-as-you-go VMs
@@ -454,9 +470,13 @@ BUILDERS = {"aws": aws, "azure": azure, "gcp": gcp}
 CAPTURED_AT = {"aws": READ, "gcp": KARPENTER_GCP, "azure": KARPENTER_AZURE}
 
 
+COUNTS: list[str] = []  # one markdown table row per cloud built, for SOURCES.md
+
+
 def build(clouds: Iterable[str] = ("aws", "azure", "gcp"), out: Path = DATA) -> list[Note]:
     """Write every cloud's offers and egress tables into ``out``; returns the notes."""
     notes: list[Note] = []
+    COUNTS.clear()
     for cloud in clouds:
         offers = apply_sanity(cloud, BUILDERS[cloud](notes), notes)
         offers.sort(key=lambda o: (o.region, o.instance_type))
@@ -467,8 +487,12 @@ def build(clouds: Iterable[str] = ("aws", "azure", "gcp"), out: Path = DATA) -> 
         save_egress(out / f"egress-{cloud}.json.gz", _as_gb(table, unit), unit)
         regions = len({o.region for o in offers})
         spot = sum(o.spot_usd_per_hour is not None for o in offers)
+        size = path.stat().st_size
         print(f"{cloud}: {len(offers)} offers ({spot} with spot) in {regions} regions, "
-              f"{path.stat().st_size:,} bytes -> {path.name}")  # fmt: skip
+              f"{size:,} bytes -> {path.name}")  # fmt: skip
+        types = len({o.instance_type for o in offers})
+        COUNTS.append(f"| {cloud} | {len(offers):,} | {types:,} | {spot:,} | {regions} | "
+                      f"{size:,} B |")  # fmt: skip
     return notes
 
 
@@ -543,14 +567,17 @@ def summary_markdown(notes: list[Note]) -> str:
 def write_corrections(notes: list[Note], path: Path = SOURCES_MD) -> None:
     """The full table into tools/snapshot/corrections.md, a summary into SOURCES.md."""
     (Path(__file__).parent / "corrections.md").write_text(corrections_markdown(notes))
-    start, end = "<!-- corrections:start -->", "<!-- corrections:end -->"
-    text = path.read_text()
-    body = f"{start}\n{summary_markdown(notes)}{end}"
-    if start in text:
-        text = text[: text.index(start)] + body + text[text.index(end) + len(end):]
-    else:
-        text += f"\n## Rows corrected, dropped or flagged\n\n{body}\n"
-    path.write_text(text)
+    text = _between(path.read_text(), "corrections", summary_markdown(notes))
+    header = "| cloud | offers | instance types | with spot | regions | file size |\n|---|---:|---:|---:|---:|---:|\n"
+    path.write_text(_between(text, "counts", header + "\n".join(COUNTS) + "\n"))
+
+
+def _between(text: str, name: str, body: str) -> str:
+    """``text`` with the part between <!-- name:start --> and <!-- name:end --> replaced."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if start not in text:
+        return text + f"\n{start}\n{body}{end}\n"
+    return text[: text.index(start)] + f"{start}\n{body}{end}" + text[text.index(end) + len(end):]
 
 
 if __name__ == "__main__":
