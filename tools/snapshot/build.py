@@ -181,6 +181,10 @@ def shape_notes(cloud: str, primary: dict[str, Shape], other: dict[str, Shape],
                 f"{b.vcpus:g}/{b.memory_gib:g}/{b.gpu_count:g} in the second source; kept the first"
             )
             notes.append(Note(cloud, itype, "*", "flagged", why))
+    compared = len(used & primary.keys() & other.keys())
+    notes.append(Note(cloud, "*", "*", "compared",
+                      f"shapes of {compared} types compared between the two shape tables, "
+                      f"{len(notes)} disagree"))  # fmt: skip
     return notes
 
 
@@ -202,12 +206,29 @@ def aws(notes: list[Note]) -> list[Offer]:
         for t, p in karpenter.items()
         if (t, "us-east-1") in libcloud and abs(libcloud[(t, "us-east-1")] / p - 1) > 0.02
     }
+    both = sum((t, "us-east-1") in libcloud for t in karpenter)
+    notes.append(Note("aws", "*", "*", "compared",
+                      f"{both} us-east-1 prices in both karpenter (2026-07-20) and Libcloud "
+                      f"(2025-03-02): {len(repriced)} differ by >2%"))  # fmt: skip
     for t, (old, new) in sorted(repriced.items()):
         regions = sorted(r for (tt, r) in libcloud if tt == t and (t, r) not in sky)
         if regions:
             notes.append(Note("aws", t, " ".join(regions), "dropped",
                               f"repriced since Libcloud: us-east-1 ${old:g} (2025-03-02) vs "
                               f"${new:g} (2026-07-20), Libcloud rows not used"))  # fmt: skip
+    pairs = [
+        (key, row.usd_per_hour, karpenter.get(key[0]) if key[1] == "us-east-1" else libcloud.get(key))
+        for key, row in sky.items()
+    ]
+    pairs = [(key, a, b) for key, a, b in pairs if b]
+    for (t, r), a, b in pairs:
+        if abs(a / b - 1) > 0.10:
+            notes.append(Note("aws", t, r, "flagged",
+                              f"SkyPilot catalog ${a:g}/h vs ${b:g}/h ({a / b - 1:+.0%})"))
+    notes.append(Note("aws", "*", "*", "compared",
+                      f"{len(pairs)} SkyPilot rows compared with karpenter (us-east-1) or "
+                      f"Libcloud: {sum(abs(a / b - 1) > 0.10 for _, a, b in pairs)} differ by "
+                      ">10%"))  # fmt: skip
     offers, used = [], set()
     keys = {(t, "us-east-1") for t in karpenter} | sky.keys() | libcloud.keys()
     for itype, region in sorted(keys):
@@ -307,7 +328,14 @@ def gcp(notes: list[Note]) -> list[Offer]:
     }
     notes += shape_notes("gcp", primary, sc, used)
     have = {(o.instance_type, o.region): o for o in offers}
-    for row in skypilot.gcp_offers():  # cross-check, and the shapes only SkyPilot prices
+    sky = skypilot.gcp_offers()
+    both = [r for r in sky if (r.instance_type, r.region) in have]
+    off = [r for r in both
+           if abs(r.usd_per_hour / have[(r.instance_type, r.region)].usd_per_hour - 1) > 0.10]
+    notes.append(Note("gcp", "*", "*", "compared",
+                      f"{len(both)} rows compared with the SkyPilot catalog: {len(off)} differ "
+                      "by >10%"))  # fmt: skip
+    for row in sky:  # cross-check, and the shapes only SkyPilot prices
         mine = have.get((row.instance_type, row.region))
         if mine is None and (row.instance_type.startswith("ct5lp") or "+" in row.instance_type):
             shape = Shape(row.vcpus, row.memory_gib, row.gpu_count, canonical(row.gpu_model or ""))
@@ -521,7 +549,7 @@ def _rule(note: Note) -> str:
     for start, rule in (("Libcloud", "differs from Libcloud by >50%"),
                         ("Windows", "Windows license in the source's price"),
                         ("spot not used", "SkyPilot spot from another price epoch"),
-                        ("SkyPilot", "SkyPilot catalog differs by >10%"),
+                        ("SkyPilot catalog $", "SkyPilot catalog differs by >10%"),
                         ("spot", "spot-above-on-demand")):  # fmt: skip
         if note.why.startswith(start):
             return rule
