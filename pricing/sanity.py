@@ -61,8 +61,9 @@ def continent_medians(offers: Iterable[Offer]) -> dict[tuple[str, str, str], flo
                 places[key] = continent(Location(o.cloud, o.region))
             except Exception:  # a region with no continent: not compared
                 places[key] = None
-        if places[key]:
-            groups[(o.cloud, places[key], o.instance_type)].append(o.usd_per_hour)
+        place = places[key]
+        if place:
+            groups[(o.cloud, place, o.instance_type)].append(o.usd_per_hour)
     return {
         key: statistics.median(prices)
         for key, prices in groups.items()
@@ -102,11 +103,13 @@ def gpu_below_host(offers: Sequence[Offer]) -> list[Violation]:
         hosts = [
             h.usd_per_hour
             for h in by_region.get((o.cloud, o.region), ())
+            if h.usd_per_hour is not None
             if o.vcpus <= h.vcpus <= 1.25 * o.vcpus
             and o.memory_gib <= h.memory_gib <= 1.25 * o.memory_gib
         ]
-        if hosts and o.usd_per_hour < min(hosts):
+        price = o.usd_per_hour
+        if hosts and price < min(hosts):
             found.append(
-                Violation(o, "gpu-cheaper-than-host", f"{o.usd_per_hour} < CPU-only {min(hosts)}")
+                Violation(o, "gpu-cheaper-than-host", f"{price} < CPU-only {min(hosts)}")
             )
     return found

@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from _pricing_fakes import serve_aws_pricing
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
+from fixtures.pricing_servers import serve_aws_pricing
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -36,15 +34,6 @@ SHAPE_FILTERS = [
 
 def price_list() -> dict[str, Any]:
     return json.loads((FIXTURES / "aws-price-list-us-east-1.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

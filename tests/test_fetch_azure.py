@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 import pytest
-from _pricing_fakes import (
+from fixtures.pricing_servers import (
     AZURE_SUBSCRIPTION,
     RETAIL_PATH,
     SKUS_PATH,

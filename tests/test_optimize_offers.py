@@ -4,10 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from placer.config import Defaults
+from placer.config import Defaults, Pool
 from placer.optimize.demand import Demand
 from placer.optimize.offers import best_fit, no_fit_reason
-from placer.pool import Pool
 from pricing import Offer
 
 POOL = Pool("aws", "aws", "us-east-1", {"p": "aws"})

@@ -18,9 +18,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from placer.config import Defaults
+from placer.config import Defaults, Pool
 from placer.optimize.demand import Demand
-from placer.pool import Pool
 from pricing import Offer, accelerators
 
 
