@@ -93,12 +93,12 @@ def _load(storage: Any, paths: Mapping[str, TaskKey], ds_root: str) -> Sizes:
 
 
 def _artifacts(data: Mapping[str, Any]) -> dict[str, ArtifactSize]:
-    objects = data.get("objects") or {}
     info = data.get("info") or {}
-    return {
-        str(name): ArtifactSize(str(sha), int((info.get(name) or {}).get("size") or 0))
-        for name, sha in objects.items()
-    }
+    out = {}
+    for name, sha in (data.get("objects") or {}).items():
+        size = (info.get(name) or {}).get("size") or 0
+        out[str(name)] = ArtifactSize(str(sha), size if isinstance(size, int) else 0)
+    return out
 
 
 class _PlainUnpickler(pickle.Unpickler):

@@ -28,6 +28,11 @@ from placer.learn._source import Source, local_root, provider_call
 
 _META = "_meta"
 _PREFIX = "sysmeta_"
+# File-name prefixes of the fields read (a task has ~35 files; most are skipped unparsed).
+_WANTED = tuple(
+    _PREFIX + p
+    for p in ("attempt", "foreach-execution-path", "ds-", "kubernetes-", "ec2-", "aws-batch-")
+)
 
 
 class Reader(Protocol):
@@ -178,7 +183,7 @@ def _local_rows(meta: str) -> tuple[list[dict[str, Any]], list[str]]:
     datastore_files = []
     starts = []
     for name in names:
-        parsed = _split(name)
+        parsed = _split(name) if name.startswith(_WANTED) else None
         if parsed is None:
             continue
         field, stamp = parsed

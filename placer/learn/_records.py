@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # Metadata Metaflow 2.19 records about where a task ran (see docs/learn.md). Kubernetes:
 # kubernetes_decorator.task_pre_step; the ec2-* keys come from the instance metadata service
@@ -87,10 +88,10 @@ class RunInfo:
     tags: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class ArtifactSize:
+class ArtifactSize(NamedTuple):
     """One artifact of a task's final attempt, from the datastore's `<attempt>.data.json`:
-    its content hash and the size Metaflow recorded (bytes of the serialized object)."""
+    its content hash and the size Metaflow recorded (bytes of the serialized object). A
+    tuple: a run has tens of thousands."""
 
     sha: str
     size_bytes: int

@@ -38,6 +38,9 @@ def connect(metadata: str | None = None, namespace: str | None = None) -> Source
     import metaflow
 
     if metadata:
+        url = _service_url(metadata)
+        if url:
+            _ping(url)  # metaflow.metadata() itself retries for ~15 s before it gives up
         metaflow.metadata(metadata)
     else:
         metaflow.default_metadata()
@@ -50,6 +53,13 @@ def connect(metadata: str | None = None, namespace: str | None = None) -> Source
     else:
         ns = metaflow.default_namespace()
     return Source(provider, metaflow.get_metadata(), ns)
+
+
+def _service_url(spec: str) -> str | None:
+    kind, at, info = spec.partition("@")
+    if at and kind == "service":
+        return info
+    return spec if spec.startswith("http") else None
 
 
 def local_root(provider: Any) -> str:
