@@ -1,108 +1,108 @@
-"""Fixtures shared by several test modules."""
+"""Fixtures shared by every test module: local servers that speak real wire formats, and
+expected-text (golden) files.
+
+Helpers that build objects (flows, configs, plans, instances, fake price APIs) live in the
+`fixtures` package next to this file (`tests/fixtures/`): import them as
+``from fixtures.plan.factory import config, flow``. No test module imports another one.
+
+- `moto_server`: one moto server (S3 and EC2) on 127.0.0.1 per test session (one per
+  xdist worker). moto keeps state per region and bucket, and the state outlives a test:
+  a test that creates resources uses a region or bucket of its own.
+- `kube_api`: serves fake Kubernetes clusters (tests/fixtures/kube/kubeapi.py) on free
+  127.0.0.1 ports and writes a kubeconfig with one context per cluster; stopped after the
+  test. `kubeconfig`: the three example clusters (eks, gke, aks) served that way.
+- `golden`: compares text with a file under tests/fixtures/; PLACER_UPDATE_GOLDEN=1 rewrites
+  the file instead (review the diff before committing it).
+- `learn_runs`: real Metaflow runs of tests/fixtures/learn/learnflow.py (local metadata and
+  datastore in a temp dir), made once per test session, shared by the xdist workers.
+- `metadata_service`: a local HTTP server speaking the Metaflow metadata service's routes,
+  serving those runs (`metadata_service.url`).
+"""
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from fixtures.kube.clusters import cluster
+from fixtures.kube.kubeapi import FakeCluster, serve_all
+from fixtures.learn.runs import LearnRuns, learn_runs_in
+from fixtures.learn.service import FakeService
 
-LEARN_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "learn"
-
-
-@dataclass(frozen=True)
-class LearnRuns:
-    """Real runs of tests/fixtures/learn/learnflow.py, made by Metaflow in a temp dir with
-    local metadata and a local datastore: `ok_small` (width 3), `failed` (its `fast` step
-    raises), `ok_large` (width 5), in that order (newest last)."""
-
-    root: Path  # holds learnflow.py (and the metadata/datastore under store/)
-    store: Path  # METAFLOW_DATASTORE_SYSROOT_LOCAL: the .metaflow directory is inside
-    env: dict[str, str]  # the environment the runs were made with
-    ok_small: str
-    failed: str
-    ok_large: str
-
-    @property
-    def flow(self) -> Path:
-        return self.root / "learnflow.py"
-
-    @property
-    def metadata(self) -> str:
-        """The Client's spelling of this store, for `metaflow.metadata()`."""
-        return f"local@{self.store}"
+FIXTURES = Path(__file__).parent / "fixtures"
+KubeApi = Callable[..., Path]
 
 
-def _metaflow_env(root: Path) -> dict[str, str]:
-    home = root / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "METAFLOW_HOME": str(home),  # no user profile leaks in
-        "METAFLOW_DEFAULT_METADATA": "local",
-        "METAFLOW_DEFAULT_DATASTORE": "local",
-        "METAFLOW_DATASTORE_SYSROOT_LOCAL": str(root / "store"),
-        "USERNAME": "placer-test",
-    }
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """The base URL of a moto server (S3, EC2) on 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
 
 
-def _run(root: Path, env: dict[str, str], name: str, *params: str) -> str:
-    id_file = root / f"{name}.id"
-    done = subprocess.run(
-        [sys.executable, "learnflow.py", "--no-pylint", "run", "--run-id-file", str(id_file)]
-        + list(params),
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    expect_failure = "--fail" in params
-    assert (done.returncode != 0) == expect_failure, done.stderr[-3000:]
-    return id_file.read_text().strip()
+@pytest.fixture
+def kube_api(tmp_path: Path) -> Iterator[KubeApi]:
+    """`kube_api(clusters, current=None, tokens=None, name="kubeconfig") -> kubeconfig path`:
+    serve each FakeCluster under its context name until the test ends."""
+    with ExitStack() as stack:
+
+        def start(
+            clusters: dict[str, FakeCluster],
+            current: str | None = None,
+            tokens: dict[str, str] | None = None,
+            name: str = "kubeconfig",
+        ) -> Path:
+            return stack.enter_context(serve_all(tmp_path / name, clusters, current, tokens))
+
+        yield start
 
 
-def _make_runs(root: Path) -> dict[str, str]:
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(LEARN_FIXTURES / "learnflow.py", root / "learnflow.py")
-    env = _metaflow_env(root)
-    return {
-        "ok_small": _run(root, env, "ok_small", "--width", "3"),
-        "failed": _run(root, env, "failed", "--fail", "true"),
-        "ok_large": _run(root, env, "ok_large", "--width", "5"),
-    }
+@pytest.fixture
+def kube_clusters() -> dict[str, FakeCluster]:
+    """The three example clusters of tests/fixtures/kube/clusters.py, by context name."""
+    return {name: FakeCluster(**cluster(name)) for name in ("eks", "gke", "aks")}
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+@pytest.fixture
+def kubeconfig(kube_api: KubeApi, kube_clusters: dict[str, FakeCluster]) -> Path:
+    """A kubeconfig whose contexts eks (current), gke and aks are served locally."""
+    return kube_api(kube_clusters)
+
+
+@pytest.fixture
+def golden() -> Callable[[str, str], None]:
+    """`golden(relative_path, text)`: assert `text` equals tests/fixtures/<relative_path>."""
+
+    def check(name: str, text: str) -> None:
+        path = FIXTURES / name
+        if os.environ.get("PLACER_UPDATE_GOLDEN"):
+            path.write_text(text, encoding="utf-8")
+        assert text == path.read_text(encoding="utf-8")
+
+    return check
 
 
 @pytest.fixture(scope="session")
 def learn_runs(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> LearnRuns:
-    """The runs are made once per test session: under xdist the first worker makes them
-    and the others wait for it (the flows sleep, so this costs ~15 s once)."""
+    """Made once per session (~15 s: the flows sleep); under xdist the first worker makes
+    them in the session's shared temp dir and the others wait for it."""
     base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent
-    root = shared / "learn-runs"
-    with _locked(shared / "learn-runs.lock"):
-        marker = root / "runs.json"
-        if not marker.exists():
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text(json.dumps(_make_runs(root)))
-        ids = json.loads(marker.read_text())
-    return LearnRuns(root=root, store=root / "store", env=_metaflow_env(root), **ids)
+    return learn_runs_in(base if worker_id == "master" else base.parent)
+
+
+@pytest.fixture
+def metadata_service(httpserver, learn_runs: LearnRuns) -> Iterator[FakeService]:
+    """The learn_runs served as a Metaflow metadata service would (its URL: `.url`)."""
+    import re
+
+    fake = FakeService(learn_runs.store, httpserver.url_for("/").rstrip("/"))
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
+    yield fake

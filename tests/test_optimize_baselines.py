@@ -6,13 +6,12 @@ from dataclasses import replace
 import pytest
 from fixtures.plan.factory import DATASTORE, branches, config, flow, market, offer, pool, step
 
-from placer.config import StepUsage
+from placer.config import Pool, StepUsage
 from placer.optimize.antichain import LeastFlow, heaviest_antichain
 from placer.optimize.baselines import as_written, cheapest_compute, greedy, matching_pool
 from placer.optimize.evaluate import evaluate, longest_path, violated_antichains
 from placer.optimize.offers import Fit
 from placer.optimize.space import Option, Space, build_space, pool_caps
-from placer.pool import Pool
 
 OFFERS = [
     offer("aws", "us-east-1", "m.large", 2, 8, 0.10),

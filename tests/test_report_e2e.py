@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_report_mermaid import parse
+from fixtures.mermaid import parse_mermaid as parse
 
 from placer.cli import main
 from placer.cli._env import Environment

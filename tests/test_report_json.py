@@ -3,8 +3,7 @@
 import json
 from decimal import Decimal
 
-from test_report_factory import bases, demo_head, heads
-from test_report_markdown import check_golden
+from fixtures.plan.report_plans import bases, demo_head, heads
 
 from placer.report import (
     REPORT_FORMAT_VERSION,
@@ -16,12 +15,12 @@ from placer.report import (
 from placer.report._json import report_json
 
 
-def test_compare_json_golden():
-    check_golden("compare.json", render(heads(), bases(), "json"))
+def test_compare_json_golden(golden):
+    golden("report/compare.json", render(heads(), bases(), "json"))
 
 
-def test_single_plan_json_golden():
-    check_golden("plan.json", render(demo_head(), None, "json"))
+def test_single_plan_json_golden(golden):
+    golden("report/plan.json", render(demo_head(), None, "json"))
 
 
 def test_totals_and_diff_by_hand():

@@ -4,32 +4,21 @@ Golden files live in tests/fixtures/report/; the scenario's figures are worked o
 tests/test_report_factory.py. Set PLACER_UPDATE_GOLDEN=1 to rewrite them (then review the diff).
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from test_report_factory import bases, demo_base, demo_head, heads, plan, step
+from fixtures.plan.report_plans import bases, demo_base, demo_head, heads, plan, step
 
 from placer.report import GITHUB_LIMIT_CHARS, MARKER, build_report, headline, render
 from placer.report._markdown import render_markdown
 
-GOLDEN = Path(__file__).parent / "fixtures" / "report"
+
+def test_compare_github_golden(golden):
+    golden("report/compare.github.md", render(heads(), bases(), "github"))
 
 
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("PLACER_UPDATE_GOLDEN"):
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
-
-
-def test_compare_github_golden():
-    check_golden("compare.github.md", render(heads(), bases(), "github"))
-
-
-def test_single_plan_markdown_golden():
-    check_golden("plan.md", render(demo_head(), None, "markdown"))
+def test_single_plan_markdown_golden(golden):
+    golden("report/plan.md", render(demo_head(), None, "markdown"))
 
 
 def _row(text: str, first_cell: str) -> str:

@@ -1,44 +1,15 @@
 """The Mermaid DAG: validated structurally, coloured by cloud, edges from plan or flow file."""
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
-from test_report_factory import demo_head, plan, step
+from fixtures.mermaid import parse_mermaid as parse
+from fixtures.plan.report_plans import demo_head, plan, step
 
 from placer.report._edges import flow_edges
 from placer.report._mermaid import CLOUD_STYLES, mermaid
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/crosscloud/crosscloudflow.py"
-_NODE = re.compile(r'^    (s_\w+)\["([^"]*)"\]:::(\w+)$')
-_EDGE = re.compile(r"^    (s_\w+) --> (s_\w+)$")
-_CLASS = re.compile(
-    r"^    classDef (\w+) (fill:#[0-9A-F]{6},stroke:#[0-9A-F]{6},color:#[0-9A-F]{6})$"
-)
-
-
-def parse(text: str) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str]], set[str]]:
-    """Check every line's syntax; return nodes (id -> label, class), edges and classDefs."""
-    lines = text.split("\n")
-    assert lines[0] == "flowchart LR"
-    nodes: dict[str, tuple[str, str]] = {}
-    edges: list[tuple[str, str]] = []
-    classes: set[str] = set()
-    for line in lines[1:]:
-        if m := _NODE.match(line):
-            assert m.group(1) not in nodes, f"node declared twice: {line}"
-            nodes[m.group(1)] = (m.group(2), m.group(3))
-        elif m := _EDGE.match(line):
-            edges.append((m.group(1), m.group(2)))
-        elif m := _CLASS.match(line):
-            classes.add(m.group(1))
-        else:
-            raise AssertionError(f"not a node, edge or classDef: {line!r}")
-    assert all(a in nodes and b in nodes for a, b in edges), "edge to an undeclared node"
-    assert {cls for _, cls in nodes.values()} <= classes, "node uses an undefined class"
-    return nodes, edges, classes
-
-
 def test_demo_diagram_structure():
     head = demo_head()
     nodes, edges, classes = parse(mermaid(head, flow_edges(head)))

@@ -1,14 +1,13 @@
 """The terminal table, rendered at a fixed width and compared to stored text."""
 
-from test_report_factory import bases, heads
-from test_report_markdown import check_golden
+from fixtures.plan.report_plans import bases, heads
 
 from placer.report import build_report, check_thresholds, parse_threshold, render
 from placer.report._table import render_table
 
 
-def test_compare_table_golden():
-    check_golden("compare.table.txt", render(heads(), bases(), "table", width=100))
+def test_compare_table_golden(golden):
+    golden("report/compare.table.txt", render(heads(), bases(), "table", width=100))
 
 
 def test_table_rows_by_hand():
@@ -35,7 +34,7 @@ def test_threshold_lines():
 
 
 def test_single_plan_shows_moves_from_the_flow_as_written():
-    from test_report_factory import demo_head
+    from fixtures.plan.report_plans import demo_head
 
     text = render(demo_head(), None, "table", width=120)
     rows = {line.split("│")[1].strip(): line for line in text.splitlines() if line.count("│") > 3}

@@ -119,7 +119,7 @@ def make_plan(
     gap: float = PLAN_GAP,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
-    from placer.configfile import check_pools_against_catalog, load_config, parse_duration_hours
+    from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
     from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog

@@ -18,10 +18,9 @@ from placer.errors import ConfigError
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from placer.config import Config
+    from placer.config import Config, Pool
+    from placer.config.quotas import QuotaHeadroom
     from placer.kube import ClusterSnapshot, ClusterStatus, DiscoveredPool, Load
-    from placer.pool import Pool
-    from placer.quotas import QuotaHeadroom
 
 
 class Format(enum.StrEnum):
@@ -75,7 +74,7 @@ def list_pools(
 
 def _load_config(flow: Path | None, config_path: Path | None) -> Config:
     """placer.yaml for `--flow`/`--config`; a missing flow must not silently mean "cwd"."""
-    from placer.configfile import load_config
+    from placer.config import load_config
 
     if flow is not None and not flow.is_file():
         raise ConfigError(
@@ -90,7 +89,7 @@ def _check_catalog(config: Config) -> None:
         from pricing.catalog import load_catalog
     except ImportError:
         return
-    from placer.configfile import check_pools_against_catalog
+    from placer.config import check_pools_against_catalog
 
     check_pools_against_catalog(config, load_catalog())
 
@@ -191,7 +190,7 @@ def init(
 ) -> None:
     """Write a commented placer.yaml for FLOW: its steps, foreach widths and default pools."""
     from placer.atomic import write_atomic
-    from placer.configwrite import init_text
+    from placer.config import init_text
     from placer.flow import read_flow
 
     target = out or flow.parent / "placer.yaml"
@@ -261,7 +260,7 @@ def _read(kubeconfig: Path | None, contexts: list[str], every: bool) -> list[Clu
 
 def _unpriced(pools: Sequence[Pool]) -> list[str]:
     """Warnings for discovered pools `placer plan` would refuse for lack of prices."""
-    from placer.configfile import catalog_problem
+    from placer.config import catalog_problem
     from pricing.catalog import load_catalog
 
     catalog = load_catalog()
@@ -280,7 +279,7 @@ def _warn(warnings: Sequence[str]) -> None:
 
 
 def _quotas(found: Sequence[DiscoveredPool], warnings: list[str]) -> dict[str, QuotaHeadroom]:
-    from placer.quotas import quota_headroom
+    from placer.config.quotas import quota_headroom
 
     return quota_headroom([d.pool for d in found], warnings)
 
@@ -298,7 +297,7 @@ def _write_pools(
 ) -> list[str]:
     """Merge `found` into the file at `path` atomically; warnings about pools kept."""
     from placer.atomic import write_atomic
-    from placer.configwrite import merge_pools
+    from placer.config import merge_pools
 
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -38,6 +38,7 @@ class SortBy(enum.StrEnum):
     price = "price"
     cpu = "cpu"
     memory = "memory"
+    gpu_price = "gpu-price"
 
 
 pricing_app = typer.Typer(
@@ -175,11 +176,15 @@ def _age(captured_at: str, moment: datetime) -> str:
 def show(
     cloud: str | None = typer.Option(None, "--cloud", help="aws, azure or gcp."),
     region: str | None = typer.Option(None, "--region", help="Only this region."),
-    gpu: str | None = typer.Option(None, "--gpu", help="Accelerator model, e.g. H100, T4, trn1."),
+    gpu: str | None = typer.Option(
+        None, "--gpu", help="Accelerator model, e.g. H100, A100-80GB, T4, trn1; A100* = any size."
+    ),
     min_cpu: float = typer.Option(0, "--min-cpu", min=0, help="At least this many vCPUs."),
     min_memory: float = typer.Option(0, "--min-memory", min=0, help="At least this many GiB."),
     spot: bool = typer.Option(False, "--spot", help="Price by spot; drop offers without spot."),
-    sort: SortBy = typer.Option(SortBy.price, "--sort", help="price, cpu or memory."),
+    sort: SortBy = typer.Option(
+        SortBy.price, "--sort", help="price, cpu, memory or gpu-price ($ per accelerator-hour)."
+    ),
     limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many offers."),
     output: Format = _FORMAT,
     cache_dir: Path | None = _CACHE_DIR,
@@ -199,7 +204,12 @@ def show(
     )
     offers = catalog.find(query)[:limit]
     if output is Format.json:
-        env().write(json.dumps([dataclasses.asdict(o) for o in offers], indent=2))
+        capacity = query.capacity_type
+        rows = [
+            {**dataclasses.asdict(o), "usd_per_accelerator_hour": o.price_per_accelerator(capacity)}
+            for o in offers
+        ]
+        env().write(json.dumps(rows, indent=2))
     elif not offers:
         env().write("no offers match (widen the filters, or drop --spot)")
     else:
@@ -227,14 +237,23 @@ def check_region(catalog: Catalog, cloud: str | None, region: str | None) -> str
 
 
 def check_gpu(catalog: Catalog, gpu: str | None) -> str | None:
-    """The accelerator model as the catalog spells it, or a PricingError."""
+    """The accelerator spec (a model through its aliases, or a family such as ``A100*``),
+    or a PricingError naming the nearest models when the table does not know it."""
+    from pricing.accelerators import UnknownAccelerator, wanted
+
     if gpu is None:
         return None
-    models = catalog.gpu_models()
-    for model in models:
-        if model.lower() == gpu.lower():
-            return model
-    raise _unknown("GPU model", gpu, "--gpu", models)
+    try:
+        wanted(gpu)
+    except UnknownAccelerator as exc:
+        models = catalog.gpu_models()
+        hint = f"Did you mean {_quoted(exc.suggestions)}? " if exc.suggestions else ""
+        raise PricingError(
+            f"unknown accelerator model {gpu!r}",
+            "--gpu",
+            f"{hint}The catalog has: {', '.join(models)} (add * for every size, e.g. A100*)",
+        ) from None
+    return gpu
 
 
 def _unknown(what: str, value: str, option: str, choices: Sequence[str]) -> PricingError:
@@ -257,20 +276,25 @@ def offers_table(offers: Sequence[Offer], spot: bool) -> Table:
     other_col = "on-demand $/h" if spot else "spot $/h"
     table = _table(
         "cloud", "region", "instance type", "vCPUs", "GiB", "accelerators", "arch",
-        other_col, price_col,
+        other_col, price_col, "$/GPU-h",
     )  # fmt: skip
+    capacity = "spot" if spot else "on-demand"
     for o in offers:
         other = o.usd_per_hour if spot else o.spot_usd_per_hour
         used = o.spot_usd_per_hour if spot else o.usd_per_hour
         table.add_row(
             o.cloud, o.region, o.instance_type, f"{o.vcpus:g}", f"{o.memory_gib:g}",
-            _accelerators(o), o.arch, _money(other), _money(used),
+            _accelerators(o), o.arch + (" burst" if o.burstable else ""), _money(other),
+            _money(used), _money(o.price_per_accelerator(capacity)),
         )  # fmt: skip
     return table
 
 
 def _accelerators(offer: Offer) -> str:
-    return f"{offer.gpu_count:g}x {offer.gpu_model}" if offer.gpu_count else "-"
+    if not offer.gpu_count:
+        return "-"
+    memory = f" {offer.accelerator_memory_gib:g}G" if offer.accelerator_memory_gib else ""
+    return f"{offer.gpu_count:g}x {offer.gpu_model}{memory}"
 
 
 def _money(value: float | None) -> str:
@@ -290,6 +314,7 @@ def _table(*columns: str) -> Table:
     from rich.table import Table
 
     numeric = {"vCPUs", "GiB", "offers", "regions", "spot", "gpu", "on-demand $/h", "spot $/h"}
+    numeric |= {"$/GPU-h"}
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
     for column in columns:
         table.add_column(column, justify="right" if column in numeric else "left")

@@ -40,6 +40,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from placer.config import Pool
 from placer.flow import Flow
 from placer.optimize.antichain import LeastFlow, descendants, heaviest_antichain
 from placer.optimize.evaluate import (
@@ -50,7 +51,6 @@ from placer.optimize.evaluate import (
     topological,
 )
 from placer.optimize.space import Option, Space
-from placer.pool import Pool
 from pricing import Location
 
 REGION_LABEL = "topology.kubernetes.io/region"

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from placer.config import Config
+from placer.config import Config, Pool
 from placer.flow import Flow
 from placer.optimize.demand import Demand, demands
 from placer.optimize.egress import (
@@ -20,7 +20,6 @@ from placer.optimize.egress import (
     transfer_hours_per_task,
 )
 from placer.optimize.offers import Fit, best_fit
-from placer.pool import Pool
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")

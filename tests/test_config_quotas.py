@@ -3,16 +3,13 @@ GCP region quotas (local HTTP servers in the providers' JSON)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 from pytest_httpserver import HTTPServer
 
-from placer.pool import Pool
-from placer.quotas import (
+from placer.config import Pool
+from placer.config.quotas import (
     QuotaHeadroom,
     QuotaUnavailable,
     aws_headroom,
@@ -24,22 +21,13 @@ from placer.quotas import (
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def ec2(moto_url: str, request: pytest.FixtureRequest) -> object:
+def ec2(moto_server: str, request: pytest.FixtureRequest) -> object:
     # a region of its own per test: moto keeps state per region
     region = {"test_aws_on_demand": "eu-west-1", "test_aws_spot": "eu-west-2"}.get(
         request.node.name, "eu-west-3"
     )
-    client = boto3.client("ec2", region_name=region, endpoint_url=moto_url, **KEYS)
+    client = boto3.client("ec2", region_name=region, endpoint_url=moto_server, **KEYS)
     run = client.run_instances
     run(ImageId="ami-12c6146b", MinCount=2, MaxCount=2, InstanceType="m5.xlarge")  # 2 x 4 vCPU
     run(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, InstanceType="p3.2xlarge")  # not standard
@@ -92,10 +80,10 @@ def test_aws_spot(ec2: object) -> None:
 
 
 def test_aws_quota_missing_in_moto_is_unavailable(
-    moto_url: str, monkeypatch: pytest.MonkeyPatch
+    moto_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # moto's Service Quotas knows only VPC quotas: the real error path for EC2 codes
-    monkeypatch.setenv("AWS_ENDPOINT_URL_SERVICE_QUOTAS", moto_url)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SERVICE_QUOTAS", moto_server)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with pytest.raises(QuotaUnavailable, match="aws us-east-1 L-1216C47A: .*NoSuchResource"):

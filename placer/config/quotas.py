@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from placer.pool import Pool
+from placer.config.pool import Pool
 
 AWS_QUOTA_CODES = {"on-demand": "L-1216C47A", "spot": "L-34B43A08"}
 AWS_STANDARD_FAMILIES = frozenset("acdhimrtz")

@@ -1,4 +1,4 @@
-"""Writing placer.yaml: the init template and merging discovered pools (placer.configwrite)."""
+"""Writing placer.yaml: the init template and merging discovered pools (placer.config.write)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from placer.configfile import parse_config
-from placer.configwrite import init_text, merge_pools, pool_yaml
+from placer.config import Pool, init_text, merge_pools, parse_config, pool_yaml
 from placer.errors import ConfigError
 from placer.flow import Flow, Resources, Step
-from placer.pool import Pool
 
 FOUND = Pool(
     "aws-us-east-1",

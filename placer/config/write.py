@@ -2,7 +2,7 @@
 discovered pools into an existing file without disturbing its other keys or comments.
 
 Functions here return text; the CLI writes it (atomically, via :func:`placer.atomic.write_atomic`).
-Every text is validated with :func:`placer.configfile.parse_config` before it is returned.
+Every text is validated with :func:`placer.config.parse_config` before it is returned.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from placer.config import Defaults
-from placer.configfile import DEFAULT_POOLS, parse_config
+from placer.config.model import DEFAULT_POOLS, Defaults
+from placer.config.parse import parse_config
+from placer.config.pool import Pool
 from placer.errors import ConfigError
-from placer.pool import Pool
 
 if TYPE_CHECKING:
     from placer.flow import Flow, Step

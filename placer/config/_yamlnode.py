@@ -7,25 +7,18 @@ typed accessors that raise a one-line ConfigError such as
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
 
-from placer.errors import ConfigError
+from placer.errors import ConfigError, did_you_mean
 
-__all__ = ["YamlNode", "did_you_mean"]
+__all__ = ["YamlNode"]
 
 _CONSTRUCTOR = SafeConstructor()
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str | None:
-    """The hint 'did you mean X?' for the closest of `options`, or None if none is close."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
 
 
 @dataclass(frozen=True)

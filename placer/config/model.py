@@ -1,4 +1,5 @@
-"""The planning input in placer.yaml, as typed values (loading lives in placer.configfile).
+"""The planning input in placer.yaml, as typed values (reading it lives in placer.config.parse
+and placer.config.load), and the built-in configuration used when there is no file.
 
 Sizes are in GB (decimal, as clouds bill egress), durations in hours, money in USD.
 """
@@ -9,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from placer.pool import Pool
+from placer.config.pool import Pool
 from pricing import Location
 
 
@@ -109,6 +110,10 @@ class Config:
     constraints: Constraints = field(default_factory=Constraints)
     path: Path | None = None  # None when built-in defaults are in effect
     sha256: str | None = None  # of the file's bytes
+    # Where each field is in the file, kept from loading so errors found later (by the
+    # optimizer, say) name the line without reading the file again: field paths such as
+    # "steps.train.tasks" or "pools[2]" -> 1-based line.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def pool(self, name: str) -> Pool:
         return next(p for p in self.pools if p.name == name)
@@ -116,5 +121,34 @@ class Config:
     def usage(self, step: str) -> StepUsage:
         return self.steps.get(step, _NO_USAGE)
 
+    def where(self, field_path: str) -> str | None:
+        """``file:line`` of a field such as "steps.train" or "pools[1]", or None (built-in
+        defaults, or a field the file does not have)."""
+        line = self.lines.get(field_path)
+        return None if self.path is None or line is None else f"{self.path}:{line}"
+
+    def locate(self, field_path: str) -> str:
+        """An error location for a field: ``file:line: field`` when the file has it, else
+        ``file: field``, or the field alone under the built-in defaults."""
+        where = self.where(field_path)
+        if where is not None:
+            return f"{where}: {field_path}"
+        return f"{self.path}: {field_path}" if self.path else field_path
+
 
 _NO_USAGE = StepUsage()  # what placer.yaml says about a step it does not mention (immutable)
+
+CONFIG_NAME = "placer.yaml"
+PROVIDER_LABEL = "outerbounds.co/provider"
+DEFAULT_DATASTORE = Location("aws", "us-east-1")
+DEFAULT_POOLS: tuple[Pool, ...] = (
+    Pool("aws-use1", "aws", "us-east-1", {PROVIDER_LABEL: "aws"}),
+    Pool("azure-eastus", "azure", "eastus", {PROVIDER_LABEL: "azure"}),
+    Pool("gcp-usc1", "gcp", "us-central1", {PROVIDER_LABEL: "gcp"}),
+)
+
+
+def default_config() -> Config:
+    """The built-in configuration used when no placer.yaml is found: the datastore in aws
+    us-east-1 and one on-demand, unlimited pool per cloud selected by its provider label."""
+    return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS)
