@@ -33,8 +33,10 @@ class Source:
 
 
 def connect(metadata: str | None = None, namespace: str | None = None) -> Source:
-    """The configured provider (or `metadata`, as `metaflow.metadata()` takes it), checked
-    to be reachable. `namespace`: None for Metaflow's default (user:<you>), "*" for all."""
+    """The metadata provider the Client would use now (its configuration, or what
+    `metaflow.metadata()` selected in this process), or `metadata` in that function's
+    spelling ("local@/path", "service@https://..."), checked to be reachable.
+    `namespace`: None for the Client's current one (by default user:<you>), "*" for all."""
     import metaflow
 
     if metadata:
@@ -42,8 +44,6 @@ def connect(metadata: str | None = None, namespace: str | None = None) -> Source
         if url:
             _ping(url)  # metaflow.metadata() itself retries for ~15 s before it gives up
         metaflow.metadata(metadata)
-    else:
-        metaflow.default_metadata()
     provider = metaflow.Metaflow().metadata
     _check_reachable(provider)
     if namespace == ALL_NAMESPACES:
@@ -51,7 +51,7 @@ def connect(metadata: str | None = None, namespace: str | None = None) -> Source
     elif namespace:
         ns = namespace
     else:
-        ns = metaflow.default_namespace()
+        ns = metaflow.get_namespace()
     return Source(provider, metaflow.get_metadata(), ns)
 
 
