@@ -10,8 +10,9 @@ join -> end; 5% of the chain's tasks fail their first attempt and succeed on the
 It then times `learn()` with the local provider's reader (one directory listing per task)
 against the same `learn()` through `get_object` per step and task, which is what the Client
 API's `Step.tasks()` / `Task.metadata` cost, and checks the learned medians and widths
-against the generated ones. The store needs ~15 GB of disk for a few minutes (one 4 kB
-block per small file, ~38 files a task); it is deleted afterwards.
+against the generated ones. The store needs ~18 GB of disk (one 4 kB block per small
+file, ~42 files a task) and ~10 minutes to write; it is deleted afterwards unless
+PLACER_BENCH_LEARN_STORE names a directory to keep it in (and reuse it from).
 Usage: `python benchmarks/run.py learn` (PLACER_BENCH_LEARN_RUNS=10 for a quick check).
 """
 
@@ -194,9 +195,9 @@ def _learn(flow_path: Path, store: Path, generic: bool):
             TYPE = "any"
 
         source = Source(AnyProvider, source.description, None)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     learned = learn(read_flow(flow_path), source, Selection(runs=RUNS))
-    return learned, time.perf_counter() - started
+    return learned, time.perf_counter() - started, time.process_time() - cpu
 
 
 def _check(learned) -> None:
@@ -210,45 +211,60 @@ def _check(learned) -> None:
         assert abs(step.retry_rate - 1 / RETRY_EVERY) < 1e-9, step.retry_rate
 
 
+def _store(base: Path) -> tuple[Path, float | None]:
+    """The store to read: PLACER_BENCH_LEARN_STORE if it holds one (kept for the next run),
+    else a fresh one generated under `base` (None: reused, not generated)."""
+    kept = os.environ.get("PLACER_BENCH_LEARN_STORE")
+    store = Path(kept) if kept else base / "store"
+    if kept and (store / ".metaflow" / FLOW).is_dir():
+        return store, None
+    (store.parent / "home").mkdir(parents=True, exist_ok=True)
+    return store, _generate_all(store)
+
+
 def run() -> str:
     base = Path(tempfile.gettempdir())
-    free_gb = shutil.disk_usage(base).free / 1e9
-    if free_gb < FREE_GB_NEEDED * RUNS / 100:
+    if shutil.disk_usage(base).free / 1e9 < FREE_GB_NEEDED * RUNS / 100:
         raise RuntimeError(f"bench_learn needs ~{FREE_GB_NEEDED} GB free in {base}")
     with tempfile.TemporaryDirectory(prefix="placer-bench-learn-") as tmp:
-        store = Path(tmp) / "store"
-        (Path(tmp) / "home").mkdir()
-        generated = _generate_all(store)
+        store, generated = _store(Path(tmp))
         flow_path = Path(tmp) / "benchlearnflow.py"
         flow_path.write_text(flow_source())
         tasks = RUNS * (WIDTH * CHAIN + 3)
-        fast, fast_s = _learn(flow_path, store, generic=False)
+        load = os.getloadavg()[0]
+        fast, fast_s, fast_cpu = _learn(flow_path, store, generic=False)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         _check(fast)
-        slow, slow_s = _learn(flow_path, store, generic=True)
+        slow, slow_s, slow_cpu = _learn(flow_path, store, generic=True)
         _check(slow)
         assert slow.steps == fast.steps
-        files = sum(len(f) for _, _, f in os.walk(store))
+    made = (
+        f"written by Metaflow's local metadata provider and datastore in {generated:.0f} s"
+        if generated is not None
+        else "written earlier by the same generator"
+    )
     return "\n".join(
         [
             "## learn: reading past runs",
             "",
             f"{RUNS} runs of a {CHAIN + 3}-step flow (a foreach of width {WIDTH} over a "
-            f"{CHAIN}-step chain): {tasks:,} tasks, {files:,} files written by Metaflow's "
-            f"local metadata provider and datastore in {generated:.0f} s. Local disk, "
-            "warm page cache (the store was just written); both readers learn the same "
-            "figures, checked against the generated durations, widths and retries.",
+            f"{CHAIN}-step chain): {tasks:,} tasks, ~42 files each, {made}. Local disk, "
+            "warm page cache. Both readers learn the same figures, checked against the "
+            "generated durations, widths and retry rate; both include artifact sizes (one "
+            "`load_bytes` per run) and `_graph_info`.",
             "",
-            "| reader | seconds | per task | per run |",
-            "|---|---:|---:|---:|",
+            "| reader | wall s | CPU s | CPU per task | CPU per run |",
+            "|---|---:|---:|---:|---:|",
             f"| local provider: one directory listing per task | {fast_s:.1f} | "
-            f"{fast_s / tasks * 1e6:.0f} µs | {fast_s / RUNS * 1000:.0f} ms |",
+            f"{fast_cpu:.1f} | {fast_cpu / tasks * 1e6:.0f} µs | "
+            f"{fast_cpu / RUNS * 1000:.0f} ms |",
             f"| `get_object` per step and task (as the Client API) | {slow_s:.1f} | "
-            f"{slow_s / tasks * 1e6:.0f} µs | {slow_s / RUNS * 1000:.0f} ms |",
+            f"{slow_cpu:.1f} | {slow_cpu / tasks * 1e6:.0f} µs | "
+            f"{slow_cpu / RUNS * 1000:.0f} ms |",
             "",
-            f"The directory reader is {slow_s / fast_s:.1f}x faster; peak memory of the "
-            f"process after it: {peak_mb:.0f} MB. Both include artifact sizes read through "
-            "Metaflow's storage class (one `load_bytes` per run) and `_graph_info`.",
+            f"The directory reader needs {slow_cpu / fast_cpu:.1f}x less CPU. Peak memory "
+            f"after it: {peak_mb:.0f} MB. The machine's load average was {load:.1f} on "
+            f"{os.cpu_count()} cores when reading began, so wall time exceeds CPU time.",
         ]
     )
 

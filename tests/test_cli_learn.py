@@ -66,7 +66,7 @@ def test_write_keeps_comments_order_and_hand_set_values(project, learn_runs):
     assert config.steps["work"].tasks == 10 and config.steps["work"].duration_hours == 1.0
     assert config.steps["flaky"].output_gb == 5.0 and config.steps["gather"].residency == "na"
     assert 245e-6 < config.steps["work"].output_gb < 255e-6  # 250 kB learned
-    assert "kept 10 (hand-set); the runs say 4" in done.stdout
+    assert "work.tasks: kept 10 (hand-set), the runs say 4" in done.stdout
     today = datetime.now(UTC).date().isoformat()
     origin = f"# learned {today} from runs {learn_runs.ok_large}, {learn_runs.ok_small}"
     assert all(origin in line for line in after.splitlines() if line.strip().startswith("input:"))

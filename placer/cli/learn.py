@@ -358,28 +358,30 @@ def summary_lines(learned: Learned) -> list[str]:
 
 def _merge_lines(merge: LearnedMerge, target: Path) -> list[str]:
     written = [c for c in merge.changes if c.changed]
-    kept = [c for c in merge.changes if c.kept]
-    lines = [f"wrote {target}: {len(written)} value(s) set, {len(kept)} hand-set kept"]
+    kept = [c for c in merge.changes if c.kept and c.before != c.after]
+    lines = [f"wrote {target}: {len(written)} value(s) set, {len(kept)} hand-set value(s) kept"]
+    by_step: dict[str, list[str]] = {}
     for c in written:
-        lines.append(f"  {c.step}.{c.key}: {c.before or '(unset)'} -> {c.after}")
-    for c in kept:
-        if c.before != c.after:
-            lines.append(
-                f"  {c.step}.{c.key}: kept {c.before} (hand-set); the runs say {c.after} "
-                "(--overwrite replaces it)"
-            )
+        change = f"{c.key} {c.after}" if c.before is None else f"{c.key} {c.before} -> {c.after}"
+        by_step.setdefault(c.step, []).append(change)
+    lines += [f"  {step}: {', '.join(changes)}" for step, changes in by_step.items()]
+    lines += [
+        f"  {c.step}.{c.key}: kept {c.before} (hand-set), the runs say {c.after} "
+        "(--overwrite replaces it)"
+        for c in kept
+    ]
     return lines
 
 
 def _drift_lines(drifts: list[Drift], threshold: float) -> list[str]:
     if not drifts:
         return ["check: placer.yaml records no value for the steps the runs measured"]
-    lines = []
-    for d in drifts:
-        mark = "DRIFT" if d.drifted else "ok"
-        lines.append(f"{mark:>5}  {d.step}.{d.key}: placer.yaml {d.recorded}, runs {d.measured}")
-    bad = sum(d.drifted for d in drifts)
-    lines.append(f"check: {bad} of {len(drifts)} value(s) beyond {threshold:.0%}")
+    bad = [d for d in drifts if d.drifted]
+    lines = [f"drift: {d.step}.{d.key}: placer.yaml {d.recorded}, runs {d.measured}" for d in bad]
+    lines.append(
+        f"check: {len(drifts) - len(bad)} of {len(drifts)} recorded value(s) within "
+        f"{threshold:.0%} of the runs"
+    )
     return lines
 
 

@@ -62,7 +62,6 @@ def resources_text(resources: Mapping[str, Any] | None) -> str:
         parts.append(f"{resources['memory']:g} MB")
     if resources.get("gpu"):
         parts.append(f"{resources['gpu']:g} gpu")
-    text = str(resources["backend"])
-    if resources["backend"] == "local" and parts:
-        return f"local (@resources {', '.join(parts)} not applied)"
-    return f"{text} {', '.join(parts)}".strip()
+    if resources["backend"] == "local":
+        return f"local (@resources {', '.join(parts)} not applied)" if parts else ""
+    return f"{resources['backend']} {', '.join(parts)}".strip()
