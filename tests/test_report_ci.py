@@ -16,7 +16,7 @@ import yaml
 
 from placer.cli import main
 from placer.cli._env import Environment
-from placer.report import MARKER
+from placer.output.report import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / "examples" / "ci" / "placer-cost.yml"

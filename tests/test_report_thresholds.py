@@ -10,13 +10,8 @@ import pytest
 from fixtures.plan.report_plans import bases, demo_base, heads, plan, step
 
 from placer.errors import ExitStatus, ReportError, ThresholdExceeded
-from placer.report import (
-    build_report,
-    check_thresholds,
-    headline,
-    parse_threshold,
-    raise_if_failed,
-)
+from placer.output.report import headline
+from placer.report import build_report, check_thresholds, parse_threshold, raise_if_failed
 
 
 def _increase():

@@ -79,9 +79,7 @@ def _check_ids(run_ids: Sequence[str]) -> None:
             )
 
 
-def _candidates(
-    source: Source, flow_name: str, selection: Selection, now_ms: int
-) -> list[RunInfo]:
+def _candidates(source: Source, flow_name: str, selection: Selection, now_ms: int) -> list[RunInfo]:
     if selection.run_ids:
         _check_ids(selection.run_ids)
         return [get_run(source, flow_name, run_id) for run_id in selection.run_ids]
@@ -99,8 +97,7 @@ def _candidates(
         if not runs:
             days = (now_ms - newest.created_ms) / 86_400_000
             raise LearnError(
-                f"no runs of {flow_name} in the --since window (the newest is {days:.1f} days "
-                "old)",
+                f"no runs of {flow_name} in the --since window (the newest is {days:.1f} days old)",
                 "--since",
                 "widen --since or leave it out",
             )

@@ -66,9 +66,7 @@ class ProviderReader:
         steps = provider_call(self._source, "run", "step", None, None, self._flow, run_id) or []
         for step_row in steps:
             step = str(step_row["step_name"])
-            rows = provider_call(
-                self._source, "step", "task", None, None, self._flow, run_id, step
-            )
+            rows = provider_call(self._source, "step", "task", None, None, self._flow, run_id, step)
             for task_row in rows or []:
                 task_id = str(task_row["task_id"])
                 meta = provider_call(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Metadata Metaflow 2.19 records about where a task ran (see docs/learn.md). Kubernetes:
 # kubernetes_decorator.task_pre_step; the ec2-* keys come from the instance metadata service
@@ -97,8 +97,11 @@ class ArtifactSize(NamedTuple):
     size_bytes: int
 
 
-def _attempt_tag(row: Mapping[str, object]) -> int | None:
-    for tag in row.get("tags") or ():  # type: ignore[union-attr]
+Row = Mapping[str, Any]  # a metadata row: field_name, value, ts_epoch, tags, ...
+
+
+def _attempt_tag(row: Row) -> int | None:
+    for tag in row.get("tags") or ():
         text = str(tag)
         if text.startswith("attempt_id:"):
             try:
@@ -115,28 +118,28 @@ def _number(value: object) -> int | None:
         return None
 
 
-def _by_attempt(rows: Iterable[Mapping[str, object]], starts: list[tuple[int, int]]) -> dict:
+def _by_attempt(rows: Iterable[Row], starts: list[tuple[int, int]]) -> dict[int, Row]:
     """Each row keyed by its attempt: the attempt_id tag, else the attempt that had started
     last when the row was registered (metadata without tags predates Metaflow 2.4)."""
-    out: dict[int, Mapping[str, object]] = {}
-    for row in sorted(rows, key=lambda r: int(r["ts_epoch"])):  # type: ignore[call-overload]
+    out: dict[int, Row] = {}
+    for row in sorted(rows, key=lambda r: int(r["ts_epoch"])):
         number = _attempt_tag(row)
         if number is None:
-            before = [n for n, ts in starts if ts <= int(row["ts_epoch"])]  # type: ignore[call-overload]
+            before = [n for n, ts in starts if ts <= int(row["ts_epoch"])]
             number = before[-1] if before else None
         if number is not None:
             out[number] = row
     return out
 
 
-def task_record(step: str, task_id: str, rows: Iterable[Mapping[str, object]]) -> TaskRecord:
+def task_record(step: str, task_id: str, rows: Iterable[Row]) -> TaskRecord:
     """A task from its metadata rows (dicts with field_name, value, ts_epoch and tags, the
     shape every Metaflow metadata provider returns)."""
-    by_field: dict[str, list[Mapping[str, object]]] = {}
+    by_field: dict[str, list[Row]] = {}
     for row in rows:
         by_field.setdefault(str(row["field_name"]), []).append(row)
     starts = sorted(
-        (number, int(row["ts_epoch"]))  # type: ignore[call-overload]
+        (number, int(row["ts_epoch"]))
         for row in by_field.get("attempt", ())
         if (number := _number(row["value"])) is not None
     )
@@ -150,7 +153,7 @@ def task_record(step: str, task_id: str, rows: Iterable[Mapping[str, object]]) -
             Attempt(
                 number=number,
                 started_ms=started,
-                finished_ms=int(end["ts_epoch"]) if end else None,  # type: ignore[call-overload]
+                finished_ms=int(end["ts_epoch"]) if end else None,
                 ok=None if ok is None else str(ok["value"]) == "True",
             )
         )
@@ -165,11 +168,11 @@ def task_record(step: str, task_id: str, rows: Iterable[Mapping[str, object]]) -
     )
 
 
-def _latest(by_field: Mapping[str, list[Mapping[str, object]]], name: str) -> str | None:
+def _latest(by_field: Mapping[str, list[Row]], name: str) -> str | None:
     rows = by_field.get(name)
     if not rows:
         return None
-    row = max(rows, key=lambda r: int(r["ts_epoch"]))  # type: ignore[call-overload]
+    row = max(rows, key=lambda r: int(r["ts_epoch"]))
     return None if row["value"] is None else str(row["value"])
 
 

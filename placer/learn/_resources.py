@@ -52,7 +52,7 @@ def step_resources(graph_info: Mapping[str, Any] | None, step: str) -> dict[str,
 
 
 def resources_text(resources: Mapping[str, Any] | None) -> str:
-    """"kubernetes 4 cpu, 16384 MB, 1 gpu" (what the table and comments show)."""
+    """ "kubernetes 4 cpu, 16384 MB, 1 gpu" (what the table and comments show)."""
     if not resources:
         return ""
     parts = []

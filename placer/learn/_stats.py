@@ -94,7 +94,7 @@ class StepLearned:
 
 
 def run_status(tasks: Iterable[TaskRecord], end_step: str) -> str:
-    """"successful" (the end step succeeded), "failed" (a task's last attempt failed) or
+    """ "successful" (the end step succeeded), "failed" (a task's last attempt failed) or
     "unfinished" (running, or stopped without a failure recorded)."""
     tasks = list(tasks)
     if any(t.step == end_step and t.succeeded for t in tasks):
@@ -187,9 +187,7 @@ def _step_run(
     return run
 
 
-def combine(
-    name: str, runs: Sequence[StepRun], resources: Mapping[str, Any] | None
-) -> StepLearned:
+def combine(name: str, runs: Sequence[StepRun], resources: Mapping[str, Any] | None) -> StepLearned:
     """One step's figures pooled over the successful runs it ran in."""
     widths = [r.width for r in runs if r.width is not None]
     hardware: Counter[str] = Counter()

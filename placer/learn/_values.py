@@ -28,7 +28,7 @@ _UNITS = (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
 
 
 def duration_text(seconds: float) -> str:
-    """"1h30m", "12m30s", "45s", "0.368s": what placer.yaml's duration parser reads."""
+    """ "1h30m", "12m30s", "45s", "0.368s": what placer.yaml's duration parser reads."""
     if seconds >= 3600:
         hours, minutes = divmod(round(seconds / 60), 60)
         return f"{hours}h{minutes}m" if minutes else f"{hours}h"
@@ -39,7 +39,7 @@ def duration_text(seconds: float) -> str:
 
 
 def size_text(size_bytes: float) -> str:
-    """"1.5GB", "250KB", "812B": decimal units, three significant digits."""
+    """ "1.5GB", "250KB", "812B": decimal units, three significant digits."""
     for unit, scale in _UNITS:
         if size_bytes >= scale:
             return f"{size_bytes / scale:.3g}{unit}"
@@ -70,7 +70,7 @@ def step_values(step: StepLearned) -> StepValues:
 
 
 def runs_text(learned: Learned) -> str:
-    """"runs 17..., 17..." (up to three) or "12 runs 1712...-1799..." (oldest-newest)."""
+    """ "runs 17..., 17..." (up to three) or "12 runs 1712...-1799..." (oldest-newest)."""
     ids = learned.run_ids
     if len(ids) <= 3:
         return ("run " if len(ids) == 1 else "runs ") + ", ".join(ids)
@@ -101,23 +101,23 @@ def learned_values(learned: Learned) -> dict[str, list[LearnedValue]]:
                     f"{origin}: median per run, max {step.tasks_per_run.max:g}",
                 )
             )
-        if step.duration_s:
-            spread = step.duration_s
+        duration = step.duration_s
+        if duration:
             found.append(
                 LearnedValue(
                     "duration",
-                    duration_text(spread.p50),
-                    f"{origin}: p50 of {spread.count} tasks, p90 {duration_text(spread.p90)}, "
+                    duration_text(duration.p50),
+                    f"{origin}: p50 of {duration.count} tasks, p90 {duration_text(duration.p90)}, "
                     f"on {_where(step)}",
                 )
             )
-        for key, spread in (("input", step.input_bytes), ("output", step.output_bytes)):
-            if spread:
+        for key, size in (("input", step.input_bytes), ("output", step.output_bytes)):
+            if size:
                 found.append(
                     LearnedValue(
                         key,
-                        size_text(spread.p50),
-                        f"{origin}: p50 per task, max {size_text(spread.max)}",
+                        size_text(size.p50),
+                        f"{origin}: p50 per task, max {size_text(size.max)}",
                     )
                 )
         out[name] = found

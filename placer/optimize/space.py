@@ -78,6 +78,13 @@ class Space:
     def option(self, step: str, pool: str) -> Option | None:
         return next((o for o in self.options[step] if o.pool == pool), None)
 
+    def placed(self, step: str, pool: str) -> Option:
+        """The option of `step` in `pool`, which a placement has chosen (so it exists)."""
+        option = self.option(step, pool)
+        if option is None:
+            raise KeyError(f"{pool} is not an eligible pool of step {step}")
+        return option
+
 
 def pool_caps(pool: Pool) -> dict[str, float]:
     """The pool's finite limits by resource name."""
@@ -122,7 +129,8 @@ def _eligibility(
 
 def residency_of(step: str, config: Config) -> tuple[str, ...]:
     """Continents the step's data must stay in (per step, or constraints.residency)."""
-    found = [config.usage(step).residency] if config.usage(step).residency else []
+    own = config.usage(step).residency
+    found = [own] if own else []
     found += [c for c, steps in config.constraints.residency.items() if step in steps]
     return tuple(dict.fromkeys(found))
 

@@ -1,10 +1,22 @@
-"""Money and percent formatting in reports."""
+"""The one money rule and every money string (placer.money): half-up everywhere."""
 
 from decimal import Decimal as D
 
 import pytest
 
-from placer.report._money import change, signed_percent, signed_usd, usd
+from placer.money import (
+    amount,
+    cents,
+    change,
+    kept,
+    per_hour,
+    percent_text,
+    rows_add_up,
+    signed_percent,
+    signed_usd,
+    usd,
+    whole_percent,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +78,18 @@ def test_change_with_sign_percent_and_zero():
 def test_change_uses_the_displayed_cents_so_rows_add_up():
     # 1.005 shows as $1.01 and 1.014 as $1.01: the row must not claim a change
     assert change(D("1.005"), D("1.014")) == "$0.00 (0%)"
+
+
+def test_every_precision_rounds_half_up():
+    assert cents(D("2.505")) == D("2.51") and amount(D("2.505")) == "2.51"
+    assert cents(2.675) == D("2.68")  # a float through its repr: 2.675, not 2.67499999...
+    assert kept("0.00005") == D("0.0001")
+    assert per_hour(0.04165) == "0.0417" and per_hour(None) == "-"
+    assert percent_text(D("12.25")) == "12.3"
+    assert whole_percent(D("0.085")) == "9%" and whole_percent(D("-0.015")) == "-2%"
+    assert amount(D("-1234.5")) == "-1,234.50"
+
+
+def test_rows_add_up_compares_the_shown_cents():
+    assert rows_add_up([D("0.334")] * 3, D("1.002")) is False  # 0.33 x 3 = 0.99, shown 1.00
+    assert rows_add_up([D("0.10"), D("0.20")], D("0.30")) is True

@@ -6,10 +6,12 @@ from pathlib import Path
 from fixtures.mermaid import parse_mermaid as parse
 from fixtures.plan.report_plans import demo_head, plan, step
 
-from placer.report._edges import flow_edges
-from placer.report._mermaid import CLOUD_STYLES, mermaid
+from placer.output.report._mermaid import CLOUD_STYLES, mermaid
+from placer.report import flow_edges
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/crosscloud/crosscloudflow.py"
+
+
 def test_demo_diagram_structure():
     head = demo_head()
     nodes, edges, classes = parse(mermaid(head, flow_edges(head)))
@@ -74,8 +76,8 @@ def test_unreadable_flow_file_means_no_edges(tmp_path, monkeypatch):
 
 
 def test_diagrams_over_mermaids_limits_are_not_drawn():
-    from placer.report import render
-    from placer.report._mermaid import MAX_EDGES, fits_mermaid
+    from placer.output import render
+    from placer.output.report._mermaid import MAX_EDGES, fits_mermaid
 
     names = [f"s{i}" for i in range(MAX_EDGES + 2)]  # MAX_EDGES + 1 edges in a chain
     chain = {n: step("aws-use1", "1", nxt=tuple(names[i + 1 : i + 2])) for i, n in enumerate(names)}

@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from placer.money import change, usd
+from placer.output.report._markdown import ROUNDED_NOTE, adds_up, headline, step_change
 from placer.plan import Plan
-from placer.report._diff import FlowLine, Report, StepLine, pool_move
-from placer.report._markdown import headline, step_change
-from placer.report._money import change, usd
-from placer.report._thresholds import CheckResult
+from placer.report import CheckResult, FlowLine, Report, StepLine, pool_move
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -78,6 +77,8 @@ def table_renderable(report: Report, checks: Sequence[CheckResult] = ()) -> Rend
             Text(f"{result.level.upper()}: {result.message}", style=_LEVEL_STYLES[result.level])
         )
     parts.extend(_flow_table(flow, report.compared) for flow in report.flows)
+    if not adds_up(report):
+        parts.append(Text(f"note: {ROUNDED_NOTE}"))
     return Group(*parts)
 
 

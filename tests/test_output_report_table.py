@@ -2,8 +2,9 @@
 
 from fixtures.plan.report_plans import bases, heads
 
-from placer.report import build_report, check_thresholds, parse_threshold, render
-from placer.report._table import render_table
+from placer.output import render
+from placer.output.report._table import render_table
+from placer.report import build_report, check_thresholds, parse_threshold
 
 
 def test_compare_table_golden(golden):

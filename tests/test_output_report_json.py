@@ -5,14 +5,9 @@ from decimal import Decimal
 
 from fixtures.plan.report_plans import bases, demo_head, heads
 
-from placer.report import (
-    REPORT_FORMAT_VERSION,
-    build_report,
-    check_thresholds,
-    parse_threshold,
-    render,
-)
-from placer.report._json import report_json
+from placer.output.report import REPORT_FORMAT_VERSION, render
+from placer.output.report._json import report_json
+from placer.report import build_report, check_thresholds, parse_threshold
 
 
 def test_compare_json_golden(golden):

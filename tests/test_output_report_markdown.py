@@ -9,8 +9,9 @@ import re
 import pytest
 from fixtures.plan.report_plans import bases, demo_base, demo_head, heads, plan, step
 
-from placer.report import GITHUB_LIMIT_CHARS, MARKER, build_report, headline, render
-from placer.report._markdown import render_markdown
+from placer.output.report import GITHUB_LIMIT_CHARS, MARKER, headline, render
+from placer.output.report._markdown import render_markdown
+from placer.report import build_report
 
 
 def test_compare_github_golden(golden):
@@ -142,7 +143,7 @@ def test_truncation_drops_whole_levels_in_order():
 
 
 def test_fit_keeps_levels_in_order_and_cuts_the_rest():
-    from placer.report._truncate import Section, fit, truncate
+    from placer.output.report._truncate import Section, fit, truncate
 
     a, b, c, d, e = (Section(ch * 10, p) for ch, p in zip("abcde", [0, 1, 2, 1, 0], strict=True))
     parts = [a, b, c, d, e]  # each costs 12 characters with its blank line; a+e = 24
@@ -157,7 +158,7 @@ def test_fit_keeps_levels_in_order_and_cuts_the_rest():
 def test_task_hours_without_trailing_zeros():
     from decimal import Decimal as D
 
-    from placer.report._markdown import _hours
+    from placer.output.report._markdown import _hours
 
     assert [_hours(D(x)) for x in ("6.0000", "10.00", "0.1667", "2.50")] == [
         "6",
@@ -173,3 +174,12 @@ def test_render_takes_one_plan_or_many_and_refuses_unknown_formats():
     assert render(demo_head()) == render([demo_head()], None, "markdown")
     with pytest.raises(ReportError, match="unknown report format 'html'"):
         render(demo_head(), fmt="html")
+
+
+def test_a_note_says_when_rounded_rows_do_not_add_up():
+    from placer.output.report._markdown import ROUNDED_NOTE
+
+    uneven = plan("UnevenFlow", {n: step("aws-use1", "0.334") for n in ("a", "b", "c")}, runs=1)
+    assert ROUNDED_NOTE in render(uneven, fmt="markdown")
+    assert ROUNDED_NOTE in render(uneven, fmt="table", width=200).replace("\n", " ")
+    assert ROUNDED_NOTE not in render(heads(), bases(), "markdown")  # every row adds up there

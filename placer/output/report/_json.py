@@ -1,8 +1,8 @@
 """The report as JSON for machines (docs/report-format.md).
 
 Money is written as decimal strings in the plan's precision (1/100 of a cent); percentages
-as decimal strings with one decimal. ``null`` marks what was not compared. Minor format
-versions only add fields.
+as decimal strings with one decimal (both rounded half-up, placer.money). ``null`` marks
+what was not compared. Minor format versions only add fields.
 """
 
 from __future__ import annotations
@@ -12,21 +12,20 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from placer.plan import Cost, Plan, StepPlan, money
-from placer.report._diff import FlowLine, Report, StepLine
-from placer.report._money import percent_change
-from placer.report._thresholds import CheckResult
+from placer.money import kept, percent_change, percent_text
+from placer.plan import Cost, Plan, StepPlan
+from placer.report import CheckResult, FlowLine, Report, StepLine
 
 REPORT_FORMAT_VERSION = "1.0"
 
 
 def _usd(amount: Decimal) -> str:
-    return str(money(amount))
+    return str(kept(amount))
 
 
 def _pct(before: Decimal, after: Decimal) -> str | None:
     pct = percent_change(before, after)
-    return None if pct is None else str(pct.quantize(Decimal("0.1")))
+    return None if pct is None else percent_text(pct)
 
 
 def _step(name: str, step: StepPlan, cost: Cost) -> dict[str, Any]:
