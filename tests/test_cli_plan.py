@@ -8,11 +8,13 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from placer.cli import main
+from placer.cli import plan as plan_cli
 from placer.cli._env import Environment
 from placer.plan import read_plan
 
@@ -25,6 +27,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 @pytest.fixture(autouse=True)
 def snapshot_prices(tmp_path, monkeypatch):
     monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setattr(plan_cli, "now", lambda: datetime(2026, 12, 3, tzinfo=UTC))
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -38,14 +41,20 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards of 45 min on m6i (defaults.reference_cpu): 39 min on r7i.xlarge (Sapphire
-    # Rapids, 1.15x). r7i.xlarge ($0.2646/h) holds 3 of the 1 vCPU / 4096M pods on its
-    # 3.795 allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.2646 = $0.099225/h per pod,
-    # 8 x 0.75 / 1.15 = 5.2174 task-hours, $0.5177 per run.
-    assert row == ["process", "aws-use1", "r7i.xlarge", "8", "5.22", "0.52", "0.00", "0.52"]
-    assert "vs as_written: $78.37/month -> saves $61.52/month (79%)" in out
+    # 8 shards of 45 min on m6i (defaults.reference_cpu): 27 min on m8a.xlarge (AMD Turin, a
+    # core per vCPU, 1.65x). m8a.xlarge ($0.24344/h) holds 3 of the 1 vCPU / 4096M pods on
+    # its 3.795 allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.24344 = $0.09129/h per pod,
+    # 8 x 0.75 / 1.65 = 3.6364 task-hours, $0.3320 per run.
+    assert row == ["process", "aws-use1", "m8a.xlarge", "8", "3.64", "0.33", "0.00", "0.33"]
+    assert "vs as_written: $75.44/month -> saves $64.37/month (85%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
-    assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
+    # the age of the prices of the offers the plan uses: karpenter-provider-aws (2026-07-20)
+    assert "pricing: aws snapshot 136 days" in out
+    assert (
+        "warning: aws prices are 136 days old (oldest rows observed 2026-07-20" in out.replace(
+            "\n", " "
+        )
+    )
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
     )
@@ -68,9 +77,9 @@ def test_json_and_out_file_hold_the_same_plan(tmp_path):
     assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
     assert data["steps"]["process"]["pool"] == "aws-use1"
     assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
-    # per run: process $0.5177 + start/join/end 10 min on m6i = 8.7 min on a whole
-    # m7i.large ($0.1008/h) = $0.0146 each (rounded per step) = $0.5615; x 30 = $16.8450.
-    assert data["totals"]["per_month"]["total"] == "16.8450"
+    # per run: process $0.3320 + start/join/end 10 min on m6i = 6 min on a whole m8a.large
+    # ($0.12172/h) = $0.0123 each (rounded per step) = $0.3689; x 30 runs = $11.0670.
+    assert data["totals"]["per_month"]["total"] == "11.0670"
     plan = read_plan(target)
     assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
@@ -86,10 +95,10 @@ def test_out_into_a_missing_directory_is_bad_input(tmp_path):
 def test_impossible_deadline_exits_2_naming_the_critical_path():
     code, out, err = run("plan", str(CROSSCLOUD), "--deadline", "30m")
     assert code == 2
-    # start 10m + process 45m + join 10m + end 10m = 1h15m on m6i (defaults.reference_cpu);
-    # the fastest CPU in any pool (Sapphire Rapids, 1.15x) makes it 1h05m.
+    # start 10m + process 45m + join 10m + end 10m = 1h15m on m6i (defaults.reference_cpu):
+    # 45m on the fastest CPU of any pool (AMD Turin, 1.65x).
     assert err == (
-        "error: --deadline: deadline 30m < fastest possible 1h05m (critical path start -> "
+        "error: --deadline: deadline 30m < fastest possible 45m (critical path start -> "
         "process -> join -> end). To fix: raise the deadline, add faster pools (speed) or "
         "shorten the steps\n"
     )
@@ -112,7 +121,7 @@ def test_cbc_and_time_objective():
     code, out, _ = run("plan", str(CROSSCLOUD), "--solver", "cbc", "--objective", "time")
     assert code == 0
     assert any(line.startswith("solver: CBC, optimal") for line in out.splitlines())
-    assert "makespan: 1h05m" in out
+    assert "makespan: 45m" in out
 
 
 def test_markdown_goes_through_the_report_renderer():
@@ -157,7 +166,7 @@ def test_a_corrupt_price_cache_is_said_and_the_snapshot_used(tmp_path, monkeypat
     code, out, err = run("plan", str(CROSSCLOUD))
     assert code == 0
     assert err.startswith("warning: ignoring ") and "offers-aws.json" in err
-    assert "pricing: snapshot" in out
+    assert "pricing: aws snapshot" in out
 
 
 def _table_rows(width: int) -> tuple[str, list[list[str]]]:

@@ -31,12 +31,13 @@ def test_crosscloud_seed_pattern_pays_egress_to_send_process_to_azure(market):
     # 8 shards x (2 GB in at AWS's $0.09 + 1 GB back at Azure's $0.087) = $2.136 per run.
     assert written.per_run.egress == Decimal("2.1360")
     process = result.steps["process"]
-    assert (process.pool, process.instance_type) == ("aws-use1", "r7i.xlarge")
-    # 8 pods, 3 per r7i.xlarge (3.795 allocatable vCPU): 3 nodes, 3/8 x $0.2646/h each,
-    # for 8 x 45 min on m6i / 1.15 (Sapphire Rapids) = $0.5177 per run.
-    assert process.cost == Cost(Decimal("0.5177"), Decimal(0))
+    assert (process.pool, process.instance_type) == ("aws-use1", "m8a.xlarge")
+    # 8 pods, 3 per m8a.xlarge (3.795 allocatable vCPU): 3 nodes, 3/8 x $0.24344/h each,
+    # for 8 x 45 min on m6i / 1.65 (AMD Turin) = $0.3320 per run.
+    assert process.cost == Cost(Decimal("0.3320"), Decimal(0))
     assert result.savings("as_written") > Decimal("55")  # $/month
-    assert any("45m on m6i (defaults.reference_cpu) / 1.15" in r for r in process.reasons)
+    assert any("45m on m6i (defaults.reference_cpu) / 1.65" in r for r in process.reasons)
+    assert any("@kubernetes(memory=512)" in w for w in result.warnings)
 
 
 def test_gpu_training_greedy_chases_the_cheaper_l4_and_pays_for_the_images(market):
