@@ -73,6 +73,9 @@ class StepPlan:
     # The flow's edges out of this step (Metaflow's `self.next` targets), so reports can draw
     # the DAG without the flow file. Written as "next" only when known.
     next: tuple[str, ...] = ()
+    # "kubernetes" (what `placer apply` makes every step), or "batch": an @batch step left
+    # on AWS Batch (`plan --keep-batch`), which apply does not touch. Written when "batch".
+    backend: str = "kubernetes"
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -95,6 +98,8 @@ class StepPlan:
         }
         if self.next:
             out["next"] = list(self.next)
+        if self.backend != "kubernetes":
+            out["backend"] = self.backend
         return out
 
     @classmethod
@@ -115,6 +120,7 @@ class StepPlan:
             reasons=tuple(d.get("reasons", ())),
             warnings=tuple(d.get("warnings", ())),
             next=tuple(d.get("next", ())),
+            backend=str(d.get("backend", "kubernetes")),
         )
 
 

@@ -50,10 +50,8 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
     # the age of the prices of the offers the plan uses: karpenter-provider-aws (2026-07-20)
     assert "pricing: aws snapshot 136 days" in out
-    assert (
-        "warning: aws prices are 136 days old (oldest rows observed 2026-07-20" in out.replace(
-            "\n", " "
-        )
+    assert "warning: aws prices are 136 days old (oldest rows observed 2026-07-20" in out.replace(
+        "\n", " "
     )
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
@@ -283,3 +281,66 @@ def test_an_impossible_deadline_from_placer_yaml_is_located_at_its_line(tmp_path
     code, _, err = run("plan", str(flow))
     assert code == 2
     assert err.startswith(f"error: {config}:3: constraints.deadline: deadline 1m < fastest")
+
+
+BATCH_FLOW = """
+from metaflow import FlowSpec, batch, kubernetes, step
+
+
+class BatchFlow(FlowSpec):
+    @kubernetes
+    @step
+    def start(self):
+        self.next(self.crunch)
+
+    @batch(cpu=2, memory=8000, queue="prod")
+    @step
+    def crunch(self):
+        self.next(self.end)
+
+    @kubernetes
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    BatchFlow()
+"""
+
+
+def test_keep_batch_leaves_batch_steps_where_the_flow_sends_them(tmp_path):
+    flow_path = tmp_path / "batchflow.py"
+    flow_path.write_text(BATCH_FLOW)
+    (tmp_path / "placer.yaml").write_text("steps: {crunch: {duration: 2h}}\n")
+    code, out, _ = run("plan", str(flow_path), "--format", "json")
+    moved = json.loads(out)
+    assert code == 0 and moved["steps"]["crunch"]["pool"] != "aws-batch"
+    assert any(w.startswith("crunch: @batch, which `placer apply`") for w in moved["warnings"])
+    plan_file = tmp_path / "plan.json"
+    code, out, _ = run("plan", str(flow_path), "--keep-batch", "--out", str(plan_file))
+    kept = json.loads(plan_file.read_text())["steps"]["crunch"]
+    assert (code, kept["pool"], kept["backend"], kept["region"]) == (
+        0,
+        "aws-batch",
+        "batch",
+        "us-east-1",
+    )
+    code, _, err = run("apply", str(plan_file), "--flow", str(flow_path))
+    assert code == 0, err
+    text = flow_path.read_text()
+    assert '@batch(cpu=2, memory=8000, queue="prod")' in text  # untouched
+    assert text.count("@kubernetes") == 2
+
+
+def test_tasks_on_a_linear_step_is_bad_input(tmp_path):
+    flow_path = tmp_path / "batchflow.py"
+    flow_path.write_text(BATCH_FLOW)
+    (tmp_path / "placer.yaml").write_text("steps:\n  crunch:\n    tasks: 4\n")
+    code, out, err = run("plan", str(flow_path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {tmp_path / 'placer.yaml'}:3: steps.crunch.tasks: steps.crunch.tasks is 4, but "
+        "crunch is not inside a foreach: Metaflow runs it once per run. To fix: remove "
+        "steps.crunch.tasks (set tasks on the first step of a foreach body)\n"
+    )

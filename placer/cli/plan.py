@@ -100,6 +100,12 @@ def plan(
     namespace: str | None = typer.Option(
         None, "--namespace", help="With --from-runs: the Metaflow namespace ('*': all)."
     ),
+    keep_batch: bool = typer.Option(
+        False,
+        "--keep-batch",
+        help="Leave @batch steps on AWS Batch, priced as EC2 on demand (default: on Kubernetes, "
+        "where `placer apply` moves them).",
+    ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     result = make_plan(
@@ -114,6 +120,7 @@ def plan(
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
+        keep_batch=keep_batch,
     )
     if out is not None:
         write_atomic(out, result.dumps())
@@ -143,6 +150,7 @@ def make_plan(
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
+    keep_batch: bool = False,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output).
     `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
@@ -167,6 +175,8 @@ def make_plan(
         )
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    if keep_batch:
+        config = replace(config, constraints=replace(config.constraints, keep_batch=True))
     learned_note = None
     if from_runs is not None:
         config, learned_note = _with_runs(model, config, from_runs, namespace)

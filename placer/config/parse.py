@@ -53,6 +53,8 @@ DEFAULTS_KEYS = (
     "burstable_max_duration",
     "reference_gpu",
     "reference_cpu",
+    "spot_interruption",
+    "spot_unretried_max_duration",
 )
 POOL_KEYS = (
     "name",
@@ -95,6 +97,7 @@ CONSTRAINT_KEYS = (
     "residency",
     "bandwidth_gbps",
     "bandwidth",
+    "keep_batch",
 )
 CAPACITY_TYPES = ("on-demand", "spot")
 PACKINGS = ("shared", "cluster", "dedicated")
@@ -154,7 +157,30 @@ def _defaults(at: YamlNode) -> Defaults:
         ),
         reference_gpu=_opt(keys, "reference_gpu", _gpu_reference),
         reference_cpu=_opt(keys, "reference_cpu", _cpu_reference, base.reference_cpu),
+        spot_interruption={
+            **base.spot_interruption,
+            **_opt(keys, "spot_interruption", _per_cloud_share, {}),
+        },
+        spot_unretried_max_hours=_opt(
+            keys, "spot_unretried_max_duration", _duration, base.spot_unretried_max_hours
+        ),
     )
+
+
+def _per_cloud_share(at: YamlNode) -> dict[str, float]:
+    """``{aws: 5%, gcp: 0.15}``: a share in [0, 1) per cloud."""
+    out = {}
+    for cloud, node in at.mapping(CLOUDS).items():
+        value = node.value()
+        text = str(value).strip()
+        try:
+            share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            share = -1.0
+        if isinstance(value, bool) or not 0 <= share < 1:
+            raise node.error(f"expected a share such as 10% or 0.1, got {node.describe()}")
+        out[cloud] = share
+    return out
 
 
 def _opt(
@@ -410,7 +436,15 @@ def _constraints(at: YamlNode) -> Constraints:
         residency=_opt(keys, "residency", _residency, {}),
         bandwidth_gbps=_opt(keys, "bandwidth_gbps", YamlNode.number, base.bandwidth_gbps),
         bandwidth=_opt(keys, "bandwidth", lambda n: tuple(_link(i) for i in n.items()), ()),
+        keep_batch=_opt(keys, "keep_batch", _boolean, False),
     )
+
+
+def _boolean(at: YamlNode) -> bool:
+    value = at.value()
+    if not isinstance(value, bool):
+        raise at.error(f"expected true or false, got {at.describe()}")
+    return value
 
 
 def _link(at: YamlNode) -> Link:

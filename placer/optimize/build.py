@@ -6,35 +6,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from placer.config import Config
-from placer.flow import Flow, Step
+from placer.flow import Flow
 from placer.money import per_hour, usd
+from placer.optimize.assumptions import findings, grouped, step_warnings
 from placer.optimize.evaluate import chosen, evaluate
-from placer.optimize.space import Option, Space
+from placer.optimize.space import BATCH_POOL, Option, Space
 from placer.plan import Baseline, Cost, Plan, SolverStats, StepPlan, money
 
 HOURS = Decimal("0.0001")
 INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"  # set on every node by Kubernetes
-
-
-def floor_warning(step: Step) -> str | None:
-    """Say when Metaflow's @kubernetes floors make a pod larger than its @resources."""
-    pod, declared = step.pod_request, step.declared
-    if pod is None or declared is None:
-        return None
-    bigger = []
-    if pod.memory_mb > declared.memory_mb:
-        bigger.append(("memory", declared.memory_mb, pod.memory_mb, "MB"))
-    if pod.cpu > declared.cpu:
-        bigger.append(("cpu", declared.cpu, pod.cpu, ""))
-    if not bigger:
-        return None
-    asked = ", ".join(f"{k}={v:g}" for k, v, _, _ in bigger)
-    runs = ", ".join(f"{k} {p:g}{u and ' ' + u}" for k, _, p, u in bigger)
-    return (
-        f"{step.name}: @resources({asked}) runs with {runs} because @kubernetes' defaults are "
-        f"floors (Metaflow takes the larger). To fix: @kubernetes({asked}) or "
-        f"`placer apply --right-size`"
-    )
 
 
 def step_reasons(space: Space, option: Option, written: str | None, config: Config) -> list[str]:
@@ -133,18 +113,22 @@ def step_selector(space: Space, option: Option) -> dict[str, str]:
     """The pool's full selector; GPU steps also name the instance type placer priced (its
     accelerator sets the duration and the price: another would not be the plan)."""
     selector = space.pools[option.pool].selector()  # compute-pool label included
-    if space.demands[option.step].gpu_step:
+    if space.demands[option.step].gpu_step and option.pool != BATCH_POOL:
         selector[INSTANCE_TYPE_LABEL] = option.fit.instance_type
     return selector
 
 
 def step_plan(
-    space: Space, flow: Flow, config: Config, option: Option, written: str | None
+    space: Space,
+    flow: Flow,
+    config: Config,
+    option: Option,
+    written: str | None,
+    warnings: tuple[str, ...] = (),
 ) -> StepPlan:
     step = flow.steps[option.step]
     pool = space.pools[option.pool]
     pod = step.pod_request or step.resources
-    warning = floor_warning(step)
     return StepPlan(
         pool=pool.name,
         cloud=pool.cloud,
@@ -158,9 +142,10 @@ def step_plan(
         hours=Decimal(str(option.task_hours)).quantize(HOURS),
         cost=Cost(money(option.compute_usd), money(option.egress_usd)),
         reasons=tuple(step_reasons(space, option, written, config)),
-        warnings=(warning,) if warning else (),
+        warnings=warnings,
         declared=step.declared.as_json() if step.declared else None,
         next=tuple(step.next),
+        backend="batch" if option.pool == BATCH_POOL else "kubernetes",
     )
 
 
@@ -198,14 +183,21 @@ def build_plan(
     """The plan for `assignment`, with steps in flow source order."""
     written = baselines.get("as_written")
     options, _ = chosen(space, assignment)
+    found = findings(space, flow, config, {name: options[name] for name in flow.steps})
+    per_step = step_warnings(found)
     steps = {
         name: step_plan(
-            space, flow, config, options[name], written.assignment.get(name) if written else None
+            space,
+            flow,
+            config,
+            options[name],
+            written.assignment.get(name) if written else None,
+            per_step.get(name, ()),
         )
         for name in flow.steps
     }
     outcome = evaluate(space, assignment)
-    warnings = tuple(w for s in steps.values() for w in s.warnings)
+    warnings = grouped(found)
     return Plan(
         flow=flow.name,
         flow_file=flow_file,

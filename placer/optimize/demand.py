@@ -55,6 +55,9 @@ class Demand:
     reference_from: str = ""  # the placer.yaml field it comes from, or "assumed"
     speedup: tuple[tuple[str, float], ...] = ()  # accelerator -> throughput x reference
     durations: tuple[tuple[str, float], ...] = ()  # accelerator -> hours per task
+    retries: int = 0  # @retry's times (Metaflow's default 3), 0 without @retry
+    timeout_hours: float | None = None  # @timeout's limit, None without one (or unreadable)
+    backend: str = "kubernetes"  # where the flow sends it: kubernetes, batch or local
 
     @property
     def gpu_step(self) -> bool:
@@ -161,7 +164,37 @@ def step_demand(step: Step, tasks: int, config: Config) -> Demand:
         reference_from=origin,
         speedup=tuple(sorted(usage.speedup.items())),
         durations=tuple(sorted(usage.durations.items())),
+        retries=_retries(step),
+        timeout_hours=_timeout_hours(step),
+        backend=step.backend,
     )
+
+
+def _retries(step: Step) -> int:
+    """@retry's `times` (3 when not given, as in Metaflow; 1 when not a literal)."""
+    deco = step.decorator("retry")
+    if deco is None:
+        return 0
+    value = deco.args.get("times", 3)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1  # an expression placer cannot evaluate: some retries
+
+
+def _timeout_hours(step: Step) -> float | None:
+    """@timeout's seconds + minutes + hours, in hours (None without a readable one)."""
+    deco = step.decorator("timeout")
+    if deco is None:
+        return None
+    total = 0.0
+    for key, per_hour in (("seconds", 3600.0), ("minutes", 60.0), ("hours", 1.0)):
+        value = deco.args.get(key, 0)
+        try:
+            total += float(value) / per_hour
+        except (TypeError, ValueError):
+            return None
+    return total or None
 
 
 def _reference(step: str, gpu_step: bool, config: Config) -> tuple[Throughput | None, str, str]:

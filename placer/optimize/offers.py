@@ -81,7 +81,10 @@ def accelerator_matches(offer: Offer, demand: Demand) -> bool:
 
 def node_allocatable(offer: Offer, pool: Pool) -> Allocatable:
     """What one node of this type offers task pods in this pool (its DaemonSets and maxPods,
-    else the provider's defaults)."""
+    else the provider's defaults); AWS Batch's EC2 instances (not Kubernetes nodes) offer
+    their nominal size."""
+    if pool.source == "aws-batch":
+        return nominal_allocatable(offer, pool)
     return _allocatable(
         offer.cloud,
         offer.instance_type,

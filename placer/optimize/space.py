@@ -21,10 +21,12 @@ from placer.optimize.egress import (
     transfer_hours_per_task,
 )
 from placer.optimize.offers import Fit, NodeCapacity, fits_in_pool, node_allocatable
+from placer.optimize.spot import expected_factor
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
 MAX_VARIANTS = 4  # options per (step, pool): the cheapest hardware and faster ones
+BATCH_POOL = "aws-batch"  # where @batch steps stay under keep_batch (`plan --keep-batch`)
 _POOL_LIMIT = {
     "vcpu": "max_vcpus",
     "memory_gib": "max_memory_gib",
@@ -204,10 +206,19 @@ class _Cache:
 
 
 def make_option(
-    demand: Demand, pool: Pool, fit: Fit, egress_usd: float, transfer_hours: float, key: str = ""
+    demand: Demand,
+    pool: Pool,
+    fit: Fit,
+    egress_usd: float,
+    transfer_hours: float,
+    key: str = "",
+    interruptions: float = 0.0,
 ) -> Option:
-    """Price one step in one pool, given its fit and its data movement there."""
+    """Price one step in one pool, given its fit and its data movement there, and (spot
+    pools) the share of nodes interrupted per day: a task's expected time grows by
+    :func:`placer.optimize.spot.expected_factor`."""
     task_h = fit.task_hours / pool.speed + transfer_hours
+    task_h *= expected_factor(task_h, interruptions)
     return Option(
         key=key,
         step=demand.step,
@@ -237,19 +248,30 @@ def variants(options: list[Option]) -> list[Option]:
     return [dataclasses.replace(first, key=first.pool), *named]
 
 
+def batch_pool(config: Config) -> Pool:
+    """AWS Batch on EC2 for the @batch steps kept there: on-demand EC2 in the datastore's
+    region when it is on AWS, else the first AWS pool's region (else us-east-1)."""
+    if config.datastore.cloud == "aws":
+        region = config.datastore.region
+    else:
+        region = next((p.region for p in config.pools if p.cloud == "aws"), "us-east-1")
+    return Pool(BATCH_POOL, "aws", region, source=BATCH_POOL)
+
+
 def _options_for(
-    demand: Demand, config: Config, market: Market, cache: _Cache
+    demand: Demand, config: Config, market: Market, cache: _Cache, pools: Sequence[Pool]
 ) -> tuple[list[Option], list[tuple[str, str]], list[Option]]:
     options, excluded, everything = [], [], []
     residency = residency_of(demand.step, config)
-    for pool in config.pools:
+    for pool in pools:
         reason = _eligibility(demand.step, pool, config, market, residency)
         fits = [] if reason else cache.fits(demand, pool, config)
         if reason is None and not fits:
             reason = "no instance type fits"
         if reason is None:
             egress, hours = cache.move(demand, Location(pool.cloud, pool.region), config, market)
-            priced = [make_option(demand, pool, fit, egress, hours) for fit in fits]
+            lost = interruption_share(pool, config)
+            priced = [make_option(demand, pool, f, egress, hours, "", lost) for f in fits]
             everything += priced
             within = [o for o in priced if _over_cap(o, pool, cache.caps[pool.name]) is None]
             reason = None if within else _over_cap(priced[0], pool, cache.caps[pool.name])
@@ -270,6 +292,13 @@ def _per_hardware(options: list[Option]) -> tuple[Option, ...]:
     return tuple(sorted(best.values(), key=lambda o: (o.total_usd, o.wall_hours)))
 
 
+def interruption_share(pool: Pool, config: Config) -> float:
+    """Share of the pool's nodes interrupted per day: 0 on demand."""
+    if pool.capacity_type != "spot":
+        return 0.0
+    return config.defaults.spot_interruption.get(pool.cloud, 0.0)
+
+
 def _over_cap(option: Option, pool: Pool, caps: Mapping[str, float]) -> str | None:
     for resource, cap in caps.items():
         if option.load[resource] > cap + 1e-9:
@@ -285,22 +314,27 @@ def build_space(
     budget_usd_per_month: float | None = None,
 ) -> Space:
     """All eligible options of every step; deadline and budget default to the config's."""
+    per_step = demands(flow, config)
+    batch = None
+    if config.constraints.keep_batch and any(d.backend == "batch" for d in per_step.values()):
+        batch = batch_pool(config)
+    pools = (*config.pools, batch) if batch else config.pools
     cache = _Cache(
-        {p.name: tuple(market.offers(p.cloud, p.region)) for p in config.pools},
-        {p.name: pool_caps(p) for p in config.pools},
+        {p.name: tuple(market.offers(p.cloud, p.region)) for p in pools},
+        {p.name: pool_caps(p) for p in pools},
         market.allocatable,
     )
-    per_step = demands(flow, config)
     options, excluded, hardware = {}, {}, {}
     for name, demand in per_step.items():
-        found, out, everything = _options_for(demand, config, market, cache)
+        where = (batch,) if batch and demand.backend == "batch" else config.pools
+        found, out, everything = _options_for(demand, config, market, cache, where)
         options[name], excluded[name] = tuple(found), tuple(out)
         hardware[name] = _per_hardware(everything)
     edges = tuple((s.name, n) for s in flow.steps.values() for n in s.next if n in flow.steps)
     return Space(
         steps=tuple(flow.steps),
         edges=edges,
-        pools={p.name: p for p in config.pools},
+        pools={p.name: p for p in pools},
         options=options,
         caps=dict(cache.caps),
         runs_per_month=config.runs_per_month,
