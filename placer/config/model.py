@@ -104,6 +104,9 @@ class Constraints:
     bandwidth_gbps: float = 10.0  # for transfer time between regions (any route not listed)
     bandwidth: tuple[Link, ...] = ()  # per pair of clouds or regions, the most specific wins
     keep_batch: bool = False  # @batch steps stay on AWS Batch (priced as EC2 on demand)
+    # Resident steps' data off their continent: "forbid" (no plan) or "allow" (the plan
+    # lists it); see placer.optimize.residency
+    residency_data: str = "forbid"
 
     def gbps(self, src: Location, dst: Location) -> float:
         """The bandwidth of a route: the most specific link that matches it (the first one

@@ -98,6 +98,7 @@ CONSTRAINT_KEYS = (
     "bandwidth_gbps",
     "bandwidth",
     "keep_batch",
+    "residency_data",
 )
 CAPACITY_TYPES = ("on-demand", "spot")
 PACKINGS = ("shared", "cluster", "dedicated")
@@ -437,6 +438,9 @@ def _constraints(at: YamlNode) -> Constraints:
         bandwidth_gbps=_opt(keys, "bandwidth_gbps", YamlNode.number, base.bandwidth_gbps),
         bandwidth=_opt(keys, "bandwidth", lambda n: tuple(_link(i) for i in n.items()), ()),
         keep_batch=_opt(keys, "keep_batch", _boolean, False),
+        residency_data=_opt(
+            keys, "residency_data", lambda n: n.choice(("forbid", "allow")), "forbid"
+        ),
     )
 
 

@@ -179,8 +179,10 @@ def build_plan(
     objective: str,
     flow_file: str,
     pricing: tuple[str, str],
+    also: tuple[str, ...] = (),
 ) -> Plan:
-    """The plan for `assignment`, with steps in flow source order."""
+    """The plan for `assignment`, with steps in flow source order; `also`: warnings found
+    before (data crossing a residency boundary)."""
     written = baselines.get("as_written")
     options, _ = chosen(space, assignment)
     found = findings(space, flow, config, {name: options[name] for name in flow.steps})
@@ -197,7 +199,7 @@ def build_plan(
         for name in flow.steps
     }
     outcome = evaluate(space, assignment)
-    warnings = grouped(found)
+    warnings = grouped(found) + also
     return Plan(
         flow=flow.name,
         flow_file=flow_file,
