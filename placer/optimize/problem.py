@@ -1,7 +1,7 @@
 """The placement ILP as a pulp model whose names speak the domain.
 
 Variables: ``assign[step,pool]`` (binary, eligible pairs only; ``assign[step,pool:type]``
-for the faster hardware a pool also offers a step, see space.variants), ``start[step]`` and
+for the faster hardware a pool also offers a step, see offers.choose_fits), ``start[step]`` and
 ``makespan`` (hours, only with a deadline or the time objective), and per capped
 ``(pool, resource)`` a flow ``flow[pool,resource,u,v]`` along the DAG's edges.
 Constraints: ``one[step]`` (each step in exactly one pool), ``cap[pool,resource]``,

@@ -20,12 +20,18 @@ from placer.optimize.egress import (
     egress_usd_per_run,
     transfer_hours_per_task,
 )
-from placer.optimize.offers import Fit, NodeCapacity, fits_in_pool, node_allocatable
+from placer.optimize.offers import (
+    Fit,
+    NodeCapacity,
+    SpeedGroup,
+    choose_fits,
+    node_allocatable,
+    speed_groups,
+)
 from placer.optimize.spot import expected_factor
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
-MAX_VARIANTS = 4  # options per (step, pool): the cheapest hardware and faster ones
 BATCH_POOL = "aws-batch"  # where @batch steps stay under keep_batch (`plan --keep-batch`)
 _POOL_LIMIT = {
     "vcpu": "max_vcpus",
@@ -62,7 +68,7 @@ class Option:
     wall_hours: float  # the step's elapsed time in one run (waves x task time)
     load: Mapping[str, float]  # concurrent demand on the pool per resource
     # The option's name among the step's options: its pool, or "pool:instance type" for the
-    # other hardware a pool offers the step (faster and dearer: see `variants`). Placements
+    # other hardware a pool offers the step (faster and dearer: see offers.choose_fits). Placements
     # map steps to keys.
     key: str = ""
 
@@ -166,10 +172,12 @@ class _Cache:
     caps: Mapping[str, Mapping[str, float]]  # pool_caps of every pool
     allocatable: NodeCapacity
     found: dict = field(default_factory=dict)
+    chosen: dict = field(default_factory=dict)
     moves: dict = field(default_factory=dict)
 
-    def fits(self, demand: Demand, pool: Pool, config: Config) -> list[Fit]:
-        """:func:`fits_in_pool`, shared by steps with the same pod, duration and scaling."""
+    def groups(self, demand: Demand, pool: Pool, config: Config) -> tuple[SpeedGroup, ...]:
+        """:func:`speed_groups` (the expensive part of choosing a type), shared by steps
+        with the same pod and scaling; the step's duration picks among them."""
         key = (
             demand.cpu,
             demand.memory_gib,
@@ -177,7 +185,6 @@ class _Cache:
             demand.gpu_vendor,
             demand.gpu_model,
             demand.arch,
-            demand.task_hours,  # hardware scales it; burstable types depend on it
             demand.reference,
             demand.reference_label,
             demand.speedup,
@@ -188,8 +195,26 @@ class _Cache:
         if key not in self.found:
             offers = self.offers[pool.name]
             defaults = config.defaults
-            self.found[key] = fits_in_pool(demand, pool, offers, defaults, self.allocatable)
+            self.found[key] = speed_groups(demand, pool, offers, defaults, self.allocatable)
         return self.found[key]
+
+    def fits(
+        self,
+        groups: tuple[SpeedGroup, ...],
+        demand: Demand,
+        pool: Pool,
+        config: Config,
+        transfer_hours: float,
+        frontier: bool = True,
+    ) -> list[Fit]:
+        """:func:`choose_fits` for the step's duration and transfers, shared by steps whose
+        groups, duration and transfers are the same."""
+        key = (id(groups), demand.task_hours, transfer_hours, pool.name, frontier)
+        if key not in self.chosen:
+            self.chosen[key] = choose_fits(
+                groups, demand.task_hours, pool, config.defaults, transfer_hours, frontier
+            )
+        return self.chosen[key]
 
     def move(self, demand: Demand, where: Location, config: Config, market: Market):
         """(egress USD per run, transfer hours per task) of the step at `where`: they depend
@@ -232,20 +257,12 @@ def make_option(
     )
 
 
-def variants(options: list[Option]) -> list[Option]:
-    """The options worth choosing among in one pool: the cheapest, then each one faster
-    than every cheaper one (a cost/time frontier), at most `MAX_VARIANTS` (the fastest
-    always kept). The first keeps the pool's name as its key; the others are
-    "pool:instance type"."""
-    frontier: list[Option] = []
-    for option in sorted(options, key=lambda o: (o.total_usd, o.wall_hours)):
-        if not frontier or option.wall_hours < min(o.wall_hours for o in frontier) - 1e-9:
-            frontier.append(option)
-    if len(frontier) > MAX_VARIANTS:
-        frontier = frontier[: MAX_VARIANTS - 1] + frontier[-1:]
-    first, *others = frontier
+def keyed(options: list[Option]) -> list[Option]:
+    """The first option of a pool keeps the pool's name as its key; the other hardware the
+    pool offers the step (faster, dearer) are "pool:instance type"."""
+    first, *others = options
     named = [dataclasses.replace(o, key=f"{o.pool}:{o.fit.instance_type}") for o in others]
-    return [dataclasses.replace(first, key=first.pool), *named]
+    return [first, *named]
 
 
 def batch_pool(config: Config) -> Pool:
@@ -265,18 +282,21 @@ def _options_for(
     residency = residency_of(demand.step, config)
     for pool in pools:
         reason = _eligibility(demand.step, pool, config, market, residency)
-        fits = [] if reason else cache.fits(demand, pool, config)
-        if reason is None and not fits:
+        groups = () if reason else cache.groups(demand, pool, config)
+        if reason is None and not groups:
             reason = "no instance type fits"
         if reason is None:
             egress, hours = cache.move(demand, Location(pool.cloud, pool.region), config, market)
             lost = interruption_share(pool, config)
+            fits = cache.fits(groups, demand, pool, config, hours)
             priced = [make_option(demand, pool, f, egress, hours, "", lost) for f in fits]
-            everything += priced
+            if demand.gpu_step:  # every accelerator, for the reasons
+                every = cache.fits(groups, demand, pool, config, hours, frontier=False)
+                everything += [make_option(demand, pool, f, egress, hours, "", lost) for f in every]
             within = [o for o in priced if _over_cap(o, pool, cache.caps[pool.name]) is None]
             reason = None if within else _over_cap(priced[0], pool, cache.caps[pool.name])
             if within:
-                options.extend(variants(within))
+                options.extend(keyed(within))
         if reason is not None:
             excluded.append((pool.name, reason))
     return options, excluded, everything
