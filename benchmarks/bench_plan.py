@@ -65,9 +65,13 @@ def _steps(n: int, rng: random.Random) -> tuple[list[Step], dict[str, StepUsage]
         cpu, mem = rng.choice([(1, 4096), (2, 8192), (4, 16384), (8, 32768)])
         pod = Resources(cpu=cpu, memory_mb=mem, disk_mb=10240)
         kind = "start" if i == 0 else "end" if i == n - 1 else "linear"
-        steps.append(Step(name, kind, tuple(sorted(nexts[name])), i + 1, pod_request=pod))
+        fan = ("fan",) if kind == "linear" else ()  # `tasks` is a foreach's width
+        steps.append(
+            Step(name, kind, tuple(sorted(nexts[name])), i + 1, pod_request=pod, foreach_stack=fan)
+        )
+        width = rng.choice([1, 1, 1, 4, 16, 32])  # drawn for every step: the same instances
         usage[name] = StepUsage(
-            tasks=rng.choice([1, 1, 1, 4, 16, 32]),
+            tasks=width if fan else 1,
             duration_hours=rng.choice([0.1, 0.25, 0.5, 1.0]),
             input_gb=rng.choice([0.1, 1.0, 10.0]),
             output_gb=rng.choice([0.1, 1.0, 5.0]),

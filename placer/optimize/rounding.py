@@ -43,7 +43,8 @@ from placer.optimize.space import Option, Space
 
 _INTEGRAL = 1e-6  # an LP value within this of 1 counts as a whole placement
 _TOLERANCE = 1e-6
-_ATTEMPTS = 4  # bound/round cycles: each adds flows for limits the rounding broke
+_ATTEMPTS = 8  # bound/round cycles: each adds flows for limits the rounding broke (with whole
+# nodes paid by the step's own pods, 2000 x 50 tight instances need 6: i12)
 
 
 @dataclass(frozen=True)
