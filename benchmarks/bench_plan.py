@@ -363,7 +363,10 @@ def run() -> str:
 WHERE_THE_TIME_GOES = """\
 **How placer gets there with binding limits** (placer/optimize/rounding.py; timed with
 `python -m cProfile` on the 2000 x 50 instances, which adds about 40%; the figures move
-with the machine's load):
+with the machine's load). Profiled 2026-11-27, on the instances' costs before nodes were
+sized by their allocatable capacity and a step's pods paid whole nodes (2026-12-03): the
+figures below are of those instances; the mechanism is the same. On today's tight instance
+the rounding needs 6 bound/round cycles (placer allows 8) before its plan meets every limit.
 
 - Building the pulp model: about 2.2 s under the profiler (about 98,000 variables).
 - The LP bound: the LP relaxation in HiGHS, then every pool limit its fractional placement
