@@ -84,3 +84,12 @@ class ThresholdExceeded(PlacerError):
 
     def __init__(self, headline: str, location: str | None = None, hint: str | None = None):
         super().__init__(headline, location, hint, ExitStatus.THRESHOLD)
+
+
+class WriteConflict(PlacerError):
+    """A file changed between placer reading it and writing it; nothing was written."""
+
+
+class InputError(PlacerError):
+    """A file given to placer cannot be used as input or output (not a regular file, too
+    big, outside the project, the same file as an input)."""

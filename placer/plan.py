@@ -250,7 +250,8 @@ class Plan:
         }
 
     def dumps(self) -> str:
-        return json.dumps(self.as_json(), indent=2) + "\n"
+        """The plan file's text; NaN or Infinity anywhere is a bug, never written."""
+        return json.dumps(self.as_json(), indent=2, allow_nan=False) + "\n"
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Plan:

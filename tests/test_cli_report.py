@@ -245,7 +245,7 @@ def test_unwritable_out_exits_2_with_one_line(plans, target):
     assert code == 2
     assert stdout == ""
     assert len(err.strip().splitlines()) == 1
-    expected = "is a directory" if target == "dir" else "cannot write the report"
+    expected = "--out is a directory" if target == "dir" else "cannot write the report"
     assert err.startswith(f"error: {out}: {expected}")
     assert blocker.read_text() == "a file, not a directory\n"
 
@@ -303,3 +303,12 @@ def test_help_says_several_plans_are_taken(capsys):
     help_text = capsys.readouterr().out  # click prints help itself
     assert "PLAN..." in help_text.splitlines()[0]
     assert "repeatable" in help_text
+
+
+def test_out_never_overwrites_one_of_the_plans(plans):
+    head = plans / "head" / "DemoFlow.json"
+    before = head.read_bytes()
+    code, stdout, err = _run(["report", str(plans / "head"), "-f", "markdown", "-o", str(head)])
+    assert (code, stdout) == (2, "")
+    assert err.startswith(f"error: {head}: --out is the same file as {head}, an input")
+    assert head.read_bytes() == before

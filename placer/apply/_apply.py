@@ -12,6 +12,7 @@ plan's. `--force` skips every check.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,9 +22,23 @@ from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
-from placer.apply._stale import config_changed, flow_changed, locate, steps_changed
-from placer.atomic import write_atomic
+from placer.apply._stale import (
+    config_changed,
+    flow_changed,
+    locate,
+    plan_flow_path,
+    steps_changed,
+)
+from placer.atomic import write_all_atomic
 from placer.errors import ApplyError
+from placer.inputs import (
+    MAX_DOCUMENT_BYTES,
+    MAX_FLOW_BYTES,
+    check_output,
+    inside,
+    project_of,
+    read_regular,
+)
 from placer.plan import Plan
 
 Mode = Literal["decorators", "config", "selectors"]
@@ -47,13 +62,15 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     _check_compute_pools(plan, plan_path)
     if options.mode == "selectors":
         return _selectors(plan, plan_path, options)
-    flow_path = options.flow or locate(plan.flow_file, plan_path)
+    flow_path = options.flow or plan_flow_path(plan, plan_path)
     source = _read_flow(flow_path)
+    if options.out is not None and not _same(options.out, flow_path):
+        check_output(options.out, _inputs(plan, plan_path, flow_path))
     if not options.force and (error := config_changed(plan, plan_path)):
         raise error
     stale = None if options.force else flow_changed(plan, flow_path, source)
     try:
-        files = _rewrite_files(plan, flow_path, source, options)
+        files = _rewrite_files(plan, plan_path, flow_path, source, options)
     except ApplyError:
         if stale is not None:
             raise stale from None  # the flow changed: that is the news, not the symptom
@@ -88,40 +105,56 @@ def fix_order(flow_path: Path) -> ApplyOutcome:
 
 
 def write_outcome(outcome: ApplyOutcome) -> list[Path]:
-    """Write each changed file atomically; return the paths written."""
-    written = []
-    for result in outcome.files:
-        if not result.changed:
-            continue
-        try:
-            write_atomic(result.path, result.after)
-        except OSError as exc:  # a missing directory, no permission, a full disk
-            raise ApplyError(
-                f"cannot write: {exc.strerror or exc}",
-                str(result.path),
-                "check the directory exists and is writable",
-            ) from None
-        written.append(result.path)
-    return written
+    """Write the changed files atomically, all or none; return the paths written.
+
+    Each file must still hold what apply read (compare-and-swap under a lock per file), so
+    a concurrent apply or an editor's save is never lost: the write is refused instead.
+    A file derived from the repository never leaves it through a symlink.
+    """
+    changed = [result for result in outcome.files if result.changed]
+    for result in changed:
+        _check_within(result)
+    try:
+        write_all_atomic([(r.path, r.after, r.before) for r in changed])
+    except OSError as exc:  # a missing directory, no permission, a full disk
+        raise ApplyError(
+            f"cannot write: {exc.strerror or exc}",
+            str(getattr(exc, "filename", None) or changed[0].path),
+            "check the directory exists and is writable",
+        ) from None
+    return [result.path for result in changed]
+
+
+def _check_within(result: FileResult) -> None:
+    if result.within is not None and not inside(result.path, result.within):
+        real = Path(os.path.realpath(result.path))
+        raise ApplyError(
+            f"refusing to write through a symlink to {real}, outside the project ({result.within})",
+            str(result.path),
+            "replace the symlink with a regular file (or pass the real path with --flow/--out)",
+        )
 
 
 def _read_flow(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ApplyError(
-            "flow file not found", str(path), "pass the flow with --flow PATH"
-        ) from None
-    except IsADirectoryError:
-        raise ApplyError("is a directory, not a flow file", str(path)) from None
-    except PermissionError as exc:
-        raise ApplyError(
-            f"cannot read the flow file: {exc.strerror}", str(path), "check its permissions"
-        ) from None
+    return read_regular(
+        path, "flow file", MAX_FLOW_BYTES, ApplyError, "pass the flow with --flow PATH"
+    )
+
+
+def _same(a: Path, b: Path) -> bool:
+    from placer.inputs import same_file
+
+    return same_file(a, b)
+
+
+def _inputs(plan: Plan, plan_path: Path, flow_path: Path | None) -> list[Path | None]:
+    """The files an apply reads: an output landing on one of them would destroy it."""
+    config = locate(plan.config_file, plan_path) if plan.config_file else None
+    return [plan_path, flow_path, config]
 
 
 def _rewrite_files(
-    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions
+    plan: Plan, plan_path: Path, flow_path: Path, source: bytes, options: ApplyOptions
 ) -> tuple[FileResult, ...]:
     target = options.out or flow_path
     width = line_length(flow_path)
@@ -129,14 +162,20 @@ def _rewrite_files(
         edit = decorators_edit(plan, options.right_size, options.fix_order)
         return (_retarget(rewrite(source, flow_path, plan, edit, line_length=width), target),)
     flow = rewrite_for_config(source, flow_path, plan, options.right_size, options.fix_order, width)
-    placement = placement_result(target.parent / PLACEMENT_FILE, plan, options.right_size)
+    placement_path = target.parent / PLACEMENT_FILE
+    if options.out is not None:
+        check_output(placement_path, _inputs(plan, plan_path, flow_path), "--out")
+    placement = placement_result(placement_path, plan, options.right_size, options.force)
+    placement = dataclasses.replace(placement, within=project_of(placement_path))
     return placement, _retarget(flow, target)
 
 
 def _retarget(result: FileResult, target: Path) -> FileResult:
-    """The same rewrite, written to `target` (`--out`) and compared with what is there."""
+    """The same rewrite, written to `target` (`--out`) and compared with what is there.
+
+    Rewritten in place, the flow must stay in its project; `--out` is the user's choice."""
     if target == result.path:
-        return result
+        return dataclasses.replace(result, within=project_of(target))
     return dataclasses.replace(result, path=target, before=_current(target))
 
 
@@ -154,6 +193,7 @@ def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         notes += _static_kubernetes_note(flow_path, plan.flow)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
+    check_output(options.out, _inputs(plan, plan_path, flow_path))
     result = FileResult(options.out, _current(options.out), text)
     return ApplyOutcome(plan.flow, (result,), notes=notes)
 
@@ -162,7 +202,9 @@ def _current(out: Path) -> bytes | None:
     """What `--out` holds now (None: nothing yet); a directory there is an error."""
     if out.is_dir():
         raise ApplyError("--out is a directory", str(out), f"give a file path, e.g. {out}/FILE")
-    return out.read_bytes() if out.exists() else None
+    if not os.path.lexists(out):
+        return None
+    return read_regular(out, "--out file", MAX_DOCUMENT_BYTES * 4, ApplyError)
 
 
 def _static_kubernetes_note(flow_path: Path, flow_class: str) -> tuple[str, ...]:

@@ -11,8 +11,11 @@ cloud SDKs, pandas and solvers are imported inside the commands that need them, 
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 
 import typer
 
@@ -75,12 +78,41 @@ apply_cmd.register(app)
 report_cmd.register(app)
 
 
+class Terminated(BaseException):
+    """SIGTERM (CI cancelling a job): unwinds like Ctrl-C, so no temp file is left."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    from placer.atomic import remove_live_temps
+
+    remove_live_temps()  # first: a temp created a moment ago is gone even if unwinding stalls
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM raises Terminated (only the main thread can set it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
     """Run the CLI and return its exit status; the one place errors become exit codes."""
     args = list(sys.argv[1:] if argv is None else argv)
     current = environment or Environment()
     current.debug = "--debug" in args
     previous = set_env(current)
+    with _sigterm_unwinds():
+        return _run(args, current, previous)
+
+
+def _run(args: list[str], current: Environment, previous: Environment) -> int:
     try:
         code = app(args=args, prog_name="placer", standalone_mode=False)
         if isinstance(code, int):  # --help, --version and typer.Exit(n) return their code
@@ -111,6 +143,9 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
     except KeyboardInterrupt:
         current.stderr.write("interrupted\n")
         return 130
+    except Terminated:
+        current.stderr.write("terminated\n")
+        return 128 + signal.SIGTERM
     except Exception as exc:  # a bug: say so briefly, keep the traceback behind --debug
         if current.debug:
             raise

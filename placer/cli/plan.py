@@ -86,23 +86,38 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    if out is not None:  # before the work: an --out that would destroy an input is refused
+        _check_out(out, flow, config)
     result = make_plan(
         flow, config, objective, deadline, budget, solver, time_limit, flow_class, parse_gap(gap)
     )
-    if out is not None:
-        write_atomic(out, result.dumps())
+    text = result.dumps()  # refuses NaN/Infinity: a plan file never holds them
     if output is PlanFormat.json:
-        env().write(result.dumps())
+        views: list = [text]
     elif output is PlanFormat.markdown:
         from placer.output import render
 
-        env().write(render(result, fmt="markdown"))
+        views = [render(result, fmt="markdown")]
     else:
         from placer.output.plan import plan_view
 
-        env().show(plan_view(result))
+        views = plan_view(result)
+    if out is not None:  # written once everything else worked: no file from a failed run
+        write_atomic(out, text)
+    env().show(views)
     if out is not None and output is PlanFormat.table:
         env().write(f"plan written to {out}")
+
+
+def _check_out(out: Path, flow: Path, config: Path | None) -> None:
+    from placer.config import find_config
+    from placer.inputs import check_output
+
+    try:
+        found = find_config(flow, config)
+    except ConfigError:
+        found = None  # said again, in its place, when the config is read
+    check_output(out, [flow, found])
 
 
 def make_plan(
@@ -192,4 +207,9 @@ def write_atomic(path: Path, text: str) -> None:
     directory = path.resolve().parent
     if not directory.is_dir():
         raise PlanError("directory does not exist", str(directory), "create it or pick --out")
-    replace(path, text)
+    try:
+        replace(path, text)
+    except OSError as exc:
+        raise PlanError(
+            f"cannot write the plan ({exc.strerror or exc})", str(path), "pick a writable --out"
+        ) from None

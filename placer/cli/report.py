@@ -85,8 +85,6 @@ def _write_atomic(path: Path, text: str) -> None:
     """Write the report atomically, so `--out` never holds half a report."""
     from placer.atomic import write_atomic
 
-    if path.is_dir():
-        raise ReportError("is a directory", str(path), "give --out a file name, e.g. report.md")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
@@ -149,6 +147,10 @@ def report(
     from placer import report as rpt
 
     checked = _check_format(fmt)
+    if out is not None:  # a report over one of its own plans would destroy it
+        from placer.inputs import check_output
+
+        check_output(out, _plan_files([*plans, *compare_to]))
     thresholds = [
         *(rpt.parse_threshold("fail-on-increase", t) for t in fail_on_increase),
         *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
