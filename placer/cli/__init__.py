@@ -34,6 +34,7 @@ from placer.errors import ExitStatus, PlacerError
 try:  # typer 0.28 runs on its own copy of click
     from typer._click import exceptions as click_errors
 except ImportError:  # older typer: click itself
+    # type: ignore: the same module by another path, which of the two depends on typer
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 app = typer.Typer(

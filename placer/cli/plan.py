@@ -17,6 +17,7 @@ from placer.cli._env import env
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
+    from placer.optimize.problem import Objective
     from placer.plan import Plan
 
 
@@ -162,7 +163,7 @@ def make_plan(
         model,
         config,
         market_from_catalog(catalog),
-        objective=objective,  # type: ignore[arg-type]
+        objective=_objective(objective),
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,
         solver=str(solver) if solver else None,
@@ -175,6 +176,15 @@ def make_plan(
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
     return result
+
+
+def _objective(name: str) -> Objective:
+    """The optimizer's objective named on the command line."""
+    if name == "cost":
+        return "cost"
+    if name == "time":
+        return "time"
+    raise ConfigError(f"unknown objective {name!r}", "--objective", "use cost or time")
 
 
 def parse_gap(text: str) -> float:

@@ -34,7 +34,7 @@ from placer.config.model import (
     default_config,
 )
 from placer.config.parse import TOP_KEYS, parse_config
-from placer.config.pool import CapacityType, Pool
+from placer.config.pool import CapacityType, DaemonSets, Pool
 from placer.config.units import (
     continents,
     parse_duration_hours,
@@ -51,6 +51,7 @@ __all__ = [
     "CapacityType",
     "Config",
     "Constraints",
+    "DaemonSets",
     "Defaults",
     "ExternalRead",
     "Link",
