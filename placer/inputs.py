@@ -66,7 +66,8 @@ def read_regular(
 
 
 def _read_at_most(fd: int, limit: int, error: type[PlacerError], what: str, path: Path) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         try:
             chunk = os.read(fd, min(1 * MIB, limit + 1 - size))

@@ -98,7 +98,14 @@ def test_unreadable_deadline_and_budget_are_bad_input():
     code, _, err = run("plan", str(CROSSCLOUD), "--deadline", "soon")
     assert code == 2 and err.startswith("error: --deadline: expected a duration")
     code, _, err = run("plan", str(CROSSCLOUD), "--budget", "-5")
-    assert code == 2 and "budget must be positive" in err
+    assert code == 2 and err.startswith("error: --budget: must be greater than 0 and at most")
+    for bad in ("nan", "inf", "-inf"):
+        code, _, err = run("plan", str(CROSSCLOUD), "--budget", bad)
+        assert (code, err) == (
+            2,
+            f"error: --budget: must be a finite number, got {bad}. "
+            "To fix: give USD per month, e.g. 40\n",
+        )
 
 
 def test_explicit_solvers_report_themselves():

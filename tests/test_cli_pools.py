@@ -511,4 +511,11 @@ def test_status_watch_json_lines(
 def test_status_watch_must_be_positive(kubeconfig: Path) -> None:
     code, _, err = run("status", "--kubeconfig", str(kubeconfig), "--watch", "0")
     assert code == 2
-    assert err == "error: --watch: --watch must be a positive number of seconds. To fix: e.g. 5\n"
+    assert err == (
+        "error: --watch: must be greater than 0 and at most 86,400 seconds, got 0. "
+        "To fix: give seconds, e.g. 5\n"
+    )
+    code, _, err = run("status", "--kubeconfig", str(kubeconfig), "--watch", "nan")
+    assert (code, err) == (
+        2, "error: --watch: must be a finite number, got nan. To fix: give seconds, e.g. 5\n"
+    )

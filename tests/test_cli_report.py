@@ -261,21 +261,31 @@ def _damaged(plans, name: str, change) -> Path:
 @pytest.mark.parametrize(
     ("name", "change", "message"),
     [
-        ("empty", lambda d: d.clear(), "{path}: unsupported plan format_version None. To fix:"),
+        ("empty", lambda d: d.clear(), "{path}: format_version: missing. To fix:"),
         (
             "runs",
             lambda d: d.update(runs_per_month="x"),
-            "{path}: runs_per_month: 'x' is not a number of runs >= 0. To fix: re-run",
+            "{path}: runs_per_month: expected a number, got 'x'. To fix: re-run",
         ),
         (
             "negative",
             lambda d: d.update(runs_per_month=-3),
-            "{path}: runs_per_month: -3 is not a number of runs >= 0. To fix: re-run",
+            "{path}: runs_per_month: must be from 0 to 1,000,000, got -3. To fix: re-run",
         ),
         (
             "money",
             lambda d: d["steps"]["start"].update(compute_cost="abc"),
-            "{path}: plan file has a money or hours field that is not a decimal number. To fix:",
+            "{path}: steps.start.compute_cost: expected a decimal number, got 'abc'. To fix:",
+        ),
+        (
+            "nan",
+            lambda d: d["steps"]["start"].update(hours="NaN"),
+            "{path}: steps.start.hours: must be a finite number, got NaN. To fix:",
+        ),
+        (
+            "label",
+            lambda d: d["steps"]["start"].update(node_selector={"team": "a,x=gcp"}),
+            "{path}: steps.start.node_selector: label value 'a,x=gcp' is not a valid label value;",
         ),
     ],
 )

@@ -15,6 +15,7 @@ import contextlib
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator, Sequence
 
 import typer
@@ -29,7 +30,7 @@ from placer.cli import pricing as pricing_cmd
 from placer.cli import report as report_cmd
 from placer.cli import status as status_cmd
 from placer.cli._env import Environment, env, set_env
-from placer.errors import ExitStatus, PlacerError
+from placer.errors import ExitStatus, PlacerError, printable
 
 try:  # typer 0.28 runs on its own copy of click
     from typer._click import exceptions as click_errors
@@ -125,10 +126,11 @@ def _run(args: list[str], current: Environment, previous: Environment) -> int:
         where = exc.ctx.command_path if exc.ctx else "placer"
         message = exc.format_message()
         stop = "" if message.endswith((".", "?")) else "."
-        current.stderr.write(f"error: {where}: {message}{stop} To fix: see `{where} --help`\n")
+        line = printable(f"{where}: {message}{stop}")
+        current.stderr.write(f"error: {line} To fix: see `{where} --help`\n")
         return exc.exit_code
     except click_errors.ClickException as exc:  # e.g. a file option that cannot be opened
-        current.stderr.write(f"error: {exc.format_message()}\n")
+        current.stderr.write(f"error: {printable(exc.format_message())}\n")
         return exc.exit_code
     except typer.Abort:
         current.stderr.write("aborted\n")
@@ -137,8 +139,8 @@ def _run(args: list[str], current: Environment, previous: Environment) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
     except PlacerError as exc:
-        if current.debug:
-            raise
+        if current.debug:  # the traceback, then the same message and exit status
+            current.stderr.write(traceback.format_exc())
         current.stderr.write(f"error: {exc.one_line()}\n")
         return int(exc.exit_status)
     except KeyboardInterrupt:
@@ -152,7 +154,8 @@ def _run(args: list[str], current: Environment, previous: Environment) -> int:
             raise
         name = type(exc).__name__
         current.stderr.write(
-            f"error: unexpected {name}: {exc} (re-run with --debug for the traceback)\n"
+            f"error: unexpected {name}: {printable(str(exc))} (re-run with --debug for the "
+            "traceback)\n"
         )
         return int(ExitStatus.ERROR)
     finally:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from placer import limits
 from placer.cli._env import env
 from placer.errors import ConfigError, PlanError
 
@@ -133,25 +134,16 @@ def make_plan(
     gap: float = PLAN_GAP,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
-    from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
+    from placer.config import check_pools_against_catalog, load_config
     from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog
 
-    deadline_hours = None
-    if deadline is not None:
-        try:
-            deadline_hours = parse_duration_hours(deadline)
-        except ValueError as exc:
-            raise ConfigError(str(exc), "--deadline", "write it like 2h, 90m or 1h30m") from None
-    if budget is not None and budget <= 0:
-        raise ConfigError("budget must be positive", "--budget", "give USD per month, e.g. 40")
-    if time_limit is not None and not time_limit > 0:  # `not >` refuses nan too
-        raise ConfigError(
-            f"time limit {time_limit:g} is not a positive number of seconds",
-            "--time-limit",
-            "give seconds, e.g. 30",
-        )
+    deadline_hours = _deadline_hours(deadline)
+    if budget is not None and (problem := limits.BUDGET_USD.problem(budget)):
+        raise ConfigError(problem, "--budget", "give USD per month, e.g. 40")
+    if time_limit is not None and (problem := limits.TIME_LIMIT_SECONDS.problem(time_limit)):
+        raise ConfigError(problem, "--time-limit", "give seconds, e.g. 30")
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
     catalog = load_catalog()
@@ -185,6 +177,20 @@ def _objective(name: str) -> Objective:
     if name == "time":
         return "time"
     raise ConfigError(f"unknown objective {name!r}", "--objective", "use cost or time")
+
+
+def _deadline_hours(deadline: str | None) -> float | None:
+    from placer.config import parse_duration_hours
+
+    if deadline is None:
+        return None
+    try:
+        hours = parse_duration_hours(deadline)
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(str(exc), "--deadline", "write it like 2h, 90m or 1h30m") from None
+    if problem := limits.DURATION_HOURS.problem(hours):
+        raise ConfigError(problem, "--deadline", "write it like 2h, 90m or 1h30m")
+    return hours
 
 
 def parse_gap(text: str) -> float:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from placer import limits
 from placer.errors import FlowError
 from placer.flow._model import Backend, Decorator, Placement, Resources, Unevaluated
 from placer.flow._source import Source
@@ -136,13 +137,22 @@ class _StepCompute:
         if value is None and zero_if_none:
             return 0.0
         try:
-            return float(value) if not isinstance(value, bool) else _bad()
-        except (TypeError, ValueError):
+            number = float(value) if not isinstance(value, bool) else _bad()
+        except (TypeError, ValueError, OverflowError):
             self._fail(
                 deco,
                 f"has {key}={value!r} in @{deco.name}, which is not a number",
                 f"write {key}= as a number, e.g. {key}=2",
             )
+        bound = _LIMITS.get(key)
+        if not math.isfinite(number) or (bound is not None and number > bound.high):
+            shown = bound.text() if bound is not None else "a finite number"
+            self._fail(
+                deco,
+                f"asks for {key}={value!r} in @{deco.name}; it must be {shown}",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
+        return number
 
     def _positive(self, deco: Decorator, key: str, value: Any) -> float:
         number = self._number(deco, key, value)
@@ -249,6 +259,10 @@ class _StepCompute:
                     f"use only {', '.join(sorted(_TOLERATION_KEYS))}",
                 )
         return tuple(items)
+
+
+# Upper bounds (placer.limits); the lower ones are checked where they differ (gpu may be 0).
+_LIMITS = {"cpu": limits.CPU, "memory": limits.MEMORY_MB, "disk": limits.DISK_MB, "gpu": limits.GPU}
 
 
 def _bad() -> float:
