@@ -41,6 +41,8 @@ def graph(
     from placer.flow import read_flow
 
     model = read_flow(flow, flow_class)
+    for warning in model.warnings:
+        env().stderr.write(f"warning: {warning}\n")
     if output is GraphFormat.json:
         import json
 

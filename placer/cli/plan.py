@@ -139,6 +139,8 @@ def make_plan(
             "give seconds, e.g. 30",
         )
     model = read_flow(flow_path, flow_class)
+    for warning in model.warnings:
+        env().stderr.write(f"warning: {warning}\n")
     config = load_config(flow_path, config_path)
     catalog = load_catalog()
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used

@@ -13,9 +13,15 @@ Backend = Literal["kubernetes", "batch", "local"]
 
 @dataclass(frozen=True)
 class Unevaluated:
-    """A decorator argument placer cannot evaluate without running the file (its source)."""
+    """A decorator argument placer cannot evaluate without running the file (its source).
+
+    `reason` says why; `soft` marks information placer lacks (a module outside the
+    project, a Config parser it does not run) rather than code it will not run.
+    """
 
     source: str
+    reason: str = field(default="", compare=False)
+    soft: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,12 @@ class Decorator:
 
     name: str
     args: Mapping[str, Any]
-    line: int
+    line: int  # where the arguments are written (`file`)
     alias: str | None = None  # the name as written, when imported under another name
+    # Where the arguments are written (None: the step's file), and which of them were read
+    # from a Metaflow Config. Neither takes part in equality: a decorator is what it says.
+    file: Path | None = field(default=None, compare=False)
+    config_args: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,18 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class FlowConfig:
+    """A Metaflow `Config` of the flow: its name, attribute, where it is declared, and
+    the file its `default=` names (relative to the flow's directory; None without one)."""
+
+    name: str
+    attr: str
+    file: Path
+    line: int
+    default_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a flow with its Metaflow graph semantics and decorators."""
 
@@ -90,6 +112,10 @@ class Step:
     pod_request: Resources | None = None
     declared: Resources | None = None  # what @resources alone asks (None without it)
     placement: Placement = field(default_factory=Placement)
+    # The file and class that define the step (None: the flow file and class); not part of
+    # equality, so a copied or moved flow reads as the same steps.
+    file: Path | None = field(default=None, compare=False)
+    owner: str | None = field(default=None, compare=False)
 
     @property
     def in_foreach(self) -> bool:
@@ -109,6 +135,10 @@ class Flow:
     line: int
     steps: Mapping[str, Step]
     sha256: str
+    # Every file read to build this flow (modules, Config files) -> sha256, flow file first.
+    sources: Mapping[Path, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    configs: Mapping[str, FlowConfig] = field(default_factory=dict)  # by Config name
 
     @property
     def start(self) -> Step:

@@ -1,47 +1,120 @@
-"""`read_flow`: a flow file to a :class:`Flow`, statically and in time linear in its size."""
+"""`read_flow`: a flow file (and the project modules it imports) to a :class:`Flow`.
+
+Statically and in time linear in the total size of the files read: each module is
+parsed once and each module-level name evaluated once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from placer.errors import FlowError
-from placer.flow._classes import class_chain, find_flow_class
-from placer.flow._configs import read_configs
+from placer.flow._classes import Classes
+from placer.flow._configs import ConfigOverrides, Configs, declare_configs
+from placer.flow._evaluate import Evaluator
 from placer.flow._graph import Node, build_graph
-from placer.flow._model import Flow, Step
-from placer.flow._names import collect_names
+from placer.flow._model import Flow, FlowConfig, Step
+from placer.flow._project import Project
 from placer.flow._resources import read_compute
-from placer.flow._source import Source, read_source
-from placer.flow._steps import RawStep, read_steps
+from placer.flow._source import read_source
+from placer.flow._steps import RawStep, StepReader
 
 
-def read_flow(path: Path, flow_class: str | None = None) -> Flow:
+@dataclass(frozen=True)
+class ReadOptions:
+    """What the command line adds to the flow file: module roots and Config values.
+
+    `paths` are extra directories to find modules in (after the flow's own, like
+    PYTHONPATH); `config_files` mirrors Metaflow's `--config NAME FILE`;
+    `config_values` gives parsed Config values (placer.yaml `flow_configs`).
+    """
+
+    paths: tuple[Path, ...] = ()
+    config_files: Mapping[str, Path] = field(default_factory=dict)
+    config_values: Mapping[str, Any] = field(default_factory=dict)
+
+
+def read_flow(
+    path: Path, flow_class: str | None = None, options: ReadOptions | None = None
+) -> Flow:
     """Read the Metaflow flow in `path` without importing or executing it.
 
     `flow_class` picks the FlowSpec subclass when the file defines several and its
     `__main__` block does not say which one runs. Raises FlowError (one line naming the
-    file, line and fix) for anything Metaflow would refuse or placer cannot read.
+    file, line and fix) for anything Metaflow would refuse or placer cannot read;
+    what placer cannot see (a module outside the project) is a warning on the Flow.
     """
+    options = options or ReadOptions()
     source = read_source(Path(path))
-    names = collect_names(source.module)
-    cls = find_flow_class(source, names, flow_class)
-    chain = class_chain(cls, source)
-    configs = read_configs(chain, source, names)
-    names.config_lookup = lambda node: configs.resolve(node, names)
-    raw = read_steps(chain, source, names)
-    if not raw:
-        raise FlowError(
-            f"flow class '{cls.name}' has no @step methods",
-            source.where(cls.lineno),
-            "decorate the flow's steps with @step (from metaflow)",
-        )
-    nodes = build_graph(raw, source)
-    steps = {s.name: _step(s, nodes[s.name], source) for s in raw}
-    return Flow(cls.name, source.path, cls.lineno, steps, source.sha256)
+    project = Project(source.path, options.paths)
+    main = project.main(source)
+    warnings: dict[str, None] = {}
+
+    def warn(message: str) -> None:
+        warnings.setdefault(message)
+
+    evaluator = Evaluator(project, warn=warn)
+    classes = Classes(evaluator, warn)
+    cls = classes.find_flow_class(main, flow_class)
+    chain = classes.chain(main, cls)
+    decls = declare_configs(chain, evaluator)
+    _check_overrides(options, set(decls), source.path)
+    overrides = ConfigOverrides(options.config_files, options.config_values)
+    configs = Configs(decls, project, evaluator, overrides, warn)
+    evaluator.configs = configs
+    try:
+        raw = StepReader(evaluator, chain, warn).read_steps()
+        if not raw:
+            raise FlowError(
+                f"flow class '{cls.name}' has no @step methods",
+                f"{source.path}:{cls.lineno}",
+                "decorate the flow's steps with @step (from metaflow)",
+            )
+        nodes = build_graph(raw, source)
+        steps = {s.name: _step(s, nodes[s.name], warn) for s in raw}
+    except FlowError as exc:
+        raise _with_note(exc, list(warnings)) from None
+    flow_configs = {
+        name: FlowConfig(name, d.attr, d.module.path, d.line, configs.default_file(d))
+        for name, d in decls.items()
+    }
+    return Flow(
+        cls.name,
+        source.path,
+        cls.lineno,
+        steps,
+        source.sha256,
+        dict(project.files),
+        tuple(warnings),
+        flow_configs,
+    )
 
 
-def _step(raw: RawStep, node: Node, source: Source) -> Step:
-    compute = read_compute(raw.name, raw.decorators, source)
+def _check_overrides(options: ReadOptions, declared: set[str], path: Path) -> None:
+    for name in [*options.config_files, *options.config_values]:
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise FlowError(
+                f"the flow has no Config named '{name}' (its Configs: {known})",
+                str(path),
+                "pass the name given to Config(...) in the flow",
+            )
+
+
+def _with_note(error: FlowError, warnings: list[str]) -> FlowError:
+    """An error that may come from what placer could not see says so in its hint."""
+    unseen = [w for w in warnings if "not in the flow's project" in w or "cannot be read" in w]
+    if not unseen:
+        return error
+    hint = f"{error.hint}; note: {unseen[0]}" if error.hint else f"note: {unseen[0]}"
+    return FlowError(error.headline, error.location, hint)
+
+
+def _step(raw: RawStep, node: Node, warn: Any) -> Step:
+    compute = read_compute(raw.name, raw.decorators, raw.file, warn)
     tr = raw.transition
     return Step(
         name=raw.name,
@@ -59,4 +132,6 @@ def _step(raw: RawStep, node: Node, source: Source) -> Step:
         pod_request=compute.pod_request,
         declared=compute.declared,
         placement=compute.placement,
+        file=raw.file,
+        owner=raw.owner,
     )
