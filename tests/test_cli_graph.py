@@ -156,6 +156,11 @@ def test_json_of_odd_literal_arguments_is_strict_json(tmp_path):
 
     args = json.loads(out, parse_constant=refuse)["steps"]["start"]["decorator_args"]
     assert args == [
-        {"name": "retry", "args": {"times": "Ellipsis"}, "line": 5},
-        {"name": "environment", "args": {"vars": {"A": "inf", "B": "2j"}}, "line": 6},
+        {"name": "retry", "args": {"times": "Ellipsis"}, "line": 5, "file": str(path)},
+        {
+            "name": "environment",
+            "args": {"vars": {"A": "inf", "B": "2j"}},
+            "line": 6,
+            "file": str(path),
+        },
     ]

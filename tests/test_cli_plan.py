@@ -176,7 +176,7 @@ def test_narrow_terminal_folds_names_and_keeps_every_figure():
     assert narrow == wide and len(wide) == 7  # 5 steps, per run, per month
 
 
-CAPPED_FLOW = '''
+CAPPED_FLOW = """
 from metaflow import FlowSpec, kubernetes, step
 
 
@@ -202,7 +202,7 @@ class CapFlow(FlowSpec):
     @step
     def end(self):
         pass
-'''
+"""
 CAPPED_CONFIG = """
 datastore: {cloud: gcp, region: us-central1}
 pools:

@@ -82,6 +82,7 @@ class ConfigOverrides:
 
     files: Mapping[str, Path] = field(default_factory=dict)
     values: Mapping[str, Any] = field(default_factory=dict)
+    assumed: Mapping[str, Any] = field(default_factory=dict)  # below files, above defaults
 
 
 @dataclass
@@ -117,6 +118,8 @@ class Configs:
             path = self.overrides.files[decl.name]
             data = self.project.read_bytes(path, path.resolve())
             return self._parse(decl, parser, data, path)
+        if decl.name in self.overrides.assumed:
+            return self.overrides.assumed[decl.name]
         default = decl.keyword("default")
         if default is not None:
             return self._from_default(decl, parser, default)

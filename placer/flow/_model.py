@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,14 @@ class Flow:
     sources: Mapping[Path, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     configs: Mapping[str, FlowConfig] = field(default_factory=dict)  # by Config name
+
+    def relative_sources(self) -> dict[str, str]:
+        """`sources` with paths relative to the flow file's directory (POSIX separators),
+        as plans record them."""
+        base = self.file.parent
+        return {
+            Path(os.path.relpath(path, base)).as_posix(): sha for path, sha in self.sources.items()
+        }
 
     @property
     def start(self) -> Step:

@@ -6,6 +6,7 @@ parsed once and each module-level name evaluated once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from placer.flow._configs import ConfigOverrides, Configs, declare_configs
 from placer.flow._evaluate import Evaluator
 from placer.flow._graph import Node, build_graph
 from placer.flow._model import Flow, FlowConfig, Step
+from placer.flow._mutator import MutatorPlacement, find_mutator, placed
 from placer.flow._project import Project
 from placer.flow._resources import read_compute
 from placer.flow._source import read_source
@@ -35,6 +37,13 @@ class ReadOptions:
     paths: tuple[Path, ...] = ()
     config_files: Mapping[str, Path] = field(default_factory=dict)
     config_values: Mapping[str, Any] = field(default_factory=dict)
+    # Values to assume for Configs the flow may declare, before their default files
+    # (`placer apply`: the placement it is about to write); unlike the two above, naming
+    # a Config the flow lacks is not an error.
+    assumed_values: Mapping[str, Any] = field(default_factory=dict)
+    # Apply placer's own `@PlacerPlacement` mutator as Metaflow will (False: read the
+    # flow's decorators as written, which is what `placer apply` edits).
+    run_placer_mutator: bool = True
 
 
 def read_flow(
@@ -62,11 +71,16 @@ def read_flow(
     chain = classes.chain(main, cls)
     decls = declare_configs(chain, evaluator)
     _check_overrides(options, set(decls), source.path)
-    overrides = ConfigOverrides(options.config_files, options.config_values)
+    overrides = ConfigOverrides(options.config_files, options.config_values, options.assumed_values)
     configs = Configs(decls, project, evaluator, overrides, warn)
     evaluator.configs = configs
     try:
         raw = StepReader(evaluator, chain, warn).read_steps()
+        mutator = (
+            find_mutator(main, cls, evaluator, project) if options.run_placer_mutator else None
+        )
+        if mutator is not None:
+            raw = [_mutated(s, mutator) for s in raw]
         if not raw:
             raise FlowError(
                 f"flow class '{cls.name}' has no @step methods",
@@ -111,6 +125,13 @@ def _with_note(error: FlowError, warnings: list[str]) -> FlowError:
         return error
     hint = f"{error.hint}; note: {unseen[0]}" if error.hint else f"note: {unseen[0]}"
     return FlowError(error.headline, error.location, hint)
+
+
+def _mutated(raw: RawStep, mutator: MutatorPlacement) -> RawStep:
+    entry = mutator.steps.get(raw.name)
+    if entry is None:
+        return raw
+    return dataclasses.replace(raw, decorators=placed(raw.decorators, entry, mutator))
 
 
 def _step(raw: RawStep, node: Node, warn: Any) -> Step:

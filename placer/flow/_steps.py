@@ -133,7 +133,9 @@ class StepReader:
             name = target.path
         elif isinstance(target, ExternalRef | Unknown):
             self._unseen_decorator(written, target, where, node.lineno)
-        args, configs = self._call_args(node, where) if isinstance(node, ast.Call) else ({}, ())
+        args, configs = (
+            self._call_args(node, where) if isinstance(node, ast.Call) else ({}, frozenset())
+        )
         alias = written if written != name else None
         return Decorator(name, args, node.lineno, alias, where.module.path, configs)
 
