@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import libcst as cst  # noqa: E402
-from apply_plans import make_plan, step_plan  # noqa: E402
+from fixtures.plan.apply_plans import make_plan, step_plan  # noqa: E402
 
 from placer.apply._config_mode import rewrite_for_config  # noqa: E402
 from placer.apply._diff import unified_diff  # noqa: E402

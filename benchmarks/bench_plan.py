@@ -23,11 +23,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from placer.config import Config, Constraints, Defaults, StepUsage  # noqa: E402
+from placer.config import (  # noqa: E402
+    Config,
+    Constraints,
+    Defaults,
+    Pool,  # noqa: E402
+    StepUsage,
+)
 from placer.flow import Flow, Resources, Step  # noqa: E402
 from placer.optimize.evaluate import longest_path  # noqa: E402
 from placer.optimize.space import Market, Space, build_space  # noqa: E402
-from placer.pool import Pool  # noqa: E402
 from pricing import Location, Offer  # noqa: E402
 
 REGIONS = {

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fixtures.kube.clusters import container, node, pod  # noqa: E402
 from fixtures.kube.kubeapi import FakeCluster, serve_all  # noqa: E402
 
-from placer.configfile import default_config, parse_config  # noqa: E402
+from placer.config import default_config, parse_config  # noqa: E402
 from placer.kube import (  # noqa: E402
     ClusterSnapshot,
     cluster_status,

@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from placer.output.report import render_report  # noqa: E402
 from placer.plan import Cost, Plan, SolverStats, StepPlan  # noqa: E402
-from placer.report import build_report, render_report  # noqa: E402
+from placer.report import build_report  # noqa: E402
 
 CASES = [(1, 10), (10, 50), (40, 200)]
 POOLS = ["aws-use1", "gcp-usc1", "azure-eus"]

@@ -7,7 +7,7 @@ The public API, for notebooks and scripts (the CLI is a thin layer over it)::
     config = placer.load_config(Path("flow.py"))
     market = placer.market_from_catalog(placer.load_catalog())
     plan = placer.plan_flow(flow, config, market)
-    print(placer.report.render(plan, fmt="markdown"))
+    print(placer.output.render(plan, fmt="markdown"))
 
 Names are imported on first use, so `import placer` (and `placer --help`) stays fast.
 """
@@ -24,9 +24,9 @@ _EXPORTS = {
     "Flow": "placer.flow",
     "Step": "placer.flow",
     "Resources": "placer.flow",
-    "load_config": "placer.configfile",
+    "load_config": "placer.config",
     "Config": "placer.config",
-    "Pool": "placer.pool",
+    "Pool": "placer.config",
     "load_catalog": "pricing.catalog",
     "market_from_catalog": "placer.optimize",
     "plan_flow": "placer.optimize",
@@ -35,7 +35,7 @@ _EXPORTS = {
     "apply_plan": "placer.apply",
     "PlacerError": "placer.errors",
 }
-_SUBMODULES = ("report", "apply", "optimize", "flow", "plan", "errors")
+_SUBMODULES = ("output", "report", "apply", "optimize", "flow", "plan", "errors", "config", "money")
 
 __all__ = ["__version__", *_EXPORTS, *_SUBMODULES]
 

@@ -7,7 +7,9 @@ CLI turns these into a message and an exit code; the core raises them.
 
 from __future__ import annotations
 
+import difflib
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -41,6 +43,12 @@ class PlacerError(Exception):
 
     def __str__(self) -> str:
         return self.one_line()
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str | None:
+    """The hint 'did you mean X?' for the closest of `options`, or None if none is close."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else None
 
 
 class FlowError(PlacerError):

@@ -1,7 +1,8 @@
 """A placement plan: the optimizer's output, and the input of `apply` and `report`.
 
 The JSON form (``plan.json``) is documented in docs/plan-format.md. Money is kept as
-:class:`~decimal.Decimal` and written as decimal strings in USD; keys keep a stable order.
+:class:`~decimal.Decimal` to a hundredth of a cent, rounded half-up (:mod:`placer.money`),
+and written as decimal strings in USD; keys keep a stable order.
 Minor format versions only add fields; readers ignore fields they do not know.
 """
 
@@ -10,19 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from placer.errors import PlanError
+from placer.money import kept, percent_text
 
 FORMAT_VERSION = "1.1"  # 1.1: flow.sources, flow.paths, flow.config_files
-_CENT = Decimal("0.0001")  # money precision in plan files
 
 
 def money(value: float | Decimal | str) -> Decimal:
-    """A USD amount rounded to 1/100 of a cent, the precision plan files keep."""
-    return Decimal(str(value)).quantize(_CENT, rounding=ROUND_HALF_EVEN)
+    """A USD amount as plan files keep it: to a hundredth of a cent, half-up (placer.money)."""
+    return kept(value)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ class SolverStats:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> SolverStats:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+        values: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__}
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ class Plan:
             saved = self.savings(name)
             pct = None
             if saved is not None and base.per_month.total:
-                pct = str((saved / base.per_month.total * 100).quantize(Decimal("0.1")))
+                pct = percent_text(saved / base.per_month.total * 100)
             savings[name] = {
                 "per_month": str(saved) if saved is not None else None,
                 "percent": pct,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,7 +45,13 @@ class Offer:
     accelerator_kind: str | None = None  # one of AcceleratorKind
     arch: str = "x86_64"  # or "arm64"
     source: str = "snapshot"
-    observed_at: str = ""  # ISO date or datetime the price was observed
+    # When the price was observed, as bounds: ``observed_at`` is the latest date it is known
+    # to be from (an upper bound; exact for live prices), ``observed_earliest`` the earliest
+    # ("" = unknown; equal to observed_at when the date is exact). ISO date or datetime.
+    observed_at: str = ""
+    burstable: bool = False  # shared-core or CPU-credit type (AWS t*, Azure B*, GCP e2-micro)
+    accelerator_memory_gib: float = 0  # memory of one accelerator device (0 = none/unknown)
+    observed_earliest: str = ""
 
     @property
     def location(self) -> Location:
@@ -53,3 +60,24 @@ class Offer:
     def price(self, capacity_type: str) -> float | None:
         """$/h for "on-demand" or "spot" capacity (None if not offered)."""
         return self.spot_usd_per_hour if capacity_type == "spot" else self.usd_per_hour
+
+    def price_per_accelerator(self, capacity_type: str = "on-demand") -> float | None:
+        """$/h per accelerator device (GPU, TPU chip, Trainium chip); None without one."""
+        price = self.price(capacity_type)
+        if price is None or not self.gpu_count:
+            return None
+        return price / self.gpu_count
+
+
+_BURSTABLE = (
+    ("aws", re.compile(r"^t\d+[a-z]*\.")),  # t2, t3, t3a, t4g: CPU credits
+    ("azure", re.compile(r"^Standard_B\d", re.IGNORECASE)),  # B-series: CPU credits
+    ("gcp", re.compile(r"^(e2-(micro|small|medium)|f1-micro|g1-small)$")),  # shared core
+)
+
+
+def is_burstable(cloud: str, instance_type: str) -> bool:
+    """Whether a type shares cores or runs on CPU credits, by the providers' family names
+    (AWS T family, Azure B-series, GCP shared-core e2-micro/small/medium, f1-micro,
+    g1-small). Used where a source does not say."""
+    return any(c == cloud and rule.match(instance_type) for c, rule in _BURSTABLE)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from placer.errors import PricingError
+from pricing import accelerators
 from pricing._model import CLOUDS, Offer
 from pricing._store import Rows, cache_dir, offers_path, parse_time, read_rows
 
@@ -49,26 +50,31 @@ class OfferQuery:
 
     cloud: str | None = None
     region: str | None = None
-    gpu_model: str | None = None  # case-insensitive; offers without this model are dropped
+    # An accelerator model or family wildcard (pricing.accelerators: exact through aliases,
+    # "A100*" for every A100 size); offers without it are dropped.
+    gpu_model: str | None = None
     min_vcpus: float = 0
     min_memory_gib: float = 0
     capacity_type: str = "on-demand"  # or "spot": price by spot, drop offers without one
-    sort: str = "price"  # "price" | "cpu" | "memory"
+    sort: str = "price"  # "price" | "cpu" | "memory" | "gpu-price" ($ per accelerator-hour)
 
     def matches(self, offer: Offer) -> bool:
         """True if the offer passes every filter and has a price for the capacity type."""
-        wanted_gpu = self.gpu_model.lower() if self.gpu_model else None
         return (
             offer.vcpus >= self.min_vcpus
             and offer.memory_gib >= self.min_memory_gib
-            and (wanted_gpu is None or (offer.gpu_model or "").lower() == wanted_gpu)
+            and (self.gpu_model is None or accelerators.matches(offer.gpu_model, self.gpu_model))
             and offer.price(self.capacity_type) is not None
+            and (self.sort != "gpu-price" or offer.gpu_count > 0)
         )
 
     def key(self, offer: Offer) -> tuple:
         """Sort key: the chosen column first, then price, then a stable name order."""
         price = offer.price(self.capacity_type) or 0.0
-        first = {"price": price, "cpu": offer.vcpus, "memory": offer.memory_gib}[self.sort]
+        if self.sort == "gpu-price":
+            first = offer.price_per_accelerator(self.capacity_type) or 0.0
+        else:
+            first = {"price": price, "cpu": offer.vcpus, "memory": offer.memory_gib}[self.sort]
         return (first, price, offer.cloud, offer.region, offer.instance_type)
 
 
@@ -108,7 +114,7 @@ class Catalog:
         key = (cloud, region)
         if key not in self._built:  # Offers are built on first use, per cloud or region
             table = self._tables.get(cloud)
-            rows = None if region is None else self._region_rows.get(key, [])
+            rows = None if region is None else self._region_rows.get((cloud, region), [])
             self._built[key] = table.offers(rows) if table else ()
         return self._built[key]
 

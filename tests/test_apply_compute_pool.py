@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apply_plans import AWS, make_plan, step_plan
+from fixtures.plan.apply_plans import AWS, make_plan, step_plan
 
 from placer.apply import ApplyOptions, apply_plan, placement_document, selectors_document
 from placer.cli import main

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
+from fixtures.plan.apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
 
 from placer.apply._config_mode import placement_document, placement_result, rewrite_for_config
 from placer.errors import ApplyError

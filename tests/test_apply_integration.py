@@ -15,14 +15,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from apply_plans import make_plan, step_plan
-from moto.server import ThreadedMotoServer
+from fixtures.plan.apply_plans import make_plan, step_plan
 
 from placer.apply._rewrite import full_selector
 from placer.cli import main
@@ -51,12 +50,9 @@ SELECTORS = [
 
 
 @pytest.fixture(scope="module")
-def metaflow_env(tmp_path_factory) -> Iterator[dict[str, str]]:
+def metaflow_env(tmp_path_factory, moto_server: str) -> dict[str, str]:
     """Environment for Metaflow subprocesses: local metadata, S3 datastore on moto."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+    endpoint = moto_server
     boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -78,8 +74,7 @@ def metaflow_env(tmp_path_factory) -> Iterator[dict[str, str]]:
         "USERNAME": "placer-test",
         "HOME": str(home),
     }
-    yield env
-    server.stop()
+    return env
 
 
 def _plan_for(flow_path: Path, flow_class: str) -> Plan:

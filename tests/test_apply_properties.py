@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apply_plans import make_plan, step_plan
+from fixtures.plan.apply_plans import make_plan, step_plan
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
+from fixtures.plan.apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
 
 from placer.apply._rewrite import decorators_edit, rewrite
 from placer.errors import ApplyError

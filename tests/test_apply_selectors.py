@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from apply_plans import AWS, GCP, make_plan, step_plan, tricky_plan
+from fixtures.plan.apply_plans import AWS, GCP, make_plan, step_plan, tricky_plan
 
 from placer.apply import selectors_document, with_option
 from placer.apply._selectors import render

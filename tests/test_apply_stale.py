@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apply_plans import AWS, make_plan, step_plan, tricky_plan
+from fixtures.plan.apply_plans import AWS, make_plan, step_plan, tricky_plan
 
 from placer.apply import ApplyOptions, apply_plan
 from placer.apply._stale import locate, sha256_of

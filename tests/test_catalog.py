@@ -48,9 +48,9 @@ def test_each_cloud_has_8_regions_on_three_continents(snapshot, cloud):
 @pytest.mark.parametrize(
     ("cloud", "models"),
     [
-        ("aws", {"T4", "A10G", "L4", "A100", "H100", "trn1"}),
-        ("gcp", {"T4", "L4", "A100", "H100", "tpu-v5e"}),
-        ("azure", {"T4", "A10", "A100", "A100-80GB", "H100"}),
+        ("aws", {"T4", "A10G", "L4", "A100-40GB", "H100", "trn1"}),
+        ("gcp", {"T4", "L4", "A100-40GB", "H100", "tpu-v5e"}),
+        ("azure", {"T4", "A10", "A100-40GB", "A100-80GB", "H100", "H100-NVL"}),
     ],
 )
 def test_accelerators_per_cloud(snapshot, cloud, models):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
+from fixtures.plan.apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan, tricky_plan
 
 from placer.cli import main
 from placer.cli._env import Environment

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fixtures.kube.clusters import cluster
-from fixtures.kube.kubeapi import FakeCluster, closed_port_url, serve_all, write_kubeconfig
+from fixtures.kube.kubeapi import FakeCluster, closed_port_url, write_kubeconfig
 
 from placer.cli import main
 from placer.cli._env import Environment
-from placer.configfile import load_config
+from placer.config import load_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FLOW = """\
@@ -50,13 +49,6 @@ def run(*argv: str, width: int = 120) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), Environment(stdout=out, stderr=err, width=width))
     return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture
-def kubeconfig(tmp_path: Path) -> Iterator[Path]:
-    fakes = {name: FakeCluster(**cluster(name)) for name in ("eks", "gke", "aks")}
-    with serve_all(tmp_path / "kubeconfig", fakes) as path:
-        yield path
 
 
 # --- pools list ----------------------------------------------------------------------------
@@ -228,7 +220,7 @@ def test_discover_table(kubeconfig: Path) -> None:
 def test_discover_table_at_80_columns_folds_names_never_numbers(
     kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from placer import quotas
+    from placer.config import quotas
 
     def fake(region: str, capacity: str) -> quotas.QuotaHeadroom:
         return quotas.QuotaHeadroom("aws", region, capacity, "L-1216C47A", 1000, 40)
@@ -329,7 +321,7 @@ def test_discover_write_nothing_on_failure(tmp_path: Path) -> None:
 
 
 def test_discover_with_quotas(kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from placer import quotas
+    from placer.config import quotas
 
     def fake_aws(region: str, capacity: str) -> quotas.QuotaHeadroom:
         return quotas.QuotaHeadroom("aws", region, capacity, "L-1216C47A", 96, 40)
@@ -346,7 +338,7 @@ def test_discover_with_quotas(kubeconfig: Path, monkeypatch: pytest.MonkeyPatch)
 def test_discover_quota_warnings_once_each(
     kubeconfig: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from placer import quotas
+    from placer.config import quotas
 
     def unavailable(region: str, capacity: str) -> quotas.QuotaHeadroom:
         raise quotas.QuotaUnavailable(f"aws {region}: no credentials")
@@ -437,11 +429,13 @@ def test_status_table(kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.Monk
     assert "azure-eastus: CrossCloudFlow/process x2 running" in out.splitlines()
 
 
-def test_status_forbidden_pods_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_forbidden_pods_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kube_api
+) -> None:
     monkeypatch.chdir(tmp_path)
     fake = FakeCluster(**cluster("aks"), forbid={"pods"})
-    with serve_all(tmp_path / "kc", {"aks": fake}) as kc:
-        code, out, err = run("status", "--kubeconfig", str(kc), "--format", "json")
+    kc = kube_api({"aks": fake}, name="kc")
+    code, out, err = run("status", "--kubeconfig", str(kc), "--format", "json")
     assert code == 0
     assert "not allowed to list pods (RBAC 403)" in err
     azure = next(p for p in json.loads(out)["pools"] if p["pool"] == "azure-eastus")

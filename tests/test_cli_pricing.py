@@ -19,6 +19,8 @@ OFFERS = {
         Offer("aws", "us-east-1", "g4dn.xlarge", 4, 16, 0.526, 0.2039, 1, "T4", "nvidia"),
         Offer("aws", "eu-west-1", "r7i.xlarge", 4, 32, 0.2961, 0.1478),
         Offer("aws", "us-east-1", "p5.48xlarge", 192, 2048, 55.04, None, 8, "H100", "nvidia"),
+        Offer("aws", "us-east-1", "p4de.24xlarge", 96, 1152, 40.97, None, 8, "A100-80GB", "nvidia"),
+        Offer("aws", "us-east-1", "g5.xlarge", 4, 16, 1.006, 0.4, 1, "A10G", "nvidia"),
     ],
     "gcp": [
         Offer("gcp", "us-central1", "n2-standard-2", 2, 8, 0.09712, 0.03175),
@@ -62,8 +64,8 @@ def test_info_json(cache):
     assert info["captured_at"] == CAPTURED
     assert info["stale"] is False
     aws = info["clouds"]["aws"]
-    assert aws["offers"] == 4
-    assert aws["regions"] == {"eu-west-1": 1, "us-east-1": 3}
+    assert aws["offers"] == 6
+    assert aws["regions"] == {"eu-west-1": 1, "us-east-1": 5}
     assert aws["age_days"] == 2.0
     assert aws["sources"] == ["aws test"]
     assert aws["path"] == str(cache / "offers-aws.json")
@@ -73,7 +75,7 @@ def test_info_table(cache):
     code, out, _ = _run("info")
     assert code == 0
     lines = out.splitlines()
-    assert any(line.split()[:6] == ["aws", "cache", CAPTURED, "2", "days", "4"] for line in lines)
+    assert any(line.split()[:6] == ["aws", "cache", CAPTURED, "2", "days", "6"] for line in lines)
     assert any(line.split() == ["gcp", "us-central1", "2", "2", "1"] for line in lines)
     assert "  - azure test" in lines
 
@@ -124,6 +126,8 @@ def test_show_cheapest_first(cache):
 def test_show_filters(cache):
     assert _show_json("--cloud", "AWS", "--region", "us-east-1", "--min-cpu", "4") == [
         ("aws", "us-east-1", "g4dn.xlarge"),
+        ("aws", "us-east-1", "g5.xlarge"),
+        ("aws", "us-east-1", "p4de.24xlarge"),
         ("aws", "us-east-1", "p5.48xlarge"),
     ]
     assert _show_json("--gpu", "l4") == [("gcp", "us-central1", "g2-standard-4")]
@@ -141,15 +145,36 @@ def test_show_spot_prices_by_spot_and_drops_offers_without(cache):
 
 def test_show_sort_by_memory(cache):
     got = _show_json("--sort", "memory", "--cloud", "aws")
-    assert [name for _, _, name in got] == ["m7i.large", "g4dn.xlarge", "r7i.xlarge", "p5.48xlarge"]
+    assert [name for _, _, name in got] == [
+        "m7i.large", "g4dn.xlarge", "g5.xlarge", "r7i.xlarge", "p4de.24xlarge", "p5.48xlarge"
+    ]  # fmt: skip
 
 
-def test_show_table_has_full_names_and_both_prices(cache):
+def test_show_table_has_full_names_both_prices_and_price_per_gpu(cache):
     code, out, _ = _run("show", "--cloud", "aws", "--gpu", "H100")
     assert code == 0
+    assert "$/GPU-h" in out
     row = [line for line in out.splitlines() if "p5.48xlarge" in line][0].split()
     assert row == ["aws", "us-east-1", "p5.48xlarge", "192", "2048", "8x", "H100", "x86_64", "-",
-                   "55.0400"]  # fmt: skip
+                   "55.0400", "6.8800"]  # fmt: skip
+
+
+def test_gpu_model_is_exact_a10_never_a100(cache):
+    assert _show_json("--gpu", "A10") == []  # only A10G and A100s in the cache
+    assert _show_json("--gpu", "a10g") == [("aws", "us-east-1", "g5.xlarge")]
+    assert _show_json("--gpu", "A100") == []  # A100 is the 40 GB model
+    assert _show_json("--gpu", "A100-80GB") == [("aws", "us-east-1", "p4de.24xlarge")]
+    assert _show_json("--gpu", "A100*") == [("aws", "us-east-1", "p4de.24xlarge")]
+    assert _show_json("--gpu", "nvidia-h100-80gb") == [("aws", "us-east-1", "p5.48xlarge")]
+
+
+def test_sort_by_gpu_price_ranks_per_accelerator_and_drops_cpu_only(cache):
+    got = _show_json("--sort", "gpu-price")
+    assert [name for _, _, name in got] == [
+        "g4dn.xlarge", "g2-standard-4", "g5.xlarge", "p4de.24xlarge", "p5.48xlarge"
+    ]  # 0.526, 0.70683, 1.006, 5.12, 6.88 per accelerator-hour
+    _, out, _ = _run("show", "--format", "json", "--sort", "gpu-price", "--limit", "1")
+    assert json.loads(out)[0]["usd_per_accelerator_hour"] == 0.526
 
 
 def test_show_nothing_matches(cache):
@@ -164,7 +189,8 @@ def test_show_nothing_matches(cache):
         (["--cloud", "aw"], "--cloud: unknown cloud 'aw'. To fix: Did you mean 'aws'?"),
         (["--region", "us-est-1"], "--region: unknown region 'us-est-1'. To fix: Did you mean"),
         (["--cloud", "gcp", "--region", "us-east-1"], "unknown region 'us-east-1'"),
-        (["--gpu", "H10"], "--gpu: unknown GPU model 'H10'. To fix: Did you mean 'H100'"),
+        (["--gpu", "H10"], "--gpu: unknown accelerator model 'H10'. To fix: Did you mean 'H100'"),
+        (["--gpu", "A1000"], "unknown accelerator model 'A1000'. To fix: Did you mean 'A10'"),
     ],
 )
 def test_bad_values_are_exit_2_with_a_suggestion(cache, argv, expected):

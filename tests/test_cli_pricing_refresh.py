@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _pricing_fakes import (
+from fixtures.pricing_servers import (
     AZURE_SUBSCRIPTION,
     RETAIL_PATH,
     serve_aws_pricing,
     serve_azure,
     serve_gcp,
 )
-from moto.server import ThreadedMotoServer
 from pytest_httpserver import HTTPServer
 
 from placer.cli import main
@@ -32,18 +30,9 @@ REGIONS = ["--region", "us-east-1", "--region", "eastus", "--region", "us-centra
 FAST = ["--backoff", "0", "--retries", "1"]
 
 
-@pytest.fixture(scope="module")
-def moto_ec2() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def cache(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, httpserver: HTTPServer, moto_ec2: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, httpserver: HTTPServer, moto_server: str
 ) -> Path:
     """Every cloud's endpoint on 127.0.0.1 through the documented env vars; AWS and Azure
     served (GCP is up to each test). Returns the cache directory."""
@@ -53,7 +42,7 @@ def cache(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", local)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", moto_ec2)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", moto_server)
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", AZURE_SUBSCRIPTION)
     monkeypatch.setenv("PLACER_AZURE_PRICES_URL", httpserver.url_for(RETAIL_PATH))
     monkeypatch.setenv("PLACER_AZURE_ARM_URL", local)

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_report_factory import bases, heads
+from fixtures.plan.report_plans import bases, heads
 
 from placer.cli import main
 from placer.cli._env import Environment

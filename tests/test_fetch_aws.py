@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from _pricing_fakes import serve_aws_pricing
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
+from fixtures.pricing_servers import serve_aws_pricing
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -36,15 +34,6 @@ SHAPE_FILTERS = [
 
 def price_list() -> dict[str, Any]:
     return json.loads((FIXTURES / "aws-price-list-us-east-1.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
@@ -119,7 +108,7 @@ def test_prices_shapes_spot_and_egress_from_stubbed_price_list_and_moto_ec2(aws_
     assert m5.spot_usd_per_hour == MOTO_SPOT_USD
     p4d = offers["p4d.24xlarge"]
     assert (p4d.usd_per_hour, p4d.vcpus, p4d.memory_gib) == (32.7726, 96, 1152)
-    assert (p4d.gpu_count, p4d.gpu_model, p4d.accelerator_kind) == (8, "A100", "nvidia")
+    assert (p4d.gpu_count, p4d.gpu_model, p4d.accelerator_kind) == (8, "A100-40GB", "nvidia")
     trn1 = offers["trn1.2xlarge"]
     assert (trn1.gpu_count, trn1.gpu_model, trn1.accelerator_kind) == (1, "trn1", "trainium")
     assert offers["g5.xlarge"].gpu_model == "A10G"

@@ -6,7 +6,7 @@ import datetime as dt
 import time
 
 import pytest
-from _pricing_fakes import (
+from fixtures.pricing_servers import (
     AZURE_SUBSCRIPTION,
     RETAIL_PATH,
     SKUS_PATH,
@@ -130,7 +130,8 @@ def test_pagination_is_followed_to_the_last_page(
 def test_gpu_models_follow_azure_size_names() -> None:
     assert gpu_model("Standard_NC24ads_A100_v4") == ("A100-80GB", "nvidia")
     assert gpu_model("Standard_ND96asr_v4") == ("A100", "nvidia")
-    assert gpu_model("Standard_NC40ads_H100_v5") == ("H100", "nvidia")
+    assert gpu_model("Standard_NC40ads_H100_v5") == ("H100-NVL", "nvidia")
+    assert gpu_model("Standard_ND96isr_H100_v5") == ("H100", "nvidia")
     assert gpu_model("Standard_NV36ads_A10_v5") == ("A10", "nvidia")
     assert gpu_model("Standard_ND96isr_MI300X_v5") == ("MI300X", "amd")
 

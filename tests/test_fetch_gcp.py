@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _pricing_fakes import serve_gcp
+from fixtures.pricing_servers import serve_gcp
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fixtures.kube.clusters import cluster
-from fixtures.kube.kubeapi import FakeCluster, closed_port_url, serve_all, write_kubeconfig
+from fixtures.kube.kubeapi import FakeCluster, closed_port_url, write_kubeconfig
 
 import placer.kube.client as kube_client
 from placer.errors import PoolError
 from placer.kube import Amount, discover, list_contexts, read_clusters
 
 NAMES = ("eks", "gke", "aks")
-
-
-@pytest.fixture
-def fakes() -> dict[str, FakeCluster]:
-    return {name: FakeCluster(**cluster(name)) for name in NAMES}
-
-
-@pytest.fixture
-def kubeconfig(tmp_path: Path, fakes: dict[str, FakeCluster]) -> Iterator[Path]:
-    with serve_all(tmp_path / "kubeconfig", fakes) as path:
-        yield path
 
 
 def by_name(found: list) -> dict:
@@ -179,11 +167,11 @@ def test_aks_tainted_node_and_overcommit(kubeconfig: Path) -> None:
 
 
 def test_rbac_forbidden_pods_falls_back_to_nodes(
-    tmp_path: Path, fakes: dict[str, FakeCluster]
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
 ) -> None:
-    fakes["aks"].forbid = {"pods"}
-    with serve_all(tmp_path / "kc", {"aks": fakes["aks"]}) as kc:
-        (snap,) = read_clusters(kc, [])
+    kube_clusters["aks"].forbid = {"pods"}
+    kc = kube_api({"aks": kube_clusters["aks"]}, name="kc")
+    (snap,) = read_clusters(kc, [])
     assert snap.pods is None
     assert snap.warnings == (
         "aks: not allowed to list pods (RBAC 403): free capacity is allocatable capacity, "
@@ -194,10 +182,12 @@ def test_rbac_forbidden_pods_falls_back_to_nodes(
     assert (spot.pool.max_vcpus, spot.pool.max_memory_gib) == (3.91, 13.0)  # half of 7.82, 26
 
 
-def test_expired_credentials(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
-    with serve_all(tmp_path / "kc", {"eks": fakes["eks"]}, tokens={"eks": "expired"}) as kc:
-        with pytest.raises(PoolError) as info:
-            read_clusters(kc, ["eks"])
+def test_expired_credentials(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    kc = kube_api({"eks": kube_clusters["eks"]}, tokens={"eks": "expired"}, name="kc")
+    with pytest.raises(PoolError) as info:
+        read_clusters(kc, ["eks"])
     assert info.value.one_line().startswith(
         "context eks: credentials rejected (401 Unauthorized) listing nodes: expired or invalid. "
         "To fix: refresh the context's credentials"
@@ -241,12 +231,14 @@ def test_missing_kubeconfig(tmp_path: Path) -> None:
     )
 
 
-def test_node_without_region(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
-    node = fakes["aks"].nodes[2]
+def test_node_without_region(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    node = kube_clusters["aks"].nodes[2]
     del node["metadata"]["labels"]["topology.kubernetes.io/region"]
     del node["metadata"]["labels"]["topology.kubernetes.io/zone"]
-    with serve_all(tmp_path / "kc", {"aks": fakes["aks"]}) as kc:
-        snaps = read_clusters(kc, [])
+    kc = kube_api({"aks": kube_clusters["aks"]}, name="kc")
+    snaps = read_clusters(kc, [])
     with pytest.raises(PoolError) as info:
         discover(snaps)
     assert info.value.one_line() == (
@@ -257,13 +249,13 @@ def test_node_without_region(tmp_path: Path, fakes: dict[str, FakeCluster]) -> N
 
 
 def test_paging_follows_continue(
-    tmp_path: Path, fakes: dict[str, FakeCluster], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], monkeypatch: pytest.MonkeyPatch, kube_api
 ) -> None:
     monkeypatch.setattr(kube_client, "PAGE_SIZE", 2)
-    with serve_all(tmp_path / "kc", {"eks": fakes["eks"]}) as kc:
-        (snap,) = read_clusters(kc, [])
+    kc = kube_api({"eks": kube_clusters["eks"]}, name="kc")
+    (snap,) = read_clusters(kc, [])
     assert len(snap.nodes) == 5 and len(snap.pods or ()) == 7  # 9 pods, 2 terminal
-    node_calls = [r for r in fakes["eks"].requests if r.startswith("/api/v1/nodes")]
+    node_calls = [r for r in kube_clusters["eks"].requests if r.startswith("/api/v1/nodes")]
     assert node_calls == [
         "/api/v1/nodes?limit=2",
         "/api/v1/nodes?continue=2&limit=2",
@@ -272,11 +264,11 @@ def test_paging_follows_continue(
 
 
 def test_same_names_from_two_clusters_get_the_context(
-    tmp_path: Path, fakes: dict[str, FakeCluster]
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
 ) -> None:
-    twins = {"east": fakes["aks"], "east2": FakeCluster(**cluster("aks"))}
-    with serve_all(tmp_path / "kc", twins) as kc:
-        names = [d.pool.name for d in discover(read_clusters(kc, ["east", "east2"]))]
+    twins = {"east": kube_clusters["aks"], "east2": FakeCluster(**cluster("aks"))}
+    kc = kube_api(twins, name="kc")
+    names = [d.pool.name for d in discover(read_clusters(kc, ["east", "east2"]))]
     assert names == [
         "azure-eastus-east",
         "azure-eastus-spot-east",
@@ -290,21 +282,25 @@ def test_bad_headroom() -> None:
         discover([], headroom=1.5)
 
 
-def test_karpenter_v1beta1_nodepools(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
-    fakes["eks"].karpenter_version = "v1beta1"
-    with serve_all(tmp_path / "kc", {"eks": fakes["eks"]}) as kc:
-        (snap,) = read_clusters(kc, [])
+def test_karpenter_v1beta1_nodepools(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    kube_clusters["eks"].karpenter_version = "v1beta1"
+    kc = kube_api({"eks": kube_clusters["eks"]}, name="kc")
+    (snap,) = read_clusters(kc, [])
     assert list(snap.nodepools) == ["spot"]
-    assert [r.split("?")[0] for r in fakes["eks"].requests if "karpenter" in r] == [
+    assert [r.split("?")[0] for r in kube_clusters["eks"].requests if "karpenter" in r] == [
         "/apis/karpenter.sh/v1/nodepools",  # 404 first
         "/apis/karpenter.sh/v1beta1/nodepools",
     ]
 
 
-def test_nodepools_forbidden_warns(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
-    fakes["eks"].forbid = {"nodepools", "configmaps"}
-    with serve_all(tmp_path / "kc", {"eks": fakes["eks"]}) as kc:
-        (snap,) = read_clusters(kc, [])
+def test_nodepools_forbidden_warns(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    kube_clusters["eks"].forbid = {"nodepools", "configmaps"}
+    kc = kube_api({"eks": kube_clusters["eks"]}, name="kc")
+    (snap,) = read_clusters(kc, [])
     assert snap.nodepools == {} and snap.autoscaler == {}
     assert snap.warnings == (
         "eks: not allowed to list Karpenter NodePools: no ceilings",
@@ -313,11 +309,13 @@ def test_nodepools_forbidden_warns(tmp_path: Path, fakes: dict[str, FakeCluster]
     assert all(d.ceiling == {} for d in discover([snap]))
 
 
-def test_node_without_cloud(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
-    node = fakes["gke"].nodes[0]  # GKE nodes carry no provider label: providerID decides
+def test_node_without_cloud(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    node = kube_clusters["gke"].nodes[0]  # GKE nodes carry no provider label: providerID decides
     node["spec"]["providerID"] = "kind://docker/kind/kind-worker"
-    with serve_all(tmp_path / "kc", {"gke": fakes["gke"]}) as kc:
-        snaps = read_clusters(kc, [])
+    kc = kube_api({"gke": kube_clusters["gke"]}, name="kc")
+    snaps = read_clusters(kc, [])
     with pytest.raises(PoolError) as info:
         discover(snaps)
     assert info.value.one_line() == (
@@ -327,18 +325,20 @@ def test_node_without_cloud(tmp_path: Path, fakes: dict[str, FakeCluster]) -> No
     )
 
 
-def test_cluster_without_nodes(tmp_path: Path) -> None:
-    with serve_all(tmp_path / "kc", {"empty": FakeCluster([], [])}) as kc:
-        snaps = read_clusters(kc, [])
+def test_cluster_without_nodes(tmp_path: Path, kube_api) -> None:
+    kc = kube_api({"empty": FakeCluster([], [])}, name="kc")
+    snaps = read_clusters(kc, [])
     with pytest.raises(PoolError, match="context empty: the cluster has no nodes"):
         discover(snaps)
 
 
-def test_nodes_forbidden_is_an_error(tmp_path: Path, fakes: dict[str, FakeCluster]) -> None:
-    fakes["aks"].forbid = {"nodes"}
-    with serve_all(tmp_path / "kc", {"aks": fakes["aks"]}) as kc:
-        with pytest.raises(PoolError) as info:
-            read_clusters(kc, [])
+def test_nodes_forbidden_is_an_error(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    kube_clusters["aks"].forbid = {"nodes"}
+    kc = kube_api({"aks": kube_clusters["aks"]}, name="kc")
+    with pytest.raises(PoolError) as info:
+        read_clusters(kc, [])
     assert info.value.one_line() == (
         "context aks: not allowed to list nodes (RBAC 403 Forbidden). To fix: grant get/list "
         "on nodes (a ClusterRole) to this identity"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from placer.configfile import load_config
+from placer.config import load_config
 from placer.flow import read_flow
 from placer.optimize import market_from_catalog, plan_flow
 from pricing.catalog import load_catalog

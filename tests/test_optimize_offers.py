@@ -4,10 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from placer.config import Defaults
+from placer.config import Defaults, Pool
 from placer.optimize.demand import Demand
 from placer.optimize.offers import best_fit, no_fit_reason
-from placer.pool import Pool
 from pricing import Offer
 
 POOL = Pool("aws", "aws", "us-east-1", {"p": "aws"})
@@ -96,4 +95,14 @@ def test_no_fit_reasons_name_what_is_missing():
     )
     assert no_fit_reason(pod(cpu=64), OFFERS) == (
         "no instance type in the eligible pools is large enough"
+    )
+
+
+def test_gpu_model_is_exact_a10_fits_no_a100_node():
+    a100 = replace(OFFERS[3], instance_type="g.a100", gpu_model="A100-80GB", usd_per_hour=3.0)
+    a10 = replace(OFFERS[3], instance_type="g.a10", gpu_model="A10", usd_per_hour=1.0)
+    assert best_fit(pod(gpu=1, model="A10"), POOL, [a100], Defaults()) is None
+    assert best_fit(pod(gpu=1, model="A10"), POOL, [a100, a10], Defaults()).instance_type == "g.a10"
+    assert best_fit(pod(gpu=1, model="A100*"), POOL, [a100, a10], Defaults()).instance_type == (
+        "g.a100"
     )

@@ -6,9 +6,17 @@ from dataclasses import replace
 import pulp
 import pytest
 from fixtures.plan.factory import branches, config, market
+from fixtures.plan.instances import (
+    AWS,
+    GCP,
+    OFFERS,
+    brute_force,
+    instances,
+    rich_instance,
+    three_branches,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_optimize_solve import AWS, GCP, OFFERS, brute_force, instances
 
 from placer.optimize._mirror import Mirror
 from placer.optimize._peak_lp import PeakLP
@@ -18,10 +26,6 @@ from placer.optimize.problem import add_flow, build_problem
 from placer.optimize.rounding import round_lp
 from placer.optimize.solve import solve_with_cuts
 from placer.optimize.space import build_space
-
-
-def three_branches():
-    return branches("a", "b", "c")
 
 
 def test_rounding_keeps_two_of_three_branches_in_the_capped_pool():
@@ -192,8 +196,6 @@ def test_a_split_step_with_only_contested_pools_is_placed_by_the_refill():
     # In this instance (found by the audit's generator) the LP splits a step between pools
     # whose limits it had to state exactly, and the step has no other pool. It is left out
     # of the round down and placed where it still fits; the plan is then the optimum.
-    from test_optimize_rounding_audit import rich_instance
-
     space = rich_instance(38)
     best = min(o.total_usd for _, o in brute_force(space) if o.feasible)
     problem = build_problem(space)

@@ -7,22 +7,27 @@ pools, pins (steps with one option), residency, deadlines and budgets.
 """
 
 import io
-import itertools
 import random
 import time
 from dataclasses import replace
 
 import pulp
 import pytest
-from fixtures.plan.factory import config, flow, market, offer, pool, step
+from fixtures.plan.factory import config, flow, market, step
+from fixtures.plan.instances import (
+    AWS,
+    GCP,
+    OFFERS,
+    brute_force,
+    rich_instance,
+    rich_instances,
+    three_branches,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_optimize_rounding import three_branches
-from test_optimize_solve import AWS, GCP, OFFERS
 
 import placer.optimize.rounding as rounding
 import placer.optimize.solve as solve_module
-from placer.config import Constraints, Defaults, StepUsage
 from placer.optimize._mirror import Mirror
 from placer.optimize._peak_lp import PeakLP
 from placer.optimize.antichain import peak, reduced_order
@@ -32,77 +37,6 @@ from placer.optimize.rounding import Rounded, round_lp
 from placer.optimize.solve import Solution, optimize, solve, solve_with_cuts
 from placer.optimize.space import build_space
 from placer.plan import SolverStats
-
-REGIONS = [("aws", "us-east-1"), ("gcp", "us-central1"), ("azure", "eastus"), ("aws", "eu-west-1")]
-
-
-def rich_instance(seed: int):
-    """A small flow over 1-4 pools with every kind of limit the optimizer states."""
-    rng = random.Random(seed)
-    k = rng.randint(1, 4)
-    n = rng.randint(1, 4 if k == 4 else 5)
-    names = [f"s{i}" for i in range(n)]
-    edges = {(names[u], names[v]) for u in range(n) for v in range(u + 1, n) if rng.random() < 0.35}
-    steps = [
-        step(
-            s,
-            sorted(v for u, v in edges if u == s),
-            cpu=rng.choice([0.5, 1, 2]),
-            memory_mb=rng.choice([1536, 4096, 6000]),
-            gpu=1 if rng.random() < 0.1 else 0,
-        )
-        for s in names
-    ]
-    pools, offers = [], []
-    for i in range(k):
-        cloud, region = rng.choice(REGIONS)
-        limits = {
-            "max_vcpus": rng.choice([None, 0, 2, 3, 4.5, 6]),
-            "max_memory_gib": rng.choice([None, None, None, 6, 11.3, 17.5]),
-            "max_gpus": rng.choice([None, 1, 2]),
-            "max_nodes": rng.choice([None, None, None, 2, 3]),
-        }
-        capacity = rng.choice(["on-demand", "spot"])
-        speed = rng.choice([1.0, 2.0])
-        pools.append(pool(f"p{i}", cloud, region, speed=speed, capacity_type=capacity, **limits))
-        usd = round(rng.uniform(0.05, 0.3), 3)
-        spot = round(usd * rng.uniform(0.3, 0.9), 3)
-        offers.append(offer(cloud, region, f"t{i}", 4, 16, usd, spot_usd_per_hour=spot))
-        offers.append(
-            offer(
-                cloud, region, f"g{i}", 8, 32, usd * 5, spot_usd_per_hour=usd * 2,
-                gpu_count=1, gpu_model="T4", accelerator_kind="nvidia",
-            )
-        )  # fmt: skip
-    usage = {
-        s: StepUsage(
-            tasks=rng.choice([1, 1, 1, 3]),
-            duration_hours=rng.choice([0.5, 1, 2]),
-            input_gb=rng.choice([0, 1, 20]),
-            output_gb=rng.choice([0, 5]),
-            pools=(rng.choice(pools).name,) if rng.random() < 0.1 else (),
-            residency="eu" if rng.random() < 0.05 else None,
-        )
-        for s in names
-    }
-    c = config(pools, usage, defaults=Defaults(), constraints=Constraints(max_workers=2))
-    space = build_space(flow(*steps), c, market(offers))
-    return replace(
-        space,
-        deadline_hours=rng.choice([None, None, 2.0, 4.0, 6.0, 8.0]),
-        budget_usd_per_month=rng.choice([None, None, 60.0, 200.0, 600.0]),
-    )
-
-
-def rich_instances():
-    return st.integers(0, 10**6).map(rich_instance)
-
-
-def brute_force(space):
-    pools = [[o.pool for o in space.options[s]] for s in space.steps]
-    for combo in itertools.product(*pools):
-        placement = dict(zip(space.steps, combo, strict=True))
-        yield placement, evaluate(space, placement)
 
 
 def _true_gap(cost: float, best: float) -> float:

@@ -1,48 +1,23 @@
 """The ILP against hand-computed optima and brute force (placer.optimize.problem/solve)."""
 
-import itertools
+import functools
 import random
 import sys
 from dataclasses import replace
-from pathlib import Path
 
+import pulp
 import pytest
 from fixtures.plan.factory import config, flow, market, offer, pool, step
+from fixtures.plan.instances import AWS, GCP, OFFERS, brute_force, chain, instances, split
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from placer.config import Constraints, Defaults, StepUsage
+from placer.config import StepUsage
 from placer.errors import PlanError
 from placer.optimize.baselines import greedy
 from placer.optimize.evaluate import evaluate
 from placer.optimize.problem import build_problem
 from placer.optimize.solve import optimize, solve
 from placer.optimize.space import build_space
-
-OFFERS = [
-    offer("aws", "us-east-1", "m.large", 2, 8, 0.10),
-    offer("aws", "us-east-1", "m.xlarge", 4, 16, 0.20),
-    offer("gcp", "us-central1", "n.std", 2, 8, 0.06),
-]
-AWS, GCP = pool("aws", "aws", "us-east-1"), pool("gcp", "gcp", "us-central1")
-
-
-def chain():
-    return flow(
-        step("start", ["work"], type="start"),
-        step("work", ["end"]),
-        step("end", [], type="end"),
-    )
-
-
-def split():
-    return flow(
-        step("start", ["a", "b"], type="split"),
-        step("a", ["join"]),
-        step("b", ["join"]),
-        step("join", ["end"], type="join"),
-        step("end", [], type="end"),
-    )
 
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
@@ -132,61 +107,53 @@ def test_without_highspy_auto_falls_back_to_cbc_and_highs_says_how_to_fix(monkey
     assert "--solver cbc" in caught.value.hint
 
 
-def test_cbc_time_limit_reports_feasible_with_a_gap_not_optimal():
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from bench_plan import random_space
-
-    space = random_space(60, 20, seed=4, cap_scale=6.0)  # CBC needs well over 5 s to prove it
-    problem = build_problem(space, capacity="flow")
-    solution = solve(problem, "cbc", time_limit=2)
-    assert problem.model.status == 1  # pulp says "Optimal" ...
-    assert solution.stats.status == "feasible"  # ... but CBC stopped on the time limit
-    assert solution.stats.gap is not None and solution.stats.gap > 0
-
-
-# -- property tests: random small instances against brute force -------------------------
-
-
-@st.composite
-def instances(draw):
-    rng = random.Random(draw(st.integers(0, 10**6)))
-    n = draw(st.integers(2, 5))
+def _capped_pools(n: int, seed: int):
+    """`n` parallel steps of mixed sizes over three capped pools and one uncapped: CBC finds
+    a plan at its first node but cannot prove it there without cuts."""
+    rng = random.Random(seed)
     names = [f"s{i}" for i in range(n)]
-    edges = {(names[u], names[v]) for u in range(n) for v in range(u + 1, n) if rng.random() < 0.4}
-    for i in range(n - 1):  # keep it connected enough to look like a flow
-        if not any(u == names[i] for u, _ in edges):
-            edges.add((names[i], names[i + 1]))
-    steps = [
-        step(s, sorted(v for u, v in edges if u == s), cpu=rng.choice([1, 2]), memory_mb=4096)
-        for s in names
+    steps = [step("start", names, type="split"), step("join", ["end"], type="join")]
+    steps += [step("end", [], type="end")]
+    sizes = ([1, 2, 3, 5, 7], [2048, 4096, 8192, 16384, 30000])
+    steps += [
+        step(s, ["join"], cpu=rng.choice(sizes[0]), memory_mb=rng.choice(sizes[1])) for s in names
     ]
     regions = [("aws", "us-east-1"), ("gcp", "us-central1"), ("azure", "eastus")]
-    pools, offers = [], []
-    for i, (cloud, region) in enumerate(regions[: draw(st.integers(2, 3))]):
-        cap = rng.choice([None, 2, 3, 4])
-        pools.append(pool(f"p{i}", cloud, region, max_vcpus=cap, speed=rng.choice([1.0, 2.0])))
-        offers.append(offer(cloud, region, f"t{i}", 4, 16, round(rng.uniform(0.05, 0.3), 3)))
+    regions.append(("aws", "eu-west-1"))
+    offers, pools = [], []
+    for i, (cloud, region) in enumerate(regions):
+        offers.append(offer(cloud, region, "big", 64, 256, round(rng.uniform(0.5, 1.0), 3)))
+        caps = {
+            "max_vcpus": rng.choice([13, 17, 19]) if i < 3 else None,
+            "max_memory_gib": rng.choice([30, 41, 53]) if i < 3 else None,
+        }
+        pools.append(pool(f"p{i}", cloud, region, speed=rng.choice([0.8, 1.0, 1.25]), **caps))
     usage = {
         s: StepUsage(
-            tasks=rng.choice([1, 1, 3]),
-            duration_hours=rng.choice([0.5, 1, 2]),
-            input_gb=rng.choice([0, 1, 20]),
-            output_gb=rng.choice([0, 5]),
+            tasks=rng.choice([1, 2, 3]),
+            duration_hours=rng.choice([1, 2, 3]),
+            input_gb=rng.choice([0, 1, 5, 20]),
+            output_gb=rng.choice([0, 2]),
         )
         for s in names
     }
-    c = config(pools, usage, defaults=Defaults(), constraints=Constraints(max_workers=2))
-    space = build_space(flow(*steps), c, market(offers))
-    deadline = rng.choice([None, 2.0, 4.0, 6.0])
-    budget = rng.choice([None, 20.0, 60.0])
-    return replace(space, deadline_hours=deadline, budget_usd_per_month=budget)
+    return build_space(flow(*steps), config(pools, usage), market(offers))
 
 
-def brute_force(space):
-    pools = [[o.pool for o in space.options[s]] for s in space.steps]
-    for combo in itertools.product(*pools):
-        placement = dict(zip(space.steps, combo, strict=True))
-        yield placement, evaluate(space, placement)
+def test_cbc_stopped_by_a_limit_reports_feasible_with_a_gap_not_optimal(monkeypatch):
+    # CBC stops on --time-limit in real use; a node limit stops it the same way (status
+    # "stopped", a plan in hand) but deterministically: no node after the first, no cuts.
+    cbc = functools.partial(pulp.PULP_CBC_CMD, maxNodes=0, cuts=False, presolve=False, strong=0)
+    monkeypatch.setattr(pulp, "PULP_CBC_CMD", cbc)
+    problem = build_problem(_capped_pools(8, seed=1), capacity="flow")
+    solution = solve(problem, "cbc", time_limit=60)
+    assert problem.model.status == pulp.LpStatusOptimal  # pulp says "Optimal" ...
+    assert problem.model.sol_status == pulp.LpSolutionIntegerFeasible  # ... CBC stopped
+    assert solution.stats.status == "feasible"
+    assert solution.stats.gap is not None and solution.stats.gap > 0.01
+
+
+# -- property tests: random small instances against brute force -------------------------
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -78,10 +78,12 @@ def test_json_round_trip_and_money_as_strings(tmp_path):
     assert again.as_json() == data
 
 
-def test_money_rounds_half_even_to_hundredth_cent():
-    assert money(0.00005) == Decimal("0.0000")
-    assert money("0.00015") == Decimal("0.0002")
+def test_money_rounds_half_up_to_hundredth_cent():
+    # placer.money's one rule: half-up, as the displayed cents (half-even gave 0.0000, 0.0002)
+    assert money(0.00005) == Decimal("0.0001")
+    assert money("0.00025") == Decimal("0.0003")
     assert money(1.23456) == Decimal("1.2346")
+    assert money(-0.00005) == Decimal("-0.0001")  # half away from zero
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def test_docstring_pipeline_plans_the_example():
     plan = placer.plan_flow(flow, config, placer.market_from_catalog(placer.load_catalog()))
     assert list(plan.steps) == list(flow.steps)
     assert plan.per_month.total == sum((s.cost.total for s in plan.steps.values()), Decimal(0)) * 30
-    assert "CrossCloudFlow" in placer.report.render(plan, fmt="markdown")
+    assert "CrossCloudFlow" in placer.output.render(plan, fmt="markdown")
 
 
 def test_import_placer_stays_light():

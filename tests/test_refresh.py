@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from _pricing_fakes import RETAIL_PATH, serve_azure, serve_gcp, without_aws_credentials
+from fixtures.pricing_servers import RETAIL_PATH, serve_azure, serve_gcp, without_aws_credentials
 from pytest_httpserver import HTTPServer
 
 from placer.errors import PricingError

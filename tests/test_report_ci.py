@@ -16,7 +16,7 @@ import yaml
 
 from placer.cli import main
 from placer.cli._env import Environment
-from placer.report import MARKER
+from placer.output.report import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / "examples" / "ci" / "placer-cost.yml"
@@ -258,7 +258,7 @@ def test_workflow_report_step_keeps_going_on_a_tripped_threshold(tmp_path):
     head_dir, base_dir = repo / ".placer/head", repo / ".placer/base"
     head_dir.mkdir(parents=True)
     base_dir.mkdir()
-    from test_report_factory import bases, heads
+    from fixtures.plan.report_plans import bases, heads
 
     for p in bases():  # swapped: +$263.20 (+19%)
         (head_dir / f"{p.flow}.json").write_text(p.dumps())

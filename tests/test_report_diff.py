@@ -3,7 +3,16 @@
 from decimal import Decimal as D
 
 import pytest
-from test_report_factory import bases, demo_base, demo_head, etl_head, heads, old_base, plan, step
+from fixtures.plan.report_plans import (
+    bases,
+    demo_base,
+    demo_head,
+    etl_head,
+    heads,
+    old_base,
+    plan,
+    step,
+)
 
 from placer.errors import ReportError
 from placer.plan import Cost

@@ -8,12 +8,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from test_report_mermaid import parse
+from fixtures.mermaid import parse_mermaid as parse
 
 from placer.cli import main
 from placer.cli._env import Environment
+from placer.output.report import MARKER
 from placer.plan import read_plan
-from placer.report import MARKER
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "crosscloud"
 FLOW = "crosscloud/crosscloudflow.py"

@@ -7,16 +7,11 @@ from $1,369.80 to $1,633.00: +$263.20, +19.2% (263.20 / 1369.80 = 0.19214...).
 from decimal import Decimal as D
 
 import pytest
-from test_report_factory import bases, demo_base, heads, plan, step
+from fixtures.plan.report_plans import bases, demo_base, heads, plan, step
 
 from placer.errors import ExitStatus, ReportError, ThresholdExceeded
-from placer.report import (
-    build_report,
-    check_thresholds,
-    headline,
-    parse_threshold,
-    raise_if_failed,
-)
+from placer.output.report import headline
+from placer.report import build_report, check_thresholds, parse_threshold, raise_if_failed
 
 
 def _increase():

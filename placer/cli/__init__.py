@@ -1,4 +1,8 @@
-"""placer's command line. Parsing lives here; the work is done by the core packages.
+"""placer's command line: one module per command or command group (`graph`, `pricing`
+with `pricing_refresh`, `pools`, `init`, `status`, `plan`, `apply`, `report`), each with a
+`register(app)`. Commands parse arguments, call the core packages, and hand the results to
+`placer.output`, which makes every table, Markdown, JSON and money string; `_env` is where
+output goes (tests swap it), `_common` holds options shared by the cluster commands.
 
 Every command module imports only typer and placer's light modules at import time:
 cloud SDKs, pandas and solvers are imported inside the commands that need them, so
@@ -15,16 +19,19 @@ import typer
 from placer import __version__
 from placer.cli import apply as apply_cmd
 from placer.cli import graph as graph_cmd
+from placer.cli import init as init_cmd
 from placer.cli import plan as plan_cmd
 from placer.cli import pools as pools_cmd
 from placer.cli import pricing as pricing_cmd
 from placer.cli import report as report_cmd
+from placer.cli import status as status_cmd
 from placer.cli._env import Environment, env, set_env
 from placer.errors import ExitStatus, PlacerError
 
 try:  # typer 0.28 runs on its own copy of click
     from typer._click import exceptions as click_errors
 except ImportError:  # older typer: click itself
+    # type: ignore: the same module by another path, which of the two depends on typer
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 app = typer.Typer(
@@ -62,6 +69,8 @@ def _root(
 graph_cmd.register(app)
 pricing_cmd.register(app)
 pools_cmd.register(app)
+init_cmd.register(app)
+status_cmd.register(app)
 plan_cmd.register(app)
 apply_cmd.register(app)
 report_cmd.register(app)

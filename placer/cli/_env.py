@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
 
 @dataclass
@@ -33,6 +34,20 @@ class Environment:
         """Plain text to stdout (JSON, markdown, diffs): no rich markup processing."""
         self.stdout.write(text if text.endswith("\n") else text + "\n")
         self.stdout.flush()
+
+    def show(self, parts: Iterable[RenderableType | str], *, wide: bool = False) -> None:
+        """Print what the output layer made: text as plain lines, renderables through rich.
+        `wide` lets a table be as wide as it needs, so names are never cut in a narrow pipe."""
+        console = self.console()
+        for part in parts:
+            if isinstance(part, str):
+                self.write(part)
+                continue
+            if wide:
+                from placer.output.table import widen
+
+                widen(console, part)
+            console.print(part)
 
 
 _current = Environment()

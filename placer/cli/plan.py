@@ -1,13 +1,13 @@
 """`placer plan FLOW`: the cheapest (or fastest) placement of every step, with its costs.
 
-Parsing and printing only; the work is `placer.optimize.plan_flow`. pulp and highspy are
-imported when solving, never when the CLI starts.
+Parsing only: the work is `placer.optimize.plan_flow`, the text `placer.output.plan` (and
+the report's Markdown). pulp and highspy are imported when solving, never when the CLI
+starts.
 """
 
 from __future__ import annotations
 
 import enum
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +17,7 @@ from placer.cli._env import env
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
+    from placer.optimize.problem import Objective
     from placer.plan import Plan
 
 
@@ -96,13 +95,13 @@ def plan(
     if output is PlanFormat.json:
         env().write(result.dumps())
     elif output is PlanFormat.markdown:
-        from placer.report import render
+        from placer.output import render
 
         env().write(render(result, fmt="markdown"))
     else:
-        console = env().console()
-        for part in plan_renderables(result):
-            console.print(part)
+        from placer.output.plan import plan_view
+
+        env().show(plan_view(result))
     if out is not None and output is PlanFormat.table:
         env().write(f"plan written to {out}")
 
@@ -119,7 +118,7 @@ def make_plan(
     gap: float = PLAN_GAP,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
-    from placer.configfile import check_pools_against_catalog, load_config, parse_duration_hours
+    from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
     from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog
@@ -151,7 +150,7 @@ def make_plan(
         model,
         config,
         market_from_catalog(catalog),
-        objective=objective,  # type: ignore[arg-type]
+        objective=_objective(objective),
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,
         solver=str(solver) if solver else None,
@@ -164,6 +163,15 @@ def make_plan(
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
     return result
+
+
+def _objective(name: str) -> Objective:
+    """The optimizer's objective named on the command line."""
+    if name == "cost":
+        return "cost"
+    if name == "time":
+        return "time"
+    raise ConfigError(f"unknown objective {name!r}", "--objective", "use cost or time")
 
 
 def parse_gap(text: str) -> float:
@@ -197,89 +205,3 @@ def write_atomic(path: Path, text: str) -> None:
     if not directory.is_dir():
         raise PlanError("directory does not exist", str(directory), "create it or pick --out")
     replace(path, text)
-
-
-def _usd(value: Decimal) -> str:
-    return f"${value:,.2f}"
-
-
-def _cells(value: Decimal) -> str:
-    return f"{value:,.2f}"
-
-
-def plan_renderables(result: Plan) -> list[RenderableType]:
-    """The table view: steps, totals, savings, solver and pricing lines, warnings."""
-    from rich import box
-    from rich.table import Table
-    from rich.text import Text
-
-    title = f"{result.flow} ({result.flow_file}): objective {result.objective}, USD per run"
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        padding=(0, 1),
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    # Names fold onto a second line in narrow terminals; figures are never cut.
-    table.add_column("step", overflow="fold", min_width=len("per month"))
-    table.add_column("pool", overflow="fold")
-    table.add_column("instance", overflow="fold")
-    for name in ("tasks", "hours", "compute", "egress", "total"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for name, step in result.steps.items():
-        table.add_row(
-            name,
-            step.pool,
-            step.instance_type,
-            str(step.tasks),
-            f"{step.hours:.2f}",
-            *(_cells(v) for v in (step.cost.compute, step.cost.egress, step.cost.total)),
-        )
-    run, month = result.per_run, result.per_month
-    table.add_section()
-    table.add_row(
-        "per run", "", "", "", "", *(_cells(v) for v in (run.compute, run.egress, run.total))
-    )
-    table.add_row(
-        "per month",
-        "",
-        "",
-        "",
-        "",
-        *(_cells(v) for v in (month.compute, month.egress, month.total)),
-    )
-    return [Text(title), table, Text("\n".join(summary_lines(result)))]
-
-
-def summary_lines(result: Plan) -> list[str]:
-    """Savings, makespan, solver, pricing and warnings as plain lines."""
-    lines = []
-    for name, base in result.baselines.items():
-        saved = result.savings(name)
-        if saved is None:
-            lines.append(f"vs {name}: infeasible ({base.note})")
-        else:
-            pct = f" ({saved / base.per_month.total:.0%})" if base.per_month.total else ""
-            lines.append(
-                f"vs {name}: {_usd(base.per_month.total)}/month -> saves {_usd(saved)}/month{pct}"
-            )
-    lines.insert(0, f"per month = per run x {result.runs_per_month:g} runs")
-    if result.makespan_hours is not None:
-        from placer.optimize.explain import hours_text
-
-        lines.append(f"makespan: {hours_text(result.makespan_hours)}")
-    s = result.solver
-    gap = "n/a" if s.gap is None else f"{s.gap:.2%}"
-    if s.solver == "direct":
-        lines.append(
-            f"solver: none needed, {s.status}: the cheapest pool of every step meets every "
-            f"constraint ({s.variables} options, {s.seconds:.3f} s)"
-        )
-    else:
-        lines.append(
-            f"solver: {s.solver}, {s.status}, gap {gap}, {s.seconds:.2f} s "
-            f"({s.variables} variables, {s.constraints} constraints)"
-        )
-    lines.append(f"pricing: {result.pricing_source}, captured {result.pricing_captured_at}")
-    lines += [f"warning: {w}" for w in result.warnings]
-    return lines

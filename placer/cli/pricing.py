@@ -1,16 +1,16 @@
-"""`placer pricing info|show` (and `refresh`, added by placer.cli.pricing_refresh): where
-the prices come from, and the cheapest offers that fit a request."""
+"""`placer pricing info|show|refresh`: where the prices come from, the cheapest offers that
+fit a request, and live refresh (its command lives in placer.cli.pricing_refresh, for size).
+Tables and JSON are made by placer.output.pricing."""
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import enum
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,9 +19,7 @@ from placer.cli._env import env
 from placer.errors import PricingError
 
 if TYPE_CHECKING:
-    from rich.table import Table
 
-    from pricing._model import Offer
     from pricing.catalog import Catalog
 
 
@@ -38,6 +36,7 @@ class SortBy(enum.StrEnum):
     price = "price"
     cpu = "cpu"
     memory = "memory"
+    gpu_price = "gpu-price"
 
 
 pricing_app = typer.Typer(
@@ -78,94 +77,25 @@ def _load(cache_dir: Path | None) -> Catalog:
 @pricing_app.command("info")
 def info(output: Format = _FORMAT, cache_dir: Path | None = _CACHE_DIR) -> None:
     """Where each cloud's prices come from (snapshot or cache), when, and how many offers."""
+    from placer.output.pricing import age_text, info_json, info_table, regions_table, source_lines
+
     catalog = _load(cache_dir)
     moment = now()
     stale = catalog.stale_clouds(moment)
     if output is Format.json:
         env().write(json.dumps(info_json(catalog, moment), indent=2))
     else:
-        _print(info_table(catalog, moment))
-        env().write("\n".join(source_lines(catalog)))
-        _print(regions_table(catalog))
+        sources = "\n".join(source_lines(catalog))
+        env().show([info_table(catalog, moment), sources, regions_table(catalog)], wide=True)
     for cloud in stale:
         prices = catalog.clouds[cloud]
         when = f"captured {prices.captured_at}"
         if prices.oldest_observed_at:  # a partial refresh kept older rows
             when = f"oldest rows observed {prices.oldest_observed_at}, table {when}"
         env().stderr.write(
-            f"warning: {cloud} prices are {_age(prices.as_of, moment)} old "
+            f"warning: {cloud} prices are {age_text(prices.as_of, moment)} old "
             f"({when}); run `placer pricing refresh --cloud {cloud}`\n"
         )
-
-
-def info_json(catalog: Catalog, moment: datetime) -> dict[str, Any]:
-    """`pricing info` as JSON: provenance per cloud and offer counts per region."""
-    stale = set(catalog.stale_clouds(moment))
-    clouds = {}
-    for cloud, prices in catalog.clouds.items():
-        clouds[cloud] = {
-            "source": prices.source,
-            "captured_at": prices.captured_at,
-            "oldest_observed_at": prices.oldest_observed_at or None,
-            "age_days": round(_age_days(prices.as_of, moment), 2),
-            "stale": cloud in stale,
-            "sources": list(prices.sources),
-            "path": str(prices.path) if prices.path else None,
-            "offers": prices.offer_count,
-            "regions": {r: len(catalog.offers(cloud, r)) for r in catalog.regions(cloud)},
-        }
-    return {
-        "source": catalog.source,
-        "captured_at": catalog.captured_at,
-        "stale": bool(stale),
-        "clouds": clouds,
-        "warnings": list(catalog.warnings),
-    }
-
-
-def info_table(catalog: Catalog, moment: datetime) -> Table:
-    table = _table("cloud", "source", "captured", "age", "offers", "regions")
-    for cloud, prices in catalog.clouds.items():
-        table.add_row(
-            cloud,
-            prices.source,
-            prices.captured_at,
-            _age(prices.captured_at, moment),
-            str(prices.offer_count),
-            str(len(catalog.regions(cloud))),
-        )
-    return table
-
-
-def source_lines(catalog: Catalog) -> list[str]:
-    """Where each cloud's table was read from, and the public sources it was built from."""
-    lines = []
-    for cloud, prices in catalog.clouds.items():
-        lines.append(f"{cloud} ({prices.path}):")
-        lines += [f"  - {source}" for source in prices.sources]
-    return lines
-
-
-def regions_table(catalog: Catalog) -> Table:
-    table = _table("cloud", "region", "offers", "spot", "gpu")
-    for cloud in catalog.clouds:
-        for region in catalog.regions(cloud):
-            offers = catalog.offers(cloud, region)
-            spot = sum(o.spot_usd_per_hour is not None for o in offers)
-            gpu = sum(o.gpu_count > 0 for o in offers)
-            table.add_row(cloud, region, str(len(offers)), str(spot), str(gpu))
-    return table
-
-
-def _age_days(captured_at: str, moment: datetime) -> float:
-    from pricing._store import parse_time
-
-    return (moment - parse_time(captured_at)).total_seconds() / 86400
-
-
-def _age(captured_at: str, moment: datetime) -> str:
-    days = _age_days(captured_at, moment)
-    return f"{days:.0f} days" if days >= 1 else f"{days * 24:.0f} hours"
 
 
 # --- pricing show --------------------------------------------------------------------------
@@ -175,16 +105,21 @@ def _age(captured_at: str, moment: datetime) -> str:
 def show(
     cloud: str | None = typer.Option(None, "--cloud", help="aws, azure or gcp."),
     region: str | None = typer.Option(None, "--region", help="Only this region."),
-    gpu: str | None = typer.Option(None, "--gpu", help="Accelerator model, e.g. H100, T4, trn1."),
+    gpu: str | None = typer.Option(
+        None, "--gpu", help="Accelerator model, e.g. H100, A100-80GB, T4, trn1; A100* = any size."
+    ),
     min_cpu: float = typer.Option(0, "--min-cpu", min=0, help="At least this many vCPUs."),
     min_memory: float = typer.Option(0, "--min-memory", min=0, help="At least this many GiB."),
     spot: bool = typer.Option(False, "--spot", help="Price by spot; drop offers without spot."),
-    sort: SortBy = typer.Option(SortBy.price, "--sort", help="price, cpu or memory."),
+    sort: SortBy = typer.Option(
+        SortBy.price, "--sort", help="price, cpu, memory or gpu-price ($ per accelerator-hour)."
+    ),
     limit: int = typer.Option(20, "--limit", min=1, help="Show at most this many offers."),
     output: Format = _FORMAT,
     cache_dir: Path | None = _CACHE_DIR,
 ) -> None:
     """The cheapest offers that fit: filter by cloud, region, GPU, vCPUs and memory."""
+    from placer.output.pricing import offers_json, offers_table
     from pricing.catalog import OfferQuery
 
     catalog = _load(cache_dir)
@@ -199,11 +134,11 @@ def show(
     )
     offers = catalog.find(query)[:limit]
     if output is Format.json:
-        env().write(json.dumps([dataclasses.asdict(o) for o in offers], indent=2))
+        env().write(json.dumps(offers_json(offers, query.capacity_type), indent=2))
     elif not offers:
         env().write("no offers match (widen the filters, or drop --spot)")
     else:
-        _print(offers_table(offers, spot))
+        env().show([offers_table(offers, spot)], wide=True)
 
 
 def check_cloud(cloud: str | None) -> str | None:
@@ -227,14 +162,23 @@ def check_region(catalog: Catalog, cloud: str | None, region: str | None) -> str
 
 
 def check_gpu(catalog: Catalog, gpu: str | None) -> str | None:
-    """The accelerator model as the catalog spells it, or a PricingError."""
+    """The accelerator spec (a model through its aliases, or a family such as ``A100*``),
+    or a PricingError naming the nearest models when the table does not know it."""
+    from pricing.accelerators import UnknownAccelerator, wanted
+
     if gpu is None:
         return None
-    models = catalog.gpu_models()
-    for model in models:
-        if model.lower() == gpu.lower():
-            return model
-    raise _unknown("GPU model", gpu, "--gpu", models)
+    try:
+        wanted(gpu)
+    except UnknownAccelerator as exc:
+        models = catalog.gpu_models()
+        hint = f"Did you mean {_quoted(exc.suggestions)}? " if exc.suggestions else ""
+        raise PricingError(
+            f"unknown accelerator model {gpu!r}",
+            "--gpu",
+            f"{hint}The catalog has: {', '.join(models)} (add * for every size, e.g. A100*)",
+        ) from None
+    return gpu
 
 
 def _unknown(what: str, value: str, option: str, choices: Sequence[str]) -> PricingError:
@@ -249,48 +193,3 @@ def _unknown(what: str, value: str, option: str, choices: Sequence[str]) -> Pric
 
 def _quoted(names: Iterable[str]) -> str:
     return " or ".join(f"'{name}'" for name in names)
-
-
-def offers_table(offers: Sequence[Offer], spot: bool) -> Table:
-    """Offers as a table; the price used for sorting is the last column."""
-    price_col = "spot $/h" if spot else "on-demand $/h"
-    other_col = "on-demand $/h" if spot else "spot $/h"
-    table = _table(
-        "cloud", "region", "instance type", "vCPUs", "GiB", "accelerators", "arch",
-        other_col, price_col,
-    )  # fmt: skip
-    for o in offers:
-        other = o.usd_per_hour if spot else o.spot_usd_per_hour
-        used = o.spot_usd_per_hour if spot else o.usd_per_hour
-        table.add_row(
-            o.cloud, o.region, o.instance_type, f"{o.vcpus:g}", f"{o.memory_gib:g}",
-            _accelerators(o), o.arch, _money(other), _money(used),
-        )  # fmt: skip
-    return table
-
-
-def _accelerators(offer: Offer) -> str:
-    return f"{offer.gpu_count:g}x {offer.gpu_model}" if offer.gpu_count else "-"
-
-
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
-
-def _print(table: Table) -> None:
-    """Print a table at least as wide as it needs: names are never cut to fit a narrow pipe."""
-    console = env().console()
-    needed = console.measure(table, options=console.options.update_width(10_000)).maximum
-    console.width = max(console.width, needed)
-    console.print(table)
-
-
-def _table(*columns: str) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    numeric = {"vCPUs", "GiB", "offers", "regions", "spot", "gpu", "on-demand $/h", "spot $/h"}
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
-    for column in columns:
-        table.add_column(column, justify="right" if column in numeric else "left")
-    return table

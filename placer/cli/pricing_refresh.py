@@ -9,12 +9,11 @@ failed; 2 for bad options.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import json
 import re
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,7 +22,6 @@ from placer.errors import ConfigError, ExitStatus, PricingError
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
-    from rich.table import Table
 
     from pricing.refresh import RefreshReport
 
@@ -109,6 +107,7 @@ def refresh_command(
     reported. Nothing is written until all fetching is done; each file is replaced
     atomically. AWS endpoints follow AWS_ENDPOINT_URL_PRICING / AWS_ENDPOINT_URL_EC2.
     """
+    from placer.output.pricing import refresh_json, refresh_notes, refresh_table
     from pricing.fetch import RetryPolicy
     from pricing.refresh import RefreshOptions, refresh
 
@@ -124,10 +123,10 @@ def refresh_command(
     with _progress_bar() as bar:
         report = refresh(options, progress=bar.update)
     if output is Format.json:
-        env().write(json.dumps(report_json(report), indent=2))
+        env().write(json.dumps(refresh_json(report), indent=2))
     else:
-        env().console().print(summary_table(report))
-        env().write("\n".join([*summary_notes(report), f"cache: {report.directory}"]))
+        notes = "\n".join([*refresh_notes(report), f"cache: {report.directory}"])
+        env().show([refresh_table(report), notes])
     _finish(report, strict)
 
 
@@ -179,60 +178,6 @@ def _region_cloud(text: str) -> tuple[str, str]:
         "--region",
         "write it as CLOUD:REGION, e.g. aws:us-east-1",
     )
-
-
-def summary_table(report: RefreshReport) -> Table:
-    """One row per cloud: what was refreshed, skipped and retried (reasons and notes follow
-    the table, in :func:`summary_notes`, so a narrow terminal does not squeeze them)."""
-    from rich import box
-    from rich.table import Table
-
-    table = Table(
-        title=f"pricing refresh {report.captured_at}", title_justify="left", box=box.SIMPLE_HEAD
-    )
-    columns = ("cloud", "result", "regions", "offers", "malformed", "no shape", "retries", "time")
-    for column in columns:
-        table.add_column(
-            column, justify="left" if column in ("cloud", "result") else "right", no_wrap=True
-        )
-    for outcome in report.outcomes:
-        table.add_row(
-            outcome.cloud,
-            "refreshed" if outcome.ok else "[red]failed[/red]",
-            str(len(outcome.regions)),
-            str(outcome.offers) if outcome.ok else "-",
-            str(outcome.malformed_rows),
-            str(outcome.unshaped_types),
-            str(outcome.retries),
-            f"{outcome.seconds:.1f}s",
-        )
-    return table
-
-
-def summary_notes(report: RefreshReport) -> list[str]:
-    """One line per failed cloud (why) and per note of a refreshed one (e.g. a fallback)."""
-    lines = []
-    for outcome in report.outcomes:
-        if not outcome.ok:
-            lines.append(f"{outcome.cloud} failed: {outcome.reason}")
-        lines += [f"{outcome.cloud} note: {note}" for note in outcome.notes]
-    return lines
-
-
-def report_json(report: RefreshReport) -> dict[str, Any]:
-    """The summary as JSON: capture time, cache directory and one object per cloud."""
-    clouds = []
-    for outcome in report.outcomes:
-        fields = dataclasses.asdict(outcome)
-        fields["seconds"] = round(outcome.seconds, 3)
-        clouds.append(fields)
-    return {
-        "captured_at": report.captured_at,
-        "cache_dir": str(report.directory),
-        "refreshed": list(report.refreshed),
-        "failed": list(report.failed),
-        "clouds": clouds,
-    }
 
 
 def _finish(report: RefreshReport, strict: bool) -> None:

@@ -1,6 +1,7 @@
 """`placer report`: cost reports from plans, for terminals and pull requests.
 
-Parsing and writing live here; building and rendering live in :mod:`placer.report`.
+Parsing and writing live here; building lives in :mod:`placer.report`, rendering in
+:mod:`placer.output.report`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from placer.errors import ReportError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from placer.output.report import Format
     from placer.plan import Plan
-    from placer.report import CheckResult, Format, Report
+    from placer.report import CheckResult, Report
 
 _FORMATS = ("table", "markdown", "github", "json")
 
@@ -166,13 +168,13 @@ def report(
 
 def _emit(built: Report, checks: Sequence[CheckResult], fmt: Format, out: Path | None) -> None:
     """Print the report, or write it atomically to `out`."""
-    from placer import report as rpt
+    from placer.output.report import render_report, table_renderable
 
     current = env()
     if fmt == "table" and out is None:
-        current.console().print(rpt.table_renderable(built, checks))
+        current.show([table_renderable(built, checks)])
         return
-    text = rpt.render_report(built, fmt, checks, width=current.width or 100)
+    text = render_report(built, fmt, checks, width=current.width or 100)
     if out is None:
         current.write(text)
     else:

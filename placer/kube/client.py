@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from placer._yamlnode import did_you_mean
-from placer.errors import PoolError
+from placer.errors import PoolError, did_you_mean
 from placer.kube.autoscaler import STATUS_CONFIGMAP, AutoscalerGroup, parse_status
 from placer.kube.capacity import Amount, amount_of
 from placer.kube.objects import Node, Pod, node_from_json, pod_from_json

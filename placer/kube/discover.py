@@ -8,12 +8,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from placer.config import Pool
 from placer.errors import PoolError
 from placer.kube.ceiling import ceiling_of
 from placer.kube.client import ClusterSnapshot
 from placer.kube.load import Load, load_of
 from placer.kube.objects import NODE_GROUP_LABELS, PROVIDER_LABEL, REGION_LABEL, SPOT_LABELS, Node
-from placer.pool import Pool
 
 __all__ = ["DiscoveredPool", "discover", "pools_of_cluster", "selector_for"]
 
@@ -162,7 +162,7 @@ def discover(
 
 def _check_group_labels(snapshots: Sequence[ClusterSnapshot], group_by: Sequence[str]) -> None:
     """A `--group-by` label no node carries would split nothing: a typo, most likely."""
-    from placer._yamlnode import did_you_mean
+    from placer.errors import did_you_mean
 
     if not group_by:
         return

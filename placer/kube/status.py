@@ -7,10 +7,10 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from placer.config import Pool
 from placer.kube.client import ClusterSnapshot
 from placer.kube.load import Load, load_of
 from placer.kube.objects import Node, Pod
-from placer.pool import Pool
 
 
 @dataclass(frozen=True)

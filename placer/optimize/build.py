@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from placer.config import Config
 from placer.flow import Flow, Step
+from placer.money import per_hour, usd
 from placer.optimize.evaluate import chosen, evaluate
 from placer.optimize.space import Option, Space
 from placer.plan import Baseline, Cost, Plan, SolverStats, StepPlan, money
@@ -39,19 +40,19 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     """Why the step landed where it did, in a few short sentences."""
     fit = option.fit
     pays = "the whole node" if fit.share >= 1 else f"{fit.share:.0%} of it"
-    reasons = [f"{fit.instance_type} at ${fit.node_usd_per_hour:.4f}/h; the pod pays {pays}"]
+    reasons = [f"{fit.instance_type} at ${per_hour(fit.node_usd_per_hour)}/h; the pod pays {pays}"]
     rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.pool))
     if rival.pool != option.pool:
         d_compute = option.compute_usd - rival.compute_usd
         d_egress = rival.egress_usd - option.egress_usd
         if rival.total_usd > option.total_usd:
             reasons.append(
-                f"{rival.pool} computes ${d_compute:.2f}/run cheaper but its egress costs "
-                f"${d_egress:.2f}/run more"
+                f"{rival.pool} computes {usd(d_compute)}/run cheaper but its egress costs "
+                f"{usd(d_egress)}/run more"
             )
         else:
             reasons.append(
-                f"{rival.pool} is ${option.total_usd - rival.total_usd:.2f}/run cheaper, "
+                f"{rival.pool} is {usd(option.total_usd - rival.total_usd)}/run cheaper, "
                 f"but the constraints (capacity, deadline, budget) rule it out"
             )
     if config.usage(option.step).pools:

@@ -10,6 +10,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from placer.money import usd
 from placer.optimize.antichain import heaviest_antichain, peak_bound
 from placer.optimize.space import Option, Space
 
@@ -70,12 +71,13 @@ def longest_path(
         via[s] = before
     if not finish:
         return 0.0, ()
-    last: str | None = max(finish, key=lambda s: finish[s])
-    length, path = finish[last], []
+    end = max(finish, key=lambda s: finish[s])
+    path: list[str] = []
+    last: str | None = end
     while last is not None:
         path.append(last)
         last = via[last]
-    return length, tuple(reversed(path))
+    return finish[end], tuple(reversed(path))
 
 
 def chosen(space: Space, assignment: Mapping[str, str]) -> tuple[dict[str, Option], list[str]]:
@@ -161,6 +163,6 @@ def evaluate(space: Space, assignment: Mapping[str, str]) -> Outcome:
     monthly = (compute + egress) * space.runs_per_month
     budget = space.budget_usd_per_month
     if budget is not None and monthly > budget + EPS:
-        problems.append(f"budget: ${monthly:.2f}/month > ${budget:g}")
+        problems.append(f"budget: {usd(monthly)}/month > ${budget:g}")
         excess += (monthly - budget) / budget if budget else 1.0
     return Outcome(compute, egress, makespan, path, tuple(problems), excess)

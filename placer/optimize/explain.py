@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from placer.config import Config
 from placer.errors import PlanError
 from placer.flow import Flow
+from placer.money import usd
 from placer.optimize.evaluate import evaluate, longest_path
 from placer.optimize.offers import describe_request, no_fit_reason
 from placer.optimize.space import Space
@@ -92,8 +93,8 @@ def check_bounds(space: Space, origin: Mapping[str, str]) -> None:
         least = cheapest_month(space)
         if least > space.budget_usd_per_month + 1e-9:
             raise PlanError(
-                f"budget ${space.budget_usd_per_month:,.2f}/month < cheapest possible "
-                f"${least:,.2f}/month",
+                f"budget {usd(space.budget_usd_per_month)}/month < cheapest possible "
+                f"{usd(least)}/month",
                 origin.get("budget"),
                 "raise the budget or lower runs_per_month",
             )

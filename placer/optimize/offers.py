@@ -18,10 +18,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from placer.config import Defaults
+from placer.config import Defaults, Pool
 from placer.optimize.demand import Demand
-from placer.pool import Pool
-from pricing import Offer
+from pricing import Offer, accelerators
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,8 @@ def accelerator_matches(offer: Offer, demand: Demand) -> bool:
         return not offer.gpu_count
     if not offer.gpu_count or not offer.gpu_model:
         return False
-    if demand.gpu_model:
-        return offer.gpu_model.lower().startswith(demand.gpu_model.lower())
+    if demand.gpu_model:  # exact, through the alias table: A10 never matches A100
+        return accelerators.matches(offer.gpu_model, demand.gpu_model)
     return (offer.accelerator_kind or "nvidia") == (demand.gpu_vendor or "nvidia")
 
 

@@ -36,35 +36,11 @@ def market_from_catalog(catalog: Catalog) -> Market:
     )
 
 
-def _config_at(config: Config, field: str) -> str:
-    """Where a config field is: ``file:line`` when the file has it, else file and path."""
-    from placer.configfile import key_line
-
-    line = key_line(config, *field.split("."))
-    if line is not None:
-        return f"{line}: {field}"
-    return f"{config.path}: {field}" if config.path else field
-
-
-class _Origin(Mapping[str, str]):
+def _origin(config: Config, given: Mapping[str, str]) -> dict[str, str]:
     """Where the deadline and budget came from: the given places (options), else their
-    config fields, located (which reads the file again) only when an error asks."""
-
-    def __init__(self, config: Config, given: Mapping[str, str]) -> None:
-        self._config, self._given = config, dict(given)
-
-    def __getitem__(self, key: str) -> str:
-        if key in self._given:
-            return self._given[key]
-        if key in ("deadline", "budget"):
-            return _config_at(self._config, f"constraints.{key}")
-        raise KeyError(key)
-
-    def __iter__(self):
-        return iter(dict.fromkeys([*self._given, "deadline", "budget"]))
-
-    def __len__(self) -> int:
-        return len(set(self._given) | {"deadline", "budget"})
+    config fields, located from the lines the Config recorded when it was loaded."""
+    fields = {key: config.locate(f"constraints.{key}") for key in ("deadline", "budget")}
+    return {**fields, **given}
 
 
 def _suggest(word: str, options: list[str], what: str) -> str:
@@ -78,7 +54,7 @@ def check_names(flow: Flow, config: Config) -> None:
         if name not in flow.steps:
             raise ConfigError(
                 f"{flow.name} has no step {name!r}",
-                _config_at(config, f"steps.{name}"),
+                config.locate(f"steps.{name}"),
                 _suggest(name, list(flow.steps), "steps"),
             )
         pools = [p.name for p in config.pools]
@@ -87,7 +63,7 @@ def check_names(flow: Flow, config: Config) -> None:
                 if pool not in pools:
                     raise ConfigError(
                         f"no pool named {pool!r}",
-                        _config_at(config, f"steps.{name}.{key}"),
+                        config.locate(f"steps.{name}.{key}"),
                         _suggest(pool, pools, "pools"),
                     )
 
@@ -119,7 +95,7 @@ def plan_flow(
     """
     check_names(flow, config)
     space = build_space(flow, config, market, deadline_hours, budget_usd_per_month)
-    where = _Origin(config, origin or {})
+    where = _origin(config, origin or {})
     check_eligible(space, flow, config, market.offers)
     check_bounds(space, where)
     solution = optimize(space, objective, solver, time_limit, lp_path, gap)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from placer.config import Config
+from placer.config import Config, Pool
 from placer.flow import Flow
 from placer.optimize.demand import Demand, demands
 from placer.optimize.egress import (
@@ -20,7 +20,6 @@ from placer.optimize.egress import (
     transfer_hours_per_task,
 )
 from placer.optimize.offers import Fit, best_fit
-from placer.pool import Pool
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
@@ -79,6 +78,13 @@ class Space:
     def option(self, step: str, pool: str) -> Option | None:
         return next((o for o in self.options[step] if o.pool == pool), None)
 
+    def placed(self, step: str, pool: str) -> Option:
+        """The option of `step` in `pool`, which a placement has chosen (so it exists)."""
+        option = self.option(step, pool)
+        if option is None:
+            raise KeyError(f"{pool} is not an eligible pool of step {step}")
+        return option
+
 
 def pool_caps(pool: Pool) -> dict[str, float]:
     """The pool's finite limits by resource name."""
@@ -123,7 +129,8 @@ def _eligibility(
 
 def residency_of(step: str, config: Config) -> tuple[str, ...]:
     """Continents the step's data must stay in (per step, or constraints.residency)."""
-    found = [config.usage(step).residency] if config.usage(step).residency else []
+    own = config.usage(step).residency
+    found = [own] if own else []
     found += [c for c, steps in config.constraints.residency.items() if step in steps]
     return tuple(dict.fromkeys(found))
 

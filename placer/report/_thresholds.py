@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Literal
 
 from placer.errors import ReportError, ThresholdExceeded
+from placer.money import cents, change, percent_change, usd
 from placer.report._diff import Report
-from placer.report._money import cents, change, percent_change, usd
 
 Kind = Literal["fail-on-increase", "warn-on-increase", "fail-above"]
 _NUMBER = re.compile(r"^\$?(\d+(?:\.\d+)?)(%?)$")

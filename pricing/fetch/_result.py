@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pricing._model import Location, Offer
+from pricing._model import Location, Offer, is_burstable
+from pricing.accelerators import canonical, memory_gib
 
 Progress = Callable[[str, int, int, str], None]
 """Progress callback: ``(cloud, steps_done, steps_total, label)``; called after each step."""
@@ -38,17 +39,24 @@ class Shape:
     gpu_model: str | None = None
     accelerator_kind: str | None = None
     arch: str = "x86_64"
+    burstable: bool = False
+    accelerator_memory_gib: float = 0  # per device; 0 = take it from pricing.accelerators
 
     def offer(
         self,
         where: Location,
         instance_type: str,
-        usd_per_hour: float,
+        usd_per_hour: float | None,  # None: sold as spot only
         spot_usd_per_hour: float | None,
         source: str,
         observed_at: str,
     ) -> Offer:
-        """The catalog row for this shape sold as `instance_type` in `where` at these prices."""
+        """The catalog row for this shape sold as `instance_type` in `where` at these prices.
+
+        A live price is dated exactly (``observed_earliest`` = ``observed_at``); accelerator
+        names are canonical (pricing.accelerators) and burstable families are flagged.
+        """
+        model = (canonical(self.gpu_model) or self.gpu_model) if self.gpu_model else None
         return Offer(
             cloud=where.cloud,
             region=where.region,
@@ -58,11 +66,14 @@ class Shape:
             usd_per_hour=usd_per_hour,
             spot_usd_per_hour=spot_usd_per_hour,
             gpu_count=self.gpu_count,
-            gpu_model=self.gpu_model,
+            gpu_model=model,
             accelerator_kind=self.accelerator_kind,
             arch=self.arch,
             source=source,
             observed_at=observed_at,
+            burstable=self.burstable or is_burstable(where.cloud, instance_type),
+            accelerator_memory_gib=self.accelerator_memory_gib or memory_gib(model),
+            observed_earliest=observed_at,
         )
 
 

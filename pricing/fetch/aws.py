@@ -275,19 +275,24 @@ def shape_from_instance_type(info: Mapping[str, Any]) -> Shape:
     memory_gib = info["MemoryInfo"]["SizeInMiB"] / 1024
     archs = info.get("ProcessorInfo", {}).get("SupportedArchitectures", [])
     arch = "arm64" if "arm64" in archs else "x86_64"
+    burstable = bool(info.get("BurstablePerformanceSupported", False))
     gpus = info.get("GpuInfo", {}).get("Gpus", [])
     if gpus:
         first = gpus[0]
         count = sum(g.get("Count", 0) for g in gpus)
         kind = "amd" if first.get("Manufacturer", "").upper() == "AMD" else "nvidia"
-        return Shape(vcpus, memory_gib, count, _gpu_model(first), kind, arch)
+        device_gib = first.get("MemoryInfo", {}).get("SizeInMiB", 0) / 1024
+        model = _gpu_model(first)
+        return Shape(vcpus, memory_gib, count, model, kind, arch, burstable, device_gib)
     neuron = info.get("NeuronInfo", {}).get("NeuronDevices", [])
     if neuron:
         name = neuron[0]["Name"].lower()
         kind = "trainium" if name.startswith("trainium") else "inferentia"
         count = sum(d.get("Count", 0) for d in neuron)
-        return Shape(vcpus, memory_gib, count, _NEURON_MODELS.get(name, name), kind, arch)
-    return Shape(vcpus, memory_gib, 0, None, None, arch)
+        device_gib = neuron[0].get("MemoryInfo", {}).get("SizeInMiB", 0) / 1024
+        model = _NEURON_MODELS.get(name, name)
+        return Shape(vcpus, memory_gib, count, model, kind, arch, burstable, device_gib)
+    return Shape(vcpus, memory_gib, 0, None, None, arch, burstable)
 
 
 def _gpu_model(gpu: Mapping[str, Any]) -> str:

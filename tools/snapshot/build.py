@@ -16,6 +16,7 @@ outputs are the gzipped tables `pricing._store` reads. Rules applied here:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import statistics
 import sys
@@ -25,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pricing._model import Offer  # noqa: E402
+from pricing._model import Offer, is_burstable  # noqa: E402
+from pricing.accelerators import canonical, memory_gib  # noqa: E402
 from pricing._store import EgressTable, Tier, save_egress, save_table  # noqa: E402
 
 FACTS = Path(__file__).parent / "facts"
@@ -204,7 +206,7 @@ AZURE_GPU = {  # SKU -> (model, kind)
     "Standard_NC16as_T4_v3": "T4",
     "Standard_NV36ads_A10_v5": "A10",
     "Standard_NC24ads_A100_v4": "A100-80GB",
-    "Standard_NC40ads_H100_v5": "H100",
+    "Standard_NC40ads_H100_v5": "H100-NVL",
     "Standard_ND96asr_v4": "A100",
     "Standard_ND96isr_H100_v5": "H100",
 }
@@ -255,10 +257,21 @@ def egress_table(cloud: str) -> tuple[EgressTable, str]:
 BUILDERS = {"aws": aws_offers, "azure": azure_offers, "gcp": gcp_offers}
 
 
+def finish(offer: Offer) -> Offer:
+    """Canonical accelerator name, its memory per device, and the burstable flag."""
+    model = canonical(offer.gpu_model) if offer.gpu_model else None
+    return dataclasses.replace(
+        offer,
+        gpu_model=model or offer.gpu_model,
+        accelerator_memory_gib=memory_gib(model),
+        burstable=is_burstable(offer.cloud, offer.instance_type),
+    )
+
+
 def build(clouds: Iterable[str] = ("aws", "azure", "gcp"), out: Path = DATA) -> None:
     """Write offers-<cloud>.json.gz and egress-<cloud>.json.gz into ``out`` (pricing/data/)."""
     for cloud in clouds:
-        offers = BUILDERS[cloud](CAPTURED_AT[cloud])
+        offers = [finish(o) for o in BUILDERS[cloud](CAPTURED_AT[cloud])]
         path = save_table(
             out / f"offers-{cloud}.json.gz", cloud, CAPTURED_AT[cloud], SOURCES[cloud], offers
         )

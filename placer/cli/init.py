@@ -1,0 +1,39 @@
+"""`placer init FLOW`: a commented placer.yaml for a flow, to start from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from placer.cli._env import env
+from placer.errors import ConfigError
+
+
+def register(app: typer.Typer) -> None:
+    """Add `init` to the root app."""
+    app.command("init")(init)
+
+
+def init(
+    flow: Path = typer.Argument(..., help="The Metaflow flow file (read, never executed)."),
+    out: Path | None = typer.Option(None, "--out", help="Where to write (default: next to FLOW)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    flow_class: str | None = typer.Option(None, "--flow-class", help="FlowSpec subclass to read."),
+) -> None:
+    """Write a commented placer.yaml for FLOW: its steps, foreach widths and default pools."""
+    from placer.atomic import write_atomic
+    from placer.config import init_text
+    from placer.flow import read_flow
+
+    target = out or flow.parent / "placer.yaml"
+    if target.exists() and not force:
+        raise ConfigError(
+            "the file already exists",
+            str(target),
+            "pass --force to overwrite it, or --out to write elsewhere",
+        )
+    text = init_text(read_flow(flow, flow_class))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, text)
+    env().write(f"wrote {target} ({len(text.splitlines())} lines)")

@@ -1,0 +1,43 @@
+"""Finding and reading placer.yaml: --config, next to the flow, the current directory, or
+the built-in defaults. The only module of placer.config that touches the file system."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from placer.config.model import CONFIG_NAME, Config, default_config
+from placer.config.parse import parse_config
+from placer.errors import ConfigError
+
+__all__ = ["find_config", "load_config"]
+
+
+def find_config(flow_path: Path | None, config_path: Path | None = None) -> Path | None:
+    """The placer.yaml in effect: --config, next to the flow, the current directory, or None."""
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(
+                f"config file not found: {config_path}",
+                "--config",
+                "check the path, or run `placer init FLOW` to write one",
+            )
+        return config_path
+    candidates = [flow_path.parent / CONFIG_NAME] if flow_path is not None else []
+    candidates.append(Path(CONFIG_NAME))
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def load_config(flow_path: Path | None, config_path: Path | None = None) -> Config:
+    """Find and validate placer.yaml (see :func:`find_config`), or return the defaults."""
+    path = find_config(flow_path, config_path)
+    if path is None:
+        return default_config()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", str(path), "save the file as UTF-8") from None
+    return parse_config(text, str(path), path)  # its sha256 is of these same bytes

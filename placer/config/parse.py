@@ -1,0 +1,377 @@
+"""placer.yaml text to a validated :class:`~placer.config.Config`.
+
+The text is composed with PyYAML into nodes (not plain values) so every error can name the
+line and the key path, e.g. ``placer.yaml:12: pools[1].capacity_type: ...``; the lines of
+every field are kept on the Config (:meth:`~placer.config.Config.locate`) for errors found
+later. Finding and reading the file is :mod:`placer.config.load`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from placer.config._lines import FieldLines
+from placer.config._yamlnode import YamlNode
+from placer.config.model import (
+    CONFIG_NAME,
+    DEFAULT_DATASTORE,
+    DEFAULT_POOLS,
+    Config,
+    Constraints,
+    Defaults,
+    ExternalRead,
+    Link,
+    StepUsage,
+)
+from placer.config.pool import Pool
+from placer.config.units import continents, parse_duration_hours, parse_node_selector, parse_size_gb
+from placer.errors import ConfigError, PlacerError, did_you_mean
+from pricing import CLOUDS, Location
+
+__all__ = [
+    "ARCHES",
+    "CAPACITY_TYPES",
+    "PACKINGS",
+    "TOP_KEYS",
+    "parse_config",
+]
+
+TOP_KEYS = ("datastore", "runs_per_month", "defaults", "pools", "steps", "constraints")
+DEFAULTS_KEYS = ("foreach_width", "duration", "input", "output", "packing", "spot_overhead")
+POOL_KEYS = (
+    "name",
+    "cloud",
+    "region",
+    "node_selector",
+    "compute_pool",
+    "capacity_type",
+    "instance_types",
+    "max_vcpus",
+    "max_memory_gib",
+    "max_gpus",
+    "max_nodes",
+    "speed",
+    "discovered",
+)
+STEP_KEYS = (
+    "tasks",
+    "duration",
+    "input",
+    "output",
+    "reads",
+    "pools",
+    "exclude_pools",
+    "allowed_clouds",
+    "regions",
+    "residency",
+    "gpu_model",
+    "arch",
+)
+CONSTRAINT_KEYS = (
+    "max_workers",
+    "deadline",
+    "budget",
+    "residency",
+    "bandwidth_gbps",
+    "bandwidth",
+)
+CAPACITY_TYPES = ("on-demand", "spot")
+PACKINGS = ("shared", "dedicated")
+ARCHES = ("x86_64", "arm64")
+_EXAMPLE_REGION = {"aws": "us-east-1", "azure": "eastus", "gcp": "us-central1"}
+_POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _datastore(at: YamlNode) -> Location:
+    if isinstance(at.node, yaml.ScalarNode):
+        try:
+            loc = Location.parse(at.text())
+        except ValueError as exc:
+            raise at.error(str(exc)) from None
+        return _known_region(at, Location(_check_cloud(at, loc.cloud), loc.region))
+    keys = at.mapping(("cloud", "region"))
+    for required in ("cloud", "region"):
+        if required not in keys:
+            raise at.error(f"missing {required!r}", "write e.g. {cloud: aws, region: us-east-1}")
+    loc = Location(keys["cloud"].choice(CLOUDS), keys["region"].text())
+    return _known_region(keys["region"], loc)
+
+
+def _check_cloud(at: YamlNode, cloud: str) -> str:
+    if cloud not in CLOUDS:
+        raise at.error(f"unknown cloud {cloud!r}", f"use one of {', '.join(CLOUDS)}")
+    return cloud
+
+
+def _known_region(at: YamlNode, loc: Location) -> Location:
+    """`loc`, if egress pricing can place it on a continent (else every plan would fail)."""
+    from pricing.egress import continent
+
+    try:
+        continent(loc)
+    except PlacerError:
+        raise at.error(
+            f"unknown {loc.cloud} region {loc.region!r}",
+            f"write a region of {loc.cloud} such as {_EXAMPLE_REGION[loc.cloud]} "
+            "(`placer pricing info` lists the catalog's regions)",
+        ) from None
+    return loc
+
+
+def _defaults(at: YamlNode) -> Defaults:
+    keys = at.mapping(DEFAULTS_KEYS)
+    base = Defaults()
+    return Defaults(
+        foreach_width=_opt(keys, "foreach_width", YamlNode.integer, base.foreach_width),
+        duration_hours=_opt(keys, "duration", _duration, base.duration_hours),
+        input_gb=_opt(keys, "input", _size, base.input_gb),
+        output_gb=_opt(keys, "output", _size, base.output_gb),
+        packing=_opt(keys, "packing", lambda n: n.choice(PACKINGS), base.packing),
+        spot_overhead=_opt(keys, "spot_overhead", _non_negative, base.spot_overhead),
+    )
+
+
+def _opt(
+    keys: Mapping[str, YamlNode], key: str, read: Callable[[YamlNode], Any], default: Any = None
+) -> Any:
+    """`read(keys[key])`, or `default` when the key is absent or null."""
+    at = keys.get(key)
+    return default if at is None or at.is_null() else read(at)
+
+
+def _duration(at: YamlNode) -> float:
+    return at.parsed(parse_duration_hours)
+
+
+def _size(at: YamlNode) -> float:
+    return at.parsed(parse_size_gb, strict=False)
+
+
+def _non_negative(at: YamlNode) -> float:
+    return at.number(strict=False)
+
+
+def _pool(at: YamlNode, source: str) -> Pool:
+    keys = at.mapping(POOL_KEYS)
+    for required in ("name", "cloud", "region"):
+        if required not in keys:
+            raise at.error(f"missing {required!r}", "every pool needs name, cloud and region")
+    name = keys["name"].text()
+    if not _POOL_NAME.match(name):
+        raise keys["name"].error(
+            f"invalid pool name {name!r}", "use letters, digits, '.', '_' and '-'"
+        )
+    if "node_selector" not in keys and "compute_pool" not in keys:
+        raise at.error(
+            f"pool {name!r} has no node_selector or compute_pool",
+            "add node_selector: {label: value} or compute_pool: NAME",
+        )
+    return Pool(
+        name=name,
+        cloud=keys["cloud"].choice(CLOUDS),
+        region=keys["region"].text(),
+        node_selector=_opt(keys, "node_selector", _selector, {}),
+        compute_pool=_opt(keys, "compute_pool", YamlNode.text),
+        capacity_type=_opt(keys, "capacity_type", lambda n: n.choice(CAPACITY_TYPES), "on-demand"),
+        instance_types=_opt(keys, "instance_types", YamlNode.texts, ()),
+        max_vcpus=_opt(keys, "max_vcpus", _non_negative),
+        max_memory_gib=_opt(keys, "max_memory_gib", _non_negative),
+        max_gpus=_opt(keys, "max_gpus", _non_negative),
+        max_nodes=_opt(keys, "max_nodes", lambda n: n.integer(minimum=0)),
+        speed=_opt(keys, "speed", YamlNode.number, 1.0),
+        source=_opt(keys, "discovered", lambda n: f"discovered:{n.text()}", source),
+    )
+
+
+def _selector(at: YamlNode) -> dict[str, str]:
+    try:
+        selector = parse_node_selector(at.value())
+    except ValueError as exc:
+        raise at.error(str(exc), "write node_selector: {outerbounds.co/provider: aws}") from None
+    if not selector:
+        raise at.error("empty node_selector", "name at least one label, or use compute_pool")
+    return selector
+
+
+def _pools(at: YamlNode, source: str) -> tuple[Pool, ...]:
+    items = at.items()
+    if not items:
+        raise at.error("no pools", "list at least one pool, or delete `pools:` for the defaults")
+    pools: list[Pool] = []
+    for item in items:
+        pool = _pool(item, source)
+        if any(p.name == pool.name for p in pools):
+            raise item.error(f"duplicate pool name {pool.name!r}", "give each pool its own name")
+        pools.append(pool)
+    return tuple(pools)
+
+
+def _pool_names(at: YamlNode, known: Sequence[str]) -> tuple[str, ...]:
+    names = at.texts()
+    for item, name in zip(at.items(), names, strict=True):
+        if name not in known:
+            hint = did_you_mean(name, known) or f"pools are {', '.join(known)}"
+            raise item.error(f"unknown pool {name!r}", hint)
+    return names
+
+
+def _read(at: YamlNode) -> ExternalRead:
+    keys = at.mapping(("location", "size"))
+    if "location" not in keys or "size" not in keys:
+        raise at.error(
+            "a read needs location and size", 'write {location: "aws:us-east-1", size: 500GB}'
+        )
+    try:
+        loc = Location.parse(keys["location"].text())
+    except ValueError as exc:
+        raise keys["location"].error(str(exc)) from None
+    _check_cloud(keys["location"], loc.cloud)
+    loc = _known_region(keys["location"], loc)
+    return ExternalRead(loc, keys["size"].parsed(parse_size_gb, strict=False))
+
+
+def _continent(at: YamlNode) -> str:
+    return at.choice(continents())
+
+
+def _step(at: YamlNode, pool_names: Sequence[str]) -> StepUsage:
+    keys = at.mapping(STEP_KEYS)
+    return StepUsage(
+        tasks=_opt(keys, "tasks", YamlNode.integer),
+        duration_hours=_opt(keys, "duration", _duration),
+        input_gb=_opt(keys, "input", _size),
+        output_gb=_opt(keys, "output", _size),
+        reads=_opt(keys, "reads", lambda n: tuple(_read(r) for r in n.items()), ()),
+        pools=_opt(keys, "pools", lambda n: _pool_names(n, pool_names), ()),
+        exclude_pools=_opt(keys, "exclude_pools", lambda n: _pool_names(n, pool_names), ()),
+        allowed_clouds=_opt(
+            keys, "allowed_clouds", lambda n: tuple(i.choice(CLOUDS) for i in n.items()), ()
+        ),
+        regions=_opt(keys, "regions", YamlNode.texts, ()),
+        residency=_opt(keys, "residency", _continent),
+        gpu_model=_opt(keys, "gpu_model", _gpu_model),
+        arch=_opt(keys, "arch", lambda n: n.choice(ARCHES)),
+    )
+
+
+def _gpu_model(at: YamlNode) -> str:
+    """An accelerator model the alias table knows (``A100-80GB``, ``L4``) or a family
+    wildcard (``A100*``: every A100 size); see pricing.accelerators."""
+    from pricing.accelerators import UnknownAccelerator, wanted
+
+    text = at.text()
+    try:
+        wanted(text)
+    except UnknownAccelerator as exc:
+        near = " or ".join(exc.suggestions)
+        hint = f"did you mean {near}? " if near else ""
+        raise at.error(
+            f"unknown accelerator model {text!r}",
+            f"{hint}write a model such as H100, A100-80GB, L4, tpu-v5e, or A100* for every size",
+        ) from None
+    return text
+
+
+def _steps(at: YamlNode, pool_names: Sequence[str]) -> dict[str, StepUsage]:
+    return {name: _step(node, pool_names) for name, node in at.mapping().items()}
+
+
+def _constraints(at: YamlNode) -> Constraints:
+    keys = at.mapping(CONSTRAINT_KEYS)
+    base = Constraints()
+    return Constraints(
+        max_workers=_opt(keys, "max_workers", YamlNode.integer, base.max_workers),
+        deadline_hours=_opt(keys, "deadline", _duration),
+        budget_usd_per_month=_opt(keys, "budget", YamlNode.number),
+        residency=_opt(keys, "residency", _residency, {}),
+        bandwidth_gbps=_opt(keys, "bandwidth_gbps", YamlNode.number, base.bandwidth_gbps),
+        bandwidth=_opt(keys, "bandwidth", lambda n: tuple(_link(i) for i in n.items()), ()),
+    )
+
+
+def _link(at: YamlNode) -> Link:
+    """One `constraints.bandwidth` entry: {between: [place, place], gbps: N}."""
+    example = "write {between: [aws:us-east-1, gcp:us-central1], gbps: 2} or [aws, azure]"
+    keys = at.mapping(("between", "gbps"))
+    if "between" not in keys or "gbps" not in keys:
+        raise at.error("a bandwidth entry needs between and gbps", example)
+    ends = keys["between"].items()
+    if len(ends) != 2:
+        raise keys["between"].error(f"between needs two places, got {len(ends)}", example)
+    first, second = (_place(end) for end in ends)
+    return Link((first, second), keys["gbps"].number())
+
+
+def _place(at: YamlNode) -> str:
+    """A cloud ("aws") or a cloud region ("aws:us-east-1"), checked like the datastore."""
+    text = at.text()
+    if ":" not in text:
+        return _check_cloud(at, text)
+    try:
+        loc = Location.parse(text)
+    except ValueError as exc:
+        raise at.error(str(exc)) from None
+    loc = _known_region(at, Location(_check_cloud(at, loc.cloud), loc.region))
+    return f"{loc.cloud}:{loc.region}"
+
+
+def _residency(at: YamlNode) -> dict[str, tuple[str, ...]]:
+    return {continent: node.texts() for continent, node in at.mapping(continents()).items()}
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: about 10x faster
+
+
+def _compose(text: str, label: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        pass  # parse again with the pure-Python parser for its clearer messages
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = _yaml_problem(exc)
+        raise ConfigError(
+            f"YAML syntax error: {problem}", where, "fix the YAML at that line and column"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", label) from None
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's problem and context as one phrase, in the order that reads."""
+    problem, context = exc.problem or "", exc.context or ""
+    if problem.startswith("but ") and context:  # "expected a single document, but found ..."
+        return f"{context}, {problem}"
+    return " ".join(filter(None, (problem, context)))
+
+
+def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) -> Config:
+    """Validate placer.yaml text; `label` names the file in error messages."""
+    root = _compose(text, label)
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    if root is None:
+        return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS, path=path, sha256=sha)
+    keys = YamlNode(root, "", label).mapping(TOP_KEYS)
+    source = str(path) if path else label
+    pools = _opt(keys, "pools", lambda n: _pools(n, source), DEFAULT_POOLS)
+    names = [p.name for p in pools]
+    return Config(
+        datastore=_opt(keys, "datastore", _datastore, DEFAULT_DATASTORE),
+        runs_per_month=_opt(keys, "runs_per_month", YamlNode.number, 30),
+        pools=pools,
+        steps=_opt(keys, "steps", lambda n: _steps(n, names), {}),
+        defaults=_opt(keys, "defaults", _defaults, Defaults()),
+        constraints=_opt(keys, "constraints", _constraints, Constraints()),
+        path=path,
+        sha256=sha,
+        lines=FieldLines(root),
+    )
