@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan
+from fixtures.plan.apply_plans import AWS, GCP, SPOT_POOL, make_plan, step_plan
 
 from placer.apply import ApplyOptions, apply_plan, write_outcome
 from placer.apply._placement_mutator import kubernetes_arguments

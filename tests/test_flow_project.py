@@ -18,11 +18,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fixtures.flow_oracle import ELEMENTS, assert_agrees, element_size, render_flow
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from metaflow.graph import FlowGraph
 from metaflow.lint import linter
-from test_flow_oracle import _element, _size, assert_agrees, render_flow
 
 from placer.cli import main
 from placer.cli._env import Environment
@@ -165,8 +165,8 @@ def _reference(style: str, package: str, index: int, inside: bool) -> tuple[str,
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    elements=st.lists(_element, min_size=1, max_size=3).filter(
-        lambda es: sum(map(_size, es)) <= 18
+    elements=st.lists(ELEMENTS, min_size=1, max_size=3).filter(
+        lambda es: sum(map(element_size, es)) <= 18
     ),
     groups=st.integers(min_value=2, max_value=4),
     style=st.sampled_from(_STYLES),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -83,17 +84,18 @@ def _file(path: Path, text: str) -> FileResult:
     return FileResult(path, before, text.encode())
 
 
-def _with_changes(result: FileResult, document: dict) -> FileResult:
+def _with_changes(result: FileResult, document: dict[str, Any]) -> FileResult:
     """Which steps' selector, compute pool or sizes placement.json changes."""
     try:
         old = json.loads(result.before or b"{}")
     except ValueError:
         old = {}
-    steps = old.get("steps") if isinstance(old, dict) else None
-    steps = steps if isinstance(steps, dict) else {}
+    found = old.get("steps") if isinstance(old, dict) else None
+    steps: dict[str, Any] = found if isinstance(found, dict) else {}
     changes = []
     for name, entry in document["steps"].items():
-        was = steps.get(name) if isinstance(steps.get(name), dict) else {}
+        listed = steps.get(name)
+        was: dict[str, Any] = listed if isinstance(listed, dict) else {}
         for key in ("node_selector", "compute_pool", "cpu", "memory"):
             if was.get(key) != entry.get(key) and (key in was or entry.get(key) is not None):
                 before, after = (_shown(v) for v in (was.get(key), entry.get(key)))

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from placer.cli._env import env
-
-if TYPE_CHECKING:
-
-    pass
 
 
 class GraphFormat(enum.StrEnum):
