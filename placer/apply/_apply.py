@@ -71,7 +71,7 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     target = options.out or flow_path
     if not options.force:
         written = _written_by_apply(facts, flow_path, target)
-        if error := sources_changed(plan, flow_path, written):
+        if error := sources_changed(plan, flow_path, written, plan_path):
             raise error
     try:
         files = _rewrite_files(plan, flow_path, source, options, facts)

@@ -8,12 +8,14 @@ starts.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
@@ -85,10 +87,13 @@ def plan(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     result = make_plan(
-        flow, config, objective, deadline, budget, solver, time_limit, flow_class, parse_gap(gap)
+        flow, config, objective, deadline, budget, solver, time_limit, reading, parse_gap(gap)
     )
     if out is not None:
         write_atomic(out, result.dumps())
@@ -114,12 +119,13 @@ def make_plan(
     budget: float | None,
     solver: str | None,
     time_limit: float | None,
-    flow_class: str | None,
+    reading: FlowReading,
     gap: float = PLAN_GAP,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
+    import dataclasses
+
     from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
-    from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog
 
@@ -137,10 +143,8 @@ def make_plan(
             "--time-limit",
             "give seconds, e.g. 30",
         )
-    model = read_flow(flow_path, flow_class)
-    for warning in model.warnings:
-        env().stderr.write(f"warning: {warning}\n")
     config = load_config(flow_path, config_path)
+    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
     catalog = load_catalog()
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
@@ -162,7 +166,20 @@ def make_plan(
     )
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
-    return result
+    return dataclasses.replace(  # how to read the flow again (apply, the stale check)
+        result,
+        flow_paths=tuple(str(p) for p in reading.paths),
+        flow_config_files={name: file for name, file in reading.flow_configs},
+    )
+
+
+@dataclass(frozen=True)
+class FlowReading:
+    """How `placer plan` reads the flow: its class, module roots and Config files."""
+
+    flow_class: str | None = None
+    paths: tuple[Path, ...] = ()
+    flow_configs: tuple[tuple[str, str], ...] = ()
 
 
 def _objective(name: str) -> Objective:

@@ -30,8 +30,9 @@ class ReadOptions:
     """What the command line adds to the flow file: module roots and Config values.
 
     `paths` are extra directories to find modules in (after the flow's own, like
-    PYTHONPATH); `config_files` mirrors Metaflow's `--config NAME FILE`;
-    `config_values` gives parsed Config values (placer.yaml `flow_configs`).
+    PYTHONPATH); `config_files` mirrors Metaflow's `--config NAME FILE` (a name the flow
+    does not declare is an error, as in Metaflow); `config_values` gives parsed Config
+    values (placer.yaml `flow_configs`; names the flow lacks are the caller's to report).
     """
 
     paths: tuple[Path, ...] = ()
@@ -108,7 +109,7 @@ def read_flow(
 
 
 def _check_overrides(options: ReadOptions, declared: set[str], path: Path) -> None:
-    for name in [*options.config_files, *options.config_values]:
+    for name in options.config_files:
         if name not in declared:
             known = ", ".join(sorted(declared)) or "none"
             raise FlowError(
