@@ -161,3 +161,12 @@ def test_progress_reports_each_run(learn_runs):
     learn(read_flow(learn_runs.flow), source, Selection(), lambda *a: seen.append(a))
     assert seen[0] == (0, 3, learn_runs.ok_large)
     assert seen[-1] == (3, 3, "")
+
+
+def test_renamed_step_is_unknown_and_unseen(learn_runs, tmp_path):
+    source = learn_runs.flow.read_text().replace("fast", "quick")
+    renamed = tmp_path / "learnflow.py"
+    renamed.write_text(source)
+    learned = learn(read_flow(renamed), connect(learn_runs.metadata, namespace="*"), Selection())
+    assert learned.unknown_steps == ("fast",) and learned.unseen_steps == ("quick",)
+    assert "fast" not in learned.steps and "merge" in learned.steps

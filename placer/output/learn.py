@@ -70,6 +70,7 @@ def learned_json(learned: Learned) -> dict[str, Any]:
         "skipped": {"failed": list(learned.failed), "unfinished": list(learned.unfinished)},
         "steps": steps,
         "unknown_steps": list(learned.unknown_steps),
+        "unseen_steps": list(learned.unseen_steps),
     }
 
 
@@ -137,6 +138,11 @@ def summary_lines(learned: Learned) -> list[str]:
             lines.append(f"skipped {len(ids)} {why} run(s): {', '.join(ids)}")
     if learned.unknown_steps:
         lines.append(f"steps in the runs but not in the flow: {', '.join(learned.unknown_steps)}")
+    if learned.unseen_steps:
+        lines.append(
+            f"steps no run measured (new, renamed, or a branch not taken): "
+            f"{', '.join(learned.unseen_steps)}"
+        )
     return lines
 
 
