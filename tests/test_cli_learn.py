@@ -131,6 +131,8 @@ def _closed_port() -> int:
         (("--write", "--check"), "--write and --check do not go together"),
         (("--since", "soon"), "--since: expected a duration"),
         (("--namespace", "user:nobody"), "no runs of LearnFlow in namespace user:nobody"),
+        (("--check",), "no placer.yaml to check"),
+        (("--check", "--threshold", "0"), "threshold '0' is not a positive share"),
     ],
 )
 def test_bad_input_is_exit_2_with_one_line(learn_runs, args, message):
@@ -138,6 +140,14 @@ def test_bad_input_is_exit_2_with_one_line(learn_runs, args, message):
     done = _placer(learn_runs.env, "learn", "learnflow.py", *args, cwd=learn_runs.root)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_write_refuses_an_invalid_placer_yaml_and_leaves_it(project, learn_runs):
+    bad = "steps:\n  work:\n    taks: 3\n"
+    (project / "placer.yaml").write_text(bad)
+    done = _placer(learn_runs.env, "learn", str(project / "learnflow.py"), "--write")
+    assert done.returncode == 2 and "steps.work.taks: unknown key" in done.stderr
+    assert (project / "placer.yaml").read_text() == bad
 
 
 def test_unreachable_service_is_exit_2(learn_runs):
