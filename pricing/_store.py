@@ -351,6 +351,14 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _is_time(text: str) -> bool:
+    try:
+        parse_time(text)
+    except ValueError:
+        return False
+    return True
+
+
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON (gzipped if the name ends in .gz) so readers never see half a file."""
     from placer.atomic import write_atomic
@@ -388,10 +396,8 @@ def _header(path: Path, document: Mapping[str, Any]) -> tuple[str, str, tuple[st
     if cloud not in CLOUDS:
         raise _corrupt(path, f"cloud {cloud!r} is not one of {', '.join(CLOUDS)}")
     captured_at = document.get("captured_at")
-    try:
-        parse_time(captured_at)
-    except (TypeError, AttributeError, ValueError):
-        raise _corrupt(path, f"'captured_at' {captured_at!r} is not an ISO 8601 time") from None
+    if not isinstance(captured_at, str) or not _is_time(captured_at):
+        raise _corrupt(path, f"'captured_at' {captured_at!r} is not an ISO 8601 time")
     sources = document.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _corrupt(path, "'sources' must be a list of strings")

@@ -114,7 +114,7 @@ class Catalog:
         key = (cloud, region)
         if key not in self._built:  # Offers are built on first use, per cloud or region
             table = self._tables.get(cloud)
-            rows = None if region is None else self._region_rows.get(key, [])
+            rows = None if region is None else self._region_rows.get((cloud, region), [])
             self._built[key] = table.offers(rows) if table else ()
         return self._built[key]
 

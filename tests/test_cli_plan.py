@@ -38,9 +38,11 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards x 45 min on half a t3a.large ($0.0752/h): 6 task-hours, $0.2256 per run.
-    assert row == ["process", "aws-use1", "t3a.large", "8", "6.00", "0.23", "0.00", "0.23"]
-    assert "vs as_written: $73.30/month -> saves $65.96/month (90%)" in out
+    # 8 shards x 45 min; r7i.xlarge ($0.2646/h) holds 3 of the 1 vCPU / 4096M pods on its
+    # 3.795 allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.2646 = $0.099225/h per pod,
+    # 6 task-hours, $0.5954 per run (t3a.large is burstable and the tasks run 45 min).
+    assert row == ["process", "aws-use1", "r7i.xlarge", "8", "6.00", "0.60", "0.00", "0.60"]
+    assert "vs as_written: $78.18/month -> saves $59.19/month (76%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
     assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
@@ -65,9 +67,10 @@ def test_json_and_out_file_hold_the_same_plan(tmp_path):
     assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
     assert data["steps"]["process"]["pool"] == "aws-use1"
     assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
-    # per run: process $0.2256 + start/join/end 10 min each at $0.0376/h = $0.0063 each
-    # (rounded per step) = $0.2445; x 30 runs = $7.3350.
-    assert data["totals"]["per_month"]["total"] == "7.3350"
+    # per run: process $0.5954 + start/join/end 10 min each on a whole t3a.large
+    # ($0.0752/h, burstable but short) = $0.0125 each (rounded per step) = $0.6329;
+    # x 30 runs = $18.9870.
+    assert data["totals"]["per_month"]["total"] == "18.9870"
     plan = read_plan(target)
     assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind

@@ -8,6 +8,7 @@ starts.
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,9 @@ from placer.cli._env import env
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
+    from placer.config import Config
+    from placer.flow import Flow
+    from placer.optimize.problem import Objective
     from placer.plan import Plan
 
 
@@ -84,10 +88,30 @@ def plan(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    from_runs: int | None = typer.Option(
+        None,
+        "--from-runs",
+        min=1,
+        help="Plan with tasks, durations and data sizes learned from the newest N successful "
+        "runs (`--from-runs` alone: 10) instead of placer.yaml's; nothing is written.",
+    ),
+    namespace: str | None = typer.Option(
+        None, "--namespace", help="With --from-runs: the Metaflow namespace ('*': all)."
+    ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     result = make_plan(
-        flow, config, objective, deadline, budget, solver, time_limit, flow_class, parse_gap(gap)
+        flow,
+        config,
+        objective,
+        deadline,
+        budget,
+        solver,
+        time_limit,
+        flow_class,
+        parse_gap(gap),
+        from_runs=from_runs,
+        namespace=namespace,
     )
     if out is not None:
         write_atomic(out, result.dumps())
@@ -115,8 +139,11 @@ def make_plan(
     time_limit: float | None,
     flow_class: str | None,
     gap: float = PLAN_GAP,
+    from_runs: int | None = None,
+    namespace: str | None = None,
 ) -> Plan:
-    """Read the flow, config and prices, and plan (the whole command minus output)."""
+    """Read the flow, config and prices, and plan (the whole command minus output).
+    `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
     from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
     from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
@@ -138,6 +165,9 @@ def make_plan(
         )
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    learned_note = None
+    if from_runs is not None:
+        config, learned_note = _with_runs(model, config, from_runs, namespace)
     catalog = load_catalog()
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
@@ -147,7 +177,7 @@ def make_plan(
         model,
         config,
         market_from_catalog(catalog),
-        objective=objective,  # type: ignore[arg-type]
+        objective=_objective(objective),
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,
         solver=str(solver) if solver else None,
@@ -159,7 +189,35 @@ def make_plan(
     )
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
+    if learned_note is not None:
+        result = replace(result, warnings=(*result.warnings, learned_note))
     return result
+
+
+def _with_runs(
+    model: Flow, config: Config, runs: int, namespace: str | None
+) -> tuple[Config, str]:
+    """`config` with the values the runs measured, and the plan's note saying so."""
+    from placer.cli.learn import read_runs
+    from placer.learn import Selection
+    from placer.learn._values import runs_text, with_learned
+
+    learned = read_runs(model, Selection(runs=runs), namespace)
+    note = (
+        f"tasks, durations and data sizes of {len(learned.steps)} step(s) learned from "
+        f"{runs_text(learned)} of {learned.source} (--from-runs), not from placer.yaml"
+    )
+    env().stderr.write(f"{note}\n")
+    return with_learned(config, learned), note
+
+
+def _objective(name: str) -> Objective:
+    """The optimizer's objective named on the command line."""
+    if name == "cost":
+        return "cost"
+    if name == "time":
+        return "time"
+    raise ConfigError(f"unknown objective {name!r}", "--objective", "use cost or time")
 
 
 def parse_gap(text: str) -> float:

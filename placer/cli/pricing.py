@@ -85,8 +85,8 @@ def info(output: Format = _FORMAT, cache_dir: Path | None = _CACHE_DIR) -> None:
     if output is Format.json:
         env().write(json.dumps(info_json(catalog, moment), indent=2))
     else:
-        parts = [info_table(catalog, moment), "\n".join(source_lines(catalog))]
-        env().show([*parts, regions_table(catalog)], wide=True)
+        sources = "\n".join(source_lines(catalog))
+        env().show([info_table(catalog, moment), sources, regions_table(catalog)], wide=True)
     for cloud in stale:
         prices = catalog.clouds[cloud]
         when = f"captured {prices.captured_at}"

@@ -109,8 +109,8 @@ class HighsModel:
         solved = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
         name = _status(status, solved)
         if name not in ("optimal", "feasible"):
-            return Run(name, None, None, np.array([]))
-        values = np.asarray(highs.getSolution().col_value)
+            return Run(name, None, None, [])
+        values = list(highs.getSolution().col_value)
         gap_found = None if self.relaxed or info.mip_gap == _INF else float(info.mip_gap)
         return Run(name, float(info.objective_function_value), gap_found, values)
 
@@ -118,8 +118,8 @@ class HighsModel:
         """A model without columns: every row must allow 0; its objective is 0."""
         rows = self.problem.rows
         if any((r.low or 0.0) > 0.0 or (r.up is not None and r.up < 0.0) for r in rows):
-            return Run("infeasible", None, None, np.array([]))
-        return Run("optimal", 0.0, None if self.relaxed else 0.0, np.array([]))
+            return Run("infeasible", None, None, [])
+        return Run("optimal", 0.0, None if self.relaxed else 0.0, [])
 
 
 def _status(status: highspy.HighsModelStatus, solved: bool) -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from placer.optimize.antichain import (
     LeastFlow,
@@ -145,7 +146,8 @@ class Repair:
         key is at most the exact keys it stands for, so the first _EXACT out is the least.
         """
         now = rounded(self.excess)
-        queue = [
+        # (key, kind, step, item): item is a move's index (_STEP) or the Option (_BOUND, _EXACT)
+        queue: list[tuple[Any, int, str, Any]] = [
             (self.floor(step, 0, i), _STEP, step, 0)
             for i, step in enumerate(self.suspects())
             if self.moves_of(step)

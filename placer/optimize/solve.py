@@ -226,7 +226,7 @@ def _makespan(space: Space, assignment: dict[str, str] | None) -> float | None:
     """The placement's real critical path (the model's column is only an upper bound)."""
     if assignment is None:
         return None
-    hours = {s: space.option(s, p).wall_hours for s, p in assignment.items()}  # type: ignore[union-attr]
+    hours = {s: space.placed(s, p).wall_hours for s, p in assignment.items()}
     return longest_path(space.steps, space.edges, hours)[0]
 
 

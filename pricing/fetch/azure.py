@@ -256,7 +256,7 @@ class _ShapeSource:
 
 def _arm_shapes(
     arm_url: str, subscription: str, region: str, policy: RetryPolicy
-) -> dict[str, Shape]:
+) -> dict[str, Shape | None]:
     """armSkuName -> shape of the VM sizes ARM lists for ``region`` and this subscription.
 
     Sizes restricted for the subscription in this location are left out, so their
