@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from placer.flow import Flow
     from placer.optimize.problem import Objective
     from placer.plan import Plan
+    from pricing.catalog import Catalog
 
 
 class PlanFormat(enum.StrEnum):
@@ -191,7 +193,36 @@ def make_plan(
         env().stderr.write(f"wrote the model to {lp_path}\n")
     if learned_note is not None:
         result = replace(result, warnings=(*result.warnings, learned_note))
-    return result
+    return with_pricing_age(result, catalog)
+
+
+def now() -> datetime:
+    """The current time (a function so tests can pin it)."""
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
+    """The plan stating how old the prices of the clouds it uses are (the oldest of them as
+    pricing_captured_at), with a staleness warning per stale cloud."""
+    from pricing._store import parse_time
+
+    used = [
+        offer
+        for step in result.steps.values()
+        for offer in catalog.offers(step.cloud, step.region)
+        if offer.instance_type == step.instance_type
+    ]
+    text, stale = catalog.freshness(used, now())
+    clouds = {offer.cloud for offer in used}
+    dates = [catalog.prices_of(c, [o for o in used if o.cloud == c]).as_of for c in clouds]
+    return replace(
+        result,
+        pricing_captured_at=min(dates, key=parse_time) if dates else result.pricing_captured_at,
+        warnings=(*result.warnings, *stale),
+        extra={**result.extra, "pricing_age": text},
+    )
 
 
 def _with_runs(

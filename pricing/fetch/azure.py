@@ -43,7 +43,7 @@ _MAX_PAGES = 10_000  # a guard against a server that links a page to itself fore
 
 # armSkuName patterns -> (GPU model, accelerator kind); the first match wins.
 _GPU_MODELS: tuple[tuple[str, str, str], ...] = (
-    (r"NC\d+ads_H100_v5", "H100-NVL", "nvidia"),  # NCads H100 v5: H100 NVL (94 GB)
+    (r"NC\d+adi?s_H100_v5", "H100-NVL", "nvidia"),  # NCads H100 v5: H100 NVL (94 GB)
     (r"H100", "H100", "nvidia"),
     (r"H200", "H200", "nvidia"),
     (r"NC\d+ads_A100_v4|ND\d+amsr_A100_v4", "A100-80GB", "nvidia"),
