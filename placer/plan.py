@@ -21,7 +21,7 @@ from placer.errors import PlanError
 from placer.labels import RULE, selector_problem, value_problem
 from placer.money import kept, percent_text
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: flow.sources, flow.paths, flow.config_files
 
 
 def money(value: float | Decimal | str) -> Decimal:
@@ -234,6 +234,11 @@ class Plan:
     currency: str = "USD"
     format_version: str = FORMAT_VERSION
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Every file the flow was read from (its modules, Config files), relative to the flow
+    # file's directory (POSIX separators) -> sha256; the flow file itself included.
+    flow_sources: Mapping[str, str] = field(default_factory=dict)
+    flow_paths: tuple[str, ...] = ()  # `--path` module roots the flow was read with
+    flow_config_files: Mapping[str, str] = field(default_factory=dict)  # `--flow-config`
 
     @property
     def per_run(self) -> Cost:
@@ -267,7 +272,7 @@ class Plan:
         return {
             "format_version": self.format_version,
             "currency": self.currency,
-            "flow": {"name": self.flow, "file": self.flow_file, "sha256": self.flow_sha256},
+            "flow": self._flow_json(),
             "config": {"file": self.config_file, "sha256": self.config_sha256},
             "pricing": {"source": self.pricing_source, "captured_at": self.pricing_captured_at},
             "objective": self.objective,
@@ -282,6 +287,20 @@ class Plan:
             "warnings": list(self.warnings),
             **({"extra": dict(self.extra)} if self.extra else {}),
         }
+
+    def _flow_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.flow,
+            "file": self.flow_file,
+            "sha256": self.flow_sha256,
+        }
+        if self.flow_sources:
+            out["sources"] = dict(self.flow_sources)
+        if self.flow_paths:
+            out["paths"] = list(self.flow_paths)
+        if self.flow_config_files:
+            out["config_files"] = dict(self.flow_config_files)
+        return out
 
     def dumps(self) -> str:
         """The plan file's text; NaN or Infinity anywhere is a bug, never written."""
@@ -323,7 +342,15 @@ class Plan:
             currency=currency.text() if currency is not None else "USD",
             format_version=version.value,
             extra=_finite_tree(at.opt("extra") or Field({}, "extra")),
+            flow_sources=_text_map(flow.opt("sources")),
+            flow_paths=_texts(flow.opt("paths")),
+            flow_config_files=_text_map(flow.opt("config_files")),
         )
+
+
+def _text_map(at: Field | None) -> dict[str, str]:
+    """An object of text values (flow.sources: file -> sha256, flow.config_files)."""
+    return {key: value.text() for key, value in at.members().items()} if at is not None else {}
 
 
 def read_plan(path: Path) -> Plan:

@@ -8,11 +8,13 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from placer.cli import main
+from placer.cli import plan as plan_cli
 from placer.cli._env import Environment
 from placer.plan import read_plan
 
@@ -25,6 +27,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 @pytest.fixture(autouse=True)
 def snapshot_prices(tmp_path, monkeypatch):
     monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setattr(plan_cli, "now", lambda: datetime(2026, 12, 3, tzinfo=UTC))
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -38,13 +41,19 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards x 45 min; r7i.xlarge ($0.2646/h) holds 3 of the 1 vCPU / 4096M pods on its
-    # 3.795 allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.2646 = $0.099225/h per pod,
-    # 6 task-hours, $0.5954 per run (t3a.large is burstable and the tasks run 45 min).
-    assert row == ["process", "aws-use1", "r7i.xlarge", "8", "6.00", "0.60", "0.00", "0.60"]
-    assert "vs as_written: $78.18/month -> saves $59.19/month (76%)" in out
+    # 8 shards x 45 min; m5a.xlarge ($0.172/h) holds 3 of the 1 vCPU / 4096M pods on its
+    # allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.172 = $0.0645/h per pod, 6 task-hours,
+    # $0.387 per run (t3a.large is burstable and the tasks run 45 min).
+    assert row == ["process", "aws-use1", "m5a.xlarge", "8", "6.00", "0.39", "0.00", "0.39"]
+    assert "vs as_written: $76.82/month -> saves $64.09/month (83%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
-    assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
+    # the age of the prices of the offers the plan uses: karpenter-provider-aws (2026-07-20)
+    # on-demand; t3a.large's spot price is SkyPilot's, whose date is unknown
+    assert "pricing: aws snapshot age unknown, at least 136 days" in out
+    assert (
+        "warning: aws prices are of unknown age, at least 136 days old (oldest rows observed "
+        "2026-07-20" in out.replace("\n", " ")
+    )
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
     )
@@ -67,10 +76,10 @@ def test_json_and_out_file_hold_the_same_plan(tmp_path):
     assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
     assert data["steps"]["process"]["pool"] == "aws-use1"
     assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
-    # per run: process $0.5954 + start/join/end 10 min each on a whole t3a.large
-    # ($0.0752/h, burstable but short) = $0.0125 each (rounded per step) = $0.6329;
-    # x 30 runs = $18.9870.
-    assert data["totals"]["per_month"]["total"] == "18.9870"
+    # per run: process $0.3870 + start/join/end 10 min each on a whole t3a.large
+    # ($0.0752/h, burstable but short) = $0.0125 each (rounded per step) = $0.4245;
+    # x 30 runs = $12.7350.
+    assert data["totals"]["per_month"]["total"] == "12.7350"
     plan = read_plan(target)
     assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
@@ -163,7 +172,7 @@ def test_a_corrupt_price_cache_is_said_and_the_snapshot_used(tmp_path, monkeypat
     code, out, err = run("plan", str(CROSSCLOUD))
     assert code == 0
     assert err.startswith("warning: ignoring ") and "offers-aws.json" in err
-    assert "pricing: snapshot" in out
+    assert "pricing: aws snapshot" in out
 
 
 def _table_rows(width: int) -> tuple[str, list[list[str]]]:
@@ -186,7 +195,7 @@ def test_narrow_terminal_folds_names_and_keeps_every_figure():
     assert narrow == wide and len(wide) == 7  # 5 steps, per run, per month
 
 
-CAPPED_FLOW = '''
+CAPPED_FLOW = """
 from metaflow import FlowSpec, kubernetes, step
 
 
@@ -212,7 +221,7 @@ class CapFlow(FlowSpec):
     @step
     def end(self):
         pass
-'''
+"""
 CAPPED_CONFIG = """
 datastore: {cloud: gcp, region: us-central1}
 pools:
@@ -302,3 +311,62 @@ def test_out_that_is_a_directory_is_bad_input_and_writes_nothing(tmp_path):
         f"error: {tmp_path}: --out is a directory. To fix: give a file path, e.g. {tmp_path}/FILE\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+PROJECT = ROOT / "tests" / "fixtures" / "projects" / "inherit"
+
+
+def test_a_flow_project_plans_with_its_modules_configs_and_read_options(tmp_path):
+    import shutil
+
+    shutil.copytree(PROJECT, tmp_path / "proj")
+    flow = tmp_path / "proj" / "flow.py"
+    (tmp_path / "prod.json").write_text('{"pool": "a=b", "train": {"cpu": 3, "memory": 9000}}')
+    out = tmp_path / "plan.json"
+    config = ("--flow-config", "config", str(tmp_path / "prod.json"))
+    code, _, err = run("plan", str(flow), "--out", str(out), "--format", "json", *config)
+    assert (code, err) == (0, "")
+    plan = read_plan(out)
+    assert plan.steps["train"].resources["cpu"] == 3  # the --flow-config file, not config.json
+    assert plan.steps["prepare"].resources["memory"] == 8192  # PREP_CPU * 4096 in settings.py
+    assert plan.flow_config_files == {"config": str(tmp_path / "prod.json")}
+    assert set(plan.flow_sources) == {
+        "flow.py",
+        "common/__init__.py",
+        "common/pipeline.py",
+        "common/decos.py",
+        "common/settings.py",
+        "../prod.json",
+    }
+    # apply re-reads the flow the same way: the mutator mode places every step
+    code, _, err = run("apply", str(out), "--mode", "mutator")
+    assert code == 0, err
+    assert json.loads((flow.parent / "placement.json").read_text())["steps"].keys() == set(
+        plan.steps
+    )
+
+
+def test_placer_yaml_flow_configs_give_a_config_placer_cannot_parse(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(
+        "from metaflow import Config, FlowSpec, kubernetes, step\n\n\n"
+        "def parse(text):\n    return {'cpu': int(text)}\n\n\n"
+        "class F(FlowSpec):\n"
+        "    cfg = Config('cfg', default='cfg.txt', parser=parse)\n\n"
+        "    @kubernetes(cpu=cfg.cpu)\n    @step\n    def start(self):\n"
+        "        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    (tmp_path / "cfg.txt").write_text("6")
+    placer_yaml = tmp_path / "placer.yaml"
+    placer_yaml.write_text("flow_configs:\n  cfg: {cpu: 6}\n")
+    code, out, err = run("plan", str(flow), "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["steps"]["start"]["resources"]["cpu"] == 6
+    placer_yaml.write_text("flow_configs:\n  cfgs: {cpu: 6}\n")
+    code, _, err = run("plan", str(flow))
+    assert code == 2
+    assert err == (
+        f"error: {placer_yaml}:2: flow_configs.cfgs: the flow has no Config named 'cfgs' (its "
+        "Configs: cfg). To fix: name a Config the flow declares, or remove the entry\n"
+    )

@@ -56,3 +56,10 @@ def test_a_replaced_file_is_locked_again(tmp_path):
     with locked([path], wait_s=10):
         assert time.monotonic() - started > 0.1
     child.wait()
+
+
+def test_several_new_files_in_one_directory_share_its_lock(tmp_path):
+    new = [tmp_path / "placement.json", tmp_path / "placer_placement.py", tmp_path / "flow.py"]
+    new[2].write_text("x")
+    with locked(new, wait_s=1):  # would wait on itself if the directory were locked twice
+        pass

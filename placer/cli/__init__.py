@@ -24,11 +24,13 @@ from placer import __version__
 from placer.cli import apply as apply_cmd
 from placer.cli import graph as graph_cmd
 from placer.cli import init as init_cmd
+from placer.cli import learn as learn_cmd
 from placer.cli import plan as plan_cmd
 from placer.cli import pools as pools_cmd
 from placer.cli import pricing as pricing_cmd
 from placer.cli import report as report_cmd
 from placer.cli import status as status_cmd
+from placer.cli._args import fill_optional_values
 from placer.cli._env import Environment, env, set_env
 from placer.errors import ExitStatus, PlacerError, printable
 
@@ -41,7 +43,8 @@ except ImportError:  # older typer: click itself
 app = typer.Typer(
     name="placer",
     help="Cost and placement optimizer for multi-cloud Metaflow flows.",
-    epilog="Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 report threshold tripped.",
+    epilog="Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 a threshold tripped "
+    "(report, learn --check).",
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -65,7 +68,8 @@ def _root(
 ) -> None:
     """Cost and placement optimizer for multi-cloud Metaflow flows.
 
-    Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 report threshold tripped.
+    Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 a threshold tripped
+    (report, learn --check).
     """
     env().debug = debug
 
@@ -78,6 +82,7 @@ status_cmd.register(app)
 plan_cmd.register(app)
 apply_cmd.register(app)
 report_cmd.register(app)
+learn_cmd.register(app)
 
 
 class Terminated(BaseException):
@@ -106,7 +111,7 @@ def _sigterm_unwinds() -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
     """Run the CLI and return its exit status; the one place errors become exit codes."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = fill_optional_values(sys.argv[1:] if argv is None else argv)
     current = environment or Environment()
     current.debug = "--debug" in args
     previous = set_env(current)

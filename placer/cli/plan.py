@@ -8,6 +8,8 @@ starts.
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,11 +17,15 @@ import typer
 
 from placer import limits
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
+    from placer.config import Config
+    from placer.flow import Flow
     from placer.optimize.problem import Objective
     from placer.plan import Plan
+    from pricing.catalog import Catalog
 
 
 class PlanFormat(enum.StrEnum):
@@ -86,13 +92,40 @@ def plan(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
+    from_runs: int | None = typer.Option(
+        None,
+        "--from-runs",
+        min=1,
+        help="Plan with tasks, durations and data sizes learned from the newest N successful "
+        "runs (`--from-runs` alone: 10) instead of placer.yaml's; nothing is written.",
+    ),
+    namespace: str | None = typer.Option(
+        None, "--namespace", help="With --from-runs: the Metaflow namespace ('*': all)."
+    ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     if out is not None:  # before the work: an --out that would destroy an input is refused
         _check_out(out, flow, config)
+    reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     result = make_plan(
-        flow, config, objective, deadline, budget, solver, time_limit, flow_class, parse_gap(gap)
+        flow,
+        config,
+        objective,
+        deadline,
+        budget,
+        solver,
+        time_limit,
+        reading,
+        parse_gap(gap),
+        from_runs=from_runs,
+        namespace=namespace,
     )
+    if out is not None:  # nor any module or Config file the flow turned out to read
+        from placer.inputs import check_output
+
+        check_output(out, [flow.parent / name for name in result.flow_sources])
     text = result.dumps()  # refuses NaN/Infinity: a plan file never holds them
     if output is PlanFormat.json:
         views: list = [text]
@@ -130,12 +163,14 @@ def make_plan(
     budget: float | None,
     solver: str | None,
     time_limit: float | None,
-    flow_class: str | None,
+    reading: FlowReading,
     gap: float = PLAN_GAP,
+    from_runs: int | None = None,
+    namespace: str | None = None,
 ) -> Plan:
-    """Read the flow, config and prices, and plan (the whole command minus output)."""
+    """Read the flow, config and prices, and plan (the whole command minus output).
+    `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
     from placer.config import check_pools_against_catalog, load_config
-    from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog
 
@@ -144,8 +179,11 @@ def make_plan(
         raise ConfigError(problem, "--budget", "give USD per month, e.g. 40")
     if time_limit is not None and (problem := limits.TIME_LIMIT_SECONDS.problem(time_limit)):
         raise ConfigError(problem, "--time-limit", "give seconds, e.g. 30")
-    model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
+    learned_note = None
+    if from_runs is not None:
+        config, learned_note = _with_runs(model, config, from_runs, namespace)
     catalog = load_catalog()
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
@@ -167,7 +205,67 @@ def make_plan(
     )
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
-    return result
+    if learned_note is not None:
+        result = replace(result, warnings=(*result.warnings, learned_note))
+    result = replace(  # how to read the flow again (apply, the stale check)
+        result,
+        flow_paths=tuple(str(p) for p in reading.paths),
+        flow_config_files={name: file for name, file in reading.flow_configs},
+    )
+    return with_pricing_age(result, catalog)
+
+
+@dataclass(frozen=True)
+class FlowReading:
+    """How `placer plan` reads the flow: its class, module roots and Config files."""
+
+    flow_class: str | None = None
+    paths: tuple[Path, ...] = ()
+    flow_configs: tuple[tuple[str, str], ...] = ()
+
+
+def now() -> datetime:
+    """The current time (a function so tests can pin it)."""
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
+    """The plan stating how old the prices of the clouds it uses are (the oldest of them as
+    pricing_captured_at), with a staleness warning per stale cloud."""
+    from pricing._store import parse_time
+
+    used = [
+        offer
+        for step in result.steps.values()
+        for offer in catalog.offers(step.cloud, step.region)
+        if offer.instance_type == step.instance_type
+    ]
+    text, stale = catalog.freshness(used, now())
+    clouds = {offer.cloud for offer in used}
+    dates = [catalog.prices_of(c, [o for o in used if o.cloud == c]).as_of for c in clouds]
+    return replace(
+        result,
+        pricing_captured_at=min(dates, key=parse_time) if dates else result.pricing_captured_at,
+        warnings=(*result.warnings, *stale),
+        extra={**result.extra, "pricing_age": text},
+    )
+
+
+def _with_runs(model: Flow, config: Config, runs: int, namespace: str | None) -> tuple[Config, str]:
+    """`config` with the values the runs measured, and the plan's note saying so."""
+    from placer.cli.learn import read_runs
+    from placer.learn import Selection
+    from placer.learn._values import runs_text, with_learned
+
+    learned = read_runs(model, Selection(runs=runs), namespace)
+    note = (
+        f"tasks, durations and data sizes of {len(learned.steps)} step(s) learned from "
+        f"{runs_text(learned)} of {learned.source} (--from-runs), not from placer.yaml"
+    )
+    env().stderr.write(f"{note}\n")
+    return with_learned(config, learned), note
 
 
 def _objective(name: str) -> Objective:

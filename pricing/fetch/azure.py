@@ -42,7 +42,7 @@ MAX_PAGES = 2_000  # per query; a real region needs a few dozen (100 items a pag
 
 # armSkuName patterns -> (GPU model, accelerator kind); the first match wins.
 _GPU_MODELS: tuple[tuple[str, str, str], ...] = (
-    (r"NC\d+ads_H100_v5", "H100-NVL", "nvidia"),  # NCads H100 v5: H100 NVL (94 GB)
+    (r"NC\d+adi?s_H100_v5", "H100-NVL", "nvidia"),  # NCads H100 v5: H100 NVL (94 GB)
     (r"H100", "H100", "nvidia"),
     (r"H200", "H200", "nvidia"),
     (r"NC\d+ads_A100_v4|ND\d+amsr_A100_v4", "A100-80GB", "nvidia"),
