@@ -11,7 +11,6 @@ import typer
 from placer.cli._env import env
 
 if TYPE_CHECKING:
-
     pass
 
 

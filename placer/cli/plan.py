@@ -17,6 +17,9 @@ from placer.cli._env import env
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
+    from placer.config import Config
+    from placer.flow import Flow
+    from placer.optimize import Market
     from placer.plan import Plan
 
 
@@ -117,10 +120,35 @@ def make_plan(
     gap: float = PLAN_GAP,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output)."""
-    from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
-    from placer.flow import read_flow
-    from placer.optimize import market_from_catalog, plan_flow
-    from pricing.catalog import load_catalog
+    from placer.optimize import plan_flow
+
+    deadline_hours = check_limits(deadline, budget, time_limit)
+    model, config, market = load_inputs(flow_path, config_path, flow_class)
+    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
+    result = plan_flow(
+        model,
+        config,
+        market,
+        objective=objective,  # type: ignore[arg-type]
+        deadline_hours=deadline_hours,
+        budget_usd_per_month=budget,
+        solver=str(solver) if solver else None,
+        time_limit=time_limit,
+        gap=gap,
+        lp_path=lp_path,
+        flow_file=str(flow_path),
+        origin=limits_origin(deadline, budget),
+    )
+    if lp_path is not None:
+        env().stderr.write(f"wrote the model to {lp_path}\n")
+    return result
+
+
+def check_limits(
+    deadline: str | None, budget: float | None, time_limit: float | None
+) -> float | None:
+    """Validate --deadline, --budget and --time-limit; the deadline in hours."""
+    from placer.config import parse_duration_hours
 
     deadline_hours = None
     if deadline is not None:
@@ -136,30 +164,26 @@ def make_plan(
             "--time-limit",
             "give seconds, e.g. 30",
         )
+    return deadline_hours
+
+
+def load_inputs(
+    flow_path: Path, config_path: Path | None, flow_class: str | None
+) -> tuple[Flow, Config, Market]:
+    """The flow read statically, its placer.yaml checked against the catalog, and the
+    market of the catalog (a warning on stderr when the cache was unusable)."""
+    from placer.config import check_pools_against_catalog, load_config
+    from placer.flow import read_flow
+    from placer.optimize import market_from_catalog
+    from pricing.catalog import load_catalog
+
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
     catalog = load_catalog()
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
     check_pools_against_catalog(config, catalog)
-    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
-    result = plan_flow(
-        model,
-        config,
-        market_from_catalog(catalog),
-        objective=objective,  # type: ignore[arg-type]
-        deadline_hours=deadline_hours,
-        budget_usd_per_month=budget,
-        solver=str(solver) if solver else None,
-        time_limit=time_limit,
-        gap=gap,
-        lp_path=lp_path,
-        flow_file=str(flow_path),
-        origin=_origin(deadline, budget),
-    )
-    if lp_path is not None:
-        env().stderr.write(f"wrote the model to {lp_path}\n")
-    return result
+    return model, config, market_from_catalog(catalog)
 
 
 def parse_gap(text: str) -> float:
@@ -176,7 +200,8 @@ def parse_gap(text: str) -> float:
     return value
 
 
-def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+def limits_origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+    """Where the deadline and budget came from, when given as options."""
     origin = {}
     if deadline is not None:
         origin["deadline"] = "--deadline"

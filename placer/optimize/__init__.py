@@ -3,7 +3,7 @@
 A pipeline of pure steps: `demand` (what each step asks for) -> `offers` (the instance type
 and price per pool) -> `egress` (data moved) -> `space` (every eligible option) ->
 `problem` (the pulp model) -> `solve` (HiGHS or CBC) -> `baselines`/`build` (the Plan).
-`planner.plan_flow` runs them all; `explain` turns infeasibility into one clear line.
+`planner.plan_flow` runs them all; `diagnose` turns infeasibility into one clear line.
 Heavy imports (pulp, highspy, numpy) happen inside the functions that solve.
 """
 

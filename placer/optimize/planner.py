@@ -12,7 +12,7 @@ from placer.errors import ConfigError, PlanError
 from placer.flow import Flow
 from placer.optimize.baselines import as_written, greedy
 from placer.optimize.build import baseline, build_plan
-from placer.optimize.explain import check_bounds, check_eligible, diagnose
+from placer.optimize.diagnose import check_bounds, check_eligible, diagnose
 from placer.optimize.problem import Objective
 from placer.optimize.solve import DEFAULT_GAP, default_solver, optimize
 from placer.optimize.space import Market, Space, build_space
