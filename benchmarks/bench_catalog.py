@@ -1,12 +1,15 @@
-"""Catalog loading and egress lookups: the planner's budget is well under 100 ms to load.
+"""Catalog loading and egress lookups. Goals: a cold load of the full catalog (fresh
+interpreter, imports included) under 150 ms, and a live refresh cache of ~80,000 offers
+loaded under 150 ms too (its regions' rows are parsed only when used).
 
-Measured: a cold load in a fresh interpreter (imports included), a warm load of the
-embedded snapshot, loads of synthetic refresh caches 10x and 100x the snapshot's size
-(what a full live refresh of every region can produce), indexed lookups, and egress math.
+Measured: cold loads in a fresh interpreter, a warm load of the embedded snapshot, loads of
+synthetic refresh caches of ~80,000 and ~270,000 offers (copies of the snapshot's offers,
+renamed), indexed lookups, and egress math.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 import sys
@@ -74,9 +77,13 @@ def _synthetic_cache(directory: Path, factor: int) -> int:
 def run() -> str:
     catalog = load_catalog(EMPTY)
     offers = len(catalog.offers())
+    load = f"from pricing import load_catalog; c = load_catalog('{EMPTY}')"
     rows = [
-        ("cold: import pricing + load snapshot (fresh interpreter)",
-         _cold_ms(f"from pricing import load_catalog; load_catalog('{EMPTY}')")),
+        ("cold: import pricing + load snapshot (fresh interpreter)", _cold_ms(load)),
+        ("cold: import pricing + load snapshot + one region's offers (aws us-east-1)",
+         _cold_ms(f"{load}; c.offers('aws', 'us-east-1')")),
+        (f"cold: import pricing + load snapshot + build all {offers} offers",
+         _cold_ms(f"{load}; c.offers()")),
         ("cold: import pricing only", _cold_ms("import pricing")),
         ("cold: stdlib floor (import dataclasses, pathlib, json, gzip, datetime)",
          _cold_ms("import dataclasses, pathlib, json, gzip, datetime")),
@@ -84,7 +91,7 @@ def run() -> str:
          _median_ms(lambda: load_catalog(EMPTY).offers())),
     ]  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        for factor in (10, 100):
+        for factor in (math.ceil(80_000 / offers), math.ceil(270_000 / offers)):
             cache = Path(tmp) / str(factor)
             cache.mkdir()
             count = _synthetic_cache(cache, factor)
@@ -110,12 +117,14 @@ def run() -> str:
     lines = [
         "## Pricing catalog",
         "",
-        "Loading must stay well under 100 ms and import neither pandas nor a cloud SDK "
-        "(tested in tests/test_catalog.py). Warm rows: medians of "
+        "Goals: a cold load of the full catalog under 150 ms and a live cache of ~80,000 "
+        "offers under 150 ms; no pandas or cloud SDK import (tested in tests/test_catalog.py). "
+        "Tables are stored per region and a region's rows are parsed on first use, so "
+        "loading is reading the header, and planning parses only the regions it prices. "
+        "Warm rows: medians of "
         f"{REPEATS} runs; cold rows: the best of {REPEATS} fresh interpreters, timed inside "
         "the interpreter from the first import. Most of a cold "
-        "start is the standard library the shared `Offer` model needs (the floor row); a "
-        "full live refresh can cache tens of thousands of offers, which load linearly.",
+        "start is the standard library the shared `Offer` model needs (the floor row).",
         "",
         "| what | ms |",
         "|---|---:|",

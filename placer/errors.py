@@ -19,7 +19,7 @@ class ExitStatus(enum.IntEnum):
     SUCCESS = 0
     ERROR = 1  # unexpected failure (a bug, or an environment problem we did not foresee)
     BAD_INPUT = 2  # the user's input is wrong; the message says what to do
-    THRESHOLD = 3  # a report threshold tripped (`placer report --fail-on-...`)
+    THRESHOLD = 3  # a threshold tripped (`placer report --fail-on-...`, `placer learn --check`)
 
 
 @dataclass(eq=False)
@@ -79,8 +79,12 @@ class ReportError(PlacerError):
     """A report cannot be built from the given plans."""
 
 
+class LearnError(PlacerError):
+    """Past runs cannot be read: no metadata, no successful run, an unknown run id."""
+
+
 class ThresholdExceeded(PlacerError):
-    """A cost threshold tripped; the report was still written."""
+    """A cost or drift threshold tripped; the report was still written."""
 
     def __init__(self, headline: str, location: str | None = None, hint: str | None = None):
         super().__init__(headline, location, hint, ExitStatus.THRESHOLD)

@@ -175,7 +175,8 @@ class SolverStats:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> SolverStats:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+        values: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__}
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,20 @@
 """The on-disk form of the pricing catalog: one JSON table per cloud, for offers and egress.
 
 The embedded snapshot (``pricing/data/``) and the local cache (:func:`cache_dir`) share
-this format, so a refresh writes exactly what the snapshot ships. Offers are stored as
-compact rows under a ``columns`` header (fast to parse, small on disk)::
+this format, so a refresh writes exactly what the snapshot ships. Offers are stored per
+region as compact rows under a ``columns`` header; each region's rows are one JSON text
+inside the document, parsed (and validated) only when that region is first used, so a
+cache of ~80,000 offers loads in a few milliseconds and planning a few regions parses only
+those (format 2)::
 
-    {"format_version": 1, "cloud": "aws", "captured_at": "2026-11-20T07:00:00Z",
-     "sources": ["..."], "columns": ["cloud", "region", ...], "rows": [[...], ...]}
+    {"format_version": 2, "cloud": "aws", "captured_at": "2026-11-20T07:00:00Z",
+     "sources": ["..."], "columns": ["region", "instance_type", ...],
+     "regions": {"us-east-1": {"count": 812, "crc32": 123, "oldest": "2025-03-02",
+                               "undated": true, "rows": "[[...], ...]"}, ...}}
+
+``oldest`` is the region's oldest ``observed_at`` (an upper bound of the price dates) and
+``undated`` says whether some row has no lower bound (``observed_earliest``). Format 1
+(``"rows": [[...], ...]`` at the top level) is still read.
 
 Egress tables (``egress-<cloud>.json``) are described in :func:`save_egress`. A path ending
 in ``.gz`` is read and written gzipped. Writes are atomic (temp file in the same directory,
@@ -19,6 +28,7 @@ import gzip
 import json
 import math
 import os
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +40,8 @@ from typing import Any
 from placer.errors import PricingError
 from pricing._model import CLOUDS, Offer
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)
 GB_PER_GIB = 1.073741824  # 2**30 / 10**9: GCP prices per GiB, AWS and Azure per GB
 
 OFFER_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Offer))
@@ -83,49 +94,120 @@ def save_table(
     sources: Iterable[str],
     offers: Iterable[Offer],
 ) -> Path:
-    """Write one cloud's offers atomically; every offer must belong to ``cloud``."""
+    """Write one cloud's offers atomically (format 2); every offer must belong to ``cloud``."""
     path = Path(path)
-    rows = []
+    columns = [name for name in OFFER_COLUMNS if name != "cloud"]
+    by_region: dict[str, list[Offer]] = {}
     for offer in offers:
         if offer.cloud != cloud:
             raise ValueError(f"offer {offer.instance_type} is {offer.cloud}, table is {cloud}")
-        rows.append([getattr(offer, name) for name in OFFER_COLUMNS])
+        by_region.setdefault(offer.region, []).append(offer)
+    regions = {}
+    for region in sorted(by_region):
+        chosen = by_region[region]
+        text = json.dumps(
+            [[getattr(o, name) for name in columns] for o in chosen], separators=(",", ":")
+        )
+        regions[region] = {
+            "count": len(chosen),
+            "crc32": zlib.crc32(text.encode()),
+            "oldest": min((o.observed_at for o in chosen), key=_date_key),
+            # a row with no observed_at is dated by captured_at, exactly
+            "undated": any(o.observed_at and not o.observed_earliest for o in chosen),
+            "rows": text,
+        }
     document = {
         "format_version": FORMAT_VERSION,
         "cloud": cloud,
         "captured_at": captured_at,
         "sources": list(sources),
-        "columns": list(OFFER_COLUMNS),
-        "rows": rows,
+        "columns": columns,
+        "regions": regions,
     }
     write_json_atomic(path, document)
     return path
 
 
+def _date_key(text: str) -> str:
+    """Sort key of an ISO date or datetime ("" sorts last: no date known)."""
+    return text or "9999"
+
+
 @dataclass(frozen=True)
+class Block:
+    """One region's rows in a table file: counted and dated in the header, parsed on use."""
+
+    count: int
+    oldest: str  # the oldest observed_at of its rows ("" = none)
+    undated: bool  # some dated row has no observed_earliest (its true date is unknown)
+    text: str | None = None  # the rows as JSON text (format 2), None once parsed
+    crc32: int | None = None
+
+
 class Rows:
     """A validated offers file whose rows are not Offers yet (see :meth:`offers`).
 
-    The catalog keeps rows and builds Offers per region on first use: a refreshed cache can
-    hold tens of thousands of rows while planning reads a few regions.
+    Rows are kept per region and parsed on first use (:meth:`region_rows`): a refreshed
+    cache can hold tens of thousands of rows while planning reads a few regions.
     """
 
-    cloud: str
-    captured_at: str
-    sources: tuple[str, ...]
-    columns: tuple[str, ...]
-    rows: list[list[Any]]
-    path: Path | None = None
+    def __init__(
+        self,
+        cloud: str,
+        captured_at: str,
+        sources: tuple[str, ...],
+        columns: tuple[str, ...],
+        blocks: dict[str, Block],
+        path: Path | None = None,
+        parsed: dict[str, list[list[Any]]] | None = None,
+    ) -> None:
+        self.cloud, self.captured_at, self.sources = cloud, captured_at, sources
+        self.columns, self.path = columns, path
+        self.blocks = blocks
+        self._parsed: dict[str, list[list[Any]]] = dict(parsed or {})
+
+    @property
+    def count(self) -> int:
+        return sum(block.count for block in self.blocks.values())
+
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted(self.blocks))
+
+    def region_rows(self, region: str) -> list[list[Any]]:
+        """One region's rows, parsed and validated on first use (PricingError if corrupt)."""
+        if region not in self._parsed:
+            block = self.blocks.get(region)
+            if block is None:
+                return []
+            path = self.path or Path("<table>")
+            try:
+                rows = json.loads(block.text or "[]")
+            except json.JSONDecodeError as exc:
+                raise _corrupt(path, f"region {region!r} rows are not JSON ({exc})") from None
+            if not isinstance(rows, list) or len(rows) != block.count:
+                raise _corrupt(path, f"region {region!r} does not have {block.count} rows")
+            _check_rows(path, self.cloud, list(self.columns), rows)
+            at = self.columns.index("region")
+            if any(row[at] != region for row in rows):
+                raise _corrupt(path, f"a row filed under {region!r} is in another region")
+            self._parsed[region] = rows
+        return self._parsed[region]
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """Every row (parses every region)."""
+        return [row for region in self.regions() for row in self.region_rows(region)]
 
     def offers(self, rows: list[list[Any]] | None = None) -> tuple[Offer, ...]:
         """Offers for ``rows`` (default: all), filled without calling ``Offer.__init__``."""
         columns, chosen = list(self.columns), self.rows if rows is None else rows
         new, assign = object.__new__, object.__setattr__
         offers = []
-        if self.columns == OFFER_COLUMNS:
+        if set(columns) | {"cloud"} == set(OFFER_COLUMNS):  # every field stored: one dict
+            names, cloud = ["cloud", *columns], [self.cloud]
             for row in chosen:
                 offer = new(Offer)
-                assign(offer, "__dict__", dict(zip(columns, row, strict=True)))
+                assign(offer, "__dict__", dict(zip(names, cloud + row, strict=True)))
                 offers.append(offer)
             return tuple(offers)
         base = {**_OFFER_DEFAULTS, "cloud": self.cloud, "observed_at": self.captured_at}
@@ -144,16 +226,65 @@ def load_table(path: Path | str) -> Table:
 
 
 def read_rows(path: Path | str) -> Rows:
-    """Read and validate one cloud's offers file, leaving rows as lists (fast)."""
+    """Read and validate one cloud's offers file; format 2 regions are parsed on use."""
     path = Path(path)
     document = _read_document(path)
     cloud, captured_at, sources = _header(path, document)
     columns = document.get("columns")
+    if not isinstance(columns, list):
+        raise _corrupt(path, "'columns' must be a list")
+    if document["format_version"] == 1:
+        return _rows_v1(path, document, cloud, captured_at, sources, columns)
+    _check_columns(path, [*columns, "cloud"])
+    regions = document.get("regions")
+    if not isinstance(regions, dict):
+        raise _corrupt(path, "'regions' must be a mapping")
+    blocks = {}
+    for region, raw in regions.items():
+        try:
+            text, count, crc = raw["rows"], raw["count"], raw["crc32"]
+            oldest, undated = raw.get("oldest", ""), bool(raw.get("undated", False))
+        except (KeyError, TypeError):
+            raise _corrupt(path, f"region {region!r} lacks rows, count or crc32") from None
+        if not isinstance(text, str) or type(count) is not int or zlib.crc32(text.encode()) != crc:
+            raise _corrupt(path, f"region {region!r} rows do not match their checksum")
+        blocks[region] = Block(count, oldest if isinstance(oldest, str) else "", undated, text, crc)
+    return Rows(cloud, captured_at, sources, tuple(columns), blocks, path)
+
+
+def _rows_v1(
+    path: Path, document: dict, cloud: str, captured_at: str, sources: tuple[str, ...],
+    columns: list[Any],
+) -> Rows:  # fmt: skip
+    """A format 1 file (one "rows" list): validated whole, then grouped by region."""
     rows = document.get("rows")
-    if not isinstance(columns, list) or not isinstance(rows, list):
+    if not isinstance(rows, list):
         raise _corrupt(path, "'columns' and 'rows' must be lists")
     _check_rows(path, cloud, columns, rows)
-    return Rows(cloud, captured_at, sources, tuple(columns), rows, path)
+    region_at = columns.index("region")
+    dated = columns.index("observed_at") if "observed_at" in columns else None
+    earliest = columns.index("observed_earliest") if "observed_earliest" in columns else None
+    grouped: dict[str, list[list[Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row[region_at], []).append(row)
+    blocks = {}
+    for region, chosen in grouped.items():
+        dates = [row[dated] or captured_at for row in chosen] if dated is not None else []
+        oldest = min(dates, key=_date_key) if dates else captured_at
+        undated = (  # format 1 had no lower bound: its observed_at was the observation
+            earliest is not None
+            and dated is not None
+            and any(row[dated] and not row[earliest] for row in chosen)
+        )
+        blocks[region] = Block(len(chosen), oldest, undated)
+    return Rows(cloud, captured_at, sources, tuple(columns), blocks, path, grouped)
+
+
+def _check_columns(path: Path, columns: list[Any]) -> None:
+    unknown = [c for c in columns if c not in OFFER_COLUMNS]
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if unknown or missing:
+        raise _corrupt(path, f"bad columns (unknown {unknown}, missing {missing})")
 
 
 def _check_rows(path: Path, cloud: str, columns: list[Any], rows: list[Any]) -> None:
@@ -161,10 +292,7 @@ def _check_rows(path: Path, cloud: str, columns: list[Any], rows: list[Any]) -> 
 
     Checks run column by column (C-level set/map passes) to keep big files fast.
     """
-    unknown = [c for c in columns if c not in OFFER_COLUMNS]
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if unknown or missing:
-        raise _corrupt(path, f"bad columns (unknown {unknown}, missing {missing})")
+    _check_columns(path, columns)
     _check_shape(path, rows, len(columns))
     for name in _NUMERIC_COLUMNS:
         if name in columns:
@@ -256,7 +384,7 @@ def save_egress(path: Path | str, table: EgressTable, unit: str = "GB") -> Path:
     """
     scale = _unit_scale(Path(path), unit)  # GB per unit
     document = {
-        "format_version": FORMAT_VERSION,
+        "format_version": 1,
         "kind": "egress",
         "cloud": table.cloud,
         "captured_at": table.captured_at,
@@ -351,6 +479,14 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _is_time(text: str) -> bool:
+    try:
+        parse_time(text)
+    except ValueError:
+        return False
+    return True
+
+
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON (gzipped if the name ends in .gz) so readers never see half a file."""
     from placer.atomic import write_atomic
@@ -382,16 +518,14 @@ def _read_document(path: Path) -> dict[str, Any]:
 
 def _header(path: Path, document: Mapping[str, Any]) -> tuple[str, str, tuple[str, ...]]:
     """The common header fields: cloud, captured_at, sources (validated)."""
-    if document.get("format_version") != FORMAT_VERSION:
-        raise _corrupt(path, f"format_version {document.get('format_version')!r} is not 1")
+    if document.get("format_version") not in READ_VERSIONS:
+        raise _corrupt(path, f"format_version {document.get('format_version')!r} is not 1 or 2")
     cloud = document.get("cloud")
     if cloud not in CLOUDS:
         raise _corrupt(path, f"cloud {cloud!r} is not one of {', '.join(CLOUDS)}")
     captured_at = document.get("captured_at")
-    try:
-        parse_time(captured_at)
-    except (TypeError, AttributeError, ValueError):
-        raise _corrupt(path, f"'captured_at' {captured_at!r} is not an ISO 8601 time") from None
+    if not isinstance(captured_at, str) or not _is_time(captured_at):
+        raise _corrupt(path, f"'captured_at' {captured_at!r} is not an ISO 8601 time")
     sources = document.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _corrupt(path, "'sources' must be a list of strings")

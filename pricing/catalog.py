@@ -10,10 +10,9 @@ pools stays fast even with a large refresh cache. It imports neither pandas nor 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from placer.errors import PricingError
 from pricing import accelerators
@@ -34,14 +33,40 @@ class CloudPrices:
     sources: tuple[str, ...]
     path: Path | None
     offer_count: int
-    # The oldest row's observed_at, if older than captured_at: a refresh of some regions
-    # keeps the other regions' older rows in a table captured now ("" = none older).
+    # The oldest row's observed_at (an upper bound of its price's date), if older than
+    # captured_at: a refresh of some regions keeps the other regions' older rows in a table
+    # captured now, and a snapshot mixes sources of several dates ("" = none older).
     oldest_observed_at: str = ""
+    # Some row's price has no known lower date bound (its source's date is unknown): its
+    # true age is unknown, only "at least" the age of its upper bound.
+    date_unknown: bool = False
 
     @property
     def as_of(self) -> str:
         """How old the oldest price in use is: the older of captured_at and every row."""
         return self.oldest_observed_at or self.captured_at
+
+    def stale_warning(self, now: datetime, days: float = STALE_AFTER_DAYS) -> str | None:
+        """A one-line warning if the oldest price in use is older than ``days``, else None."""
+        age = (now - parse_time(self.as_of)).total_seconds() / 86400
+        if age <= days:
+            return None
+        when = f"captured {self.captured_at}"
+        if self.oldest_observed_at:  # older rows: a partial refresh, or a mixed snapshot
+            when = f"oldest rows observed {self.oldest_observed_at}, table {when}"
+        old = f"of unknown age, at least {age:.0f} days old" if self.date_unknown else (
+            f"{self.age_text(now)} old"
+        )
+        return (
+            f"{self.cloud} prices are {old} ({when}); "
+            f"run `placer pricing refresh --cloud {self.cloud}`"
+        )
+
+    def age_text(self, now: datetime) -> str:
+        """ "12 days", or "age unknown, at least 640 days" when some price's date is unknown."""
+        days = (now - parse_time(self.as_of)).total_seconds() / 86400
+        age = f"{days:.0f} days" if days >= 1 else f"{days * 24:.0f} hours"
+        return f"age unknown, at least {age}" if self.date_unknown else age
 
 
 @dataclass(frozen=True)
@@ -85,7 +110,6 @@ class Catalog:
     clouds: Mapping[str, CloudPrices]
     warnings: tuple[str, ...]
     _tables: Mapping[str, Rows] = field(repr=False)
-    _region_rows: Mapping[tuple[str, str], list[list[Any]]] = field(repr=False)
     _built: dict[tuple[str, str | None], tuple[Offer, ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -114,9 +138,19 @@ class Catalog:
         key = (cloud, region)
         if key not in self._built:  # Offers are built on first use, per cloud or region
             table = self._tables.get(cloud)
-            rows = None if region is None else self._region_rows.get(key, [])
-            self._built[key] = table.offers(rows) if table else ()
+            if table is None:
+                self._built[key] = ()
+            elif region is None:
+                self._built[key] = tuple(o for r in table.regions() for o in self.offers(cloud, r))
+            else:
+                self._built[key] = table.offers(table.region_rows(region))
         return self._built[key]
+
+    def count(self, cloud: str, region: str) -> int:
+        """How many offers a region has (without parsing its rows)."""
+        table = self._tables.get(cloud)
+        block = table.blocks.get(region) if table else None
+        return block.count if block else 0
 
     def find(self, query: OfferQuery) -> tuple[Offer, ...]:
         """The offers matching ``query``, sorted by its key (cheapest first by default)."""
@@ -131,7 +165,36 @@ class Catalog:
 
     def regions(self, cloud: str) -> tuple[str, ...]:
         """The regions a cloud has offers in, sorted."""
-        return tuple(sorted(r for (c, r) in self._region_rows if c == cloud))
+        table = self._tables.get(cloud)
+        return table.regions() if table else ()
+
+    def freshness(self, offers: Iterable[Offer], now: datetime) -> tuple[str, tuple[str, ...]]:
+        """How old the prices of the offers used are, per cloud ("aws snapshot age unknown,
+        at least 130 days, gcp snapshot 122 days"), and a staleness warning per stale cloud:
+        what a plan using those offers states."""
+        chosen: dict[str, list[Offer]] = {}
+        for offer in offers:
+            chosen.setdefault(offer.cloud, []).append(offer)
+        used = [self.prices_of(c, chosen[c]) for c in sorted(chosen) if c in self.clouds]
+        text = ", ".join(f"{p.cloud} {p.source} {p.age_text(now)}" for p in used)
+        warnings = tuple(w for p in used if (w := p.stale_warning(now)))
+        return text, warnings
+
+    def prices_of(self, cloud: str, offers: Iterable[Offer]) -> CloudPrices:
+        """A cloud's provenance narrowed to some of its offers: the oldest of their dates
+        and whether any of them has an unknown date."""
+        prices = self.clouds[cloud]
+        chosen = list(offers)
+        if not chosen:
+            return prices
+        dates = [o.observed_at or prices.captured_at for o in chosen]
+        oldest = min(dates, key=parse_time)
+        older = parse_time(oldest) < parse_time(prices.captured_at)
+        return replace(
+            prices,
+            oldest_observed_at=oldest if older else "",
+            date_unknown=any(o.observed_at and not o.observed_earliest for o in chosen),
+        )
 
     def age_days(self, now: datetime) -> float:
         """Days since the oldest table in use was captured."""
@@ -185,37 +248,30 @@ def _pick(cloud: str, cache: Path, snapshot: Path, warnings: list[str]) -> tuple
 
 
 def _index(chosen: Mapping[str, tuple[Rows, str]], warnings: tuple[str, ...]) -> Catalog:
-    """Group each table's rows by region; Offers are built later, on first use."""
-    region_rows: dict[tuple[str, str], list[list[Any]]] = {}
+    """Provenance per cloud from the tables' headers; rows are parsed later, on first use."""
     clouds = {}
     for cloud, (table, kind) in chosen.items():
-        at = table.columns.index("region")
-        for row in table.rows:
-            region_rows.setdefault((cloud, row[at]), []).append(row)
+        blocks = table.blocks.values()
         clouds[cloud] = CloudPrices(
-            cloud, kind, table.captured_at, table.sources, table.path, len(table.rows),
-            _oldest_observed(table),
+            cloud, kind, table.captured_at, table.sources, table.path, table.count,
+            _oldest_observed(table), any(block.undated for block in blocks),
         )  # fmt: skip
     return Catalog(
         clouds=clouds,
         warnings=warnings,
         _tables={cloud: table for cloud, (table, _) in chosen.items()},
-        _region_rows=region_rows,
     )
 
 
 def _oldest_observed(table: Rows) -> str:
-    """The oldest row observation if it is more than a day older than the table's capture
-    (a date-only observed_at of the capture day is not older), else ""."""
-    if "observed_at" not in table.columns:
-        return ""
-    at = table.columns.index("observed_at")
+    """The oldest region's oldest observation if it is more than a day older than the
+    table's capture (a date-only observed_at of the capture day is not older), else ""."""
     oldest, captured = "", parse_time(table.captured_at)
-    for value in {row[at] for row in table.rows}:  # few distinct values: parse each once
+    for value in {block.oldest for block in table.blocks.values()}:
         try:
             when = parse_time(value)
         except (TypeError, ValueError, AttributeError):
-            continue  # "" or an unparsable value: the row counts as captured_at
+            continue  # "" or an unparsable value: the rows count as captured_at
         if (captured - when).total_seconds() > 86400 and (not oldest or when < parse_time(oldest)):
             oldest = value
     return oldest

@@ -13,6 +13,10 @@ Helpers that build objects (flows, configs, plans, instances, fake price APIs) l
   test. `kubeconfig`: the three example clusters (eks, gke, aks) served that way.
 - `golden`: compares text with a file under tests/fixtures/; PLACER_UPDATE_GOLDEN=1 rewrites
   the file instead (review the diff before committing it).
+- `learn_runs`: real Metaflow runs of tests/fixtures/learn/learnflow.py (local metadata and
+  datastore in a temp dir), made once per test session, shared by the xdist workers.
+- `metadata_service`: a local HTTP server speaking the Metaflow metadata service's routes,
+  serving those runs (`metadata_service.url`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from pathlib import Path
 import pytest
 from fixtures.kube.clusters import cluster
 from fixtures.kube.kubeapi import FakeCluster, serve_all
+from fixtures.learn.runs import LearnRuns, learn_runs_in
+from fixtures.learn.service import FakeService
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KubeApi = Callable[..., Path]
@@ -82,3 +88,21 @@ def golden() -> Callable[[str, str], None]:
         assert text == path.read_text(encoding="utf-8")
 
     return check
+
+
+@pytest.fixture(scope="session")
+def learn_runs(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> LearnRuns:
+    """Made once per session (~15 s: the flows sleep); under xdist the first worker makes
+    them in the session's shared temp dir and the others wait for it."""
+    base = tmp_path_factory.getbasetemp()
+    return learn_runs_in(base if worker_id == "master" else base.parent)
+
+
+@pytest.fixture
+def metadata_service(httpserver, learn_runs: LearnRuns) -> Iterator[FakeService]:
+    """The learn_runs served as a Metaflow metadata service would (its URL: `.url`)."""
+    import re
+
+    fake = FakeService(learn_runs.store, httpserver.url_for("/").rstrip("/"))
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
+    yield fake

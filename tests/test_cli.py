@@ -119,7 +119,7 @@ def test_help_does_not_import_heavy_modules():
         "from placer.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('pandas', 'boto3', 'botocore', 'kubernetes', 'azure', 'google.cloud',"
-        " 'pulp', 'highspy', 'libcst', 'metaflow') if m in sys.modules]\n"
+        " 'pulp', 'highspy', 'libcst', 'metaflow', 'ruamel', 'requests') if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     result = subprocess.run(

@@ -34,7 +34,7 @@ def test_table_explains_why_training_stays_next_to_its_data():
     rows = {line.split()[0]: line.split() for line in out.splitlines() if "-use1 " in line[:14]}
     assert rows["aws-use1"][1:] == ["g6.xlarge", "4", "8.00", "6.44", "0.00", "6.44", "chosen"]
     assert "  gcp-usc1: dearer by $14.54/run: egress of 168 GB/run" in out
-    assert "  azure-eastus: no instance type fits 1 x L4, 4 vCPU, 16 GiB" in out
+    assert "  azure-eastus: no instance type fits 1 x L4, " in out  # Azure has no L4
     assert "prepare" not in out  # only the step asked about
 
 

@@ -80,8 +80,8 @@ def test_json_extras_for_switch_gpu_and_pool():
     )
     train = json.loads(out)["steps"]["train"]
     assert train["resources"] == {
-        "cpu": 4.0,
-        "memory": 16384.0,
+        "cpu": 3.0,
+        "memory": 12000.0,
         "disk": 10240.0,
         "gpu": 1,
         "gpu_vendor": "nvidia",

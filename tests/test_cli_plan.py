@@ -8,11 +8,13 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from placer.cli import main
+from placer.cli import plan as plan_cli
 from placer.cli._env import Environment
 from placer.plan import read_plan
 
@@ -25,6 +27,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "plan"
 @pytest.fixture(autouse=True)
 def snapshot_prices(tmp_path, monkeypatch):
     monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "no-cache"))
+    monkeypatch.setattr(plan_cli, "now", lambda: datetime(2026, 12, 3, tzinfo=UTC))
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -38,11 +41,19 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards x 45 min on half a t3a.large ($0.0752/h): 6 task-hours, $0.2256 per run.
-    assert row == ["process", "aws-use1", "t3a.large", "8", "6.00", "0.23", "0.00", "0.23"]
-    assert "vs as_written: $73.30/month -> saves $65.96/month (90%)" in out
+    # 8 shards x 45 min; m5a.xlarge ($0.172/h) holds 3 of the 1 vCPU / 4096M pods on its
+    # allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.172 = $0.0645/h per pod, 6 task-hours,
+    # $0.387 per run (t3a.large is burstable and the tasks run 45 min).
+    assert row == ["process", "aws-use1", "m5a.xlarge", "8", "6.00", "0.39", "0.00", "0.39"]
+    assert "vs as_written: $76.82/month -> saves $64.09/month (83%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
-    assert "pricing: snapshot, captured 2026-06-18T03:43:41Z" in out
+    # the age of the prices of the offers the plan uses: karpenter-provider-aws (2026-07-20)
+    # on-demand; t3a.large's spot price is SkyPilot's, whose date is unknown
+    assert "pricing: aws snapshot age unknown, at least 136 days" in out
+    assert (
+        "warning: aws prices are of unknown age, at least 136 days old (oldest rows observed "
+        "2026-07-20" in out.replace("\n", " ")
+    )
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
     )
@@ -65,9 +76,10 @@ def test_json_and_out_file_hold_the_same_plan(tmp_path):
     assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
     assert data["steps"]["process"]["pool"] == "aws-use1"
     assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
-    # per run: process $0.2256 + start/join/end 10 min each at $0.0376/h = $0.0063 each
-    # (rounded per step) = $0.2445; x 30 runs = $7.3350.
-    assert data["totals"]["per_month"]["total"] == "7.3350"
+    # per run: process $0.3870 + start/join/end 10 min each on a whole t3a.large
+    # ($0.0752/h, burstable but short) = $0.0125 each (rounded per step) = $0.4245;
+    # x 30 runs = $12.7350.
+    assert data["totals"]["per_month"]["total"] == "12.7350"
     plan = read_plan(target)
     assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
@@ -153,7 +165,7 @@ def test_a_corrupt_price_cache_is_said_and_the_snapshot_used(tmp_path, monkeypat
     code, out, err = run("plan", str(CROSSCLOUD))
     assert code == 0
     assert err.startswith("warning: ignoring ") and "offers-aws.json" in err
-    assert "pricing: snapshot" in out
+    assert "pricing: aws snapshot" in out
 
 
 def _table_rows(width: int) -> tuple[str, list[list[str]]]:

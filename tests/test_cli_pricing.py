@@ -90,7 +90,8 @@ def test_info_warns_when_prices_are_older_than_a_week(cache, monkeypatch):
 
 
 def test_info_warns_about_old_rows_a_partial_refresh_kept(cache):
-    old = Offer("aws", "eu-west-1", "r7i.xlarge", 4, 32, 0.2961, observed_at="2098-12-01")
+    old = Offer("aws", "eu-west-1", "r7i.xlarge", 4, 32, 0.2961, observed_at="2098-12-01",
+                observed_earliest="2098-12-01")  # fmt: skip
     save_table(cache / "offers-aws.json", "aws", CAPTURED, ["aws test"], [*OFFERS["aws"], old])
     code, out, err = _run("info", "--format", "json")
     assert code == 0
@@ -102,6 +103,17 @@ def test_info_warns_about_old_rows_a_partial_refresh_kept(cache):
         "table captured 2099-01-01T00:00:00Z); run `placer pricing refresh --cloud aws`"
     ) in err
     assert json.loads(out)["clouds"]["gcp"]["oldest_observed_at"] is None
+
+
+def test_info_says_age_unknown_when_a_price_has_no_lower_date_bound(cache):
+    undated = Offer("aws", "eu-west-1", "x.large", 4, 32, 0.3, observed_at="2098-12-01")
+    save_table(cache / "offers-aws.json", "aws", CAPTURED, ["aws test"], [undated])
+    code, out, err = _run("info", "--format", "json")
+    aws = json.loads(out)["clouds"]["aws"]
+    assert (aws["age_known"], aws["age"]) == (False, "age unknown, at least 33 days")
+    assert "warning: aws prices are of unknown age, at least 33 days old" in err
+    _, table, _ = _run("info")
+    assert "age unknown, at least 33 days" in table
 
 
 def test_info_reports_a_corrupt_cache_and_uses_the_snapshot(cache):

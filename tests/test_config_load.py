@@ -77,4 +77,6 @@ def test_error_names_the_real_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(None, path)
     assert info.value.location == f"{path}:2"
-    assert info.value.headline.startswith("defaults.packing: must be one of shared, dedicated")
+    assert info.value.headline.startswith(
+        "defaults.packing: must be one of shared, cluster, dedicated"
+    )

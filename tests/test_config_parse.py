@@ -265,3 +265,40 @@ def test_gpu_model_must_be_a_known_accelerator_with_a_suggestion() -> None:
     assert "did you mean A10 or" in message
     config = parse_config(f"pools:\n{POOL}steps:\n  train: {{gpu_model: A100*}}\n")
     assert config.steps["train"].gpu_model == "A100*"
+
+
+def test_node_overhead_keys_of_a_pool() -> None:
+    config = parse_config(
+        "pools:\n"
+        "  - {name: a, cloud: aws, region: us-east-1, node_selector: {k: v}, max_pods: 110,\n"
+        "     daemonsets: {cpu: 250m, memory: 300Mi, pods: 4}}\n"
+        "  - {name: b, cloud: gcp, region: us-central1, node_selector: {k: w},\n"
+        "     daemonsets: {cpu: 0.5, memory: 1Gi, measured: prod}}\n"
+    )
+    a, b = config.pools
+    assert a.max_pods == 110
+    assert (a.daemonsets.vcpus, a.daemonsets.memory_gib, a.daemonsets.pods) == (0.25, 300 / 1024, 4)
+    assert a.daemonsets.source == "set in placer.yaml"
+    assert (b.daemonsets.vcpus, b.daemonsets.memory_gib, b.daemonsets.pods) == (0.5, 1.0, 0)
+    assert b.daemonsets.source == "measured in prod"
+    assert b.max_pods is None and config.pools[0] != DEFAULT_POOLS[0]
+
+
+@pytest.mark.parametrize(
+    ("daemonsets", "message"),
+    [
+        ("{cpu: 250m}", "daemonsets needs cpu and memory"),
+        ("{cpu: 250m, memory: 300}", "memory needs a unit"),
+        ("{cpu: lots, memory: 1Gi}", "not a Kubernetes quantity: 'lots'"),
+        ("{cpu: 1, memory: 1Gi, pods: -1}", "pools[0].daemonsets.pods"),
+    ],
+)
+def test_bad_daemonsets_name_the_field(daemonsets: str, message: str) -> None:
+    text = "pools:\n  - {name: a, cloud: aws, region: us-east-1, node_selector: {k: v},\n"
+    assert message in error_of(text + f"     daemonsets: {daemonsets}}}\n")
+
+
+def test_packing_and_burstable_defaults() -> None:
+    config = parse_config("defaults: {packing: cluster, burstable_max_duration: 30m}\n")
+    assert (config.defaults.packing, config.defaults.burstable_max_hours) == ("cluster", 0.5)
+    assert Defaults().burstable_max_hours == 0.25

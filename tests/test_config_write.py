@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from placer.config import Pool, init_text, merge_pools, parse_config, pool_yaml
+from placer.config.pool import DaemonSets
 from placer.errors import ConfigError
 from placer.flow import Flow, Resources, Step
 
@@ -33,6 +35,15 @@ def test_pool_yaml_round_trips() -> None:
     assert dict(pool.node_selector) == {"outerbounds.co/provider": "aws"}
     assert (pool.max_vcpus, pool.max_memory_gib, pool.max_gpus) == (10.71, 19.2, 0.0)
     assert pool.source == "discovered:eks"  # from the `discovered: eks` key
+
+
+def test_measured_daemonsets_round_trip_in_kubernetes_units() -> None:
+    measured = DaemonSets(0.155, 0.3, 3, "measured in eks")
+    text = "pools:\n" + pool_yaml(replace(FOUND, daemonsets=measured, max_pods=58))
+    assert "    daemonsets: {cpu: 155m, memory: 307Mi, pods: 3, measured: eks}" in text
+    (pool,) = parse_config(text).pools
+    assert pool.daemonsets == DaemonSets(0.155, 307 / 1024, 3, "measured in eks")
+    assert pool.max_pods == 58
 
 
 def test_merge_replaces_same_name_keeps_others_and_comments() -> None:

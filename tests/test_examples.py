@@ -66,7 +66,7 @@ def test_crosscloud_example():
 def test_gpu_training_example():
     steps = read_flow(EXAMPLES / "gpu_training" / "trainflow.py").steps
     assert steps["prepare"].resources == Resources(8.0, 32768.0, 102400.0)
-    assert steps["train"].resources == Resources(4.0, 16384.0, 10240.0, 1, "nvidia")
+    assert steps["train"].resources == Resources(3.0, 12000.0, 10240.0, 1, "nvidia")
     assert steps["train"].foreach_stack == ("prepare",)
     assert steps["evaluate"].resources == Resources(2.0, 8192.0, 10240.0)
     assert steps["start"].backend == steps["end"].backend == "local"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.kube.clusters import cluster
+from fixtures.kube.clusters import cluster, container, pod
 from fixtures.kube.kubeapi import FakeCluster, closed_port_url, write_kubeconfig
 
 import placer.kube.client as kube_client
@@ -357,3 +357,42 @@ def test_kubeconfig_without_current_context(tmp_path: Path) -> None:
         info.value.hint
         == "check --kubeconfig and --context (kubectl config get-contexts lists them)"
     )
+
+
+def daemonset_pod(name: str, node_name: str, requests: dict[str, str]) -> dict:
+    """A pod as a DaemonSet's controller makes it: an owner reference with controller=true."""
+    item = pod(name, node_name, [container(name, requests)], namespace="kube-system")
+    item["metadata"]["ownerReferences"] = [
+        {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": name, "uid": f"ds-{name}",
+         "controller": True, "blockOwnerDeletion": True}
+    ]  # fmt: skip
+    return item
+
+
+def test_discover_measures_the_daemonsets_on_each_pool(
+    tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    eks = kube_clusters["eks"]
+    general, gpu = "ip-10-0-1-10.ec2.internal", "ip-10-0-3-30.ec2.internal"
+    for node_name in (general, gpu):
+        eks.pods.append(daemonset_pod(f"aws-node-{node_name[:9]}", node_name, {"cpu": "25m"}))
+        eks.pods.append(daemonset_pod(f"kube-proxy-{node_name[:9]}", node_name, {"cpu": "100m"}))
+    # the GPU node also runs the NVIDIA device plugin: 50m, 100Mi
+    eks.pods.append(daemonset_pod("nvidia-device-plugin", gpu, {"cpu": "50m", "memory": "100Mi"}))
+    kc = kube_api({"eks": eks}, name="kc")
+    found = by_name(discover(read_clusters(kc, [])))
+    ds = found["aws-us-east-1"].pool.daemonsets
+    # the most any node of the pool carries: the GPU node's 175m, 100Mi, 3 pods
+    assert (ds.vcpus, ds.memory_gib, ds.pods) == (pytest.approx(0.175), 100 / 1024, 3)
+    assert ds.source == "measured in eks"
+    # the spot pool's nodes run none of them here: measured as nothing, not unknown
+    spot = found["aws-us-east-1-spot"].pool.daemonsets
+    assert (spot.vcpus, spot.memory_gib, spot.pods) == (0.0, 0.0, 0)
+
+
+def test_daemonsets_are_unknown_when_pods_cannot_be_listed(
+    kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    kube_clusters["aks"].forbid = {"pods"}
+    kc = kube_api({"aks": kube_clusters["aks"]}, name="kc")
+    assert all(d.pool.daemonsets is None for d in discover(read_clusters(kc, [])))

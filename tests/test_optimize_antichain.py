@@ -1,12 +1,14 @@
 """Peak concurrent demand: the heaviest antichain of a DAG (placer.optimize.antichain)."""
 
 import itertools
+import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from placer.optimize import antichain
-from placer.optimize.antichain import heaviest_antichain, peak
+from placer.optimize.antichain import LeastFlow, heaviest_antichain, least_flow, peak
 
 DIAMOND = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")]
 
@@ -121,3 +123,43 @@ def test_the_lp_first_flow_gives_the_same_peak_and_antichain(case):
     assert abs(value - expected) < 1e-9
     assert all(b not in reach[a] for a in ids for b in ids if a != b)
     assert abs(sum(weights[i] for i in ids) - expected) < 1e-9
+
+
+# -- LeastFlow: the greedy repair re-measures a pool's peak without one step from it -------
+
+
+def test_least_flow_re_measures_the_peak_when_a_step_leaves():
+    # start -> {a, b, c} -> join; a -> a2 -> join. Weights: a 3, a2 5, b 4, c 2.
+    # Antichains: {a, b, c} = 9, {a2, b, c} = 11 (the peak); without a2: {a, b, c} = 9;
+    # without b as well: {a, c} = 5 or {a2, c} = 7.
+    nodes = ("start", "a", "a2", "b", "c", "join")
+    edges = (("start", "a"), ("start", "b"), ("start", "c"), ("a", "a2"))
+    edges += (("a2", "join"), ("b", "join"), ("c", "join"))
+    weight = {"a": 3.0, "a2": 5.0, "b": 4.0, "c": 2.0}
+    flow = LeastFlow.build(nodes, edges, weight)
+    assert flow.value == pytest.approx(11.0)
+    assert flow.antichain() == ("a2", "b", "c")
+    assert flow.without("a2").value == pytest.approx(9.0)
+    assert flow.without("a2").antichain() == ("a", "b", "c")
+    assert flow.without("b").value == pytest.approx(7.0)
+    assert flow.without("a2").without("b").value == pytest.approx(5.0)
+    assert flow.value == pytest.approx(11.0)  # the original is left as it was
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_least_flow_agrees_with_heaviest_antichain_on_random_dags(seed):
+    rng = random.Random(seed)
+    nodes = tuple(f"n{i}" for i in range(40))
+    edges = tuple(sorted({(nodes[p], nodes[i]) for i in range(1, 40) for p in _parents(rng, i)}))
+    weight = {n: float(rng.choice([0, 1, 2, 4, 8])) for n in nodes}
+    flow = LeastFlow.build(nodes, edges, weight)
+    for gone in rng.sample(nodes, 8):
+        assert least_flow(nodes, edges, weight).whole  # the network LeastFlow.build makes
+        expected = heaviest_antichain(nodes, edges, weight)
+        assert (flow.value, flow.antichain()) == (pytest.approx(expected[0]), expected[1])
+        weight[gone] = 0.0
+        flow = flow.without(gone)
+
+
+def _parents(rng: random.Random, i: int) -> list[int]:
+    return rng.sample(range(i), min(i, rng.choice([1, 1, 2, 3])))

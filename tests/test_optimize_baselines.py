@@ -7,7 +7,6 @@ import pytest
 from fixtures.plan.factory import DATASTORE, branches, config, flow, market, offer, pool, step
 
 from placer.config import Pool, StepUsage
-from placer.optimize.antichain import LeastFlow, heaviest_antichain
 from placer.optimize.baselines import as_written, cheapest_compute, greedy, matching_pool
 from placer.optimize.evaluate import evaluate, longest_path, violated_antichains
 from placer.optimize.offers import Fit
@@ -244,41 +243,6 @@ def test_greedy_makes_the_reference_moves_on_random_instances(chunk):
     # The instances exercise the repair: several take 2+ moves, some cannot be repaired.
     assert sum(n.startswith("repaired with") and n != "repaired with 1 move(s)" for n in notes) >= 3
     assert sum(n.startswith("repair failed") for n in notes) >= 3
-
-
-# -- LeastFlow (placer.optimize.antichain), which the repair re-measures large pools with ----
-
-
-def test_least_flow_re_measures_the_peak_when_a_step_leaves():
-    # start -> {a, b, c} -> join; a -> a2 -> join. Weights: a 3, a2 5, b 4, c 2.
-    # Antichains: {a, b, c} = 9, {a2, b, c} = 11 (the peak); without a2: {a, b, c} = 9;
-    # without b as well: {a, c} = 5 or {a2, c} = 7.
-    nodes = ("start", "a", "a2", "b", "c", "join")
-    edges = (("start", "a"), ("start", "b"), ("start", "c"), ("a", "a2"))
-    edges += (("a2", "join"), ("b", "join"), ("c", "join"))
-    weight = {"a": 3.0, "a2": 5.0, "b": 4.0, "c": 2.0}
-    flow = LeastFlow.build(nodes, edges, weight)
-    assert flow.value == pytest.approx(11.0)
-    assert flow.antichain() == ("a2", "b", "c")
-    assert flow.without("a2").value == pytest.approx(9.0)
-    assert flow.without("a2").antichain() == ("a", "b", "c")
-    assert flow.without("b").value == pytest.approx(7.0)
-    assert flow.without("a2").without("b").value == pytest.approx(5.0)
-    assert flow.value == pytest.approx(11.0)  # the original is left as it was
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_least_flow_agrees_with_heaviest_antichain_on_random_dags(seed):
-    rng = random.Random(seed)
-    nodes = tuple(f"n{i}" for i in range(40))
-    edges = tuple(sorted({(nodes[p], nodes[i]) for i in range(1, 40) for p in _parents(rng, i)}))
-    weight = {n: float(rng.choice([0, 1, 2, 4, 8])) for n in nodes}
-    flow = LeastFlow.build(nodes, edges, weight)
-    for gone in rng.sample(nodes, 8):
-        expected = heaviest_antichain(nodes, edges, weight)
-        assert (flow.value, flow.antichain()) == (pytest.approx(expected[0]), expected[1])
-        weight[gone] = 0.0
-        flow = flow.without(gone)
 
 
 def test_a_long_overfull_antichain_is_named_in_one_short_line():

@@ -1,5 +1,6 @@
 """Tasks, waves and per-pod demand (placer.optimize.demand)."""
 
+import pytest
 from fixtures.plan.factory import config, flow, pool, step
 
 from placer.config import Constraints, Defaults, StepUsage
@@ -66,5 +67,7 @@ def test_waves_and_concurrency_follow_max_workers():
     work = demands(f, c)["work"]
     # 40 tasks, 16 at a time: waves of 16, 16 and 8.
     assert (work.tasks, work.concurrent_tasks, work.waves) == (40, 16, 3)
-    assert (work.cpu, work.memory_gib, work.gpu) == (2.0, 2.0, 1)
+    # memory=2048 is sent to Kubernetes as "2048M": 2.048e9 bytes = 1.9073 GiB, not 2 GiB.
+    assert (work.cpu, work.gpu) == (2.0, 1)
+    assert work.memory_gib == pytest.approx(2.048e9 / 2**30)
     assert (work.task_hours, work.input_gb, work.output_gb) == (0.5, 3.0, 0.0)

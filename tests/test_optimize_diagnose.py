@@ -50,7 +50,7 @@ def test_missing_gpu_model_names_the_step_and_the_model():
     with pytest.raises(PlanError) as err:
         plan_flow(chain(gpu=8), c, market(OFFERS))
     assert str(err.value) == (
-        "test_flow.py:12: train needs 8 x H100, 1 vCPU, 4 GiB; no pool offers H100. To fix: "
+        "test_flow.py:12: train needs 8 x H100, 1 vCPU, 3.81 GiB; no pool offers H100. To fix: "
         "add a pool that offers it to placer.yaml, or change the step's resources"
     )
 

@@ -175,11 +175,12 @@ def test_egress_is_named_with_its_volume():
     space = build_space(branches("a", "b"), c, market(OFFERS))
     verdicts, _ = _explain(space)
     lost = verdicts["a"]["gcp"]
-    # 50 GB from S3 to gcp at $0.09 = $4.50. gcp computes for 1 h plus the 40 s the 50 GB
-    # take at 10 Gbps: 0.03 x (1 + 40/3600) = $0.030333 against aws's $0.05.
+    gcp, aws = space.option("a", "gcp"), space.option("a", "aws")
+    # 50 GB from S3 to gcp at $0.09 = $4.50 of egress, more than gcp saves on compute.
+    assert gcp.egress_usd == pytest.approx(4.50) and gcp.compute_usd < aws.compute_usd
     assert lost.kind == "egress"
-    assert lost.delta_usd == pytest.approx(4.50 + 0.03 * (1 + 40 / 3600) - 0.05)
-    assert "egress of 50 GB/run" in lost.text
+    assert lost.delta_usd == pytest.approx(gcp.total_usd - aws.total_usd)
+    assert "egress of 50 GB/run to and from its data costs $4.50" in lost.text
 
 
 def test_pins_and_missing_types_are_named():
@@ -195,7 +196,7 @@ def test_pins_and_missing_types_are_named():
     assert verdicts["start"]["gcp"].kind == "pinned"
     assert verdicts["start"]["gcp"].text == "pinned elsewhere (not in steps.start.pools)"
     assert verdicts["train"]["gcp"].kind == "no_fit"
-    assert verdicts["train"]["gcp"].text == "no instance type fits 1 x NVIDIA GPU, 1 vCPU, 4 GiB"
+    assert verdicts["train"]["gcp"].text == "no instance type fits 1 x NVIDIA GPU, 1 vCPU, 3.81 GiB"
 
 
 @pytest.mark.parametrize(

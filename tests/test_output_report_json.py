@@ -5,8 +5,7 @@ from decimal import Decimal
 
 from fixtures.plan.report_plans import bases, demo_head, heads
 
-from placer.output.report import REPORT_FORMAT_VERSION, render
-from placer.output.report._json import report_json
+from placer.output.report import REPORT_FORMAT_VERSION, render, report_json
 from placer.report import build_report, check_thresholds, parse_threshold
 
 

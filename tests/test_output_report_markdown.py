@@ -156,16 +156,11 @@ def test_fit_keeps_levels_in_order_and_cuts_the_rest():
 
 
 def test_task_hours_without_trailing_zeros():
-    from decimal import Decimal as D
-
-    from placer.output.report._markdown import _hours
-
-    assert [_hours(D(x)) for x in ("6.0000", "10.00", "0.1667", "2.50")] == [
-        "6",
-        "10",
-        "0.1667",
-        "2.5",
-    ]
+    hours = {"a": "6.0000", "b": "10.00", "c": "0.1667", "d": "2.50"}
+    flow = plan("HoursFlow", {n: step("aws-use1", "1", hours=h) for n, h in hours.items()})
+    details = render(flow, fmt="markdown").split("<details>")[1]
+    cells = [line.split(" | ")[4] for line in details.splitlines() if line.startswith("| ")][1:]
+    assert cells == ["6", "10", "0.1667", "2.5"]
 
 
 def test_render_takes_one_plan_or_many_and_refuses_unknown_formats():

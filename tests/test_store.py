@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from pricing._store import (
     load_table,
     offers_path,
     parse_time,
+    read_rows,
     save_egress,
     save_table,
 )
@@ -57,17 +59,38 @@ def _document(**changes):
 def test_offers_round_trip(tmp_path, name):
     path = save_table(tmp_path / name, "aws", WHEN, ["a", "b"], OFFERS)
     table = load_table(path)
-    assert table.offers == OFFERS
+    assert table.offers == tuple(sorted(OFFERS, key=lambda o: o.region))  # stored per region
     assert (table.cloud, table.captured_at, table.sources) == ("aws", WHEN, ("a", "b"))
     assert table.path == path
 
 
-def test_saved_file_is_compact_rows_under_a_column_header(tmp_path):
+def test_saved_file_is_compact_rows_per_region_under_a_column_header(tmp_path):
     path = save_table(tmp_path / "t.json", "aws", WHEN, ["src"], OFFERS[:1])
     document = json.loads(path.read_text())
-    assert document["format_version"] == 1
-    assert document["columns"] == list(OFFER_COLUMNS)
-    assert document["rows"][0][:5] == ["aws", "us-east-1", "m7i.large", 2, 8]
+    assert document["format_version"] == 2
+    assert document["columns"] == [c for c in OFFER_COLUMNS if c != "cloud"]
+    block = document["regions"]["us-east-1"]
+    assert block["count"] == 1 and block["undated"] is False  # no observed_at: captured_at
+    assert json.loads(block["rows"])[0][:4] == ["us-east-1", "m7i.large", 2, 8]
+
+
+def test_a_region_is_parsed_only_when_used_and_checked_then(tmp_path):
+    path = save_table(tmp_path / "t.json", "aws", WHEN, [], OFFERS)
+    document = json.loads(path.read_text())
+    document["regions"]["us-east-1"]["rows"] = "[[1]]"  # bad rows, checksum kept in step
+    document["regions"]["us-east-1"]["crc32"] = zlib.crc32(b"[[1]]")
+    rows = read_rows(_write(path, document))
+    assert rows.count == len(OFFERS)  # counted from the header: nothing parsed yet
+    with pytest.raises(PricingError, match="does not have 2 rows|does not have"):
+        rows.region_rows("us-east-1")
+
+
+def test_a_region_whose_checksum_fails_is_corrupt_at_load(tmp_path):
+    path = save_table(tmp_path / "t.json", "aws", WHEN, [], OFFERS)
+    document = json.loads(path.read_text())
+    document["regions"]["us-east-1"]["rows"] = document["regions"]["us-east-1"]["rows"][:-2]
+    with pytest.raises(PricingError, match="checksum"):
+        read_rows(_write(path, document))
 
 
 def test_gzipped_file_is_gzip(tmp_path):
@@ -104,7 +127,7 @@ def test_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         save_table(path, "aws", WHEN, [], OFFERS[:1])
-    assert load_table(path).offers == OFFERS
+    assert set(load_table(path).offers) == set(OFFERS)
     assert [p.name for p in tmp_path.iterdir()] == ["offers-aws.json"]
 
 
@@ -115,7 +138,7 @@ def test_written_file_is_readable_by_others(tmp_path):
 
 CORRUPT = {
     "not readable JSON": None,
-    "format_version 2": _document(format_version=2),
+    "format_version 3": _document(format_version=3),
     "cloud 'ibm'": _document(cloud="ibm"),
     "captured_at": _document(captured_at="yesterday"),
     "sources": _document(sources="x"),

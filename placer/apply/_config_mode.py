@@ -141,12 +141,14 @@ def _declare_config(node: cst.ClassDef, style: Style, log: EditLog, path: Path) 
     assert isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
     line = line.with_changes(body=[assign.with_changes(value=assign.value.with_changes(func=func))])
     at = 1 if body and _is_docstring(body[0]) else 0
-    if at < len(body):  # blank lines above body[at] go above the Config, comments stay
-        lines = list(body[at].leading_lines)
+    first = body[at] if at < len(body) else None
+    if isinstance(first, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+        # blank lines above the first statement go above the Config, comments stay
+        lines = list(first.leading_lines)
         blank = next((i for i, e in enumerate(lines) if e.comment is not None), len(lines))
         line = line.with_changes(leading_lines=lines[:blank])
         rest = [cst.EmptyLine(indent=False), *lines[blank:]]
-        body[at] = body[at].with_changes(leading_lines=rest)
+        body[at] = first.with_changes(leading_lines=rest)
     body.insert(at, line)
     log.changes.append(Change("*", f"{CONFIG_NAME} = Config(...)", None, None))
     return node.with_changes(body=node.body.with_changes(body=body))

@@ -15,16 +15,19 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 
 
-class _AnchoredMatcher(difflib.SequenceMatcher):
-    """difflib's matcher, its matching blocks found around unique common lines."""
+class _AnchoredMatcher(difflib.SequenceMatcher[str]):
+    """difflib's matcher, its matching blocks found around unique common lines (difflib's
+    opcodes and grouping read them through get_matching_blocks)."""
 
     def __init__(self, a: Sequence[str], b: Sequence[str]) -> None:
         super().__init__(None, a, b, autojunk=False)
+        self._lines = (a, b)
+        self._blocks: list[difflib.Match] | None = None
 
     def get_matching_blocks(self) -> list[difflib.Match]:  # noqa: D102 (difflib's API)
-        if self.matching_blocks is not None:
-            return self.matching_blocks
-        a, b = self.a, self.b
+        if self._blocks is not None:
+            return self._blocks
+        a, b = self._lines
         blocks: list[tuple[int, int, int]] = []
         i0 = j0 = 0
         for i, j in _anchors(a, b) + [(len(a), len(b))]:
@@ -41,8 +44,8 @@ class _AnchoredMatcher(difflib.SequenceMatcher):
             else:
                 merged.append((i, j, n))
         merged.append((len(a), len(b), 0))
-        self.matching_blocks = [difflib.Match(*m) for m in merged]
-        return self.matching_blocks
+        self._blocks = [difflib.Match(*m) for m in merged]
+        return self._blocks
 
 
 def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:

@@ -111,8 +111,8 @@ class _ImportCollector(cst.CSTVisitor):
                 (self.modules if first == _METAFLOW else self.others).add(first)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        is_metaflow = not node.relative and node.module is not None
-        is_metaflow = is_metaflow and _dotted(node.module) == _METAFLOW  # type: ignore[arg-type]
+        module = node.module
+        is_metaflow = not node.relative and module is not None and _dotted(module) == _METAFLOW
         if isinstance(node.names, cst.ImportStar):
             self.star = self.star or is_metaflow
             return
@@ -126,7 +126,7 @@ class _ImportCollector(cst.CSTVisitor):
 
 def _as_name(alias: cst.ImportAlias) -> str:
     assert alias.asname is not None
-    return _dotted(alias.asname.name)  # type: ignore[arg-type]
+    return _dotted(alias.asname.name)
 
 
 def _dotted(node: cst.BaseExpression) -> str:

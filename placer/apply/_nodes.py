@@ -43,7 +43,7 @@ def string_node(text: str, quote: str, like: cst.BaseExpression | None = None) -
     return cst.SimpleString(quote_text(text, quote))
 
 
-def number_node(value: float) -> cst.BaseNumber:
+def number_node(value: float) -> cst.Integer | cst.Float:
     """An int literal when the value is whole, else a float literal."""
     if float(value).is_integer():
         return cst.Integer(str(int(value)))
@@ -72,8 +72,8 @@ def update_dict(node: cst.Dict, desired: Mapping[str, str], quote: str) -> cst.D
         assert isinstance(element, cst.DictElement)
         seen.add(key)
         if literal(element.value) != desired[key]:
-            value = string_node(desired[key], quote, element.value)
-            elements[index] = element.with_changes(value=value)
+            changed = string_node(desired[key], quote, element.value)
+            elements[index] = element.with_changes(value=changed)
         index += 1
     for key, value in desired.items():
         if key not in seen:
@@ -83,7 +83,9 @@ def update_dict(node: cst.Dict, desired: Mapping[str, str], quote: str) -> cst.D
     return node.with_changes(elements=elements)
 
 
-T = TypeVar("T", bound=cst.CSTNode)
+# The separated items libcst lists hold (call arguments, dict entries, import names): each
+# kind has a `comma`, and a list keeps one kind.
+T = TypeVar("T", cst.Arg, cst.BaseDictElement, cst.ImportAlias)
 
 
 def with_item(items: Sequence[T], item: T, opening: cst.BaseParenthesizableWhitespace) -> list[T]:
@@ -92,20 +94,22 @@ def with_item(items: Sequence[T], item: T, opening: cst.BaseParenthesizableWhite
     A one-line list without a trailing comma just gets `, item`. A list with a trailing
     comma (usually one item per line) gets the new item on its own line, like the others.
     """
-    out = list(items)
+    out: list[T] = list(items)
     if not out:
         return [item]
     last = out[-1]
-    last_comma = last.comma  # type: ignore[attr-defined]
+    last_comma = last.comma
     item, out[-1] = _hand_on_closing(last, item)
     if not isinstance(last_comma, cst.Comma):
-        return [*out, item]
+        out.append(item)
+        return out
     if len(out) > 1:
-        between = out[-2].comma  # type: ignore[attr-defined]
+        between = out[-2].comma
     else:
         between = cst.Comma(whitespace_after=_copy_opening(opening))
     out[-1] = out[-1].with_changes(comma=between)
-    return [*out, item.with_changes(comma=last_comma)]
+    out.append(item.with_changes(comma=last_comma))
+    return out
 
 
 def without_item(items: Sequence[T], index: int) -> list[T]:
@@ -113,7 +117,7 @@ def without_item(items: Sequence[T], index: int) -> list[T]:
     out = list(items)
     removed = out.pop(index)
     if index == len(out) and out:
-        out[-1] = out[-1].with_changes(comma=removed.comma)  # type: ignore[attr-defined]
+        out[-1] = out[-1].with_changes(comma=removed.comma)
         out[-1], _ = _hand_on_closing(removed, out[-1])
     return out
 
@@ -123,7 +127,7 @@ def _hand_on_closing(old_last: T, new_last: T) -> tuple[T, T]:
     if isinstance(old_last, cst.Arg) and isinstance(new_last, cst.Arg):
         closing = old_last.whitespace_after_arg
         return (
-            new_last.with_changes(whitespace_after_arg=closing),  # type: ignore[return-value]
+            new_last.with_changes(whitespace_after_arg=closing),
             old_last.with_changes(whitespace_after_arg=cst.SimpleWhitespace("")),
         )
     return new_last, old_last

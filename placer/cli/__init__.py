@@ -22,23 +22,27 @@ from placer.cli import apply as apply_cmd
 from placer.cli import explain as explain_cmd
 from placer.cli import graph as graph_cmd
 from placer.cli import init as init_cmd
+from placer.cli import learn as learn_cmd
 from placer.cli import plan as plan_cmd
 from placer.cli import pools as pools_cmd
 from placer.cli import pricing as pricing_cmd
 from placer.cli import report as report_cmd
 from placer.cli import status as status_cmd
+from placer.cli._args import fill_optional_values
 from placer.cli._env import Environment, env, set_env
 from placer.errors import ExitStatus, PlacerError
 
 try:  # typer 0.28 runs on its own copy of click
     from typer._click import exceptions as click_errors
 except ImportError:  # older typer: click itself
+    # type: ignore: the same module by another path, which of the two depends on typer
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 app = typer.Typer(
     name="placer",
     help="Cost and placement optimizer for multi-cloud Metaflow flows.",
-    epilog="Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 report threshold tripped.",
+    epilog="Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 a threshold tripped "
+    "(report, learn --check).",
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -62,7 +66,8 @@ def _root(
 ) -> None:
     """Cost and placement optimizer for multi-cloud Metaflow flows.
 
-    Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 report threshold tripped.
+    Exit codes: 0 success, 1 unexpected failure, 2 bad input, 3 a threshold tripped
+    (report, learn --check).
     """
     env().debug = debug
 
@@ -76,11 +81,12 @@ plan_cmd.register(app)
 explain_cmd.register(app)
 apply_cmd.register(app)
 report_cmd.register(app)
+learn_cmd.register(app)
 
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
     """Run the CLI and return its exit status; the one place errors become exit codes."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = fill_optional_values(sys.argv[1:] if argv is None else argv)
     current = environment or Environment()
     current.debug = "--debug" in args
     previous = set_env(current)

@@ -81,7 +81,7 @@ def apply(
         force=force,
         flow=flow,
         out=out,
-        format=fmt.value,  # type: ignore[arg-type]
+        format=fmt.value,
     )
     if check:
         _check(plan_file, options)

@@ -81,11 +81,13 @@ def explain(
             "--solve-time",
             "give seconds, e.g. 10, or 0 for bounds only",
         )
-    model, cfg, market = load_inputs(flow, config, flow_class)
+    from placer.optimize import market_from_catalog
+
+    model, cfg, catalog, _ = load_inputs(flow, config, flow_class)
     result = explain_flow(
         model,
         cfg,
-        market,
+        market_from_catalog(catalog),
         steps or None,
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,

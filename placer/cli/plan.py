@@ -8,6 +8,8 @@ starts.
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,8 +21,9 @@ from placer.errors import ConfigError, PlanError
 if TYPE_CHECKING:
     from placer.config import Config
     from placer.flow import Flow
-    from placer.optimize import Market
+    from placer.optimize.problem import Objective
     from placer.plan import Plan
+    from pricing.catalog import Catalog
 
 
 class PlanFormat(enum.StrEnum):
@@ -87,10 +90,30 @@ def plan(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    from_runs: int | None = typer.Option(
+        None,
+        "--from-runs",
+        min=1,
+        help="Plan with tasks, durations and data sizes learned from the newest N successful "
+        "runs (`--from-runs` alone: 10) instead of placer.yaml's; nothing is written.",
+    ),
+    namespace: str | None = typer.Option(
+        None, "--namespace", help="With --from-runs: the Metaflow namespace ('*': all)."
+    ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     result = make_plan(
-        flow, config, objective, deadline, budget, solver, time_limit, flow_class, parse_gap(gap)
+        flow,
+        config,
+        objective,
+        deadline,
+        budget,
+        solver,
+        time_limit,
+        flow_class,
+        parse_gap(gap),
+        from_runs=from_runs,
+        namespace=namespace,
     )
     if out is not None:
         write_atomic(out, result.dumps())
@@ -118,18 +141,23 @@ def make_plan(
     time_limit: float | None,
     flow_class: str | None,
     gap: float = PLAN_GAP,
+    from_runs: int | None = None,
+    namespace: str | None = None,
 ) -> Plan:
-    """Read the flow, config and prices, and plan (the whole command minus output)."""
-    from placer.optimize import plan_flow
+    """Read the flow, config and prices, and plan (the whole command minus output).
+    `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
+    from placer.optimize import market_from_catalog, plan_flow
 
     deadline_hours = check_limits(deadline, budget, time_limit)
-    model, config, market = load_inputs(flow_path, config_path, flow_class)
+    model, config, catalog, learned_note = load_inputs(
+        flow_path, config_path, flow_class, from_runs, namespace
+    )
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
         model,
         config,
-        market,
-        objective=objective,  # type: ignore[arg-type]
+        market_from_catalog(catalog),
+        objective=_objective(objective),
         deadline_hours=deadline_hours,
         budget_usd_per_month=budget,
         solver=str(solver) if solver else None,
@@ -141,7 +169,9 @@ def make_plan(
     )
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
-    return result
+    if learned_note is not None:
+        result = replace(result, warnings=(*result.warnings, learned_note))
+    return with_pricing_age(result, catalog)
 
 
 def check_limits(
@@ -168,22 +198,84 @@ def check_limits(
 
 
 def load_inputs(
-    flow_path: Path, config_path: Path | None, flow_class: str | None
-) -> tuple[Flow, Config, Market]:
-    """The flow read statically, its placer.yaml checked against the catalog, and the
-    market of the catalog (a warning on stderr when the cache was unusable)."""
+    flow_path: Path,
+    config_path: Path | None,
+    flow_class: str | None,
+    from_runs: int | None = None,
+    namespace: str | None = None,
+) -> tuple[Flow, Config, Catalog, str | None]:
+    """The flow read statically, its placer.yaml (with what runs measured, `from_runs`)
+    checked against the catalog, the catalog (a warning on stderr when the cache was
+    unusable), and the note saying values were learned (None when not)."""
     from placer.config import check_pools_against_catalog, load_config
     from placer.flow import read_flow
-    from placer.optimize import market_from_catalog
     from pricing.catalog import load_catalog
 
     model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    learned_note = None
+    if from_runs is not None:
+        config, learned_note = _with_runs(model, config, from_runs, namespace)
     catalog = load_catalog()
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
     check_pools_against_catalog(config, catalog)
-    return model, config, market_from_catalog(catalog)
+    return model, config, catalog, learned_note
+
+
+def now() -> datetime:
+    """The current time (a function so tests can pin it)."""
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
+    """The plan stating how old the prices of the clouds it uses are (the oldest of them as
+    pricing_captured_at), with a staleness warning per stale cloud."""
+    from pricing._store import parse_time
+
+    used = [
+        offer
+        for step in result.steps.values()
+        for offer in catalog.offers(step.cloud, step.region)
+        if offer.instance_type == step.instance_type
+    ]
+    text, stale = catalog.freshness(used, now())
+    clouds = {offer.cloud for offer in used}
+    dates = [catalog.prices_of(c, [o for o in used if o.cloud == c]).as_of for c in clouds]
+    return replace(
+        result,
+        pricing_captured_at=min(dates, key=parse_time) if dates else result.pricing_captured_at,
+        warnings=(*result.warnings, *stale),
+        extra={**result.extra, "pricing_age": text},
+    )
+
+
+def _with_runs(
+    model: Flow, config: Config, runs: int, namespace: str | None
+) -> tuple[Config, str]:
+    """`config` with the values the runs measured, and the plan's note saying so."""
+    from placer.cli.learn import read_runs
+    from placer.learn import Selection
+    from placer.learn._values import runs_text, with_learned
+
+    learned = read_runs(model, Selection(runs=runs), namespace)
+    note = (
+        f"tasks, durations and data sizes of {len(learned.steps)} step(s) learned from "
+        f"{runs_text(learned)} of {learned.source} (--from-runs), not from placer.yaml"
+    )
+    env().stderr.write(f"{note}\n")
+    return with_learned(config, learned), note
+
+
+def _objective(name: str) -> Objective:
+    """The optimizer's objective named on the command line."""
+    if name == "cost":
+        return "cost"
+    if name == "time":
+        return "time"
+    raise ConfigError(f"unknown objective {name!r}", "--objective", "use cost or time")
 
 
 def parse_gap(text: str) -> float:

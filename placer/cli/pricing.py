@@ -76,7 +76,7 @@ def _load(cache_dir: Path | None) -> Catalog:
 @pricing_app.command("info")
 def info(output: Format = _FORMAT, cache_dir: Path | None = _CACHE_DIR) -> None:
     """Where each cloud's prices come from (snapshot or cache), when, and how many offers."""
-    from placer.output.pricing import age_text, info_json, info_table, regions_table, source_lines
+    from placer.output.pricing import info_json, info_table, regions_table, source_lines
 
     catalog = _load(cache_dir)
     moment = now()
@@ -84,17 +84,10 @@ def info(output: Format = _FORMAT, cache_dir: Path | None = _CACHE_DIR) -> None:
     if output is Format.json:
         env().write(json.dumps(info_json(catalog, moment), indent=2))
     else:
-        parts = [info_table(catalog, moment), "\n".join(source_lines(catalog))]
-        env().show([*parts, regions_table(catalog)], wide=True)
+        sources = "\n".join(source_lines(catalog))
+        env().show([info_table(catalog, moment), sources, regions_table(catalog)], wide=True)
     for cloud in stale:
-        prices = catalog.clouds[cloud]
-        when = f"captured {prices.captured_at}"
-        if prices.oldest_observed_at:  # a partial refresh kept older rows
-            when = f"oldest rows observed {prices.oldest_observed_at}, table {when}"
-        env().stderr.write(
-            f"warning: {cloud} prices are {age_text(prices.as_of, moment)} old "
-            f"({when}); run `placer pricing refresh --cloud {cloud}`\n"
-        )
+        env().stderr.write(f"warning: {catalog.clouds[cloud].stale_warning(moment)}\n")
 
 
 # --- pricing show --------------------------------------------------------------------------

@@ -11,6 +11,8 @@ A map of the package (each module one concern; only `load` touches the file syst
     load      find_config / load_config: --config, next to the flow, the cwd, or defaults
     catalog   check_pools_against_catalog / catalog_problem: every pool must be priced
     write     init_text (`placer init`), merge_pools (`placer pools discover --write`)
+    learned   merge_learned (`placer learn --write`): values from past runs into steps:,
+              round-tripped with ruamel.yaml (imported only when called)
     quotas    cloud vCPU quota headroom (import `placer.config.quotas`; SDKs load lazily)
 
 Typical use::
@@ -34,7 +36,7 @@ from placer.config.model import (
     default_config,
 )
 from placer.config.parse import TOP_KEYS, parse_config
-from placer.config.pool import CapacityType, Pool
+from placer.config.pool import CapacityType, DaemonSets, Pool
 from placer.config.units import (
     continents,
     parse_duration_hours,
@@ -51,6 +53,7 @@ __all__ = [
     "CapacityType",
     "Config",
     "Constraints",
+    "DaemonSets",
     "Defaults",
     "ExternalRead",
     "Link",

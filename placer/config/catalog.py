@@ -18,7 +18,10 @@ __all__ = ["catalog_problem", "check_pools_against_catalog"]
 
 
 class _Offer(Protocol):
-    instance_type: str
+    @property
+    def instance_type(self) -> str:
+        """The catalog's name of the type, e.g. m7i.large."""
+        ...
 
     def price(self, capacity_type: str) -> float | None:
         """$/h for "on-demand" or "spot" (None if not sold that way)."""

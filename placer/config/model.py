@@ -48,8 +48,11 @@ class Defaults:
     duration_hours: float = 1.0
     input_gb: float = 1.0
     output_gb: float = 1.0
-    packing: str = "shared"  # "shared": pay the dominant share of a node; "dedicated": whole
+    # "shared": a step's concurrent pods fill nodes of the type chosen for them; "cluster":
+    # a pod pays its share of a node other workloads fill too; "dedicated": a whole node
+    packing: str = "shared"
     spot_overhead: float = 0.1  # spot price x (1 + overhead) for interruptions and retries
+    burstable_max_hours: float = 0.25  # burstable types only for steps shorter than this
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from placer.config.model import (
     Link,
     StepUsage,
 )
-from placer.config.pool import Pool
+from placer.config.pool import DaemonSets, Pool
 from placer.config.units import continents, parse_duration_hours, parse_node_selector, parse_size_gb
 from placer.errors import ConfigError, PlacerError, did_you_mean
 from pricing import CLOUDS, Location
@@ -43,7 +43,15 @@ __all__ = [
 ]
 
 TOP_KEYS = ("datastore", "runs_per_month", "defaults", "pools", "steps", "constraints")
-DEFAULTS_KEYS = ("foreach_width", "duration", "input", "output", "packing", "spot_overhead")
+DEFAULTS_KEYS = (
+    "foreach_width",
+    "duration",
+    "input",
+    "output",
+    "packing",
+    "spot_overhead",
+    "burstable_max_duration",
+)
 POOL_KEYS = (
     "name",
     "cloud",
@@ -58,6 +66,8 @@ POOL_KEYS = (
     "max_nodes",
     "speed",
     "discovered",
+    "max_pods",
+    "daemonsets",
 )
 STEP_KEYS = (
     "tasks",
@@ -82,7 +92,7 @@ CONSTRAINT_KEYS = (
     "bandwidth",
 )
 CAPACITY_TYPES = ("on-demand", "spot")
-PACKINGS = ("shared", "dedicated")
+PACKINGS = ("shared", "cluster", "dedicated")
 ARCHES = ("x86_64", "arm64")
 _EXAMPLE_REGION = {"aws": "us-east-1", "azure": "eastus", "gcp": "us-central1"}
 _POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -134,6 +144,9 @@ def _defaults(at: YamlNode) -> Defaults:
         output_gb=_opt(keys, "output", _size, base.output_gb),
         packing=_opt(keys, "packing", lambda n: n.choice(PACKINGS), base.packing),
         spot_overhead=_opt(keys, "spot_overhead", _non_negative, base.spot_overhead),
+        burstable_max_hours=_opt(
+            keys, "burstable_max_duration", _duration, base.burstable_max_hours
+        ),
     )
 
 
@@ -186,7 +199,35 @@ def _pool(at: YamlNode, source: str) -> Pool:
         max_nodes=_opt(keys, "max_nodes", lambda n: n.integer(minimum=0)),
         speed=_opt(keys, "speed", YamlNode.number, 1.0),
         source=_opt(keys, "discovered", lambda n: f"discovered:{n.text()}", source),
+        max_pods=_opt(keys, "max_pods", YamlNode.integer),
+        daemonsets=_opt(keys, "daemonsets", lambda n: _daemonsets(n, source)),
     )
+
+
+def _daemonsets(at: YamlNode, source: str) -> DaemonSets:
+    """`daemonsets: {cpu: 250m, memory: 300Mi, pods: 4}`: per-node requests, in Kubernetes
+    quantities (what `placer pools discover` measures and writes)."""
+    from placer.kube.quantity import cpu_cores, memory_gib
+
+    example = "write daemonsets: {cpu: 250m, memory: 300Mi, pods: 4}"
+    keys = at.mapping(("cpu", "memory", "pods", "measured"))
+    if "cpu" not in keys or "memory" not in keys:
+        raise at.error("daemonsets needs cpu and memory", example)
+    memory = keys["memory"]
+    if not isinstance(memory.value(), str):
+        raise memory.error("memory needs a unit", "write it as Kubernetes does, e.g. 300Mi or 1Gi")
+    values = []
+    for node, parse in ((keys["cpu"], cpu_cores), (memory, memory_gib)):
+        try:
+            value = parse(str(node.value()))
+        except ValueError as exc:
+            raise node.error(str(exc), example) from None
+        if value < 0:
+            raise node.error("must not be negative", example)
+        values.append(value)
+    pods = _opt(keys, "pods", lambda n: n.integer(minimum=0), 0)
+    origin = _opt(keys, "measured", lambda n: f"measured in {n.text()}", f"set in {source}")
+    return DaemonSets(values[0], values[1], pods, origin)
 
 
 def _selector(at: YamlNode) -> dict[str, str]:

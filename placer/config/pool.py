@@ -10,6 +10,21 @@ CapacityType = Literal["on-demand", "spot"]
 
 
 @dataclass(frozen=True)
+class DaemonSets:
+    """What the DaemonSets on each node of a pool request: it is not left for task pods.
+
+    Per node: CPU cores, memory GiB and the pods they are (pods take the node's pod slots).
+    `source` says where the figures come from (a provider's defaults, placer.yaml, or the
+    context `placer pools discover` measured them in).
+    """
+
+    vcpus: float
+    memory_gib: float
+    pods: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Pool:
     """A set of Kubernetes nodes in one cloud region and capacity type.
 
@@ -30,6 +45,8 @@ class Pool:
     max_nodes: int | None = None
     speed: float = 1.0  # task duration is divided by this
     source: str = "defaults"  # "defaults", a config path, or "discovered:<context>"
+    max_pods: int | None = None  # the kubelet's maxPods on its nodes (None: the provider's)
+    daemonsets: DaemonSets | None = None  # per-node DaemonSet requests (None: the provider's)
 
     def selector(self) -> dict[str, str]:
         """The full node selector a pod needs to land here (compute_pool included)."""

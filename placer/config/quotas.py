@@ -196,7 +196,9 @@ def _gcp_token() -> str:
         credentials.refresh(google.auth.transport.requests.Request())
     except GoogleAuthError as exc:
         raise QuotaUnavailable(f"gcp: no usable credentials ({exc})") from None
-    return credentials.token
+    if not credentials.token:
+        raise QuotaUnavailable("gcp: the credentials gave no access token")
+    return str(credentials.token)
 
 
 def gcp_headroom(
@@ -257,8 +259,9 @@ def quota_headroom(
         key = (pool.cloud, pool.region, pool.capacity_type)
         if key not in seen:
             seen[key] = _lookup(fetchers, key, warnings)
-        if seen[key] is not None:
-            out[pool.name] = seen[key]  # type: ignore[assignment]
+        found = seen[key]
+        if found is not None:
+            out[pool.name] = found
     return out
 
 

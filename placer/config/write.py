@@ -38,6 +38,17 @@ def _mapping(values: dict[str, str]) -> str:
     return "{" + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in values.items()) + "}"
 
 
+def _daemonsets(pool: Pool) -> str:
+    """`{cpu: 250m, memory: 300Mi, pods: 4, measured: ctx}` (whole millicores and MiB)."""
+    ds = pool.daemonsets
+    assert ds is not None
+    text = f"{{cpu: {round(ds.vcpus * 1000)}m, memory: {round(ds.memory_gib * 1024)}Mi, "
+    text += f"pods: {ds.pods}"
+    if ds.source.startswith("measured in "):
+        text += f", measured: {_scalar(ds.source.removeprefix('measured in '))}"
+    return text + "}"
+
+
 def pool_yaml(pool: Pool, comment: str | None = None) -> str:
     """One pool as a block-sequence item under `pools:` (two-space indent)."""
     lines = [f"  - name: {_scalar(pool.name)}" + (f"  # {comment}" if comment else "")]
@@ -55,6 +66,10 @@ def pool_yaml(pool: Pool, comment: str | None = None) -> str:
             lines.append(f"    {key}: {value:g}")
     if pool.speed != 1.0:
         lines.append(f"    speed: {pool.speed:g}")
+    if pool.max_pods is not None:
+        lines.append(f"    max_pods: {pool.max_pods}")
+    if pool.daemonsets is not None:
+        lines.append(f"    daemonsets: {_daemonsets(pool)}")
     if pool.source.startswith("discovered:"):
         lines.append(f"    discovered: {_scalar(pool.source.removeprefix('discovered:'))}")
     return "\n".join(lines) + "\n"

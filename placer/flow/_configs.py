@@ -44,8 +44,10 @@ def read_configs(classes: list[ast.ClassDef], source: Source, names: Names) -> C
     configs = Configs()
     for cls in classes:
         for node in cls.body:
-            call = node.value if isinstance(node, ast.Assign) else None
-            if isinstance(call, ast.Call) and names.metaflow_name(call.func) == "Config":
+            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
+                continue
+            call = node.value
+            if names.metaflow_name(call.func) == "Config":
                 loader = _loader(call, source, names)
                 if loader is not None:
                     for target in node.targets:

@@ -40,7 +40,8 @@ class Resources:
 
     @property
     def memory_gib(self) -> float:
-        return self.memory_mb / 1024.0
+        """GiB as Kubernetes counts it: Metaflow sends memory as "<n>M", 10^6 bytes each."""
+        return self.memory_mb * 1e6 / 2**30
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape of `placer graph`: cpu, memory (MB), disk (MB), gpu."""

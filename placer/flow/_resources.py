@@ -79,11 +79,12 @@ class _StepCompute:
     def _converted_request(self, batch: Decorator | None, res: Decorator | None) -> Resources:
         """What the pod would ask for once `placer apply` moves the step to Kubernetes:
         @batch's cpu/memory/gpu become @kubernetes arguments, merged with @resources."""
-        if batch is None and res is None:
+        base = batch if batch is not None else res
+        if base is None:
             return _default_request()
         carried = batch.args.items() if batch else ()
         args = {k: v for k, v in carried if k in ("cpu", "memory", "gpu") and v is not None}
-        return self._merge(batch or res, args, res)
+        return self._merge(base, args, res)
 
     def _fail(self, deco: Decorator, headline: str, hint: str) -> NoReturn:
         raise FlowError(f"step '{self.step}' {headline}", self.source.where(deco.line), hint)

@@ -1,5 +1,6 @@
 """Building pools from what clusters show: one pool per cloud, region, capacity type
-(and optional `--group-by` labels), with limits set from the capacity free now."""
+(and optional `--group-by` labels), with limits set from the capacity free now and the
+DaemonSets' requests per node measured on the pool's nodes."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from placer.config import Pool
+from placer.config.pool import DaemonSets
 from placer.errors import PoolError
+from placer.kube.capacity import Amount
 from placer.kube.ceiling import ceiling_of
 from placer.kube.client import ClusterSnapshot
 from placer.kube.load import Load, load_of
-from placer.kube.objects import NODE_GROUP_LABELS, PROVIDER_LABEL, REGION_LABEL, SPOT_LABELS, Node
+from placer.kube.objects import (
+    NODE_GROUP_LABELS,
+    PROVIDER_LABEL,
+    REGION_LABEL,
+    SPOT_LABELS,
+    Node,
+    Pod,
+)
 
-__all__ = ["DiscoveredPool", "discover", "pools_of_cluster", "selector_for"]
+__all__ = ["DiscoveredPool", "daemonsets_of", "discover", "pools_of_cluster", "selector_for"]
 
 # Labels tried, in order, to tell a pool's nodes from the cluster's other nodes.
 _NARROWING = (REGION_LABEL, *(k for k, _ in SPOT_LABELS), *NODE_GROUP_LABELS)
@@ -111,6 +121,7 @@ def _pool_of(
     if not load.nodes_usable:
         warnings.append(f"{_name(key)}: no usable node ({'; '.join(load.excluded)})")
     ceiling, could_add = ceiling_of(group, snap)
+    daemonsets = daemonsets_of(group, snap.pods, snap.context)
     pool = Pool(
         name=_name(key),
         cloud=key[0],
@@ -122,8 +133,32 @@ def _pool_of(
         max_memory_gib=_limit(free.memory_gib, alloc.memory_gib, headroom),
         max_gpus=_limit(free.gpus, alloc.gpus, headroom, whole=True),
         source=f"discovered:{snap.context}",
+        daemonsets=daemonsets,
     )
     return DiscoveredPool(pool, snap.context, load, ceiling, could_add, tuple(warnings))
+
+
+def daemonsets_of(
+    nodes: Sequence[Node], pods: Sequence[Pod] | None, context: str
+) -> DaemonSets | None:
+    """What the DaemonSets request per node of a pool, measured on its nodes: per resource
+    the most any node carries (a new node runs every DaemonSet that selects it, so the
+    largest is what to expect). None when pods could not be listed."""
+    if pods is None or not nodes:
+        return None
+    names = {n.name for n in nodes}
+    used: dict[str, Amount] = {name: Amount() for name in names}
+    count: dict[str, int] = dict.fromkeys(names, 0)
+    for pod in pods:
+        if pod.is_daemonset and pod.node_name in names:
+            used[pod.node_name] = used[pod.node_name] + pod.request
+            count[pod.node_name] += 1
+    return DaemonSets(
+        vcpus=max(a.vcpus for a in used.values()),
+        memory_gib=max(a.memory_gib for a in used.values()),
+        pods=max(count.values()),
+        source=f"measured in {context}",
+    )
 
 
 def pools_of_cluster(

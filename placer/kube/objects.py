@@ -119,6 +119,12 @@ class Pod:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     node_selector: Mapping[str, str] = field(default_factory=dict)
+    owner_kind: str | None = None  # the controller that made it: "DaemonSet", "Job", ...
+
+    @property
+    def is_daemonset(self) -> bool:
+        """Made by a DaemonSet: it runs on every node its DaemonSet selects, new ones too."""
+        return self.owner_kind == "DaemonSet"
 
     @property
     def is_metaflow_task(self) -> bool:
@@ -185,4 +191,11 @@ def pod_from_json(item: Mapping[str, Any]) -> Pod:
         labels=dict(meta.get("labels") or {}),
         annotations=dict(meta.get("annotations") or {}),
         node_selector=dict(spec.get("nodeSelector") or {}),
+        owner_kind=_controller_kind(meta.get("ownerReferences") or []),
     )
+
+
+def _controller_kind(owners: list[Mapping[str, Any]]) -> str | None:
+    """The kind of the pod's controller (the owner reference marked `controller: true`)."""
+    kinds = [o.get("kind") for o in owners if o.get("controller")]
+    return kinds[0] if kinds else None

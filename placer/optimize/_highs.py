@@ -81,7 +81,11 @@ def add_rows(
     """Append pulp constraints to a HiGHS model as rows, in one call; `column` maps a
     variable to its column."""
     inf = highspy.kHighsInf
-    starts, index, value, low, up = [], [], [], [], []
+    starts: list[int] = []
+    index: list[int] = []
+    value: list[float] = []
+    low: list[float] = []
+    up: list[float] = []
     for constraint in constraints:
         starts.append(len(index))
         for var, coef in constraint.items():

@@ -43,7 +43,9 @@ class PeakLP:
         self._highs.setOptionValue("output_flag", False)
         self._highs.setOptionValue("presolve", "off")  # re-solves start from the last basis
         # Rows: 2i = "in" balance of step i, 2i + 1 = "out" balance; both == 0.
-        starts, rows, values = [], [], []
+        starts: list[int] = []
+        rows: list[int] = []
+        values: list[float] = []
         cost = np.zeros(3 * n + m)
         lower = np.zeros(3 * n + m)
         for i, s in enumerate(names):

@@ -126,35 +126,27 @@ def heaviest_antichain(
     nodes: Iterable[str], edges: Iterable[tuple[str, str]], weight: Mapping[str, float]
 ) -> tuple[float, tuple[str, ...]]:
     """The peak and the steps that reach it (those the final min cut separates)."""
+    flow = least_flow(nodes, edges, weight)
+    return flow.value, flow.antichain()
+
+
+def least_flow(
+    nodes: Iterable[str], edges: Iterable[tuple[str, str]], weight: Mapping[str, float]
+) -> LeastFlow:
+    """A least flow covering the weights (its value is the peak) over the smaller network:
+    the weighted steps joined by the order they inherit from the DAG when they are few,
+    else the whole DAG (``LeastFlow.whole``)."""
     names, edges = tuple(nodes), tuple(edges)
-    total = sum(max(0.0, weight.get(n, 0.0)) for n in names)
-    if total <= 0:
-        return 0.0, ()
     induced = _induced(names, edges, weight)
-    if induced is not None:
-        names = tuple(n for n in names if weight.get(n, 0.0) > 0)
-        edges = induced
-    index = {n: i for i, n in enumerate(names)}
-    edges = tuple((u, v) for u, v in edges if u in index and v in index)
-    w = {n: max(0.0, weight.get(n, 0.0)) for n in names}
-    chained, fed, passed = _chain(names, edges, w)
-    big = total + 1.0
-    net = _Net(2 + 2 * len(names))  # 0 = source, 1 = sink, then (in, out) per node
-    for n, i in index.items():
-        v_in, v_out = 2 + 2 * i, 3 + 2 * i
-        # Residual of arc a = u->v carrying f >= lb: u->v can grow (big), v->u shrink (f - lb).
-        net.arc(0, v_in, big, w[n] - fed[n])  # source -> in, lower bound 0
-        net.arc(v_in, v_out, big, 0.0, w[n])  # through the node, flow w, lower bound w
-        net.arc(v_out, 1, big, w[n] - passed[n])  # out -> sink, lower bound 0
-    for (u, v), flow in zip(edges, chained, strict=True):
-        net.arc(3 + 2 * index[u], 2 + 2 * index[v], big, flow)
-    eps = 1e-9 * big
-    if len(net.to) > LP_ARCS:
-        _start_from_lp(net)  # the max flow below then only confirms it (or finishes it)
-    value = _flow_value(net) - net.max_flow(1, 0, eps=eps)
-    seen = net.reachable(1, eps)
-    chosen = tuple(n for n, i in index.items() if seen[3 + 2 * i] and not seen[2 + 2 * i])
-    return value, chosen
+    if induced is None:
+        return LeastFlow.build(names, edges, weight, whole=True)
+    heavy = tuple(n for n in names if weight.get(n, 0.0) > 0)
+    return LeastFlow.build(heavy, induced, weight, whole=False)
+
+
+def whole_dag(nodes: tuple[str, ...], weight: Mapping[str, float]) -> bool:
+    """Whether :func:`least_flow` uses the whole DAG for these weights (most are positive)."""
+    return sum(1 for n in nodes if weight.get(n, 0.0) > 0) * 4 > len(nodes)
 
 
 def _flow_value(net: _Net) -> float:
@@ -257,52 +249,63 @@ def _induced(
 ) -> tuple[tuple[str, str], ...] | None:
     """The order among the weighted nodes as few edges as possible (reduced_order), when
     they are few; None when the whole DAG is the smaller network (weights on most nodes)."""
-    heavy = [n for n in nodes if weight.get(n, 0.0) > 0]
-    if len(heavy) * 4 > len(nodes):
+    if whole_dag(nodes, weight):
         return None
-    return reduced_order(nodes, edges, heavy)
+    return reduced_order(nodes, edges, [n for n in nodes if weight.get(n, 0.0) > 0])
 
 
 class LeastFlow:
-    """A least flow covering weighted steps, over the whole DAG's network, kept so that the
-    peak once one step leaves is re-measured from it: relaxing the step's lower bound and
-    pushing back the flow that can now return takes a few augmenting paths (milliseconds
-    at 2000 steps) instead of building and solving the network again (a tenth of a
-    second). The greedy repair asks that of many steps of one large pool.
+    """A least flow covering weighted steps, kept so that the peak once one step leaves is
+    re-measured from it: relaxing the step's lower bound and pushing back the flow that can
+    now return takes a few augmenting paths (milliseconds at 2000 steps) instead of
+    building and solving the network again (a tenth of a second). The greedy repair asks
+    that of many steps of one large pool.
 
-    On the whole DAG's network (the one :func:`heaviest_antichain` uses when most steps are
-    weighted) :meth:`antichain` is the antichain that function returns: the steps a least
-    flow's residual network separates, the same for every least flow.
+    :meth:`antichain` is the steps the residual network separates, the same for every
+    least flow of the network (the min cut nearest the sink). ``whole``: the network is
+    the whole DAG's (every step a node), not only the weighted steps' order.
     """
 
-    def __init__(self, index: dict[str, int], net: _Net, value: float, eps: float) -> None:
-        self.index, self.net, self.value, self.eps = index, net, value, eps
+    def __init__(
+        self, index: dict[str, int], net: _Net, value: float, eps: float, whole: bool
+    ) -> None:
+        self.index, self.net, self.value, self.eps, self.whole = index, net, value, eps, whole
 
     @classmethod
     def build(
-        cls, nodes: Iterable[str], edges: Iterable[tuple[str, str]], weight: Mapping[str, float]
+        cls,
+        nodes: Iterable[str],
+        edges: Iterable[tuple[str, str]],
+        weight: Mapping[str, float],
+        whole: bool = True,
     ) -> LeastFlow:
-        """The least flow (its value is the peak) for the weighted steps."""
+        """The least flow (its value is the peak) for the weighted steps, over the network
+        of `nodes` and `edges`: a flow from the greedy chain (or HiGHS's LP on large
+        networks), reduced by a max flow from sink to source."""
         names = tuple(nodes)
         index = {n: i for i, n in enumerate(names)}
         edges = tuple((u, v) for u, v in edges if u in index and v in index)
         w = {n: max(0.0, weight.get(n, 0.0)) for n in names}
         big = sum(w.values()) + 1.0
         chained, fed, passed = _chain(names, edges, w)
-        net = _Net(2 + 2 * len(names))  # laid out as in heaviest_antichain
+        net = _Net(2 + 2 * len(names))  # 0 = source, 1 = sink, then (in, out) per node
         for n, i in index.items():
-            net.arc(0, 2 + 2 * i, big, w[n] - fed[n])
-            net.arc(2 + 2 * i, 3 + 2 * i, big, 0.0, w[n])  # given arc number 3 * i + 1
-            net.arc(3 + 2 * i, 1, big, w[n] - passed[n])
+            v_in, v_out = 2 + 2 * i, 3 + 2 * i
+            # Residual of arc u->v carrying f >= lb: u->v can grow (big), v->u shrink (f - lb).
+            net.arc(0, v_in, big, w[n] - fed[n])  # source -> in, lower bound 0
+            net.arc(v_in, v_out, big, 0.0, w[n])  # through: given arc 3i + 1, lower bound w
+            net.arc(v_out, 1, big, w[n] - passed[n])  # out -> sink, lower bound 0
         for (u, v), flow in zip(edges, chained, strict=True):
             net.arc(3 + 2 * index[u], 2 + 2 * index[v], big, flow)
         eps = 1e-9 * big
         if len(net.to) > LP_ARCS:
-            _start_from_lp(net)
-        return cls(index, net, _flow_value(net) - net.max_flow(1, 0, eps=eps), eps)
+            _start_from_lp(net)  # the max flow below then only confirms it (or finishes it)
+        return cls(index, net, _flow_value(net) - net.max_flow(1, 0, eps=eps), eps, whole)
 
     def without(self, step: str) -> LeastFlow:
         """The least flow once `step` weighs nothing (this one is left as it is)."""
+        if step not in self.index:
+            return self  # not a node: it weighed nothing already
         net = _Net(0)
         net.adj, net.to = self.net.adj, self.net.to  # the layout never changes
         net.cap, net.lower = list(self.net.cap), list(self.net.lower)
@@ -311,10 +314,10 @@ class LeastFlow:
         net.cap[2 * k + 1] += freed  # the flow through it may now shrink to 0
         net.lower[k] = 0.0
         pushed = _augment(net, 1, 0, freed, self.eps)
-        return LeastFlow(self.index, net, self.value - pushed, self.eps)
+        return LeastFlow(self.index, net, self.value - pushed, self.eps, self.whole)
 
     def antichain(self) -> tuple[str, ...]:
-        """The heaviest antichain (as :func:`heaviest_antichain` on the whole DAG finds it)."""
+        """The heaviest antichain: the steps the final min cut separates."""
         seen = self.net.reachable(1, self.eps)
         return tuple(n for n, i in self.index.items() if seen[3 + 2 * i] and not seen[2 + 2 * i])
 

@@ -40,7 +40,11 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     """Why the step landed where it did, in a few short sentences."""
     fit = option.fit
     pays = "the whole node" if fit.share >= 1 else f"{fit.share:.0%} of it"
-    reasons = [f"{fit.instance_type} at ${per_hour(fit.node_usd_per_hour)}/h; the pod pays {pays}"]
+    node = f"allocatable {fit.allocatable_vcpus:.3g} vCPU, {fit.allocatable_memory_gib:.3g} GiB"
+    price = per_hour(fit.node_usd_per_hour)
+    reasons = [f"{fit.instance_type} at ${price}/h ({node}); the pod pays {pays}"]
+    if fit.note:
+        reasons.append(fit.note)
     rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.pool))
     if rival.pool != option.pool:
         d_compute = option.compute_usd - rival.compute_usd

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from placer.config import Config, ExternalRead
 from placer.flow import Flow, Resources, Step
+from placer.kube.quantity import GIB, parse_quantity
 
 # What a pod requests when the flow reader could not say (Metaflow's @kubernetes defaults).
 KUBERNETES_DEFAULTS = Resources(cpu=1.0, memory_mb=4096.0, disk_mb=10240.0)
@@ -25,7 +26,7 @@ class Demand:
 
     step: str
     cpu: float  # per pod
-    memory_gib: float  # per pod
+    memory_gib: float  # per pod, as Kubernetes counts it (Metaflow's MB are 10^6 bytes)
     gpu: int  # per pod
     gpu_vendor: str | None
     gpu_model: str | None
@@ -69,6 +70,22 @@ def _tasks(flow: Flow, config: Config, name: str, memo: dict[str, int]) -> int:
     return count
 
 
+def kubernetes_requests(pod: Resources) -> dict[str, str]:
+    """The pod's requests as Metaflow renders them for Kubernetes: cpu as the number,
+    memory and ephemeral-storage as ``"<MB>M"``, which Kubernetes reads as 10^6 bytes."""
+    return {
+        "cpu": f"{pod.cpu:g}",
+        "memory": f"{pod.memory_mb:g}M",
+        "ephemeral-storage": f"{pod.disk_mb:g}M",
+    }
+
+
+def request_memory_gib(pod: Resources) -> float:
+    """The memory Kubernetes reserves for the pod, in GiB: ``memory=32000`` is sent as
+    "32000M" = 32 x 10^9 bytes = 29.80 GiB (not 32000 / 1024 = 31.25)."""
+    return float(parse_quantity(kubernetes_requests(pod)["memory"])) / GIB
+
+
 def step_demand(step: Step, tasks: int, config: Config) -> Demand:
     """The demand of one step given its task count."""
     usage = config.usage(step.name)
@@ -78,7 +95,7 @@ def step_demand(step: Step, tasks: int, config: Config) -> Demand:
     return Demand(
         step=step.name,
         cpu=float(pod.cpu),
-        memory_gib=float(pod.memory_mb) / 1024.0,
+        memory_gib=request_memory_gib(pod),
         gpu=int(math.ceil(pod.gpu or 0)),
         gpu_vendor=pod.gpu_vendor,
         gpu_model=usage.gpu_model,

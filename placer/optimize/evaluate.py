@@ -71,12 +71,13 @@ def longest_path(
         via[s] = before
     if not finish:
         return 0.0, ()
-    last: str | None = max(finish, key=lambda s: finish[s])
-    length, path = finish[last], []
+    end = max(finish, key=lambda s: finish[s])
+    path: list[str] = []
+    last: str | None = end
     while last is not None:
         path.append(last)
         last = via[last]
-    return length, tuple(reversed(path))
+    return finish[end], tuple(reversed(path))
 
 
 def chosen(space: Space, assignment: Mapping[str, str]) -> tuple[dict[str, Option], list[str]]:

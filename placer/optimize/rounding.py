@@ -186,7 +186,7 @@ def _round_down(
 
 
 def _durations(space: Space, placement: Mapping[str, str]) -> dict[str, float]:
-    return {s: space.option(s, p).wall_hours for s, p in placement.items()}  # type: ignore[union-attr]
+    return {s: space.placed(s, p).wall_hours for s, p in placement.items()}
 
 
 def _makespan(space: Space, placement: Mapping[str, str]) -> float:
@@ -247,12 +247,12 @@ def _refill(
         step = option.step
         if step in moved:
             continue
-        old = space.option(step, placement[step])
+        old = space.placed(step, placement[step])
         if not _admit(space, oracles, option, hours, head, tail, limit, old):
             continue
         placement[step] = option.pool
         moved.add(step)
-        if limit is not None and option.wall_hours > old.wall_hours + _TOLERANCE:  # type: ignore[union-attr]
+        if limit is not None and option.wall_hours > old.wall_hours + _TOLERANCE:
             head, tail = _head_tail(space, hours)
     return placement
 
@@ -291,7 +291,7 @@ def _profitable_moves(
     """(USD saved, option) for every cheaper option in a contested pool, most saved first."""
     moves = []
     for step, pool in placement.items():
-        here = space.option(step, pool).total_usd  # type: ignore[union-attr]
+        here = space.placed(step, pool).total_usd
         for option in space.options[step]:
             if option.pool in contested and option.total_usd < here - _TOLERANCE:
                 moves.append((here - option.total_usd, option))
@@ -313,7 +313,7 @@ def _oracles(
         wanted = {o.step for _, o in moves if o.pool == pool}
         for resource in space.caps.get(pool, {}):
             load = {
-                s: space.option(s, p).load[resource]  # type: ignore[union-attr]
+                s: space.placed(s, p).load[resource]
                 for s, p in placement.items()
                 if p == pool
             }
@@ -325,7 +325,7 @@ def _oracles(
 
 def _fits(space: Space, oracles: dict, option: Option) -> bool:
     """Add the option's load to its pool's peaks if every one stays within its limit."""
-    added = []
+    added: list[str] = []
     for resource, cap in space.caps.get(option.pool, {}).items():
         oracle = oracles[option.pool, resource]
         if not oracle.fits(option.step, option.load[resource], cap):

@@ -144,13 +144,12 @@ def solve(
     reached = (_highs_gap(problem) if solver == "highs" else _cbc_gap(log, gap)) if found else None
     if status == "optimal" and reached is not None and reached > gap + 1e-12:
         status = "feasible"  # "optimal" means within the gap asked for, nothing looser
-    gap = reached
     objective = problem.model.objective.value() if found else None
     stats = SolverStats(
         solver="HiGHS" if solver == "highs" else "CBC",
         status=status,
         objective=objective,
-        gap=gap,
+        gap=reached,
         seconds=seconds,
         variables=problem.model.numVariables(),
         constraints=problem.model.numConstraints(),
@@ -163,7 +162,7 @@ def _makespan(space: Space, assignment: dict[str, str] | None) -> float | None:
     """The placement's real critical path (the model's variable is only an upper bound)."""
     if assignment is None:
         return None
-    hours = {s: space.option(s, p).wall_hours for s, p in assignment.items()}  # type: ignore[union-attr]
+    hours = {s: space.placed(s, p).wall_hours for s, p in assignment.items()}
     return longest_path(space.steps, space.edges, hours)[0]
 
 

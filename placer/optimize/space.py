@@ -19,7 +19,7 @@ from placer.optimize.egress import (
     egress_usd_per_run,
     transfer_hours_per_task,
 )
-from placer.optimize.offers import Fit, best_fit
+from placer.optimize.offers import Fit, NodeCapacity, best_fit, node_allocatable
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
@@ -33,13 +33,16 @@ _POOL_LIMIT = {
 
 @dataclass(frozen=True)
 class Market:
-    """What placer knows about prices: offers per region, transfer costs, continents."""
+    """What placer knows about prices: offers per region, transfer costs, continents, and
+    what a node of each offer leaves for task pods in a pool (its allocatable capacity:
+    the managed providers' formulas unless told otherwise)."""
 
     offers: Callable[[str, str], Sequence[Offer]]
     transfer_cost: TransferCost
     continent: Callable[[Location], str]
     source: str = "snapshot"
     captured_at: str = ""
+    allocatable: NodeCapacity = node_allocatable
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,13 @@ class Space:
 
     def option(self, step: str, pool: str) -> Option | None:
         return next((o for o in self.options[step] if o.pool == pool), None)
+
+    def placed(self, step: str, pool: str) -> Option:
+        """The option of `step` in `pool`, which a placement has chosen (so it exists)."""
+        option = self.option(step, pool)
+        if option is None:
+            raise KeyError(f"{pool} is not an eligible pool of step {step}")
+        return option
 
 
 def pool_caps(pool: Pool) -> dict[str, float]:
@@ -122,7 +132,8 @@ def _eligibility(
 
 def residency_of(step: str, config: Config) -> tuple[str, ...]:
     """Continents the step's data must stay in (per step, or constraints.residency)."""
-    found = [config.usage(step).residency] if config.usage(step).residency else []
+    own = config.usage(step).residency
+    found = [own] if own else []
     found += [c for c, steps in config.constraints.residency.items() if step in steps]
     return tuple(dict.fromkeys(found))
 
@@ -133,6 +144,7 @@ class _Cache:
 
     offers: Mapping[str, Sequence[Offer]]
     caps: Mapping[str, Mapping[str, float]]  # pool_caps of every pool
+    allocatable: NodeCapacity
     fits: dict = field(default_factory=dict)
     moves: dict = field(default_factory=dict)
 
@@ -144,10 +156,13 @@ class _Cache:
             demand.gpu_vendor,
             demand.gpu_model,
             demand.arch,
+            demand.task_hours,  # burstable types depend on it
+            demand.concurrent_tasks,  # so does the share of a node
             pool.name,
         )
         if key not in self.fits:
-            self.fits[key] = best_fit(demand, pool, self.offers[pool.name], config.defaults)
+            offers = self.offers[pool.name]
+            self.fits[key] = best_fit(demand, pool, offers, config.defaults, self.allocatable)
         return self.fits[key]
 
     def move(self, demand: Demand, where: Location, config: Config, market: Market):
@@ -220,6 +235,7 @@ def build_space(
     cache = _Cache(
         {p.name: tuple(market.offers(p.cloud, p.region)) for p in config.pools},
         {p.name: pool_caps(p) for p in config.pools},
+        market.allocatable,
     )
     per_step = demands(flow, config)
     options, excluded = {}, {}

@@ -131,7 +131,7 @@ class Judge:
 
     def option(self, step: str) -> Option:
         """The plan's option for the step."""
-        return self.space.option(step, self.assignment[step])  # type: ignore[return-value]
+        return self.space.placed(step, self.assignment[step])
 
     def time_left(self) -> float | None:
         """Seconds the re-solves may still take (None: no limit); <= 0 when spent."""
@@ -389,7 +389,7 @@ def _resolved(judge: Judge, step: str, option: Option, delta: float, left: float
     best, status = judge.resolve(pinned, left)
     if best is None:
         return _infeasible(judge, step, pinned, status, moved)
-    cost = sum(pinned.option(s, p).total_usd for s, p in best.items())  # type: ignore[union-attr]
+    cost = sum(pinned.placed(s, p).total_usd for s, p in best.items())
     change = cost - judge.cost
     if status != "optimal":  # stopped by the time: an upper bound only
         verdict = _bounded(judge, step, delta, _alone(judge, step, option, delta))

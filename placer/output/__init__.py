@@ -13,6 +13,7 @@ Modules (rich is imported inside functions, so importing this package stays ligh
     pools      `placer pools list|discover`, `placer status`: tables and JSON
     pricing    `placer pricing info|show|refresh`: tables and JSON
     graph      `placer graph`: the step table, placement lines, the flow's JSON
+    learn      `placer learn`: the per-step table of past runs, --write/--check lines, JSON
 """
 
 from __future__ import annotations

@@ -90,7 +90,11 @@ def summary_lines(plan: Plan) -> list[str]:
 
         lines.append(f"makespan: {hours_text(plan.makespan_hours)}")
     lines.append(_solver_line(plan))
-    lines.append(f"pricing: {plan.pricing_source}, captured {plan.pricing_captured_at}")
+    age = plan.extra.get("pricing_age")  # the age of the prices the plan used, per cloud
+    lines.append(
+        f"pricing: {age}" if age else
+        f"pricing: {plan.pricing_source}, captured {plan.pricing_captured_at}"
+    )  # fmt: skip
     lines += [f"warning: {w}" for w in plan.warnings]
     return lines
 

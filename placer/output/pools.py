@@ -43,6 +43,21 @@ def pool_json(pool: Pool) -> dict[str, Any]:
         "max_nodes": pool.max_nodes,
         "speed": pool.speed,
         "source": pool.source,
+        "max_pods": pool.max_pods,
+        "daemonsets": _daemonsets_json(pool),
+    }
+
+
+def _daemonsets_json(pool: Pool) -> dict[str, Any] | None:
+    """The pool's per-node DaemonSet requests, or None (the provider's defaults apply)."""
+    ds = pool.daemonsets
+    if ds is None:
+        return None
+    return {
+        "vcpus": round(ds.vcpus, 4),
+        "memory_gib": round(ds.memory_gib, 4),
+        "pods": ds.pods,
+        "source": ds.source,
     }
 
 

@@ -41,7 +41,9 @@ def info_json(catalog: Catalog, moment: datetime) -> dict[str, Any]:
             "source": prices.source,
             "captured_at": prices.captured_at,
             "oldest_observed_at": prices.oldest_observed_at or None,
-            "age_days": round(_age_days(prices.as_of, moment), 2),
+            "age_days": round(_age_days(prices.as_of, moment), 2),  # a lower bound if unknown
+            "age_known": not prices.date_unknown,
+            "age": prices.age_text(moment),
             "stale": cloud in stale,
             "sources": list(prices.sources),
             "path": str(prices.path) if prices.path else None,
@@ -64,7 +66,7 @@ def info_table(catalog: Catalog, moment: datetime) -> Table:
             cloud,
             prices.source,
             prices.captured_at,
-            age_text(prices.captured_at, moment),
+            prices.age_text(moment),  # of its oldest price; "age unknown, at least ..."
             str(prices.offer_count),
             str(len(catalog.regions(cloud))),
         )

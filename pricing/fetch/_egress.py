@@ -40,7 +40,9 @@ def merge_egress(
     between = dict(previous.between_continents_usd_per_gb) if previous else {}
     between.update(_by_continent(rates, "between-continents", continent))
     pairs = dict(previous.region_pairs_usd_per_gb) if previous else {}
-    pairs.update({(r.region, r.dest_region): r.usd_per_gb for r in rates if _is_pair(r)})
+    pairs.update(
+        {(r.region, r.dest_region): r.usd_per_gb for r in rates if r.dest_region and _is_pair(r)}
+    )
     cross_zone = [r.usd_per_gb for r in rates if r.kind == "cross-zone"]
     _fill_fallbacks(internet, within, between, pairs)
     if "*" not in internet:

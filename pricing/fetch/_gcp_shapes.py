@@ -110,9 +110,9 @@ def machines() -> tuple[Machine, ...]:
             for vcpus in sizes:
                 name = f"{family}-{kind}-{vcpus}"
                 result.append(Machine(name, family, Shape(vcpus, vcpus * gib_per_vcpu)))
-    for family, sizes in _FIXED.items():
-        for name, (vcpus, gib, accelerators) in sizes.items():
-            model, kind = _accelerator(name, family) if accelerators else (None, None)
-            shape = Shape(vcpus, gib, accelerators, model, kind)
+    for family, fixed in _FIXED.items():
+        for name, (vcpus, gib, accelerators) in fixed.items():
+            model, accelerator = _accelerator(name, family) if accelerators else (None, None)
+            shape = Shape(vcpus, gib, accelerators, model, accelerator)
             result.append(Machine(name, family, shape))
     return tuple(result)

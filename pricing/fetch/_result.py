@@ -46,7 +46,7 @@ class Shape:
         self,
         where: Location,
         instance_type: str,
-        usd_per_hour: float,
+        usd_per_hour: float | None,  # None: sold as spot only
         spot_usd_per_hour: float | None,
         source: str,
         observed_at: str,

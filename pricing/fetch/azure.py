@@ -43,7 +43,7 @@ _MAX_PAGES = 10_000  # a guard against a server that links a page to itself fore
 
 # armSkuName patterns -> (GPU model, accelerator kind); the first match wins.
 _GPU_MODELS: tuple[tuple[str, str, str], ...] = (
-    (r"NC\d+ads_H100_v5", "H100-NVL", "nvidia"),  # NCads H100 v5: H100 NVL (94 GB)
+    (r"NC\d+adi?s_H100_v5", "H100-NVL", "nvidia"),  # NCads H100 v5: H100 NVL (94 GB)
     (r"H100", "H100", "nvidia"),
     (r"H200", "H200", "nvidia"),
     (r"NC\d+ads_A100_v4|ND\d+amsr_A100_v4", "A100-80GB", "nvidia"),
@@ -256,7 +256,7 @@ class _ShapeSource:
 
 def _arm_shapes(
     arm_url: str, subscription: str, region: str, policy: RetryPolicy
-) -> dict[str, Shape]:
+) -> dict[str, Shape | None]:
     """armSkuName -> shape of the VM sizes ARM lists for ``region`` and this subscription.
 
     Sizes restricted for the subscription in this location are left out, so their
