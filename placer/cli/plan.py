@@ -252,9 +252,7 @@ def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
     )
 
 
-def _with_runs(
-    model: Flow, config: Config, runs: int, namespace: str | None
-) -> tuple[Config, str]:
+def _with_runs(model: Flow, config: Config, runs: int, namespace: str | None) -> tuple[Config, str]:
     """`config` with the values the runs measured, and the plan's note saying so."""
     from placer.cli.learn import read_runs
     from placer.learn import Selection

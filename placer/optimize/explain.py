@@ -14,8 +14,7 @@ total per run, and a :class:`~placer.optimize.verdict.Verdict`:
   the plan (verdict.py): ``dearer`` by $X/run (``egress`` when moving data is what makes it
   dearer), ``tie``, ``coupled`` (other steps would have to move: they are named),
   ``deadline`` / ``capacity`` / ``budget`` (no plan with it there meets that limit),
-  ``gap`` (the plan stopped within the solver's gap), ``unknown`` (a re-solve ran out of
-  time) or ``infeasible``.
+  ``gap`` (the plan stopped within the solver's gap) or ``infeasible``.
 """
 
 from __future__ import annotations
@@ -120,17 +119,16 @@ def explain_flow(
     the plan, each within `time_limit`) during the first `resolve_seconds` of explaining
     (None: all of them); after that they state their bounds.
     """
-    from placer.optimize.planner import plan_flow
+    from placer.optimize.planner import check_names, plan_space
 
     _check_steps(flow, steps)
-    plan = plan_flow(
-        flow, config, market,
-        deadline_hours=deadline_hours, budget_usd_per_month=budget_usd_per_month,
+    check_names(flow, config)
+    space = build_space(flow, config, market, deadline_hours, budget_usd_per_month)
+    plan = plan_space(
+        space, flow, config, market,
         solver=solver, time_limit=time_limit, gap=gap, flow_file=flow_file, origin=origin,
     )  # fmt: skip
     began = time.perf_counter()
-    space = build_space(flow, config, market, deadline_hours, budget_usd_per_month)
-    shadow = build_space(flow, unrestricted(config), market)
     assignment = {name: step.pool for name, step in plan.steps.items()}
     gap_usd = float(plan.per_run.total) * (plan.solver.gap or 0.0)
 
@@ -141,7 +139,7 @@ def explain_flow(
 
     found, solves = explain_space(
         space, assignment, resolve, steps, gap_usd=gap_usd, resolve_seconds=resolve_seconds,
-        shadow=shadow, datastore=config.datastore,
+        shadow=_shadow(flow, config, market, space), datastore=config.datastore,
     )  # fmt: skip
     return Explanation(plan, tuple(found), solves, time.perf_counter() - began)
 
@@ -154,6 +152,22 @@ def _check_steps(flow: Flow, steps: Sequence[str] | None) -> None:
                 "STEP",
                 did_you_mean(name, flow.steps) or f"steps are: {', '.join(flow.steps)}",
             )
+
+
+def _shadow(flow: Flow, config: Config, market: Market, space: Space) -> Space | None:
+    """The flow priced in the pools some step may not use (for a reason other than no
+    fitting type), with no eligibility rules; None when there are none."""
+    wanted = {
+        pool
+        for step in space.steps
+        for pool, why in space.excluded.get(step, ())
+        if not why.startswith("no instance type fits")
+    }
+    if not wanted:
+        return None
+    free = unrestricted(config)
+    pools = tuple(p for p in free.pools if p.name in wanted)
+    return build_space(flow, dataclasses.replace(free, pools=pools), market)
 
 
 def unrestricted(config: Config) -> Config:

@@ -387,8 +387,10 @@ def _resolved(judge: Judge, step: str, option: Option, delta: float, left: float
     pinned = _pin(judge.space, step, option)
     judge.solves += 1
     best, status = judge.resolve(pinned, left)
+    if best is None and status != "infeasible":  # stopped without an answer: the bounds
+        return _bounded(judge, step, delta, _alone(judge, step, option, delta))
     if best is None:
-        return _infeasible(judge, step, pinned, status, moved)
+        return _infeasible(judge, step, pinned, moved)
     cost = sum(pinned.placed(s, p).total_usd for s, p in best.items())
     change = cost - judge.cost
     if status != "optimal":  # stopped by the time: an upper bound only
@@ -439,11 +441,9 @@ def _pin(space: Space, step: str, option: Option) -> Space:
     return dataclasses.replace(space, options={**space.options, step: (option,)})
 
 
-def _infeasible(judge: Judge, step: str, pinned: Space, status: str, moved: Moved) -> Verdict:
+def _infeasible(judge: Judge, step: str, pinned: Space, moved: Moved) -> Verdict:
     """No plan with the step here: find the family of limits that forbids it by relaxing
     one family at a time (each relaxation is a re-solve)."""
-    if status != "infeasible":
-        return Verdict("unknown", f"not settled: the solver stopped ({status})", solved=True)
     assignment, outcome = moved
     crowded = violated_antichains(judge.space, dict(assignment))
     named = tuple(s for s in crowded[0][2] if s != step) if crowded else ()
