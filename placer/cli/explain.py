@@ -14,9 +14,11 @@ from pathlib import Path
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
 from placer.cli.plan import (
     PLAN_GAP,
     PLAN_TIME_LIMIT,
+    FlowReading,
     check_limits,
     limits_origin,
     load_inputs,
@@ -70,6 +72,8 @@ def explain(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
 ) -> None:
     """Show every pool each step could run in, its cost there, and why it lost."""
     from placer.optimize.explain import explain_flow
@@ -83,7 +87,8 @@ def explain(
         )
     from placer.optimize import market_from_catalog
 
-    model, cfg, catalog, _ = load_inputs(flow, config, flow_class)
+    reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
+    model, cfg, catalog, _ = load_inputs(flow, config, reading)
     result = explain_flow(
         model,
         cfg,

@@ -8,7 +8,7 @@ starts.
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ def plan(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
     from_runs: int | None = typer.Option(
         None,
         "--from-runs",
@@ -102,6 +105,7 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     result = make_plan(
         flow,
         config,
@@ -110,7 +114,7 @@ def plan(
         budget,
         solver,
         time_limit,
-        flow_class,
+        reading,
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
@@ -139,7 +143,7 @@ def make_plan(
     budget: float | None,
     solver: str | None,
     time_limit: float | None,
-    flow_class: str | None,
+    reading: FlowReading,
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
@@ -150,7 +154,7 @@ def make_plan(
 
     deadline_hours = check_limits(deadline, budget, time_limit)
     model, config, catalog, learned_note = load_inputs(
-        flow_path, config_path, flow_class, from_runs, namespace
+        flow_path, config_path, reading, from_runs, namespace
     )
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
@@ -171,6 +175,11 @@ def make_plan(
         env().stderr.write(f"wrote the model to {lp_path}\n")
     if learned_note is not None:
         result = replace(result, warnings=(*result.warnings, learned_note))
+    result = replace(  # how to read the flow again (apply, the stale check)
+        result,
+        flow_paths=tuple(str(p) for p in reading.paths),
+        flow_config_files={name: file for name, file in reading.flow_configs},
+    )
     return with_pricing_age(result, catalog)
 
 
@@ -200,19 +209,18 @@ def check_limits(
 def load_inputs(
     flow_path: Path,
     config_path: Path | None,
-    flow_class: str | None,
+    reading: FlowReading,
     from_runs: int | None = None,
     namespace: str | None = None,
 ) -> tuple[Flow, Config, Catalog, str | None]:
-    """The flow read statically, its placer.yaml (with what runs measured, `from_runs`)
-    checked against the catalog, the catalog (a warning on stderr when the cache was
-    unusable), and the note saying values were learned (None when not)."""
+    """placer.yaml, the flow read statically as `reading` says, placer.yaml with what runs
+    measured (`from_runs`) checked against the catalog, the catalog (a warning on stderr
+    when the cache was unusable), and the note saying values were learned (None if not)."""
     from placer.config import check_pools_against_catalog, load_config
-    from placer.flow import read_flow
     from pricing.catalog import load_catalog
 
-    model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
     learned_note = None
     if from_runs is not None:
         config, learned_note = _with_runs(model, config, from_runs, namespace)
@@ -221,6 +229,15 @@ def load_inputs(
         env().stderr.write(f"warning: {warning}\n")
     check_pools_against_catalog(config, catalog)
     return model, config, catalog, learned_note
+
+
+@dataclass(frozen=True)
+class FlowReading:
+    """How `placer plan` reads the flow: its class, module roots and Config files."""
+
+    flow_class: str | None = None
+    paths: tuple[Path, ...] = ()
+    flow_configs: tuple[tuple[str, str], ...] = ()
 
 
 def now() -> datetime:
