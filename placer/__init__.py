@@ -9,6 +9,9 @@ The public API, for notebooks and scripts (the CLI is a thin layer over it)::
     plan = placer.plan_flow(flow, config, market)
     print(placer.output.render(plan, fmt="markdown"))
 
+    learned = placer.learn.learn(flow, placer.learn.connect())  # the flow's past runs
+    plan = placer.plan_flow(flow, placer.learn.with_learned(config, learned), market)
+
 Names are imported on first use, so `import placer` (and `placer --help`) stays fast.
 """
 
@@ -35,7 +38,18 @@ _EXPORTS = {
     "apply_plan": "placer.apply",
     "PlacerError": "placer.errors",
 }
-_SUBMODULES = ("output", "report", "apply", "optimize", "flow", "plan", "errors", "config", "money")
+_SUBMODULES = (
+    "output",
+    "report",
+    "apply",
+    "optimize",
+    "flow",
+    "plan",
+    "errors",
+    "config",
+    "money",
+    "learn",
+)
 
 __all__ = ["__version__", *_EXPORTS, *_SUBMODULES]
 

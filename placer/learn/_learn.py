@@ -64,6 +64,7 @@ class Learned:
     unfinished: tuple[str, ...]  # run ids skipped: running, or stopped without a failure
     steps: Mapping[str, StepLearned]  # in the flow's order
     unknown_steps: tuple[str, ...] = ()  # steps the runs have and the flow file does not
+    unseen_steps: tuple[str, ...] = ()  # steps of the flow no successful task ran
     learned_on: str = field(default_factory=lambda: datetime.now(UTC).date().isoformat())
 
     @property
@@ -202,4 +203,5 @@ def _learned(flow: Flow, source: Source, tally: _Tally) -> Learned:
         unfinished=tuple(tally.unfinished),
         steps=steps,
         unknown_steps=tuple(sorted(set(tally.per_step) - set(flow.steps))),
+        unseen_steps=tuple(name for name in flow.steps if name not in steps),
     )
