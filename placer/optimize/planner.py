@@ -14,7 +14,7 @@ from placer.optimize.baselines import as_written, greedy
 from placer.optimize.build import baseline, build_plan
 from placer.optimize.explain import check_bounds, check_eligible, diagnose
 from placer.optimize.problem import Objective
-from placer.optimize.solve import DEFAULT_GAP, default_solver, optimize
+from placer.optimize.solve import DEFAULT_GAP, optimize
 from placer.optimize.space import Market, Space, build_space
 from placer.plan import Plan
 
@@ -100,7 +100,7 @@ def plan_flow(
     check_bounds(space, where)
     solution = optimize(space, objective, solver, time_limit, lp_path, gap)
     if solution.assignment is None:
-        raise _failure(space, solution.stats.status, solver or default_solver(), time_limit)
+        raise _failure(space, solution.stats.status, solver or "highs", time_limit)
     written, note = as_written(space, flow, config.datastore)
     cheap, repair = greedy(space)
     baselines = {
