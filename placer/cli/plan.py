@@ -8,7 +8,7 @@ starts.
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ def plan(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
     from_runs: int | None = typer.Option(
         None,
         "--from-runs",
@@ -102,6 +105,7 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     result = make_plan(
         flow,
         config,
@@ -110,7 +114,7 @@ def plan(
         budget,
         solver,
         time_limit,
-        flow_class,
+        reading,
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
@@ -139,7 +143,7 @@ def make_plan(
     budget: float | None,
     solver: str | None,
     time_limit: float | None,
-    flow_class: str | None,
+    reading: FlowReading,
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
@@ -147,7 +151,6 @@ def make_plan(
     """Read the flow, config and prices, and plan (the whole command minus output).
     `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
     from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
-    from placer.flow import read_flow
     from placer.optimize import market_from_catalog, plan_flow
     from pricing.catalog import load_catalog
 
@@ -165,8 +168,8 @@ def make_plan(
             "--time-limit",
             "give seconds, e.g. 30",
         )
-    model = read_flow(flow_path, flow_class)
     config = load_config(flow_path, config_path)
+    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
     learned_note = None
     if from_runs is not None:
         config, learned_note = _with_runs(model, config, from_runs, namespace)
@@ -193,7 +196,21 @@ def make_plan(
         env().stderr.write(f"wrote the model to {lp_path}\n")
     if learned_note is not None:
         result = replace(result, warnings=(*result.warnings, learned_note))
+    result = replace(  # how to read the flow again (apply, the stale check)
+        result,
+        flow_paths=tuple(str(p) for p in reading.paths),
+        flow_config_files={name: file for name, file in reading.flow_configs},
+    )
     return with_pricing_age(result, catalog)
+
+
+@dataclass(frozen=True)
+class FlowReading:
+    """How `placer plan` reads the flow: its class, module roots and Config files."""
+
+    flow_class: str | None = None
+    paths: tuple[Path, ...] = ()
+    flow_configs: tuple[tuple[str, str], ...] = ()
 
 
 def now() -> datetime:
@@ -225,9 +242,7 @@ def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
     )
 
 
-def _with_runs(
-    model: Flow, config: Config, runs: int, namespace: str | None
-) -> tuple[Config, str]:
+def _with_runs(model: Flow, config: Config, runs: int, namespace: str | None) -> tuple[Config, str]:
     """`config` with the values the runs measured, and the plan's note saying so."""
     from placer.cli.learn import read_runs
     from placer.learn import Selection
