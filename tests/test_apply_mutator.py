@@ -217,3 +217,50 @@ def test_library_outcome_lists_unplanned_steps(tmp_path):
 )
 def test_kubernetes_arguments_of_the_mutator(specs, entry, expected):
     assert kubernetes_arguments(specs, entry) == expected
+
+
+def test_right_size_sets_cpu_and_memory_through_the_mutator(tmp_path):
+    flow = project(tmp_path)
+    plan = plan_for(flow)
+    declared = {"cpu": 1.0, "memory": 512.0, "disk": 0.0, "gpu": 0}
+    steps = {**plan.steps, "train": dataclasses.replace(plan.steps["train"], declared=declared)}
+    plan_path = write_plan(dataclasses.replace(plan, steps=steps), flow)
+    code, _, err = run(str(plan_path), "--mode", "mutator", "--right-size")
+    assert code == 0, err
+    entry = json.loads((flow.parent / "placement.json").read_text())["steps"]["train"]
+    assert (entry["cpu"], entry["memory"]) == (1.0, 512.0)
+    train = read_flow(flow).steps["train"]  # @resources(cpu=config.train.cpu) still floors cpu
+    assert (train.resources.cpu, train.resources.memory_mb) == (8, 4096)
+
+
+SIMPLE = """\
+from metaflow import FlowSpec, step
+
+
+class Simple(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_another_mode_on_a_mutator_placed_flow_warns(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(SIMPLE)
+
+    def plan_now() -> Path:
+        steps = {"start": step_plan(GCP), "end": step_plan(AWS)}
+        return write_plan(make_plan("Simple", steps, "flow.py", flow.read_bytes()), flow)
+
+    assert run(str(plan_now()), "--mode", "mutator")[0] == 0
+    code, _, err = run(str(plan_now()), "--mode", "decorators")
+    assert code == 0
+    assert err == (
+        "warning: Simple also carries @PlacerPlacement (mutator mode), which sets the "
+        "placement in placement.json over these decorators at deploy time: remove it and its "
+        "import, or apply with --mode mutator\n"
+    )

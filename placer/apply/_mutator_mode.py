@@ -10,6 +10,7 @@ applies only rewrite placement.json.
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,29 @@ def _names_mutator(expr: cst.BaseExpression) -> bool:
 def ignored_by_stale_check(target: Path) -> frozenset[Path]:
     """Files this mode writes, which the flow reads (so a re-apply changes them)."""
     return frozenset({(target.parent / PLACEMENT_FILE).resolve()})
+
+
+def carries_mutator(source: bytes, flow: str) -> bool:
+    """Whether the flow class already carries `@PlacerPlacement` (an earlier mutator-mode
+    apply), which would set its placement.json over what another mode writes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False  # the rewrite itself reports it
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == flow:
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                name = target.attr if isinstance(target, ast.Attribute) else None
+                name = target.id if isinstance(target, ast.Name) else name
+                if name == MUTATOR_CLASS:
+                    return True
+    return False
+
+
+def mutator_warning(flow: str) -> str:
+    return (
+        f"{flow} also carries @{MUTATOR_CLASS} (mutator mode), which sets the placement in "
+        f"{PLACEMENT_FILE} over these decorators at deploy time: remove it and its import, "
+        "or apply with --mode mutator"
+    )
