@@ -530,7 +530,10 @@ class Evaluator:
                 return Unknown("an f-string format placer does not evaluate")
             if not isinstance(value, str | int | float | bool):
                 return Unknown("an f-string of a value placer does not evaluate")
-            parts.append(str(value))
+            try:
+                parts.append(str(value))
+            except ValueError:  # an integer with more digits than Python will print
+                return Unknown("a number too long to format")
         text = "".join(parts)
         return text if len(text) <= _MAX_TEXT else Unknown("a string too long")
 
@@ -608,7 +611,7 @@ def _apply(func: _Method | _Builtin, args: list[Any], kwargs: dict[str, Any]) ->
             return dict(kwargs)
         if func.name in ("min", "max") and not kwargs and args and all(map(is_number, args)):
             return (min if func.name == "min" else max)(args)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     return Unknown(f"{func.name}() with these arguments")
 
