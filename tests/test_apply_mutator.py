@@ -264,3 +264,13 @@ def test_another_mode_on_a_mutator_placed_flow_warns(tmp_path):
         "placement in placement.json over these decorators at deploy time: remove it and its "
         "import, or apply with --mode mutator\n"
     )
+
+
+def test_a_module_of_the_same_name_is_never_overwritten(tmp_path):
+    flow = project(tmp_path)
+    mine = flow.parent / "placer_placement.py"
+    mine.write_text("X = 1\n")
+    code, _, err = run(str(write_plan(plan_for(flow), flow)), "--mode", "mutator")
+    assert code == 2
+    assert err.startswith(f"error: {mine}: placer_placement.py exists and is not the module")
+    assert mine.read_text() == "X = 1\n" and not (flow.parent / "placement.json").exists()

@@ -41,6 +41,7 @@ def mutator_files(
     placement = _file(target.parent / PLACEMENT_FILE, (json.dumps(document, indent=2) + "\n"))
     placement = _with_changes(placement, document)
     module = _file(target.parent / f"{MUTATOR_MODULE}.py", _TEMPLATE.read_text(encoding="utf-8"))
+    _check_ours(module)
     if module.changed:
         module = FileResult(
             module.path, module.before, module.after, (Change("*", module.path.name, None, None),)
@@ -50,6 +51,19 @@ def mutator_files(
     unplanned = tuple(s for s in facts.steps or () if s not in plan.steps)
     flow = FileResult(flow.path, flow.before, flow.after, flow.changes, warnings, unplanned)
     return placement, module, flow
+
+
+def _check_ours(module: FileResult) -> None:
+    """Never overwrite a placer_placement.py that placer did not write."""
+    if module.before is None:
+        return
+    mark = module.after.split(b"\n", 1)[0]
+    if not module.before.startswith(mark):
+        raise ApplyError(
+            f"{module.path.name} exists and is not the module placer writes",
+            str(module.path),
+            "rename your module (mutator mode writes this name), or use another --mode",
+        )
 
 
 def _check_steps(plan: Plan, flow_path: Path, facts: FlowFacts) -> None:
