@@ -150,9 +150,44 @@ def make_plan(
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output).
     `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
-    from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
     from placer.optimize import market_from_catalog, plan_flow
-    from pricing.catalog import load_catalog
+
+    deadline_hours = check_limits(deadline, budget, time_limit)
+    model, config, catalog, learned_note = load_inputs(
+        flow_path, config_path, reading, from_runs, namespace
+    )
+    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
+    result = plan_flow(
+        model,
+        config,
+        market_from_catalog(catalog),
+        objective=_objective(objective),
+        deadline_hours=deadline_hours,
+        budget_usd_per_month=budget,
+        solver=str(solver) if solver else None,
+        time_limit=time_limit,
+        gap=gap,
+        lp_path=lp_path,
+        flow_file=str(flow_path),
+        origin=limits_origin(deadline, budget),
+    )
+    if lp_path is not None:
+        env().stderr.write(f"wrote the model to {lp_path}\n")
+    if learned_note is not None:
+        result = replace(result, warnings=(*result.warnings, learned_note))
+    result = replace(  # how to read the flow again (apply, the stale check)
+        result,
+        flow_paths=tuple(str(p) for p in reading.paths),
+        flow_config_files={name: file for name, file in reading.flow_configs},
+    )
+    return with_pricing_age(result, catalog)
+
+
+def check_limits(
+    deadline: str | None, budget: float | None, time_limit: float | None
+) -> float | None:
+    """Validate --deadline, --budget and --time-limit; the deadline in hours."""
+    from placer.config import parse_duration_hours
 
     deadline_hours = None
     if deadline is not None:
@@ -168,6 +203,22 @@ def make_plan(
             "--time-limit",
             "give seconds, e.g. 30",
         )
+    return deadline_hours
+
+
+def load_inputs(
+    flow_path: Path,
+    config_path: Path | None,
+    reading: FlowReading,
+    from_runs: int | None = None,
+    namespace: str | None = None,
+) -> tuple[Flow, Config, Catalog, str | None]:
+    """placer.yaml, the flow read statically as `reading` says, placer.yaml with what runs
+    measured (`from_runs`) checked against the catalog, the catalog (a warning on stderr
+    when the cache was unusable), and the note saying values were learned (None if not)."""
+    from placer.config import check_pools_against_catalog, load_config
+    from pricing.catalog import load_catalog
+
     config = load_config(flow_path, config_path)
     model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
     learned_note = None
@@ -177,31 +228,7 @@ def make_plan(
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
     check_pools_against_catalog(config, catalog)
-    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
-    result = plan_flow(
-        model,
-        config,
-        market_from_catalog(catalog),
-        objective=_objective(objective),
-        deadline_hours=deadline_hours,
-        budget_usd_per_month=budget,
-        solver=str(solver) if solver else None,
-        time_limit=time_limit,
-        gap=gap,
-        lp_path=lp_path,
-        flow_file=str(flow_path),
-        origin=_origin(deadline, budget),
-    )
-    if lp_path is not None:
-        env().stderr.write(f"wrote the model to {lp_path}\n")
-    if learned_note is not None:
-        result = replace(result, warnings=(*result.warnings, learned_note))
-    result = replace(  # how to read the flow again (apply, the stale check)
-        result,
-        flow_paths=tuple(str(p) for p in reading.paths),
-        flow_config_files={name: file for name, file in reading.flow_configs},
-    )
-    return with_pricing_age(result, catalog)
+    return model, config, catalog, learned_note
 
 
 @dataclass(frozen=True)
@@ -280,7 +307,8 @@ def parse_gap(text: str) -> float:
     return value
 
 
-def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+def limits_origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+    """Where the deadline and budget came from, when given as options."""
     origin = {}
     if deadline is not None:
         origin["deadline"] = "--deadline"
