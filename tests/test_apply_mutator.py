@@ -27,9 +27,10 @@ from placer.plan import Plan
 INHERIT = Path(__file__).parent / "fixtures" / "projects" / "inherit"
 TEMPLATE = Path(__file__).parent.parent / "placer" / "apply" / "_placement_mutator.py"
 SELECTORS = [GCP, SPOT_POOL, AWS]
-WIRED = (
-    "warning: step 'train': node_selector read the flow's own Config; @PlacerPlacement "
+WIRED = "".join(
+    f"warning: step '{name}': node_selector read the flow's own Config; @PlacerPlacement "
     "sets the plan's placement over it at deploy time (the source keeps its wiring)\n"
+    for name in ("train", "gather")
 )
 
 
