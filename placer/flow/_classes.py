@@ -19,7 +19,6 @@ from placer.flow._evaluate import (
     ExternalRef,
     MetaflowRef,
     Unknown,
-    Where,
     source_of,
 )
 from placer.flow._project import Module
@@ -65,7 +64,7 @@ class Classes:
         whether a base is out of placer's sight (outside the project, or a cycle)."""
         out, flowspec, unseen = [], False, False
         for base in ref.node.bases:
-            value = self.evaluator.reference(base, Where(ref.module))
+            value = self.evaluator.reference(base, self.evaluator.at_class(ref.module, ref.node))
             if isinstance(value, ClassRef):
                 out.append(value)
             elif value == MetaflowRef("FlowSpec"):

@@ -117,12 +117,16 @@ class FlowSelf:
 
 @dataclass(frozen=True, eq=False)
 class Where:
-    """Where an expression is written: its module, the class body around it, and names
-    bound outside both (the Configs of a `config_expr`, a step's `self`)."""
+    """Where an expression is written: its module, the class body around it, names bound
+    outside both (the Configs of a `config_expr`, a step's `self`), and how far the
+    module (and the class body) had run when it is evaluated: the statement index names
+    must be bound before (None: once it all ran, as for an import from elsewhere)."""
 
     module: Module
     cls: ast.ClassDef | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    module_before: int | None = None
+    class_before: int | None = None
 
 
 class ConfigValues(Protocol):
@@ -160,7 +164,7 @@ class Evaluator:
     warn: Callable[[str], None] = lambda message: None
     config_reads: int = 0  # how many Config values were read (callers compare before/after)
     context: str = ""  # `file:line: step 'x'`, prefixed to warnings while it is set
-    _module_names: dict[tuple[int, str], Any] = field(default_factory=dict)
+    _module_names: dict[tuple[int, str, int | None], Any] = field(default_factory=dict)
     _bindings: dict[int, Bindings] = field(default_factory=dict)
     _chain: list[str] = field(default_factory=list)
 
@@ -198,42 +202,59 @@ class Evaluator:
             self._bindings[key] = class_bindings(cls)
         return self._bindings[key]
 
+    def in_class(self, module: Module, cls: ast.ClassDef, node: ast.AST | None = None) -> Where:
+        """Where a statement `node` of class `cls` (or its header, for None) is evaluated:
+        the module as it stood at the `class` statement, the body up to `node`."""
+        module_before = self.bindings(module).positions.get(id(cls))
+        class_before = self.class_bindings(cls).positions.get(id(node)) if node else None
+        return Where(module, cls, module_before=module_before, class_before=class_before)
+
+    def at_class(self, module: Module, cls: ast.ClassDef) -> Where:
+        """Where the `class` statement itself is evaluated (its bases, its decorators)."""
+        return Where(module, module_before=self.bindings(module).positions.get(id(cls)))
+
     def name(self, name: str, where: Where) -> Any:
         """What `name` means where it is written (extra names, class body, module)."""
         if name in where.extra:
             return where.extra[name]
         if where.cls is not None:
-            binding, _ = self.class_bindings(where.cls).lookup(name)
+            bindings = self.class_bindings(where.cls)
+            binding, index, _ = bindings.lookup(name, where.class_before)
             if binding is not None:
-                return self._binding(binding, Where(where.module, where.cls), name)
-        return self.module_name(where.module, name)
+                inner = Where(
+                    where.module, where.cls, module_before=where.module_before, class_before=index
+                )
+                return self._binding(binding, inner, name)
+        return self.module_name(where.module, name, where.module_before)
 
-    def module_name(self, module: Module, name: str) -> Any:
-        """A top-level name of `module` (cached; an import cycle is a soft Unknown)."""
-        key = (id(module), name)
+    def module_name(self, module: Module, name: str, before: int | None = None) -> Any:
+        """A top-level name of `module` as bound before statement `before` (None: after
+        the whole module ran). Cached; an import cycle is a soft Unknown."""
+        key = (id(module), name, before)
         cached = self._module_names.get(key)
+        label = f"{module.name}.{name}"
         if cached is _IN_PROGRESS:
-            loop = " -> ".join([*self._chain[self._chain.index(f"{module.name}.{name}") :]])
-            return Unknown(f"an import cycle ({loop} -> {module.name}.{name})", soft=True)
+            loop = " -> ".join(self._chain[self._chain.index(label) :])
+            return Unknown(f"an import cycle ({loop} -> {label})", soft=True)
         if key in self._module_names:
             return cached
         self._module_names[key] = _IN_PROGRESS
-        self._chain.append(f"{module.name}.{name}")
+        self._chain.append(label)
         try:
-            value = self._lookup(module, name)
+            value = self._lookup(module, name, before)
         finally:
             self._chain.pop()
         self._module_names[key] = value
         return value
 
-    def _lookup(self, module: Module, name: str) -> Any:
-        binding, stars = self.bindings(module).lookup(name)
+    def _lookup(self, module: Module, name: str, before: int | None) -> Any:
+        binding, index, stars = self.bindings(module).lookup(name, before)
         for star, error in stars:
             found = self._star(star, error, name)
             if found is not None:
                 return found
         if binding is not None:
-            return self._binding(binding, Where(module), name)
+            return self._binding(binding, Where(module, module_before=index), name)
         if name in _BUILTINS:
             return _Builtin(name)
         return Unknown(f"'{name}' is not defined at the top of {module.path}")
@@ -253,7 +274,7 @@ class Evaluator:
             return None
         if exported is None and name.startswith("_"):
             return None
-        own, stars = bindings.lookup(name)
+        own, _, stars = bindings.lookup(name)
         if own is None and not stars:
             return None
         return self.module_name(module, name)
@@ -296,7 +317,7 @@ class Evaluator:
     def _attribute_of_module(self, module: Module, name: str) -> Any:
         """`module.name`: a top-level name of the module, else (for a package) its
         submodule, as `from pkg import sub` and `pkg.sub` find it."""
-        own, _ = self.bindings(module).lookup(name)
+        own, _, _ = self.bindings(module).lookup(name)
         # `from . import sub` in pkg/__init__.py binds the submodule, not itself
         itself = isinstance(own, ImportName) and (own.module, own.name) == (module.name, name)
         value = None if itself else self.module_name(module, name)
@@ -509,18 +530,23 @@ class Evaluator:
                 return Unknown("an f-string format placer does not evaluate")
             if not isinstance(value, str | int | float | bool):
                 return Unknown("an f-string of a value placer does not evaluate")
-            parts.append(str(value))
+            try:
+                parts.append(str(value))
+            except ValueError:  # an integer with more digits than Python will print
+                return Unknown("a number too long to format")
         text = "".join(parts)
         return text if len(text) <= _MAX_TEXT else Unknown("a string too long")
 
     # --- `self.x` in a step --------------------------------------------------------------
 
     def _self_attribute(self, target: FlowSelf, attr: str) -> Any:
-        for module, cls in target.mro:
-            binding, _ = self.class_bindings(cls).lookup(attr)
+        for module, cls in target.mro:  # the class attribute once the class is built
+            binding, index, _ = self.class_bindings(cls).lookup(attr)
             if binding is None:
                 continue
-            value = self._binding(binding, Where(module, cls), attr)
+            where = self.in_class(module, cls)
+            where = Where(module, cls, module_before=where.module_before, class_before=index)
+            value = self._binding(binding, where, attr)
             if isinstance(value, ParameterRef):
                 return self._parameter_default(value, attr)
             return self.materialize(value)
@@ -585,7 +611,7 @@ def _apply(func: _Method | _Builtin, args: list[Any], kwargs: dict[str, Any]) ->
             return dict(kwargs)
         if func.name in ("min", "max") and not kwargs and args and all(map(is_number, args)):
             return (min if func.name == "min" else max)(args)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     return Unknown(f"{func.name}() with these arguments")
 

@@ -172,6 +172,8 @@ class _StepCompute:
             return 0.0
         try:
             return float(value) if not isinstance(value, bool) else _bad()
+        except OverflowError:  # an integer beyond any float: not finite, said by _positive
+            return math.inf
         except (TypeError, ValueError):
             self._fail(
                 deco,
@@ -182,9 +184,10 @@ class _StepCompute:
     def _positive(self, deco: Decorator, key: str, value: Any) -> float:
         number = self._number(deco, key, value)
         if not number < math.inf:
+            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}..."
             self._fail(
                 deco,
-                f"asks for {key}={value!r}; it must be a finite number",
+                f"asks for {key}={shown}; it must be a finite number",
                 f"set {key}= to the amount the step needs, e.g. {key}=2",
             )
         if number <= 0:

@@ -83,9 +83,10 @@ class StepReader:
         """Every @step method of the flow (inherited ones first), later definitions winning."""
         steps: dict[str, RawStep] = {}
         for module, cls in reversed(self.chain):
-            where = Where(module, cls)
             for node in cls.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    # decorators run in the class body, before the method's name is bound
+                    where = self.evaluator.in_class(module, cls, node)
                     step = self._read_method(node, where)
                     if step is None:
                         steps.pop(node.name, None)  # a plain method hides an inherited step
@@ -182,7 +183,8 @@ class StepReader:
         call = tail.value if isinstance(tail, ast.Expr) else None
         if not (isinstance(call, ast.Call) and dotted(call.func) == "self.next"):
             return Transition()
-        inside = Where(where.module, where.cls, {"self": FlowSelf(tuple(self.chain))})
+        # the body runs once the module has: its globals, and the flow through `self`
+        inside = Where(where.module, extra={"self": FlowSelf(tuple(self.chain))})
         return _Tail(func.name, call, where.module.path, self.evaluator, inside, self.warn).read()
 
 
