@@ -85,6 +85,9 @@ def plan(
         "(default 0.01%, HiGHS's own default).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the plan as JSON to this file."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Draw the plan's DAG to this .png or .svg file."
+    ),
     output: PlanFormat = typer.Option(
         PlanFormat.table, "--format", help="table, json or markdown."
     ),
@@ -106,6 +109,12 @@ def plan(
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
+    fmt = None
+    if plot is not None:
+        from placer.output.plot._figure import check_path
+
+        fmt = check_path(plot, "--plot")
+    inputs: list[tuple[Flow, Config, Catalog]] = []
     result = make_plan(
         flow,
         config,
@@ -118,9 +127,12 @@ def plan(
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
+        inputs=inputs,
     )
     if out is not None:
         write_atomic(out, result.dumps())
+    if plot is not None and fmt is not None:
+        _draw(result, inputs[0], plot, fmt)
     if output is PlanFormat.json:
         env().write(result.dumps())
     elif output is PlanFormat.markdown:
@@ -133,6 +145,21 @@ def plan(
         env().show(plan_view(result))
     if out is not None and output is PlanFormat.table:
         env().write(f"plan written to {out}")
+    if plot is not None and output is PlanFormat.table:
+        env().write(f"picture written to {plot}")
+
+
+def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: str) -> None:
+    """The plan's DAG with the data its edges move across regions (matplotlib loads here)."""
+    from placer.optimize import market_from_catalog
+    from placer.optimize.traffic import edge_traffic
+    from placer.output.plot import dag_chart, save
+
+    model, config, catalog = inputs
+    pools = {name: step.pool for name, step in result.steps.items()}
+    traffic = edge_traffic(model, config, market_from_catalog(catalog), pools)
+    edges = {name: tuple(step.next) for name, step in model.steps.items()}
+    save(dag_chart(result, edges, traffic, fmt), path)
 
 
 def make_plan(
@@ -147,15 +174,19 @@ def make_plan(
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
+    inputs: list[tuple[Flow, Config, Catalog]] | None = None,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output).
-    `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
+    `from_runs`: overlay what the newest N successful runs measured (see placer.learn);
+    `inputs`, when given, receives the flow, config and catalog planned with."""
     from placer.optimize import market_from_catalog, plan_flow
 
     deadline_hours = check_limits(deadline, budget, time_limit)
     model, config, catalog, learned_note = load_inputs(
         flow_path, config_path, reading, from_runs, namespace
     )
+    if inputs is not None:
+        inputs.append((model, config, catalog))
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
         model,
