@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from placer import limits
 from placer._jsonfield import Field
 from placer.errors import PlanError
 from placer.labels import RULE, selector_problem, value_problem
+
+if TYPE_CHECKING:
+    from placer.flow import ReadOptions
 from placer.money import kept, percent_text
 
 FORMAT_VERSION = "1.1"  # 1.1: flow.sources, flow.paths, flow.config_files
@@ -287,6 +290,26 @@ class Plan:
             "warnings": list(self.warnings),
             **({"extra": dict(self.extra)} if self.extra else {}),
         }
+
+    def read_options(self, plan_path: Path | None = None) -> ReadOptions:
+        """How `placer plan` read the flow (`--path`, `--flow-config`), to read it again.
+
+        Relative paths are looked up beside the plan file first, then from the working
+        directory, as the flow file is.
+        """
+        from placer.flow import ReadOptions
+
+        def located(recorded: str) -> Path:
+            path = Path(recorded)
+            if plan_path is None or path.is_absolute():
+                return path
+            beside = plan_path.parent / path
+            return beside if beside.exists() else path
+
+        return ReadOptions(
+            paths=tuple(located(p) for p in self.flow_paths),
+            config_files={k: located(v) for k, v in self.flow_config_files.items()},
+        )
 
     def _flow_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -351,3 +351,27 @@ def test_config_mode_needs_a_placement_file_to_write(tmp_path):
     assert code == 2
     assert "the flow's Config 'placement' has no default= file for config mode" in err
     assert "or use --mode mutator" in err
+
+
+def test_an_argument_from_a_config_spread_is_never_doubled(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(
+        WIRED_FLOW.replace(
+            '@kubernetes(memory=config_expr("cfg.mem"), {selector})', "@kubernetes(**cfg.k8s)"
+        )
+    )
+    (tmp_path / "cfg.json").write_text('{"k8s": {"memory": 6000, "node_selector": "a=b"}}')
+    plan = make_plan(
+        "WiredFlow", {"start": step_plan(GCP), "end": step_plan(AWS)}, "flow.py", flow.read_bytes()
+    )
+    (tmp_path / "plan.json").write_text(plan.dumps())
+    before = flow.read_bytes()
+    for mode in ("decorators", "config"):
+        code, _, err = _apply(str(tmp_path / "plan.json"), "--mode", mode)
+        assert code == 2
+        assert (
+            "step 'start': node_selector comes from **cfg.k8s (the flow's own Config); adding "
+            "node_selector= too would make Python refuse the call" in err
+        )
+    assert flow.read_bytes() == before
+    assert _apply(str(tmp_path / "plan.json"), "--mode", "mutator")[0] == 0

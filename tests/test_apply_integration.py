@@ -295,7 +295,8 @@ def test_config_valued_resources_equal_metaflows_merged_request(tmp_path, metafl
     options = ReadOptions()
     if override:
         (flow.parent / override).write_text(
-            '{"pool": "team=prod", "train": {"cpu": 3, "memory": 12000}, "workers": 2}'
+            '{"pool": "team=prod", "train": {"cpu": 3, "memory": 12000}, "workers": 2, '
+            '"gather": {"memory": 5000, "node_selector": {"tier": "prod"}}}'
         )
         args = ("--config", "config", override)
         options = ReadOptions(config_files={"config": flow.parent / override})

@@ -27,9 +27,10 @@ from placer.plan import Plan
 INHERIT = Path(__file__).parent / "fixtures" / "projects" / "inherit"
 TEMPLATE = Path(__file__).parent.parent / "placer" / "apply" / "_placement_mutator.py"
 SELECTORS = [GCP, SPOT_POOL, AWS]
-WIRED = (
-    "warning: step 'train': node_selector read the flow's own Config; @PlacerPlacement "
+WIRED = "".join(
+    f"warning: step '{name}': node_selector read the flow's own Config; @PlacerPlacement "
     "sets the plan's placement over it at deploy time (the source keeps its wiring)\n"
+    for name in ("train", "gather")
 )
 
 
@@ -217,3 +218,60 @@ def test_library_outcome_lists_unplanned_steps(tmp_path):
 )
 def test_kubernetes_arguments_of_the_mutator(specs, entry, expected):
     assert kubernetes_arguments(specs, entry) == expected
+
+
+def test_right_size_sets_cpu_and_memory_through_the_mutator(tmp_path):
+    flow = project(tmp_path)
+    plan = plan_for(flow)
+    declared = {"cpu": 1.0, "memory": 512.0, "disk": 0.0, "gpu": 0}
+    steps = {**plan.steps, "train": dataclasses.replace(plan.steps["train"], declared=declared)}
+    plan_path = write_plan(dataclasses.replace(plan, steps=steps), flow)
+    code, _, err = run(str(plan_path), "--mode", "mutator", "--right-size")
+    assert code == 0, err
+    entry = json.loads((flow.parent / "placement.json").read_text())["steps"]["train"]
+    assert (entry["cpu"], entry["memory"]) == (1.0, 512.0)
+    train = read_flow(flow).steps["train"]  # @resources(cpu=config.train.cpu) still floors cpu
+    assert (train.resources.cpu, train.resources.memory_mb) == (8, 4096)
+
+
+SIMPLE = """\
+from metaflow import FlowSpec, step
+
+
+class Simple(FlowSpec):
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+def test_another_mode_on_a_mutator_placed_flow_warns(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(SIMPLE)
+
+    def plan_now() -> Path:
+        steps = {"start": step_plan(GCP), "end": step_plan(AWS)}
+        return write_plan(make_plan("Simple", steps, "flow.py", flow.read_bytes()), flow)
+
+    assert run(str(plan_now()), "--mode", "mutator")[0] == 0
+    code, _, err = run(str(plan_now()), "--mode", "decorators")
+    assert code == 0
+    assert err == (
+        "warning: Simple also carries @PlacerPlacement (mutator mode), which sets the "
+        "placement in placement.json over these decorators at deploy time: remove it and its "
+        "import, or apply with --mode mutator\n"
+    )
+
+
+def test_a_module_of_the_same_name_is_never_overwritten(tmp_path):
+    flow = project(tmp_path)
+    mine = flow.parent / "placer_placement.py"
+    mine.write_text("X = 1\n")
+    code, _, err = run(str(write_plan(plan_for(flow), flow)), "--mode", "mutator")
+    assert code == 2
+    assert err.startswith(f"error: {mine}: placer_placement.py exists and is not the module")
+    assert mine.read_text() == "X = 1\n" and not (flow.parent / "placement.json").exists()

@@ -321,7 +321,9 @@ def test_a_flow_project_plans_with_its_modules_configs_and_read_options(tmp_path
 
     shutil.copytree(PROJECT, tmp_path / "proj")
     flow = tmp_path / "proj" / "flow.py"
-    (tmp_path / "prod.json").write_text('{"pool": "a=b", "train": {"cpu": 3, "memory": 9000}}')
+    (tmp_path / "prod.json").write_text(
+        '{"pool": "a=b", "train": {"cpu": 3, "memory": 9000}, "gather": {"cpu": 2}}'
+    )
     out = tmp_path / "plan.json"
     config = ("--flow-config", "config", str(tmp_path / "prod.json"))
     code, _, err = run("plan", str(flow), "--out", str(out), "--format", "json", *config)

@@ -387,7 +387,7 @@ def test_config_json_missing(tmp_path):
         ),
         (
             "@kubernetes(cpu=1e999)",
-            "asks for cpu=inf in @kubernetes; it must be greater than 0 and at most 100,000",
+            "asks for cpu=inf; it must be a finite number",
             "set cpu= to the amount the step needs",
         ),
         (
@@ -665,3 +665,15 @@ def test_metaflow_rules_each_refused_in_one_line(tmp_path, body, line, headline,
     what, _, fix = rest.partition(". To fix: ")
     assert what == headline
     assert fix.startswith(hint)
+
+
+def test_an_integer_beyond_any_float_is_not_finite(tmp_path):
+    huge = "1" + "0" * 400
+    msg = bad(
+        tmp_path,
+        edit("    @step\n    def start", f"    @kubernetes(cpu={huge})\n    @step\n    def start"),
+    )
+    assert msg == (
+        f"{tmp_path / 'flow.py'}:5: step 'start' asks for cpu=10000000000000000000...; it must "
+        "be a finite number. To fix: set cpu= to the amount the step needs, e.g. cpu=2"
+    )

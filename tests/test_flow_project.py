@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.flow_oracle import ELEMENTS, assert_agrees, element_size, render_flow
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from metaflow.graph import FlowGraph
 from metaflow.lint import linter
@@ -663,3 +663,86 @@ def test_num_parallel_placer_cannot_know_is_a_warning(tmp_path):
         f"{path}:11: step 'start': num_parallel=len(self.items) is not static; its task count "
         "comes from placer.yaml (steps.<step>.tasks or defaults.foreach_width)",
     )
+
+
+# --- random import graphs: Python itself is the oracle --------------------------------------
+
+_NAMES = ("A", "B", "C")
+_statement = st.one_of(
+    st.tuples(st.just("const"), st.sampled_from(_NAMES), st.integers(-3, 9)),
+    st.tuples(st.just("attr"), st.sampled_from(_NAMES), st.integers(0, 3), st.sampled_from(_NAMES)),
+    st.tuples(st.just("from"), st.sampled_from(_NAMES), st.integers(0, 3), st.sampled_from(_NAMES)),
+    st.tuples(st.just("star"), st.integers(0, 3)),
+    st.tuples(st.just("all"), st.lists(st.sampled_from(_NAMES), max_size=2, unique=True)),
+    st.tuples(st.just("plus"), st.sampled_from(_NAMES), st.sampled_from(_NAMES)),
+)
+
+
+def _module_source(index: int, statements, prefix: str, acyclic: bool) -> str:
+    """Every name defined first, then the statements; `acyclic`: imports only point to
+    modules with a higher index (so Python's result does not depend on import order)."""
+    lines = [f"{name} = {10 * index + i}" for i, name in enumerate(_NAMES)]
+    for statement in statements:
+        kind, target = statement[0], None
+        if kind in ("attr", "from", "star"):
+            target = statement[2] if kind != "star" else statement[1]
+            if acyclic and target <= index:
+                continue
+        if kind == "const":
+            lines.append(f"{statement[1]} = {statement[2]}")
+        elif kind == "attr":
+            lines += [
+                f"import {prefix}{target}",
+                f"{statement[1]} = {prefix}{target}.{statement[3]}",
+            ]
+        elif kind == "from":
+            lines.append(f"from {prefix}{target} import {statement[3]} as {statement[1]}")
+        elif kind == "star":
+            lines.append(f"from {prefix}{target} import *")
+        elif kind == "all":
+            lines.append(f"__all__ = {list(statement[1])!r}")
+        else:
+            lines.append(f"{statement[1]} = {statement[2]} + 1")
+    return "\n".join(lines) + "\n"
+
+
+def _python_value(root: Path, module: str) -> object:
+    """`module.A` as Python imports it (None when Python refuses the module graph)."""
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(module).A
+    except (ImportError, AttributeError, NameError, TypeError, RecursionError):
+        return None  # a cycle Python cannot finish, a name missing when it is imported
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    modules=st.lists(st.lists(_statement, max_size=5), min_size=4, max_size=4),
+    acyclic=st.booleans(),
+)
+def test_random_import_graphs_agree_with_python(tmp_path_factory, modules, acyclic):
+    prefix = f"rm{next(_counter)}_"
+    root = tmp_path_factory.mktemp("imports")
+    files = {
+        f"{prefix}{k}.py": _module_source(k, s, prefix, acyclic) for k, s in enumerate(modules)
+    }
+    files["flow.py"] = _flow(
+        f"from metaflow import resources\nfrom {prefix}0 import A", "    @resources(cpu=A)"
+    )
+    path = write(root, files)
+    python = _python_value(root, f"{prefix}0")
+    event(f"{'acyclic' if acyclic else 'any'}: Python {'refuses' if python is None else 'imports'}")
+    try:
+        flow = read_flow(path)  # never anything but a Flow or a FlowError
+    except FlowError:
+        assert python is None
+        return
+    if acyclic:  # import order cannot matter: placer must find Python's value, silently
+        assert python is not None
+        assert flow.steps["start"].declared.cpu == float(python)
+        assert flow.warnings == ()

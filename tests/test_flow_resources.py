@@ -163,9 +163,9 @@ def test_bare_step_pod_request_is_the_kubernetes_default(tmp_path):
 @pytest.mark.parametrize(
     ("decorator", "said"),
     [
-        ("@resources(cpu='nan')", "asks for cpu='nan' in @resources; it must be greater than 0"),
-        ("@kubernetes(cpu='inf')", "asks for cpu='inf' in @kubernetes; it must be greater than 0"),
-        ("@resources(memory=1e400)", "asks for memory=inf in @resources; it must be greater than"),
+        ("@resources(cpu='nan')", "asks for cpu='nan'; it must be a finite number"),
+        ("@kubernetes(cpu='inf')", "asks for cpu='inf'; it must be a finite number"),
+        ("@resources(memory=1e400)", "asks for memory=inf; it must be a finite number"),
         ("@resources(disk=" + "9" * 38 + ")", "and at most 1,000,000,000,000 MB"),
         ("@resources(gpu=10**9)", "gpu="),
         (

@@ -24,7 +24,12 @@ from placer.apply._config_mode import (
     rewrite_for_config,
 )
 from placer.apply._facts import PLACEMENT_CONFIG, FlowFacts, flow_facts
-from placer.apply._mutator_mode import ignored_by_stale_check, mutator_files
+from placer.apply._mutator_mode import (
+    carries_mutator,
+    ignored_by_stale_check,
+    mutator_files,
+    mutator_warning,
+)
 from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
@@ -178,11 +183,10 @@ def _flow_facts(
     Decorators mode (and --fix-order, and a stale flow) goes on without them when the
     flow cannot be read; config and mutator modes need them and say why they cannot.
     """
-    from placer.flow import ReadOptions, read_flow
+    from placer.flow import read_flow
 
-    read_options = ReadOptions(
-        paths=tuple(locate(p, plan_path) for p in plan.flow_paths),
-        config_files={k: locate(v, plan_path) for k, v in plan.flow_config_files.items()},
+    read_options = dataclasses.replace(
+        plan.read_options(plan_path),
         assumed_values={PLACEMENT_CONFIG: placement_document(plan, options.right_size)},
         run_placer_mutator=False,
     )
@@ -210,6 +214,23 @@ def _rewrite_files(
     options: ApplyOptions,
     facts: FlowFacts,
 ) -> tuple[FileResult, ...]:
+    files = _mode_files(plan, plan_path, flow_path, source, options, facts)
+    if options.mode == "mutator" or not carries_mutator(source, plan.flow):
+        return files
+    *others, flow = files
+    warned = dataclasses.replace(flow, warnings=(*flow.warnings, mutator_warning(plan.flow)))
+    return (*others, warned)
+
+
+def _mode_files(
+    plan: Plan,
+    plan_path: Path,
+    flow_path: Path,
+    source: bytes,
+    options: ApplyOptions,
+    facts: FlowFacts,
+) -> tuple[FileResult, ...]:
+    """The files of one mode; the rewritten flow is the last."""
     target = options.out or flow_path
     width = line_length(flow_path)
     if options.mode == "decorators":
@@ -286,7 +307,7 @@ def _retarget(result: FileResult, target: Path) -> FileResult:
 def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
     flow_path = options.flow or locate(plan.flow_file, plan_path)
     if not options.force and (
-        error := config_changed(plan, plan_path) or steps_changed(plan, flow_path)
+        error := config_changed(plan, plan_path) or steps_changed(plan, flow_path, plan_path)
     ):
         raise error
     text = render(selectors_document(plan, options.right_size), options.format).encode()
@@ -294,7 +315,7 @@ def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     notes: tuple[str, ...] = ()
     if hint:
         notes = (f"all steps share one selector; equivalent option: {hint}",)
-        notes += _static_kubernetes_note(flow_path, plan.flow)
+        notes += _static_kubernetes_note(flow_path, plan, plan_path)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
     check_output(options.out, _inputs(plan, plan_path, flow_path))
@@ -311,13 +332,12 @@ def _current(out: Path) -> bytes | None:
     return read_regular(out, "--out file", MAX_DOCUMENT_BYTES * 4, ApplyError)
 
 
-def _static_kubernetes_note(flow_path: Path, flow_class: str) -> tuple[str, ...]:
+def _static_kubernetes_note(flow_path: Path, plan: Plan, plan_path: Path) -> tuple[str, ...]:
     """Metaflow's `--with` skips steps with a static @kubernetes: say which, if readable."""
-    from placer.errors import FlowError
     from placer.flow import read_flow
 
     try:
-        flow = read_flow(flow_path, flow_class)
+        flow = read_flow(flow_path, plan.flow, plan.read_options(plan_path))
     except FlowError:
         return ()  # no flow at hand (or not readable): the document stands on its own
     static = [s.name for s in flow.steps.values() if s.decorator("kubernetes") is not None]

@@ -162,6 +162,7 @@ def _set_arguments(
     new_call, changes = set_kwargs(call, edit.wanted, style, edit.step)
     if not changes:
         return decorator  # untouched, even a bare `@kubernetes`
+    _refuse_doubled(call, changes, edit, where)
     wired = edit.wired | _config_expr_arguments(call, style)
     rewired = [c for c in changes if c.what in wired and not is_placement_read(c.before)]
     if rewired and edit.refuse_wired:
@@ -183,6 +184,24 @@ def _set_arguments(
         )
     new = decorator.with_changes(decorator=new_call)
     return wrap_if_long(new, style.indent, style.line_length)
+
+
+def _refuse_doubled(
+    call: cst.Call, changes: list[Change], edit: StepEdit, where: Callable[[], str]
+) -> None:
+    """An argument the flow's `**config` already passes cannot be added as a keyword too:
+    Python refuses a keyword given twice, so the flow would no longer import."""
+    spread = [code(arg.value) for arg in call.args if arg.star == "**"]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    for change in changes:
+        if spread and change.what in edit.wired and change.what not in keywords:
+            raise ApplyError(
+                f"step '{edit.step}': {change.what} comes from **{spread[0]} (the flow's own "
+                f"Config); adding {change.what}= too would make Python refuse the call",
+                where(),
+                "use --mode mutator, which sets the placement at deploy time and keeps the "
+                "flow's Config wiring",
+            )
 
 
 def _config_expr_arguments(call: cst.Call, style: Style) -> frozenset[str]:

@@ -10,6 +10,7 @@ applies only rewrite placement.json.
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ def mutator_files(
     placement = _file(target.parent / PLACEMENT_FILE, (json.dumps(document, indent=2) + "\n"))
     placement = _with_changes(placement, document)
     module = _file(target.parent / f"{MUTATOR_MODULE}.py", _TEMPLATE.read_text(encoding="utf-8"))
+    _check_ours(module)
     if module.changed:
         module = FileResult(
             module.path, module.before, module.after, (Change("*", module.path.name, None, None),)
@@ -49,6 +51,19 @@ def mutator_files(
     unplanned = tuple(s for s in facts.steps or () if s not in plan.steps)
     flow = FileResult(flow.path, flow.before, flow.after, flow.changes, warnings, unplanned)
     return placement, module, flow
+
+
+def _check_ours(module: FileResult) -> None:
+    """Never overwrite a placer_placement.py that placer did not write."""
+    if module.before is None:
+        return
+    mark = module.after.split(b"\n", 1)[0]
+    if not module.before.startswith(mark):
+        raise ApplyError(
+            f"{module.path.name} exists and is not the module placer writes",
+            str(module.path),
+            "rename your module (mutator mode writes this name), or use another --mode",
+        )
 
 
 def _check_steps(plan: Plan, flow_path: Path, facts: FlowFacts) -> None:
@@ -167,3 +182,29 @@ def _names_mutator(expr: cst.BaseExpression) -> bool:
 def ignored_by_stale_check(target: Path) -> frozenset[Path]:
     """Files this mode writes, which the flow reads (so a re-apply changes them)."""
     return frozenset({(target.parent / PLACEMENT_FILE).resolve()})
+
+
+def carries_mutator(source: bytes, flow: str) -> bool:
+    """Whether the flow class already carries `@PlacerPlacement` (an earlier mutator-mode
+    apply), which would set its placement.json over what another mode writes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False  # the rewrite itself reports it
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == flow:
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                name = target.attr if isinstance(target, ast.Attribute) else None
+                name = target.id if isinstance(target, ast.Name) else name
+                if name == MUTATOR_CLASS:
+                    return True
+    return False
+
+
+def mutator_warning(flow: str) -> str:
+    return (
+        f"{flow} also carries @{MUTATOR_CLASS} (mutator mode), which sets the placement in "
+        f"{PLACEMENT_FILE} over these decorators at deploy time: remove it and its import, "
+        "or apply with --mode mutator"
+    )

@@ -18,6 +18,7 @@ import os
 
 from metaflow import FlowMutator
 from metaflow.exception import MetaflowException
+from metaflow.user_configs.config_parameters import unpack_delayed_evaluator
 from metaflow.user_decorators.mutable_step import MutableStep
 
 PLACEMENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "placement.json")
@@ -64,11 +65,12 @@ def kubernetes_arguments(specs, entry):
     pool = entry.get("compute_pool")
     if pool:
         selector.pop(COMPUTE_POOL_LABEL, None)  # compute_pool= adds it
+    # `@kubernetes(**config)` is kept as an entry Metaflow unpacks after every other
+    # argument, so it would override the placement: unpack it now (Configs are loaded).
+    arguments, _ = unpack_delayed_evaluator(arguments)
     arguments["node_selector"] = selector or None
     arguments["compute_pool"] = pool or None
-    for key in ("cpu", "memory"):
-        if entry.get(key) is not None:
-            arguments[key] = str(entry[key])
+    arguments.update({k: str(entry[k]) for k in ("cpu", "memory") if entry.get(k) is not None})
     return arguments
 
 

@@ -78,7 +78,7 @@ def flow_changed(plan: Plan, flow_path: Path, source: bytes) -> ApplyError | Non
 _HINT = "re-run `placer plan` on the current files, or pass --force to apply this plan anyway"
 
 
-def steps_changed(plan: Plan, flow_path: Path) -> ApplyError | None:
+def steps_changed(plan: Plan, flow_path: Path, plan_path: Path | None = None) -> ApplyError | None:
     """Selectors mode: an error when the flow at hand no longer has the plan's steps.
 
     That mode does not edit the flow, so a flow an earlier apply rewrote (a new sha256,
@@ -96,7 +96,7 @@ def steps_changed(plan: Plan, flow_path: Path) -> ApplyError | None:
     from placer.flow import read_flow
 
     try:
-        steps = set(read_flow(flow_path, plan.flow).steps)
+        steps = set(read_flow(flow_path, plan.flow, plan.read_options(plan_path)).steps)
     except FlowError:
         return stale  # it changed so much placer cannot read it as this flow
     return stale if steps != set(plan.steps) else None

@@ -86,6 +86,9 @@ def plan(
         "(default 0.01%, HiGHS's own default).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the plan as JSON to this file."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Draw the plan's DAG to this .png or .svg file."
+    ),
     output: PlanFormat = typer.Option(
         PlanFormat.table, "--format", help="table, json or markdown."
     ),
@@ -106,9 +109,16 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
-    if out is not None:  # before the work: an --out that would destroy an input is refused
-        _check_out(out, flow, config)
+    for option, target in (("--out", out), ("--plot", plot)):
+        if target is not None:  # before the work: an output that would destroy an input
+            _check_out(target, flow, config, option)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
+    fmt = None
+    if plot is not None:
+        from placer.output.plot._figure import check_path
+
+        fmt = check_path(plot, "--plot")
+    inputs: list[tuple[Flow, Config, Catalog]] = []
     result = make_plan(
         flow,
         config,
@@ -121,12 +131,15 @@ def plan(
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
+        inputs=inputs,
     )
     if out is not None:  # nor any module or Config file the flow turned out to read
         from placer.inputs import check_output
 
         check_output(out, [flow.parent / name for name in result.flow_sources])
     text = result.dumps()  # refuses NaN/Infinity: a plan file never holds them
+    if plot is not None and fmt is not None:
+        _draw(result, inputs[0], plot, fmt)  # a picture, then the plan file last
     if output is PlanFormat.json:
         views: list = [text]
     elif output is PlanFormat.markdown:
@@ -142,9 +155,24 @@ def plan(
     env().show(views)
     if out is not None and output is PlanFormat.table:
         env().write(f"plan written to {out}")
+    if plot is not None and output is PlanFormat.table:
+        env().write(f"picture written to {plot}")
 
 
-def _check_out(out: Path, flow: Path, config: Path | None) -> None:
+def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: str) -> None:
+    """The plan's DAG with the data its edges move across regions (matplotlib loads here)."""
+    from placer.optimize import market_from_catalog
+    from placer.optimize.traffic import edge_traffic
+    from placer.output.plot import dag_chart, save
+
+    model, config, catalog = inputs
+    pools = {name: step.pool for name, step in result.steps.items()}
+    traffic = edge_traffic(model, config, market_from_catalog(catalog), pools)
+    edges = {name: tuple(step.next) for name, step in model.steps.items()}
+    save(dag_chart(result, edges, traffic, fmt), path)
+
+
+def _check_out(out: Path, flow: Path, config: Path | None, option: str) -> None:
     from placer.config import find_config
     from placer.inputs import check_output
 
@@ -152,7 +180,7 @@ def _check_out(out: Path, flow: Path, config: Path | None) -> None:
         found = find_config(flow, config)
     except ConfigError:
         found = None  # said again, in its place, when the config is read
-    check_output(out, [flow, found])
+    check_output(out, [flow, found], option)
 
 
 def make_plan(
@@ -167,27 +195,19 @@ def make_plan(
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
+    inputs: list[tuple[Flow, Config, Catalog]] | None = None,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output).
-    `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
-    from placer.config import check_pools_against_catalog, load_config
+    `from_runs`: overlay what the newest N successful runs measured (see placer.learn);
+    `inputs`, when given, receives the flow, config and catalog planned with."""
     from placer.optimize import market_from_catalog, plan_flow
-    from pricing.catalog import load_catalog
 
-    deadline_hours = _deadline_hours(deadline)
-    if budget is not None and (problem := limits.BUDGET_USD.problem(budget)):
-        raise ConfigError(problem, "--budget", "give USD per month, e.g. 40")
-    if time_limit is not None and (problem := limits.TIME_LIMIT_SECONDS.problem(time_limit)):
-        raise ConfigError(problem, "--time-limit", "give seconds, e.g. 30")
-    config = load_config(flow_path, config_path)
-    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
-    learned_note = None
-    if from_runs is not None:
-        config, learned_note = _with_runs(model, config, from_runs, namespace)
-    catalog = load_catalog()
-    for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
-        env().stderr.write(f"warning: {warning}\n")
-    check_pools_against_catalog(config, catalog)
+    deadline_hours = check_limits(deadline, budget, time_limit)
+    model, config, catalog, learned_note = load_inputs(
+        flow_path, config_path, reading, from_runs, namespace
+    )
+    if inputs is not None:
+        inputs.append((model, config, catalog))
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
         model,
@@ -201,7 +221,7 @@ def make_plan(
         gap=gap,
         lp_path=lp_path,
         flow_file=str(flow_path),
-        origin=_origin(deadline, budget),
+        origin=limits_origin(deadline, budget),
     )
     if lp_path is not None:
         env().stderr.write(f"wrote the model to {lp_path}\n")
@@ -213,6 +233,43 @@ def make_plan(
         flow_config_files={name: file for name, file in reading.flow_configs},
     )
     return with_pricing_age(result, catalog)
+
+
+def check_limits(
+    deadline: str | None, budget: float | None, time_limit: float | None
+) -> float | None:
+    """Validate --deadline, --budget and --time-limit; the deadline in hours."""
+    deadline_hours = _deadline_hours(deadline)
+    if budget is not None and (problem := limits.BUDGET_USD.problem(budget)):
+        raise ConfigError(problem, "--budget", "give USD per month, e.g. 40")
+    if time_limit is not None and (problem := limits.TIME_LIMIT_SECONDS.problem(time_limit)):
+        raise ConfigError(problem, "--time-limit", "give seconds, e.g. 30")
+    return deadline_hours
+
+
+def load_inputs(
+    flow_path: Path,
+    config_path: Path | None,
+    reading: FlowReading,
+    from_runs: int | None = None,
+    namespace: str | None = None,
+) -> tuple[Flow, Config, Catalog, str | None]:
+    """placer.yaml, the flow read statically as `reading` says, placer.yaml with what runs
+    measured (`from_runs`) checked against the catalog, the catalog (a warning on stderr
+    when the cache was unusable), and the note saying values were learned (None if not)."""
+    from placer.config import check_pools_against_catalog, load_config
+    from pricing.catalog import load_catalog
+
+    config = load_config(flow_path, config_path)
+    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
+    learned_note = None
+    if from_runs is not None:
+        config, learned_note = _with_runs(model, config, from_runs, namespace)
+    catalog = load_catalog()
+    for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
+        env().stderr.write(f"warning: {warning}\n")
+    check_pools_against_catalog(config, catalog)
+    return model, config, catalog, learned_note
 
 
 @dataclass(frozen=True)
@@ -305,7 +362,8 @@ def parse_gap(text: str) -> float:
     return value
 
 
-def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+def limits_origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+    """Where the deadline and budget came from, when given as options."""
     origin = {}
     if deadline is not None:
         origin["deadline"] = "--deadline"

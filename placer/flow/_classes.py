@@ -13,16 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from placer.errors import FlowError
-from placer.flow._evaluate import (
-    ClassRef,
-    Evaluator,
-    ExternalRef,
-    MetaflowRef,
-    Unknown,
-    Where,
-    source_of,
-)
+from placer.flow._evaluate import Evaluator
 from placer.flow._project import Module
+from placer.flow._values import ClassRef, ExternalRef, MetaflowRef, Unknown, source_of
 
 ClassChain = list[tuple[Module, ast.ClassDef]]  # the flow class first, as Python's MRO
 
@@ -65,7 +58,7 @@ class Classes:
         whether a base is out of placer's sight (outside the project, or a cycle)."""
         out, flowspec, unseen = [], False, False
         for base in ref.node.bases:
-            value = self.evaluator.reference(base, Where(ref.module))
+            value = self.evaluator.reference(base, self.evaluator.at_class(ref.module, ref.node))
             if isinstance(value, ClassRef):
                 out.append(value)
             elif value == MetaflowRef("FlowSpec"):

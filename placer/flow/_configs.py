@@ -25,17 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from placer.errors import FlowError
-from placer.flow._evaluate import (
-    ConfigRef,
-    Evaluator,
-    ExternalRef,
-    MetaflowRef,
-    Unknown,
-    Where,
-    source_of,
-)
+from placer.flow._evaluate import Evaluator
 from placer.flow._project import Module, Project
 from placer.flow._scope import Define
+from placer.flow._values import ConfigRef, ExternalRef, MetaflowRef, Unknown, Where, source_of
 
 _YAML = frozenset(
     {
@@ -62,6 +55,7 @@ class ConfigDecl:
     cls: ast.ClassDef
     call: ast.Call
     line: int
+    scope: Where  # where its arguments are evaluated
 
     @property
     def where(self) -> str:
@@ -107,7 +101,7 @@ class Configs:
     def default_file(self, decl: ConfigDecl) -> Path | None:
         """The file `default=` names, relative to the flow's directory (None: not a path)."""
         node = decl.keyword("default")
-        text = self.evaluator.value(node, Where(decl.module, decl.cls)) if node else None
+        text = self.evaluator.value(node, decl.scope) if node else None
         return self.project.flow_path.parent / text if isinstance(text, str) else None
 
     def _load(self, decl: ConfigDecl) -> Any:
@@ -132,7 +126,7 @@ class Configs:
         )
 
     def _from_default(self, decl: ConfigDecl, parser: Any, node: ast.expr) -> Any:
-        text = self.evaluator.value(node, Where(decl.module, decl.cls))
+        text = self.evaluator.value(node, decl.scope)
         if not isinstance(text, str):
             return Unknown(
                 f"Config '{decl.name}' ({decl.where}) has default={source_of(node)}, "
@@ -151,7 +145,7 @@ class Configs:
         return self._parse(decl, parser, data, path)
 
     def _from_inline(self, decl: ConfigDecl, parser: Any, node: ast.expr) -> Any:
-        value = self.evaluator.value(node, Where(decl.module, decl.cls))
+        value = self.evaluator.value(node, decl.scope)
         if isinstance(value, dict):
             return value
         if isinstance(value, str):
@@ -167,9 +161,9 @@ class Configs:
         node = decl.keyword("parser")
         if node is None:
             plain = decl.keyword("plain")
-            where = Where(decl.module, decl.cls)
+            where = decl.scope
             return "plain" if plain is not None and self.evaluator.value(plain, where) else "json"
-        value = self.evaluator.value(node, Where(decl.module, decl.cls))
+        value = self.evaluator.value(node, decl.scope)
         name = _parser_name(value)
         for kind, names in (("yaml", _YAML), ("toml", _TOML), ("json", _JSON)):
             if name in names:
@@ -254,15 +248,17 @@ def declare_configs(
     """Every `x = Config(...)` in the flow's classes, by Config name (the MRO's first)."""
     decls: dict[str, ConfigDecl] = {}
     for module, cls in mro:
-        names = evaluator.class_bindings(cls).names
-        for attr, (_, binding) in names.items():
+        bindings = evaluator.class_bindings(cls)
+        for attr in bindings.names:
+            binding = bindings.last(attr)
             node = binding.node if isinstance(binding, Define) else None
             if not isinstance(node, ast.Call):
                 continue
-            if evaluator.reference(node.func, Where(module, cls)) != MetaflowRef("Config"):
+            scope = evaluator.in_class(module, cls, node)
+            if evaluator.reference(node.func, scope) != MetaflowRef("Config"):
                 continue
-            ref = evaluator.reference(node, Where(module, cls))
+            ref = evaluator.reference(node, scope)
             name = ref.name if isinstance(ref, ConfigRef) else None
             if name is not None and name not in decls:
-                decls[name] = ConfigDecl(name, attr, module, cls, node, node.lineno)
+                decls[name] = ConfigDecl(name, attr, module, cls, node, node.lineno, scope)
     return decls

@@ -15,9 +15,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from placer.flow._project import Module, Project
@@ -30,71 +29,20 @@ from placer.flow._scope import (
     class_bindings,
     module_bindings,
 )
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A value placer cannot know statically, and why."""
-
-    reason: str
-    soft: bool = False  # missing information (fixable with --path or placer.yaml), not code
-
-
-@dataclass(frozen=True)
-class MetaflowRef:
-    """`metaflow` (path "") or a name in it (`kubernetes`, `plugins.parsers.yaml_parser`)."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class ModuleRef:
-    module: Module
-
-
-@dataclass(frozen=True)
-class ExternalRef:
-    """A module outside the project (or a name in one): `yaml`, `yaml.safe_load`."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class ClassRef:
-    module: Module
-    node: ast.ClassDef
-
-
-@dataclass(frozen=True)
-class FunctionRef:
-    module: Module
-    node: ast.FunctionDef | ast.AsyncFunctionDef
-
-
-@dataclass(frozen=True)
-class ConfigRef:
-    """A Metaflow Config, by its name (what `config_expr` strings refer to)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    """A Metaflow Parameter: its name and the default as written (evaluated on demand)."""
-
-    name: str
-    default: ast.expr | None
-    where: Where
-
-
-@dataclass(frozen=True)
-class DecoratorRef:
-    """A Metaflow step decorator called with arguments: `kubernetes(gpu=1)`, kept in a
-    variable (`gpu_step = kubernetes(gpu=1)`) to decorate steps elsewhere."""
-
-    name: str
-    call: ast.Call
-    where: Where
+from placer.flow._values import (
+    ClassRef,
+    ConfigRef,
+    DecoratorRef,
+    ExternalRef,
+    FlowSelf,
+    FunctionRef,
+    MetaflowRef,
+    ModuleRef,
+    ParameterRef,
+    Unknown,
+    Where,
+    is_number,
+)
 
 
 @dataclass(frozen=True)
@@ -106,23 +54,6 @@ class _Builtin:
 class _Method:
     target: Any
     name: str
-
-
-@dataclass(frozen=True)
-class FlowSelf:
-    """`self` inside a step: attributes are looked up on the flow class (its MRO)."""
-
-    mro: tuple[tuple[Module, ast.ClassDef], ...]
-
-
-@dataclass(frozen=True, eq=False)
-class Where:
-    """Where an expression is written: its module, the class body around it, and names
-    bound outside both (the Configs of a `config_expr`, a step's `self`)."""
-
-    module: Module
-    cls: ast.ClassDef | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ConfigValues(Protocol):
@@ -147,10 +78,6 @@ _MAX_TEXT = 100_000  # longest string an evaluation may build
 _IN_PROGRESS = object()
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 @dataclass
 class Evaluator:
     """Evaluates expressions across the project's modules, caching module-level names."""
@@ -160,7 +87,7 @@ class Evaluator:
     warn: Callable[[str], None] = lambda message: None
     config_reads: int = 0  # how many Config values were read (callers compare before/after)
     context: str = ""  # `file:line: step 'x'`, prefixed to warnings while it is set
-    _module_names: dict[tuple[int, str], Any] = field(default_factory=dict)
+    _module_names: dict[tuple[int, str, int | None], Any] = field(default_factory=dict)
     _bindings: dict[int, Bindings] = field(default_factory=dict)
     _chain: list[str] = field(default_factory=list)
 
@@ -198,42 +125,59 @@ class Evaluator:
             self._bindings[key] = class_bindings(cls)
         return self._bindings[key]
 
+    def in_class(self, module: Module, cls: ast.ClassDef, node: ast.AST | None = None) -> Where:
+        """Where a statement `node` of class `cls` (or its header, for None) is evaluated:
+        the module as it stood at the `class` statement, the body up to `node`."""
+        module_before = self.bindings(module).positions.get(id(cls))
+        class_before = self.class_bindings(cls).positions.get(id(node)) if node else None
+        return Where(module, cls, module_before=module_before, class_before=class_before)
+
+    def at_class(self, module: Module, cls: ast.ClassDef) -> Where:
+        """Where the `class` statement itself is evaluated (its bases, its decorators)."""
+        return Where(module, module_before=self.bindings(module).positions.get(id(cls)))
+
     def name(self, name: str, where: Where) -> Any:
         """What `name` means where it is written (extra names, class body, module)."""
         if name in where.extra:
             return where.extra[name]
         if where.cls is not None:
-            binding, _ = self.class_bindings(where.cls).lookup(name)
+            bindings = self.class_bindings(where.cls)
+            binding, index, _ = bindings.lookup(name, where.class_before)
             if binding is not None:
-                return self._binding(binding, Where(where.module, where.cls), name)
-        return self.module_name(where.module, name)
+                inner = Where(
+                    where.module, where.cls, module_before=where.module_before, class_before=index
+                )
+                return self._binding(binding, inner, name)
+        return self.module_name(where.module, name, where.module_before)
 
-    def module_name(self, module: Module, name: str) -> Any:
-        """A top-level name of `module` (cached; an import cycle is a soft Unknown)."""
-        key = (id(module), name)
+    def module_name(self, module: Module, name: str, before: int | None = None) -> Any:
+        """A top-level name of `module` as bound before statement `before` (None: after
+        the whole module ran). Cached; an import cycle is a soft Unknown."""
+        key = (id(module), name, before)
         cached = self._module_names.get(key)
+        label = f"{module.name}.{name}"
         if cached is _IN_PROGRESS:
-            loop = " -> ".join([*self._chain[self._chain.index(f"{module.name}.{name}") :]])
-            return Unknown(f"an import cycle ({loop} -> {module.name}.{name})", soft=True)
+            loop = " -> ".join(self._chain[self._chain.index(label) :])
+            return Unknown(f"an import cycle ({loop} -> {label})", soft=True)
         if key in self._module_names:
             return cached
         self._module_names[key] = _IN_PROGRESS
-        self._chain.append(f"{module.name}.{name}")
+        self._chain.append(label)
         try:
-            value = self._lookup(module, name)
+            value = self._lookup(module, name, before)
         finally:
             self._chain.pop()
         self._module_names[key] = value
         return value
 
-    def _lookup(self, module: Module, name: str) -> Any:
-        binding, stars = self.bindings(module).lookup(name)
+    def _lookup(self, module: Module, name: str, before: int | None) -> Any:
+        binding, index, stars = self.bindings(module).lookup(name, before)
         for star, error in stars:
             found = self._star(star, error, name)
             if found is not None:
                 return found
         if binding is not None:
-            return self._binding(binding, Where(module), name)
+            return self._binding(binding, Where(module, module_before=index), name)
         if name in _BUILTINS:
             return _Builtin(name)
         return Unknown(f"'{name}' is not defined at the top of {module.path}")
@@ -253,7 +197,7 @@ class Evaluator:
             return None
         if exported is None and name.startswith("_"):
             return None
-        own, stars = bindings.lookup(name)
+        own, _, stars = bindings.lookup(name)
         if own is None and not stars:
             return None
         return self.module_name(module, name)
@@ -296,7 +240,7 @@ class Evaluator:
     def _attribute_of_module(self, module: Module, name: str) -> Any:
         """`module.name`: a top-level name of the module, else (for a package) its
         submodule, as `from pkg import sub` and `pkg.sub` find it."""
-        own, _ = self.bindings(module).lookup(name)
+        own, _, _ = self.bindings(module).lookup(name)
         # `from . import sub` in pkg/__init__.py binds the submodule, not itself
         itself = isinstance(own, ImportName) and (own.module, own.name) == (module.name, name)
         value = None if itself else self.module_name(module, name)
@@ -509,18 +453,23 @@ class Evaluator:
                 return Unknown("an f-string format placer does not evaluate")
             if not isinstance(value, str | int | float | bool):
                 return Unknown("an f-string of a value placer does not evaluate")
-            parts.append(str(value))
+            try:
+                parts.append(str(value))
+            except ValueError:  # an integer with more digits than Python will print
+                return Unknown("a number too long to format")
         text = "".join(parts)
         return text if len(text) <= _MAX_TEXT else Unknown("a string too long")
 
     # --- `self.x` in a step --------------------------------------------------------------
 
     def _self_attribute(self, target: FlowSelf, attr: str) -> Any:
-        for module, cls in target.mro:
-            binding, _ = self.class_bindings(cls).lookup(attr)
+        for module, cls in target.mro:  # the class attribute once the class is built
+            binding, index, _ = self.class_bindings(cls).lookup(attr)
             if binding is None:
                 continue
-            value = self._binding(binding, Where(module, cls), attr)
+            where = self.in_class(module, cls)
+            where = Where(module, cls, module_before=where.module_before, class_before=index)
+            value = self._binding(binding, where, attr)
             if isinstance(value, ParameterRef):
                 return self._parameter_default(value, attr)
             return self.materialize(value)
@@ -540,19 +489,6 @@ class Evaluator:
             f"{value!r}; a run may pass another value"
         )
         return value
-
-
-def is_data(value: Any) -> bool:
-    """Plain data (what a decorator argument can hold once evaluated), not a reference."""
-    if value is None or isinstance(value, str | int | float | bool | bytes | complex):
-        return True
-    if value is Ellipsis:
-        return True
-    if isinstance(value, dict):
-        return all(is_data(k) and is_data(v) for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return all(is_data(v) for v in value)
-    return False
 
 
 def _is_metaflow(module: str) -> bool:
@@ -585,18 +521,6 @@ def _apply(func: _Method | _Builtin, args: list[Any], kwargs: dict[str, Any]) ->
             return dict(kwargs)
         if func.name in ("min", "max") and not kwargs and args and all(map(is_number, args)):
             return (min if func.name == "min" else max)(args)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     return Unknown(f"{func.name}() with these arguments")
-
-
-def source_of(node: ast.expr) -> str:
-    """The expression's source; very deep ones are elided (`ast.unparse` recurses)."""
-    try:
-        return ast.unparse(node)
-    except RecursionError:
-        return "<expression too deeply nested to show>"
-
-
-def file_line(path: Path, line: int | None) -> str:
-    return f"{path}:{line}" if line else str(path)

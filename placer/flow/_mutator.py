@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from placer.errors import FlowError
-from placer.flow._evaluate import ClassRef, Evaluator, Where
+from placer.flow._evaluate import Evaluator
 from placer.flow._model import Decorator
 from placer.flow._project import Module, Project
+from placer.flow._values import ClassRef
 
 MUTATOR_CLASS = "PlacerPlacement"
 MUTATOR_MARK = "Step placement from placement.json, set by a Metaflow FlowMutator."
@@ -45,7 +46,7 @@ def find_mutator(
 ) -> MutatorPlacement | None:
     """The placement placer's mutator applies to the flow class, if it carries one."""
     for node in cls.decorator_list:
-        target = evaluator.reference(node, Where(main))
+        target = evaluator.reference(node, evaluator.at_class(main, cls))
         if isinstance(target, ClassRef) and _is_placer_mutator(target):
             path = target.module.path.parent / PLACEMENT_FILE
             return MutatorPlacement(_steps(project, path), main.path, node.lineno)

@@ -70,7 +70,7 @@ def _collector_paused() -> Iterator[None]:
 
     Reading allocates a syntax tree per module and no reference cycles; with the
     collector on, each of its full passes walks every live node: a generated 4,000-step
-    project read in 97 µs per step instead of 64 (CPU time, side by side), and the cost
+    project read in 107 µs per step instead of 66 (CPU time, side by side), and the cost
     per step grew with the project (docs/benchmarks.md).
     """
     was_enabled = gc.isenabled()

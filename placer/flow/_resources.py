@@ -173,30 +173,31 @@ class _StepCompute:
             return 0.0
         try:
             number = float(value) if not isinstance(value, bool) else _bad()
-        except (TypeError, ValueError, OverflowError):
+        except OverflowError:  # an integer beyond any float: not finite, said below
+            number = math.inf
+        except (TypeError, ValueError):
             self._fail(
                 deco,
                 f"has {key}={value!r} in @{deco.name}, which is not a number",
                 f"write {key}= as a number, e.g. {key}=2",
             )
-        bound = _LIMITS.get(key)
-        if not math.isfinite(number) or (bound is not None and number > bound.high):
-            shown = bound.text() if bound is not None else "a finite number"
+        if not math.isfinite(number):  # 'nan', 1e999, an integer beyond any float
             self._fail(
                 deco,
-                f"asks for {key}={value!r} in @{deco.name}; it must be {shown}",
+                f"asks for {key}={_shown(value)}; it must be a finite number",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
+        bound = _LIMITS.get(key)
+        if bound is not None and number > bound.high:
+            self._fail(
+                deco,
+                f"asks for {key}={_shown(value)} in @{deco.name}; it must be {bound.text()}",
                 f"set {key}= to the amount the step needs, e.g. {key}=2",
             )
         return number
 
     def _positive(self, deco: Decorator, key: str, value: Any) -> float:
         number = self._number(deco, key, value)
-        if not number < math.inf:
-            self._fail(
-                deco,
-                f"asks for {key}={value!r}; it must be a finite number",
-                f"set {key}= to the amount the step needs, e.g. {key}=2",
-            )
         if number <= 0:
             self._fail(
                 deco,
@@ -302,6 +303,15 @@ _LIMITS = {"cpu": limits.CPU, "memory": limits.MEMORY_MB, "disk": limits.DISK_MB
 
 def _because(value: Unevaluated) -> str:
     return f" ({value.reason})" if value.reason else ""
+
+
+def _shown(value: Any) -> str:
+    """A value as written, cut short (an integer of thousands of digits has no repr)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "<a number too long to show>"
+    return text if len(text) <= 40 else f"{text[:20]}..."
 
 
 def _bad() -> float:

@@ -50,18 +50,33 @@ Binding = ImportModule | ImportName | Define | Opaque
 
 @dataclass
 class Bindings:
-    """Names -> (statement index, binding), and the star imports in order."""
+    """Each name's bindings in statement order, the star imports, and where each class,
+    function and assigned expression is (its statement index)."""
 
-    names: dict[str, tuple[int, Binding]] = field(default_factory=dict)
+    names: dict[str, list[tuple[int, Binding]]] = field(default_factory=dict)
     stars: list[tuple[int, str, str | None]] = field(default_factory=list)  # (index, module, error)
     exports: list[str] | None = None  # a literal `__all__`
+    positions: dict[int, int] = field(default_factory=dict)  # id(defined node) -> index
 
-    def lookup(self, name: str) -> tuple[Binding | None, list[tuple[str, str | None]]]:
-        """The name's own binding, and the star imports after it as (module, error),
-        latest first: a star import rebinds the name if that module exports it."""
-        index, binding = self.names.get(name, (-1, None))
-        later = [(module, error) for at, module, error in reversed(self.stars) if at > index]
-        return binding, later
+    def lookup(
+        self, name: str, before: int | None = None
+    ) -> tuple[Binding | None, int, list[tuple[str, str | None]]]:
+        """What `name` is bound to when statement `before` runs (None: once all ran): its
+        own latest binding and that binding's index, and the star imports after it as
+        (module, error), latest first (one rebinds the name if its module exports it)."""
+        limit = before if before is not None else 1 << 62
+        index, binding = -1, None
+        for at, bound in reversed(self.names.get(name, ())):
+            if at < limit:
+                index, binding = at, bound
+                break
+        later = [(m, error) for at, m, error in reversed(self.stars) if index < at < limit]
+        return binding, index, later
+
+    def last(self, name: str) -> Binding | None:
+        """The name's binding once every statement ran (ignoring star imports)."""
+        bound = self.names.get(name)
+        return bound[-1][1] if bound else None
 
 
 def module_bindings(tree: ast.Module, package: str | None) -> Bindings:
@@ -87,7 +102,9 @@ class _Collector:
 
     def _bind(self, name: str, binding: Binding) -> None:
         self.index += 1
-        self.out.names[name] = (self.index, binding)
+        self.out.names.setdefault(name, []).append((self.index, binding))
+        if isinstance(binding, Define):
+            self.out.positions[id(binding.node)] = self.index
 
     def _statement(self, node: ast.stmt) -> None:
         if isinstance(node, ast.Import):

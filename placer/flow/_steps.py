@@ -19,9 +19,10 @@ from typing import Any, NoReturn
 
 from placer.errors import FlowError
 from placer.flow._classes import ClassChain
-from placer.flow._evaluate import (
+from placer.flow._evaluate import Evaluator
+from placer.flow._model import Decorator, Unevaluated
+from placer.flow._values import (
     DecoratorRef,
-    Evaluator,
     ExternalRef,
     FlowSelf,
     MetaflowRef,
@@ -30,7 +31,6 @@ from placer.flow._evaluate import (
     is_data,
     source_of,
 )
-from placer.flow._model import Decorator, Unevaluated
 
 # Metaflow step decorators that turn a plain method into an error when @step is missing.
 STEP_DECORATORS = frozenset(
@@ -83,9 +83,10 @@ class StepReader:
         """Every @step method of the flow (inherited ones first), later definitions winning."""
         steps: dict[str, RawStep] = {}
         for module, cls in reversed(self.chain):
-            where = Where(module, cls)
             for node in cls.body:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    # decorators run in the class body, before the method's name is bound
+                    where = self.evaluator.in_class(module, cls, node)
                     step = self._read_method(node, where)
                     if step is None:
                         steps.pop(node.name, None)  # a plain method hides an inherited step
@@ -182,7 +183,8 @@ class StepReader:
         call = tail.value if isinstance(tail, ast.Expr) else None
         if not (isinstance(call, ast.Call) and dotted(call.func) == "self.next"):
             return Transition()
-        inside = Where(where.module, where.cls, {"self": FlowSelf(tuple(self.chain))})
+        # the body runs once the module has: its globals, and the flow through `self`
+        inside = Where(where.module, extra={"self": FlowSelf(tuple(self.chain))})
         return _Tail(func.name, call, where.module.path, self.evaluator, inside, self.warn).read()
 
 
