@@ -13,12 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from placer.errors import PlanError
+
+if TYPE_CHECKING:
+    from placer.flow import ReadOptions
 from placer.money import kept, percent_text
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: flow.sources, flow.paths, flow.config_files
 
 
 def money(value: float | Decimal | str) -> Decimal:
@@ -201,6 +204,11 @@ class Plan:
     currency: str = "USD"
     format_version: str = FORMAT_VERSION
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Every file the flow was read from (its modules, Config files), relative to the flow
+    # file's directory (POSIX separators) -> sha256; the flow file itself included.
+    flow_sources: Mapping[str, str] = field(default_factory=dict)
+    flow_paths: tuple[str, ...] = ()  # `--path` module roots the flow was read with
+    flow_config_files: Mapping[str, str] = field(default_factory=dict)  # `--flow-config`
 
     @property
     def per_run(self) -> Cost:
@@ -234,7 +242,7 @@ class Plan:
         return {
             "format_version": self.format_version,
             "currency": self.currency,
-            "flow": {"name": self.flow, "file": self.flow_file, "sha256": self.flow_sha256},
+            "flow": self._flow_json(),
             "config": {"file": self.config_file, "sha256": self.config_sha256},
             "pricing": {"source": self.pricing_source, "captured_at": self.pricing_captured_at},
             "objective": self.objective,
@@ -249,6 +257,40 @@ class Plan:
             "warnings": list(self.warnings),
             **({"extra": dict(self.extra)} if self.extra else {}),
         }
+
+    def read_options(self, plan_path: Path | None = None) -> ReadOptions:
+        """How `placer plan` read the flow (`--path`, `--flow-config`), to read it again.
+
+        Relative paths are looked up beside the plan file first, then from the working
+        directory, as the flow file is.
+        """
+        from placer.flow import ReadOptions
+
+        def located(recorded: str) -> Path:
+            path = Path(recorded)
+            if plan_path is None or path.is_absolute():
+                return path
+            beside = plan_path.parent / path
+            return beside if beside.exists() else path
+
+        return ReadOptions(
+            paths=tuple(located(p) for p in self.flow_paths),
+            config_files={k: located(v) for k, v in self.flow_config_files.items()},
+        )
+
+    def _flow_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.flow,
+            "file": self.flow_file,
+            "sha256": self.flow_sha256,
+        }
+        if self.flow_sources:
+            out["sources"] = dict(self.flow_sources)
+        if self.flow_paths:
+            out["paths"] = list(self.flow_paths)
+        if self.flow_config_files:
+            out["config_files"] = dict(self.flow_config_files)
+        return out
 
     def dumps(self) -> str:
         return json.dumps(self.as_json(), indent=2) + "\n"
@@ -280,7 +322,24 @@ class Plan:
             currency=d.get("currency", "USD"),
             format_version=d["format_version"],
             extra=dict(d.get("extra", {})),
+            flow_sources=_strings(d["flow"].get("sources", {}), "flow.sources"),
+            flow_paths=_string_list(d["flow"].get("paths", ()), "flow.paths"),
+            flow_config_files=_strings(d["flow"].get("config_files", {}), "flow.config_files"),
         )
+
+
+def _strings(value: Any, field_name: str) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise PlanError(f"{field_name} is not a mapping of strings", hint="re-run `placer plan`")
+    return dict(value)
+
+
+def _string_list(value: Any, field_name: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise PlanError(f"{field_name} is not a list of strings", hint="re-run `placer plan`")
+    return tuple(value)
 
 
 def read_plan(path: Path) -> Plan:

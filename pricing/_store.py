@@ -147,8 +147,9 @@ class Block:
 class Rows:
     """A validated offers file whose rows are not Offers yet (see :meth:`offers`).
 
-    Rows are kept per region and parsed on first use (:meth:`region_rows`): a refreshed
-    cache can hold tens of thousands of rows while planning reads a few regions.
+    Rows are kept per region and checked (CRC-32), parsed and validated on first use
+    (:meth:`region_rows`): a refreshed cache can hold tens of thousands of rows while
+    planning reads a few regions.
     """
 
     def __init__(
@@ -180,8 +181,11 @@ class Rows:
             if block is None:
                 return []
             path = self.path or Path("<table>")
+            text = block.text or "[]"
+            if block.crc32 is not None and zlib.crc32(text.encode()) != block.crc32:
+                raise _corrupt(path, f"region {region!r} rows do not match their checksum")
             try:
-                rows = json.loads(block.text or "[]")
+                rows = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise _corrupt(path, f"region {region!r} rows are not JSON ({exc})") from None
             if not isinstance(rows, list) or len(rows) != block.count:
@@ -246,8 +250,8 @@ def read_rows(path: Path | str) -> Rows:
             oldest, undated = raw.get("oldest", ""), bool(raw.get("undated", False))
         except (KeyError, TypeError):
             raise _corrupt(path, f"region {region!r} lacks rows, count or crc32") from None
-        if not isinstance(text, str) or type(count) is not int or zlib.crc32(text.encode()) != crc:
-            raise _corrupt(path, f"region {region!r} rows do not match their checksum")
+        if not isinstance(text, str) or type(count) is not int or type(crc) is not int:
+            raise _corrupt(path, f"region {region!r} lacks rows, count or crc32")
         blocks[region] = Block(count, oldest if isinstance(oldest, str) else "", undated, text, crc)
     return Rows(cloud, captured_at, sources, tuple(columns), blocks, path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from pathlib import Path
@@ -119,3 +120,38 @@ def test_selectors_mode_refuses_a_flow_with_other_steps_but_not_an_applied_one(t
     assert _selectors(plan, tmp_path, force=True).stdout is not None
     flow.unlink()  # no flow at hand: the document stands on its own
     assert _selectors(plan, tmp_path).stdout is not None
+
+
+def _flow_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A flow in tmp_path, and where its plan would be."""
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / "tabs.flow", flow)
+    return flow, tmp_path / "plan.json"
+
+
+def test_a_hostile_plan_cannot_make_apply_read_outside_the_project(tmp_path):
+    (tmp_path / "repo").mkdir()
+    flow, plan_path = _flow_copy(tmp_path / "repo")
+    plan = dataclasses.replace(
+        tricky_plan(flow.read_bytes()), flow_sources={"../../../etc/passwd": "0" * 64}
+    )
+    with pytest.raises(ApplyError) as info:
+        apply_plan(plan, plan_path, ApplyOptions(flow=flow))
+    assert info.value.headline == (
+        "the plan lists ../../../etc/passwd as read by the flow, outside the flow's project"
+    )
+
+
+def test_a_changed_or_missing_module_is_named(tmp_path):
+    (tmp_path / "base.py").write_text("CPU = 2\n")
+    sources = {"base.py": sha256_of(b"CPU = 2\n")}
+    flow, plan_path = _flow_copy(tmp_path)
+    plan = dataclasses.replace(tricky_plan(flow.read_bytes()), flow_sources=sources)
+    assert apply_plan(plan, plan_path, ApplyOptions(flow=flow)).changed
+    (tmp_path / "base.py").write_text("CPU = 4\n")
+    with pytest.raises(ApplyError, match="base.py, which the flow reads, changed since the plan"):
+        apply_plan(plan, plan_path, ApplyOptions(flow=flow))
+    assert apply_plan(plan, plan_path, ApplyOptions(flow=flow, force=True)).changed
+    (tmp_path / "base.py").unlink()
+    with pytest.raises(ApplyError, match="base.py, which the flow reads, is missing since"):
+        apply_plan(plan, plan_path, ApplyOptions(flow=flow))

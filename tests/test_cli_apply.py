@@ -289,7 +289,8 @@ def test_selectors_mode_names_steps_that_with_cannot_reach(tmp_path):
     code, _, err = run(str(plan), "--mode", "selectors")
     assert code == 0
     assert err.splitlines()[1] == (
-        "--with does not reach steps with a static @kubernetes: start, middle, end"
+        "--with does not reach steps with a static @kubernetes: start, middle, end "
+        "(--mode mutator places every step at deploy time)"
     )
 
 

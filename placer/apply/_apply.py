@@ -12,21 +12,41 @@ plan's. `--force` skips every check.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from placer.apply._config_mode import PLACEMENT_FILE, placement_result, rewrite_for_config
+from placer.apply._config_mode import (
+    PLACEMENT_FILE,
+    placement_document,
+    placement_result,
+    rewrite_for_config,
+)
+from placer.apply._facts import PLACEMENT_CONFIG, FlowFacts, flow_facts
+from placer.apply._mutator_mode import (
+    carries_mutator,
+    ignored_by_stale_check,
+    mutator_files,
+    mutator_warning,
+)
 from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
-from placer.apply._stale import config_changed, flow_changed, locate, steps_changed
+from placer.apply._stale import (
+    config_changed,
+    flow_changed,
+    locate,
+    sources_changed,
+    steps_changed,
+)
 from placer.atomic import write_atomic
-from placer.errors import ApplyError
+from placer.errors import ApplyError, FlowError
+from placer.flow._project import project_root
 from placer.plan import Plan
 
-Mode = Literal["decorators", "config", "selectors"]
+Mode = Literal["decorators", "config", "selectors", "mutator"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +72,14 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     if not options.force and (error := config_changed(plan, plan_path)):
         raise error
     stale = None if options.force else flow_changed(plan, flow_path, source)
+    facts = _flow_facts(plan, plan_path, flow_path, options, stale)
+    target = options.out or flow_path
+    if not options.force:
+        written = _written_by_apply(facts, flow_path, target)
+        if error := sources_changed(plan, flow_path, written, plan_path):
+            raise error
     try:
-        files = _rewrite_files(plan, flow_path, source, options)
+        files = _rewrite_files(plan, flow_path, source, options, facts)
     except ApplyError:
         if stale is not None:
             raise stale from None  # the flow changed: that is the news, not the symptom
@@ -120,17 +146,105 @@ def _read_flow(path: Path) -> bytes:
         ) from None
 
 
+def _flow_facts(
+    plan: Plan, plan_path: Path, flow_path: Path, options: ApplyOptions, stale: object
+) -> FlowFacts:
+    """What the flow reader sees that the flow file alone does not (inherited steps,
+    Config wiring, the placement Config's file). Read as apply is about to leave it: the
+    placement Config holds the plan's placement, placer's own mutator is not run.
+
+    Decorators mode (and --fix-order, and a stale flow) goes on without them when the
+    flow cannot be read; config and mutator modes need them and say why they cannot.
+    """
+    from placer.flow import read_flow
+
+    read_options = dataclasses.replace(
+        plan.read_options(plan_path),
+        assumed_values={PLACEMENT_CONFIG: placement_document(plan, options.right_size)},
+        run_placer_mutator=False,
+    )
+    try:
+        return flow_facts(read_flow(flow_path, plan.flow, read_options))
+    except FlowError:
+        if options.mode == "decorators" or options.fix_order or stale is not None:
+            return FlowFacts()
+        raise
+
+
+def _written_by_apply(facts: FlowFacts, flow_path: Path, target: Path) -> frozenset[Path]:
+    """Files apply itself rewrites that the flow reads: a changed one is not news."""
+    written = {(flow_path.parent / PLACEMENT_FILE).resolve(), *ignored_by_stale_check(target)}
+    if facts.placement is not None and facts.placement.default_file is not None:
+        written.add(facts.placement.default_file.resolve())
+    return frozenset(written)
+
+
 def _rewrite_files(
-    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions
+    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions, facts: FlowFacts
 ) -> tuple[FileResult, ...]:
+    files = _mode_files(plan, flow_path, source, options, facts)
+    if options.mode == "mutator" or not carries_mutator(source, plan.flow):
+        return files
+    *others, flow = files
+    warned = dataclasses.replace(flow, warnings=(*flow.warnings, mutator_warning(plan.flow)))
+    return (*others, warned)
+
+
+def _mode_files(
+    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions, facts: FlowFacts
+) -> tuple[FileResult, ...]:
+    """The files of one mode; the rewritten flow is the last."""
     target = options.out or flow_path
     width = line_length(flow_path)
     if options.mode == "decorators":
-        edit = decorators_edit(plan, options.right_size, options.fix_order)
-        return (_retarget(rewrite(source, flow_path, plan, edit, line_length=width), target),)
-    flow = rewrite_for_config(source, flow_path, plan, options.right_size, options.fix_order, width)
-    placement = placement_result(target.parent / PLACEMENT_FILE, plan, options.right_size)
+        edit = decorators_edit(plan, options.right_size, options.fix_order, facts)
+        result = rewrite(source, flow_path, plan, edit, line_length=width, facts=facts)
+        return (_retarget(result, target),)
+    if options.mode == "mutator":
+        if options.fix_order:
+            source = fix_order_only(source, flow_path).after
+        return mutator_files(source, flow_path, target, plan, options.right_size, facts)
+    placement_path = _placement_path(facts, flow_path, target)
+    flow = rewrite_for_config(
+        source, flow_path, plan, options.right_size, options.fix_order, width, facts
+    )
+    placement = placement_result(placement_path, plan, options.right_size)
     return placement, _retarget(flow, target)
+
+
+def _placement_path(facts: FlowFacts, flow_path: Path, target: Path) -> Path:
+    """The file the flow's `placement` Config really reads (next to `target` when the flow
+    declares none yet); it must stay inside the flow's project."""
+    config = facts.placement
+    if config is None:
+        return target.parent / PLACEMENT_FILE
+    where = f"{config.file}:{config.line}"
+    if config.attr != PLACEMENT_CONFIG:
+        raise ApplyError(
+            f"the flow's Config '{PLACEMENT_CONFIG}' is held by attribute '{config.attr}'; "
+            f"config mode reads it as `{PLACEMENT_CONFIG}`",
+            where,
+            f'declare it as `{PLACEMENT_CONFIG} = Config("{PLACEMENT_CONFIG}", '
+            'default="placement.json")`, or use --mode mutator',
+        )
+    if config.default_file is None:
+        raise ApplyError(
+            f"the flow's Config '{PLACEMENT_CONFIG}' has no default= file for config mode to "
+            "write the placement to",
+            where,
+            f'declare it as `{PLACEMENT_CONFIG} = Config("{PLACEMENT_CONFIG}", '
+            'default="placement.json")`, or use --mode mutator',
+        )
+    path = target.parent / os.path.relpath(config.default_file, flow_path.parent)
+    root = project_root(target.resolve().parent)
+    if not path.resolve().is_relative_to(root):
+        raise ApplyError(
+            f"the flow's Config '{PLACEMENT_CONFIG}' reads {path}, which resolves outside "
+            f"the flow's project ({root})",
+            where,
+            "point its default= at a file inside the repository",
+        )
+    return path
 
 
 def _retarget(result: FileResult, target: Path) -> FileResult:
@@ -143,7 +257,7 @@ def _retarget(result: FileResult, target: Path) -> FileResult:
 def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
     flow_path = options.flow or locate(plan.flow_file, plan_path)
     if not options.force and (
-        error := config_changed(plan, plan_path) or steps_changed(plan, flow_path)
+        error := config_changed(plan, plan_path) or steps_changed(plan, flow_path, plan_path)
     ):
         raise error
     text = render(selectors_document(plan, options.right_size), options.format).encode()
@@ -151,7 +265,7 @@ def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     notes: tuple[str, ...] = ()
     if hint:
         notes = (f"all steps share one selector; equivalent option: {hint}",)
-        notes += _static_kubernetes_note(flow_path, plan.flow)
+        notes += _static_kubernetes_note(flow_path, plan, plan_path)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
     result = FileResult(options.out, _current(options.out), text)
@@ -165,16 +279,18 @@ def _current(out: Path) -> bytes | None:
     return out.read_bytes() if out.exists() else None
 
 
-def _static_kubernetes_note(flow_path: Path, flow_class: str) -> tuple[str, ...]:
+def _static_kubernetes_note(flow_path: Path, plan: Plan, plan_path: Path) -> tuple[str, ...]:
     """Metaflow's `--with` skips steps with a static @kubernetes: say which, if readable."""
-    from placer.errors import FlowError
     from placer.flow import read_flow
 
     try:
-        flow = read_flow(flow_path, flow_class)
+        flow = read_flow(flow_path, plan.flow, plan.read_options(plan_path))
     except FlowError:
         return ()  # no flow at hand (or not readable): the document stands on its own
     static = [s.name for s in flow.steps.values() if s.decorator("kubernetes") is not None]
     if not static:
         return ()
-    return (f"--with does not reach steps with a static @kubernetes: {', '.join(static)}",)
+    return (
+        f"--with does not reach steps with a static @kubernetes: {', '.join(static)} "
+        "(--mode mutator places every step at deploy time)",
+    )

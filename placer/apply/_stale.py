@@ -50,7 +50,7 @@ def flow_changed(plan: Plan, flow_path: Path, source: bytes) -> ApplyError | Non
 _HINT = "re-run `placer plan` on the current files, or pass --force to apply this plan anyway"
 
 
-def steps_changed(plan: Plan, flow_path: Path) -> ApplyError | None:
+def steps_changed(plan: Plan, flow_path: Path, plan_path: Path | None = None) -> ApplyError | None:
     """Selectors mode: an error when the flow at hand no longer has the plan's steps.
 
     That mode does not edit the flow, so a flow an earlier apply rewrote (a new sha256,
@@ -66,7 +66,55 @@ def steps_changed(plan: Plan, flow_path: Path) -> ApplyError | None:
     from placer.flow import read_flow
 
     try:
-        steps = set(read_flow(flow_path, plan.flow).steps)
+        steps = set(read_flow(flow_path, plan.flow, plan.read_options(plan_path)).steps)
     except FlowError:
         return stale  # it changed so much placer cannot read it as this flow
     return stale if steps != set(plan.steps) else None
+
+
+def sources_changed(
+    plan: Plan, flow_path: Path, ignore: frozenset[Path], plan_path: Path | None = None
+) -> ApplyError | None:
+    """An error when another file the flow was read from (a base-class module, a Config
+    file) changed or vanished since the plan; None when all match.
+
+    Paths are relative to the flow file's directory, as the plan records them. The flow
+    file itself is `flow_changed`'s business, and files apply writes (`ignore`, e.g.
+    placement.json) are expected to change. Entries leaving the flow's project (and the
+    `--path` directories and `--flow-config` files the plan was made with) are refused: a
+    plan is input from a pull request too.
+    """
+    from placer.flow._project import MAX_FILE_BYTES, project_root
+
+    base = flow_path.parent
+    beside = plan_path or flow_path
+    roots = (
+        project_root(base.resolve()),
+        *(locate(p, beside).resolve() for p in plan.flow_paths),
+    )
+    given = {locate(f, beside).resolve() for f in plan.flow_config_files.values()}
+    flow_real = flow_path.resolve()
+    for relative, sha in plan.flow_sources.items():
+        path = base / relative
+        real = path.resolve()
+        if real == flow_real or real in ignore:
+            continue
+        if real not in given and not any(real.is_relative_to(r) for r in roots):
+            return ApplyError(
+                f"the plan lists {relative} as read by the flow, outside the flow's project",
+                f"{plan.flow_file}: flow.sources",
+                "re-run `placer plan`",
+            )
+        if not real.is_file():
+            return ApplyError(
+                f"{relative}, which the flow reads, is missing since the plan was made",
+                str(path),
+                _HINT,
+            )
+        if real.stat().st_size > MAX_FILE_BYTES or sha256_of(real.read_bytes()) != sha:
+            return ApplyError(
+                f"{relative}, which the flow reads, changed since the plan was made",
+                str(path),
+                _HINT,
+            )
+    return None

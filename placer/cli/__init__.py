@@ -1,8 +1,9 @@
 """placer's command line: one module per command or command group (`graph`, `pricing`
-with `pricing_refresh`, `pools`, `init`, `status`, `plan`, `apply`, `report`), each with a
-`register(app)`. Commands parse arguments, call the core packages, and hand the results to
-`placer.output`, which makes every table, Markdown, JSON and money string; `_env` is where
-output goes (tests swap it), `_common` holds options shared by the cluster commands.
+with `pricing_refresh`, `pools`, `init`, `status`, `plan`, `explain`, `frontier`, `apply`,
+`report`), each with a `register(app)`. Commands parse arguments, call the core packages,
+and hand the results to `placer.output`, which makes every table, Markdown, JSON, money
+string and picture; `_env` is where output goes (tests swap it), `_common` holds options
+shared by the cluster commands.
 
 Every command module imports only typer and placer's light modules at import time:
 cloud SDKs, pandas and solvers are imported inside the commands that need them, so
@@ -18,6 +19,8 @@ import typer
 
 from placer import __version__
 from placer.cli import apply as apply_cmd
+from placer.cli import explain as explain_cmd
+from placer.cli import frontier as frontier_cmd
 from placer.cli import graph as graph_cmd
 from placer.cli import init as init_cmd
 from placer.cli import learn as learn_cmd
@@ -76,6 +79,8 @@ pools_cmd.register(app)
 init_cmd.register(app)
 status_cmd.register(app)
 plan_cmd.register(app)
+explain_cmd.register(app)
+frontier_cmd.register(app)
 apply_cmd.register(app)
 report_cmd.register(app)
 learn_cmd.register(app)

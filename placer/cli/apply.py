@@ -25,6 +25,7 @@ class ModeChoice(enum.StrEnum):
     decorators = "decorators"
     config = "config"
     selectors = "selectors"
+    mutator = "mutator"
 
 
 class FormatChoice(enum.StrEnum):
@@ -45,6 +46,7 @@ def apply(
         ModeChoice.decorators,
         "--mode",
         help="decorators: rewrite @kubernetes; config: placement.json + Config; "
+        "mutator: placement.json + a Metaflow FlowMutator (reaches inherited steps); "
         "selectors: write node selectors for other tooling.",
     ),
     right_size: bool = typer.Option(

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from placer.cli._env import env
-
-if TYPE_CHECKING:
-
-    pass
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 
 
 class GraphFormat(enum.StrEnum):
@@ -35,14 +31,30 @@ def graph(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
     output: GraphFormat = typer.Option(GraphFormat.table, "--format", help="table or json."),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="placer.yaml whose flow_configs give Config values (default: next to the flow, "
+        "else ./placer.yaml).",
+    ),
 ) -> None:
     """Show the flow's steps: type, next steps, foreach context, resources and placement."""
-    from placer.flow import read_flow
+    from placer.config import load_config
     from placer.output.graph import graph_json, graph_table, placement_lines
 
-    model = read_flow(flow, flow_class)
+    settings = load_config(flow, config) if _is_file(flow) else None  # else the reader says
+    model = read_model(flow, flow_class, paths, pairs(flow_configs), settings)
     if output is GraphFormat.json:
         env().write(graph_json(model))
         return
     lines = placement_lines(model)
     env().show([graph_table(model), *(["placement:\n" + "\n".join(lines)] if lines else [])])
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long: the flow reader reports it
+        return False

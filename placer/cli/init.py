@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError
 
 
@@ -20,11 +21,12 @@ def init(
     out: Path | None = typer.Option(None, "--out", help="Where to write (default: next to FLOW)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     flow_class: str | None = typer.Option(None, "--flow-class", help="FlowSpec subclass to read."),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
 ) -> None:
     """Write a commented placer.yaml for FLOW: its steps, foreach widths and default pools."""
     from placer.atomic import write_atomic
     from placer.config import init_text
-    from placer.flow import read_flow
 
     target = out or flow.parent / "placer.yaml"
     if target.exists() and not force:
@@ -33,7 +35,7 @@ def init(
             str(target),
             "pass --force to overwrite it, or --out to write elsewhere",
         )
-    text = init_text(read_flow(flow, flow_class))
+    text = init_text(read_model(flow, flow_class, paths, pairs(flow_configs)))
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, text)
     env().write(f"wrote {target} ({len(text.splitlines())} lines)")

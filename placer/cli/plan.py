@@ -8,7 +8,7 @@ starts.
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
 
 if TYPE_CHECKING:
@@ -84,12 +85,17 @@ def plan(
         "(default 0.01%, HiGHS's own default).",
     ),
     out: Path | None = typer.Option(None, "--out", help="Write the plan as JSON to this file."),
+    plot: Path | None = typer.Option(
+        None, "--plot", help="Draw the plan's DAG to this .png or .svg file."
+    ),
     output: PlanFormat = typer.Option(
         PlanFormat.table, "--format", help="table, json or markdown."
     ),
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
     from_runs: int | None = typer.Option(
         None,
         "--from-runs",
@@ -102,6 +108,13 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
+    fmt = None
+    if plot is not None:
+        from placer.output.plot._figure import check_path
+
+        fmt = check_path(plot, "--plot")
+    inputs: list[tuple[Flow, Config, Catalog]] = []
     result = make_plan(
         flow,
         config,
@@ -110,13 +123,16 @@ def plan(
         budget,
         solver,
         time_limit,
-        flow_class,
+        reading,
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
+        inputs=inputs,
     )
     if out is not None:
         write_atomic(out, result.dumps())
+    if plot is not None and fmt is not None:
+        _draw(result, inputs[0], plot, fmt)
     if output is PlanFormat.json:
         env().write(result.dumps())
     elif output is PlanFormat.markdown:
@@ -129,6 +145,21 @@ def plan(
         env().show(plan_view(result))
     if out is not None and output is PlanFormat.table:
         env().write(f"plan written to {out}")
+    if plot is not None and output is PlanFormat.table:
+        env().write(f"picture written to {plot}")
+
+
+def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: str) -> None:
+    """The plan's DAG with the data its edges move across regions (matplotlib loads here)."""
+    from placer.optimize import market_from_catalog
+    from placer.optimize.traffic import edge_traffic
+    from placer.output.plot import dag_chart, save
+
+    model, config, catalog = inputs
+    pools = {name: step.pool for name, step in result.steps.items()}
+    traffic = edge_traffic(model, config, market_from_catalog(catalog), pools)
+    edges = {name: tuple(step.next) for name, step in model.steps.items()}
+    save(dag_chart(result, edges, traffic, fmt), path)
 
 
 def make_plan(
@@ -139,17 +170,55 @@ def make_plan(
     budget: float | None,
     solver: str | None,
     time_limit: float | None,
-    flow_class: str | None,
+    reading: FlowReading,
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
+    inputs: list[tuple[Flow, Config, Catalog]] | None = None,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output).
-    `from_runs`: overlay what the newest N successful runs measured (see placer.learn)."""
-    from placer.config import check_pools_against_catalog, load_config, parse_duration_hours
-    from placer.flow import read_flow
+    `from_runs`: overlay what the newest N successful runs measured (see placer.learn);
+    `inputs`, when given, receives the flow, config and catalog planned with."""
     from placer.optimize import market_from_catalog, plan_flow
-    from pricing.catalog import load_catalog
+
+    deadline_hours = check_limits(deadline, budget, time_limit)
+    model, config, catalog, learned_note = load_inputs(
+        flow_path, config_path, reading, from_runs, namespace
+    )
+    if inputs is not None:
+        inputs.append((model, config, catalog))
+    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
+    result = plan_flow(
+        model,
+        config,
+        market_from_catalog(catalog),
+        objective=_objective(objective),
+        deadline_hours=deadline_hours,
+        budget_usd_per_month=budget,
+        solver=str(solver) if solver else None,
+        time_limit=time_limit,
+        gap=gap,
+        lp_path=lp_path,
+        flow_file=str(flow_path),
+        origin=limits_origin(deadline, budget),
+    )
+    if lp_path is not None:
+        env().stderr.write(f"wrote the model to {lp_path}\n")
+    if learned_note is not None:
+        result = replace(result, warnings=(*result.warnings, learned_note))
+    result = replace(  # how to read the flow again (apply, the stale check)
+        result,
+        flow_paths=tuple(str(p) for p in reading.paths),
+        flow_config_files={name: file for name, file in reading.flow_configs},
+    )
+    return with_pricing_age(result, catalog)
+
+
+def check_limits(
+    deadline: str | None, budget: float | None, time_limit: float | None
+) -> float | None:
+    """Validate --deadline, --budget and --time-limit; the deadline in hours."""
+    from placer.config import parse_duration_hours
 
     deadline_hours = None
     if deadline is not None:
@@ -165,8 +234,24 @@ def make_plan(
             "--time-limit",
             "give seconds, e.g. 30",
         )
-    model = read_flow(flow_path, flow_class)
+    return deadline_hours
+
+
+def load_inputs(
+    flow_path: Path,
+    config_path: Path | None,
+    reading: FlowReading,
+    from_runs: int | None = None,
+    namespace: str | None = None,
+) -> tuple[Flow, Config, Catalog, str | None]:
+    """placer.yaml, the flow read statically as `reading` says, placer.yaml with what runs
+    measured (`from_runs`) checked against the catalog, the catalog (a warning on stderr
+    when the cache was unusable), and the note saying values were learned (None if not)."""
+    from placer.config import check_pools_against_catalog, load_config
+    from pricing.catalog import load_catalog
+
     config = load_config(flow_path, config_path)
+    model = read_model(flow_path, reading.flow_class, reading.paths, reading.flow_configs, config)
     learned_note = None
     if from_runs is not None:
         config, learned_note = _with_runs(model, config, from_runs, namespace)
@@ -174,26 +259,16 @@ def make_plan(
     for warning in catalog.warnings:  # e.g. a corrupt cache file: said, then the snapshot is used
         env().stderr.write(f"warning: {warning}\n")
     check_pools_against_catalog(config, catalog)
-    lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
-    result = plan_flow(
-        model,
-        config,
-        market_from_catalog(catalog),
-        objective=_objective(objective),
-        deadline_hours=deadline_hours,
-        budget_usd_per_month=budget,
-        solver=str(solver) if solver else None,
-        time_limit=time_limit,
-        gap=gap,
-        lp_path=lp_path,
-        flow_file=str(flow_path),
-        origin=_origin(deadline, budget),
-    )
-    if lp_path is not None:
-        env().stderr.write(f"wrote the model to {lp_path}\n")
-    if learned_note is not None:
-        result = replace(result, warnings=(*result.warnings, learned_note))
-    return with_pricing_age(result, catalog)
+    return model, config, catalog, learned_note
+
+
+@dataclass(frozen=True)
+class FlowReading:
+    """How `placer plan` reads the flow: its class, module roots and Config files."""
+
+    flow_class: str | None = None
+    paths: tuple[Path, ...] = ()
+    flow_configs: tuple[tuple[str, str], ...] = ()
 
 
 def now() -> datetime:
@@ -225,9 +300,7 @@ def with_pricing_age(result: Plan, catalog: Catalog) -> Plan:
     )
 
 
-def _with_runs(
-    model: Flow, config: Config, runs: int, namespace: str | None
-) -> tuple[Config, str]:
+def _with_runs(model: Flow, config: Config, runs: int, namespace: str | None) -> tuple[Config, str]:
     """`config` with the values the runs measured, and the plan's note saying so."""
     from placer.cli.learn import read_runs
     from placer.learn import Selection
@@ -265,7 +338,8 @@ def parse_gap(text: str) -> float:
     return value
 
 
-def _origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+def limits_origin(deadline: str | None, budget: float | None) -> dict[str, str]:
+    """Where the deadline and budget came from, when given as options."""
     origin = {}
     if deadline is not None:
         origin["deadline"] = "--deadline"

@@ -36,7 +36,6 @@ pools_app = typer.Typer(
 )
 
 
-
 def register(app: typer.Typer) -> None:
     """Add the `pools` group (list, discover) to the root app."""
     app.add_typer(pools_app)

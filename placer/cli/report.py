@@ -140,6 +140,13 @@ def report(
         metavar="LIMIT",
         help="Exit 3 if the monthly total is above this many USD.",
     ),
+    plot: Path | None = typer.Option(
+        None,
+        "--plot",
+        metavar="FILE",
+        help="Draw the monthly cost by step and pool (compute and egress; with --compare-to "
+        "the base beside it) to this .png or .svg file.",
+    ),
 ) -> None:
     """Report the monthly cost of plans, and its change against base plans.
 
@@ -149,6 +156,10 @@ def report(
     from placer import report as rpt
 
     checked = _check_format(fmt)
+    if plot is not None:
+        from placer.output.plot._figure import check_path
+
+        picture = check_path(plot, "--plot")
     thresholds = [
         *(rpt.parse_threshold("fail-on-increase", t) for t in fail_on_increase),
         *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
@@ -160,6 +171,11 @@ def report(
     built = rpt.build_report([p for _, p in heads], [p for _, p in bases] if compare_to else None)
     checks = rpt.check_thresholds(built, thresholds)
     _emit(built, checks, checked, out)
+    if plot is not None:
+        from placer.output.plot import cost_chart, save
+
+        save(cost_chart([p for _, p in heads], [p for _, p in bases], picture), plot)
+        env().err_console().print(f"wrote {plot}", markup=False, highlight=False)
     for result in checks:
         if result.level == "warn":
             env().err_console().print(f"warning: {result.message}", markup=False)

@@ -42,7 +42,15 @@ __all__ = [
     "parse_config",
 ]
 
-TOP_KEYS = ("datastore", "runs_per_month", "defaults", "pools", "steps", "constraints")
+TOP_KEYS = (
+    "datastore",
+    "runs_per_month",
+    "defaults",
+    "pools",
+    "steps",
+    "constraints",
+    "flow_configs",
+)
 DEFAULTS_KEYS = (
     "foreach_width",
     "duration",
@@ -319,6 +327,20 @@ def _gpu_model(at: YamlNode) -> str:
     return text
 
 
+def _flow_configs(at: YamlNode) -> dict[str, Any]:
+    """Config name -> its value as Metaflow would parse it (a mapping)."""
+    out: dict[str, Any] = {}
+    for name, node in at.mapping().items():
+        value = node.value()
+        if not isinstance(value, dict):
+            raise node.error(
+                f"expected the Config's value as a mapping, got {node.describe()}",
+                f"write the value {name} parses to, e.g. {name}: {{cpu: 4}}",
+            )
+        out[name] = value
+    return out
+
+
 def _steps(at: YamlNode, pool_names: Sequence[str]) -> dict[str, StepUsage]:
     return {name: _step(node, pool_names) for name, node in at.mapping().items()}
 
@@ -412,6 +434,7 @@ def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) 
         steps=_opt(keys, "steps", lambda n: _steps(n, names), {}),
         defaults=_opt(keys, "defaults", _defaults, Defaults()),
         constraints=_opt(keys, "constraints", _constraints, Constraints()),
+        flow_configs=_opt(keys, "flow_configs", _flow_configs, {}),
         path=path,
         sha256=sha,
         lines=FieldLines(root),

@@ -153,6 +153,7 @@ def build_plan(
         warnings=warnings,
         makespan_hours=round(outcome.makespan_hours, 4),
         extra={"critical_path": list(outcome.critical_path)},
+        flow_sources=flow.relative_sources(),
     )
 
 

@@ -24,7 +24,7 @@ def _edges_from_file(plan: Plan) -> Edges:
     from placer.flow import read_flow
 
     try:
-        flow = read_flow(path, plan.flow)
+        flow = read_flow(path, plan.flow, plan.read_options())
     except PlacerError:  # the file changed and no longer parses: the diagram loses only edges
         return {}
     return {name: tuple(step.next) for name, step in flow.steps.items() if name in plan.steps}
