@@ -36,15 +36,18 @@ def graph(
     config: Path | None = typer.Option(
         None,
         "--config",
-        help="placer.yaml whose flow_configs give Config values (default: next to the flow, "
-        "else ./placer.yaml).",
+        help="placer.yaml whose flow_configs give Config values (default: the one next to "
+        "the flow, if any).",
     ),
 ) -> None:
     """Show the flow's steps: type, next steps, foreach context, resources and placement."""
     from placer.config import load_config
     from placer.output.graph import graph_json, graph_table, placement_lines
 
-    settings = load_config(flow, config) if _is_file(flow) else None  # else the reader says
+    # placer.yaml only for its flow_configs: the one named, or the one next to the flow
+    beside = flow.parent / "placer.yaml"
+    wanted = config if config is not None else (beside if _is_file(beside) else None)
+    settings = load_config(flow, wanted) if wanted is not None and _is_file(flow) else None
     model = read_model(flow, flow_class, paths, pairs(flow_configs), settings)
     if output is GraphFormat.json:
         env().write(graph_json(model))

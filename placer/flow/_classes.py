@@ -13,15 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from placer.errors import FlowError
-from placer.flow._evaluate import (
-    ClassRef,
-    Evaluator,
-    ExternalRef,
-    MetaflowRef,
-    Unknown,
-    source_of,
-)
+from placer.flow._evaluate import Evaluator
 from placer.flow._project import Module
+from placer.flow._values import ClassRef, ExternalRef, MetaflowRef, Unknown, source_of
 
 ClassChain = list[tuple[Module, ast.ClassDef]]  # the flow class first, as Python's MRO
 

@@ -25,17 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from placer.errors import FlowError
-from placer.flow._evaluate import (
-    ConfigRef,
-    Evaluator,
-    ExternalRef,
-    MetaflowRef,
-    Unknown,
-    Where,
-    source_of,
-)
+from placer.flow._evaluate import Evaluator
 from placer.flow._project import Module, Project
 from placer.flow._scope import Define
+from placer.flow._values import ConfigRef, ExternalRef, MetaflowRef, Unknown, Where, source_of
 
 _YAML = frozenset(
     {

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from placer.errors import FlowError
-from placer.flow._evaluate import ClassRef, Evaluator
+from placer.flow._evaluate import Evaluator
 from placer.flow._model import Decorator
 from placer.flow._project import Module, Project
+from placer.flow._values import ClassRef
 
 MUTATOR_CLASS = "PlacerPlacement"
 MUTATOR_MARK = "Step placement from placement.json, set by a Metaflow FlowMutator."

@@ -19,9 +19,10 @@ from typing import Any, NoReturn
 
 from placer.errors import FlowError
 from placer.flow._classes import ClassChain
-from placer.flow._evaluate import (
+from placer.flow._evaluate import Evaluator
+from placer.flow._model import Decorator, Unevaluated
+from placer.flow._values import (
     DecoratorRef,
-    Evaluator,
     ExternalRef,
     FlowSelf,
     MetaflowRef,
@@ -30,7 +31,6 @@ from placer.flow._evaluate import (
     is_data,
     source_of,
 )
-from placer.flow._model import Decorator, Unevaluated
 
 # Metaflow step decorators that turn a plain method into an error when @step is missing.
 STEP_DECORATORS = frozenset(
