@@ -117,3 +117,8 @@ class WriteConflict(PlacerError):
 class InputError(PlacerError):
     """A file given to placer cannot be used as input or output (not a regular file, too
     big, outside the project, the same file as an input)."""
+
+
+class StalePlan(ApplyError):
+    """The plan no longer describes the flow (or its placer.yaml, or a file it reads):
+    what it priced changed. `apply --check` reports it as a mismatch (exit 2)."""

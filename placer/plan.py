@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from placer.flow import ReadOptions
 from placer.money import kept, percent_text
 
-FORMAT_VERSION = "1.1"  # 1.1: flow.sources, flow.paths, flow.config_files
+# 1.1: flow.sources, flow.paths, flow.config_files; 1.2: steps' type, foreach_stack and
+# num_parallel (what the stale check compares)
+FORMAT_VERSION = "1.2"
 
 
 def money(value: float | Decimal | str) -> Decimal:
@@ -84,6 +86,12 @@ class StepPlan:
     # The flow's edges out of this step (Metaflow's `self.next` targets), so reports can draw
     # the DAG without the flow file. Written as "next" only when known.
     next: tuple[str, ...] = ()
+    # Where the step's task count comes from, for the stale check: its Metaflow node type,
+    # the foreach steps around it (outermost first) and num_parallel. Plans before format
+    # 1.2 do not record them (node_type None).
+    node_type: str | None = None
+    foreach_stack: tuple[str, ...] = ()
+    num_parallel: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -106,6 +114,10 @@ class StepPlan:
         }
         if self.next:
             out["next"] = list(self.next)
+        if self.node_type is not None:
+            out["type"] = self.node_type
+            out["foreach_stack"] = list(self.foreach_stack)
+            out["num_parallel"] = self.num_parallel
         return out
 
     @classmethod
@@ -133,6 +145,9 @@ class StepPlan:
             reasons=_texts(at.opt("reasons")),
             warnings=_texts(at.opt("warnings")),
             next=_texts(at.opt("next")),
+            node_type=_optional_text(at.opt("type")),
+            foreach_stack=_texts(at.opt("foreach_stack")),
+            num_parallel=_optional_count(at.opt("num_parallel")),
         )
 
 
@@ -442,6 +457,10 @@ def _texts(at: Field | None) -> tuple[str, ...]:
 
 def _optional_text(at: Field | None) -> str | None:
     return at.text() if at is not None else None
+
+
+def _optional_count(at: Field | None) -> int | None:
+    return at.integer(limits.COUNT) if at is not None else None
 
 
 def _selector(at: Field) -> dict[str, str]:

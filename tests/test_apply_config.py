@@ -211,13 +211,20 @@ class WiredFlow(FlowSpec):
 """
 
 
+# what the wired flow's start step asks: cpu=2 and memory from cfg.json (6000 MB)
+_WIRED_REQUEST = {"cpu": 2.0, "memory": 6000.0, "disk": 10240.0, "gpu": 0}
+
+
 def _wired(tmp_path: Path, selector: str = "cpu=2", declared=None) -> tuple[Path, Path]:
     flow = tmp_path / "flow.py"
     flow.write_text(WIRED_FLOW.format(selector=selector))
     (tmp_path / "cfg.json").write_text('{"mem": 6000, "pool": "team=ml"}')
     plan = make_plan(
         "WiredFlow",
-        {"start": step_plan(GCP, declared=declared), "end": step_plan(AWS)},
+        {
+            "start": step_plan(GCP, resources=_WIRED_REQUEST, declared=declared),
+            "end": step_plan(AWS),
+        },
         "flow.py",
         flow.read_bytes(),
     )

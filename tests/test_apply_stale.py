@@ -12,7 +12,7 @@ from fixtures.plan.apply_plans import AWS, make_plan, step_plan, tricky_plan
 
 from placer.apply import ApplyOptions, apply_plan
 from placer.apply._stale import locate, sha256_of
-from placer.errors import ApplyError
+from placer.errors import ApplyError, StalePlan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "apply"
 
@@ -45,7 +45,8 @@ def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
     plan = make_plan(
         "TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)}, flow_bytes=b"the old flow"
     )
-    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+    with pytest.raises(StalePlan, match="flow.py:10: the flow changed since the plan was made: "
+                       "step 'middle': the step is new since the plan"):  # fmt: skip
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
     with pytest.raises(ApplyError, match="planned step.s. train not found"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow, force=True))
@@ -75,7 +76,7 @@ def test_stale_flow_with_a_new_unplanned_step_is_refused(tmp_path):
         {n: s for n, s in tricky_plan().steps.items() if n != "middle"},
         flow_bytes=b"the flow before it grew a step",
     )
-    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+    with pytest.raises(StalePlan, match="step 'middle': the step is new since the plan"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
 
 
@@ -115,7 +116,7 @@ def test_selectors_mode_refuses_a_flow_with_other_steps_but_not_an_applied_one(t
         )
     )
     flow.write_bytes(grown)
-    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+    with pytest.raises(StalePlan, match="step 'middle': its next steps changed: end -> extra"):
         _selectors(plan, tmp_path)
     assert _selectors(plan, tmp_path, force=True).stdout is not None
     flow.unlink()  # no flow at hand: the document stands on its own

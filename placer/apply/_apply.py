@@ -35,15 +35,17 @@ from placer.apply._result import ApplyOutcome, FileResult
 from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
 from placer.apply._stale import (
+    check_priced,
     config_changed,
-    flow_changed,
     locate,
     plan_flow_path,
+    sha256_of,
     sources_changed,
     steps_changed,
 )
 from placer.atomic import write_all_atomic
 from placer.errors import ApplyError, FlowError
+from placer.flow import Flow
 from placer.flow._project import project_root
 from placer.inputs import (
     MAX_DOCUMENT_BYTES,
@@ -72,7 +74,12 @@ class ApplyOptions:
 
 
 def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutcome:
-    """Everything applying `plan` would write, with changes and warnings. Reads only."""
+    """Everything applying `plan` would write, with changes and warnings. Reads only.
+
+    A stale plan (what it priced is no longer what the flow, placer.yaml or a file the
+    flow reads says) is refused with StalePlan naming the first difference, unless
+    `--force`. A flow that differs only in placement, formatting or comments is fine.
+    """
     _check_compute_pools(plan, plan_path)
     if options.mode == "selectors":
         return _selectors(plan, plan_path, options)
@@ -82,23 +89,20 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         check_output(options.out, _inputs(plan, plan_path, flow_path))
     if not options.force and (error := config_changed(plan, plan_path)):
         raise error
-    stale = None if options.force else flow_changed(plan, flow_path, source)
-    facts = _flow_facts(plan, plan_path, flow_path, options, stale)
+    edited = sha256_of(source) != plan.flow_sha256  # by an earlier apply, or by someone
+    flow, unreadable = _read_now(plan, plan_path, flow_path, options)
+    if edited and not options.force:
+        check_priced(plan, flow_path, flow, unreadable, options.right_size)
+    facts = _flow_facts(flow, unreadable, options, edited)
     target = options.out or flow_path
     if not options.force:
         written = _written_by_apply(facts, flow_path, target)
         if error := sources_changed(plan, flow_path, written, plan_path):
             raise error
-    try:
-        files = _rewrite_files(plan, plan_path, flow_path, source, options, facts)
-    except ApplyError:
-        if stale is not None:
-            raise stale from None  # the flow changed: that is the news, not the symptom
-        raise
-    if stale is not None and any(f.changed or f.unplanned for f in files):
-        raise stale  # not merely "already applied": the flow moved on since the plan
-    notes = (f"{flow_path} already matches the plan",) if stale is not None else ()
-    return ApplyOutcome(plan.flow, files, already_applied=stale is not None, notes=notes)
+    files = _rewrite_files(plan, plan_path, flow_path, source, options, facts)
+    applied = edited and not any(f.changed for f in files)
+    notes = (f"{flow_path} already matches the plan",) if applied else ()
+    return ApplyOutcome(plan.flow, files, already_applied=applied, notes=notes)
 
 
 def _check_compute_pools(plan: Plan, plan_path: Path) -> None:
@@ -173,16 +177,11 @@ def _inputs(plan: Plan, plan_path: Path, flow_path: Path | None) -> list[Path | 
     return [plan_path, flow_path, config]
 
 
-def _flow_facts(
-    plan: Plan, plan_path: Path, flow_path: Path, options: ApplyOptions, stale: object
-) -> FlowFacts:
-    """What the flow reader sees that the flow file alone does not (inherited steps,
-    Config wiring, the placement Config's file). Read as apply is about to leave it: the
-    placement Config holds the plan's placement, placer's own mutator is not run.
-
-    Decorators mode (and --fix-order, and a stale flow) goes on without them when the
-    flow cannot be read; config and mutator modes need them and say why they cannot.
-    """
+def _read_now(
+    plan: Plan, plan_path: Path, flow_path: Path, options: ApplyOptions
+) -> tuple[Flow | None, FlowError | None]:
+    """The flow as apply is about to leave it (the placement Config holding the plan's
+    placement, placer's own mutator not run), or why it cannot be read."""
     from placer.flow import read_flow
 
     read_options = dataclasses.replace(
@@ -191,11 +190,25 @@ def _flow_facts(
         run_placer_mutator=False,
     )
     try:
-        return flow_facts(read_flow(flow_path, plan.flow, read_options))
-    except FlowError:
-        if options.mode == "decorators" or options.fix_order or stale is not None:
-            return FlowFacts()
-        raise
+        return read_flow(flow_path, plan.flow, read_options), None
+    except FlowError as exc:
+        return None, exc
+
+
+def _flow_facts(
+    flow: Flow | None, unreadable: FlowError | None, options: ApplyOptions, edited: bool
+) -> FlowFacts:
+    """What the flow reader sees that the flow file alone does not (inherited steps,
+    Config wiring, the placement Config's file).
+
+    Decorators mode (and --fix-order, and an edited flow under --force) goes on without
+    them when the flow cannot be read; config and mutator modes need them and say why.
+    """
+    if unreadable is None:
+        return flow_facts(flow)
+    if options.mode == "decorators" or options.fix_order or edited:
+        return FlowFacts()
+    raise unreadable
 
 
 def _written_by_apply(facts: FlowFacts, flow_path: Path, target: Path) -> frozenset[Path]:

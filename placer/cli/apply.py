@@ -130,8 +130,12 @@ def _apply(plan_file: Path, options: ApplyOptions, diff: bool) -> None:
 
 
 def _check(plan_file: Path, options: ApplyOptions) -> None:
+    from placer.errors import StalePlan
+
     try:
         outcome = _outcome(plan_file, options)
+    except StalePlan:
+        raise  # the flow no longer matches the plan: a mismatch (2), not an error
     except PlacerError as exc:
         raise dataclasses.replace(exc, exit_status=ExitStatus.ERROR) from None
     if not outcome.files and outcome.stdout is not None:

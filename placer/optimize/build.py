@@ -91,6 +91,9 @@ def step_plan(
         warnings=(warning,) if warning else (),
         declared=step.declared.as_json() if step.declared else None,
         next=tuple(step.next),
+        node_type=step.type,
+        foreach_stack=tuple(step.foreach_stack),
+        num_parallel=step.num_parallel,
     )
 
 
