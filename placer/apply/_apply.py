@@ -58,7 +58,7 @@ class ApplyOptions:
     fix_order: bool = False
     force: bool = False
     flow: Path | None = None  # default: the plan's flow.file
-    out: Path | None = None  # decorators/config: write the flow here; selectors: the document
+    out: Path | None = None  # selectors: the document; else the flow (and files beside it)
     format: Format = "json"
 
 
