@@ -135,8 +135,17 @@ def test_placement_changes_name_each_moved_step(tmp_path):
         'end: placement.json node_selector {"outerbounds.co/provider": "aws"} -> '
         '{"outerbounds.co/provider": "gcp", "topology.kubernetes.io/region": "us-central1"}'
     ]
-    path.write_text("not json")
-    assert [c.step for c in placement_result(path, moved).changes] == ["start", "middle", "end"]
+    path.write_text("not json")  # e.g. a merge conflict: overwritten only with --force
+    forced = placement_result(path, moved, force=True)
+    assert [c.step for c in forced.changes] == ["start", "middle", "end"]
+
+
+def test_a_placement_json_placer_did_not_write_is_never_overwritten(tmp_path):
+    path = tmp_path / "placement.json"
+    path.write_text("#!/bin/sh\necho mine\n")
+    with pytest.raises(ApplyError, match="not a placement file written by `placer apply`"):
+        placement_result(path, tricky_plan())
+    assert path.read_text() == "#!/bin/sh\necho mine\n"
 
 
 def test_comment_above_the_first_step_stays_with_it():

@@ -107,7 +107,14 @@ def test_unreadable_deadline_and_budget_are_bad_input():
     code, _, err = run("plan", str(CROSSCLOUD), "--deadline", "soon")
     assert code == 2 and err.startswith("error: --deadline: expected a duration")
     code, _, err = run("plan", str(CROSSCLOUD), "--budget", "-5")
-    assert code == 2 and "budget must be positive" in err
+    assert code == 2 and err.startswith("error: --budget: must be greater than 0 and at most")
+    for bad in ("nan", "inf", "-inf"):
+        code, _, err = run("plan", str(CROSSCLOUD), "--budget", bad)
+        assert (code, err) == (
+            2,
+            f"error: --budget: must be a finite number, got {bad}. "
+            "To fix: give USD per month, e.g. 40\n",
+        )
 
 
 def test_explicit_solvers_report_themselves():
@@ -282,6 +289,28 @@ def test_an_impossible_deadline_from_placer_yaml_is_located_at_its_line(tmp_path
     code, _, err = run("plan", str(flow))
     assert code == 2
     assert err.startswith(f"error: {config}:3: constraints.deadline: deadline 1m < fastest")
+
+
+@pytest.mark.parametrize("victim", ["flow", "config"])
+def test_out_never_overwrites_the_flow_or_its_config(tmp_path, victim):
+    flow, config = tmp_path / "flow.py", tmp_path / "placer.yaml"
+    flow.write_bytes(CROSSCLOUD.read_bytes())
+    config.write_bytes((CROSSCLOUD.parent / "placer.yaml").read_bytes())
+    target = flow if victim == "flow" else config
+    before = target.read_bytes()
+    code, out, err = run("plan", str(flow), "--out", str(target))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {target}: --out is the same file as {target}, an input")
+    assert target.read_bytes() == before
+
+
+def test_out_that_is_a_directory_is_bad_input_and_writes_nothing(tmp_path):
+    code, out, err = run("plan", str(CROSSCLOUD), "--out", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {tmp_path}: --out is a directory. To fix: give a file path, e.g. {tmp_path}/FILE\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 PROJECT = ROOT / "tests" / "fixtures" / "projects" / "inherit"

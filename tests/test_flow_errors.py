@@ -340,11 +340,11 @@ def test_bad_toleration_keys(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     path = tmp_path / "flow.py"
     path.write_text("")
-    with pytest.raises(Exception) as info:
-        main(
-            ["--debug", "graph", str(path)], Environment(stdout=io.StringIO(), stderr=io.StringIO())
-        )
-    assert "the flow file is empty" in str(info.value)
+    err = io.StringIO()
+    code = main(["--debug", "graph", str(path)], Environment(stdout=io.StringIO(), stderr=err))
+    assert code == 2  # --debug adds the traceback; bad input stays exit 2
+    assert err.getvalue().startswith("Traceback (most recent call last):")
+    assert "the flow file is empty" in err.getvalue().splitlines()[-1]
 
 
 def test_config_json_missing(tmp_path):

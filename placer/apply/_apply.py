@@ -38,12 +38,21 @@ from placer.apply._stale import (
     config_changed,
     flow_changed,
     locate,
+    plan_flow_path,
     sources_changed,
     steps_changed,
 )
-from placer.atomic import write_atomic
+from placer.atomic import write_all_atomic
 from placer.errors import ApplyError, FlowError
 from placer.flow._project import project_root
+from placer.inputs import (
+    MAX_DOCUMENT_BYTES,
+    MAX_FLOW_BYTES,
+    check_output,
+    inside,
+    project_of,
+    read_regular,
+)
 from placer.plan import Plan
 
 Mode = Literal["decorators", "config", "selectors", "mutator"]
@@ -67,8 +76,10 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
     _check_compute_pools(plan, plan_path)
     if options.mode == "selectors":
         return _selectors(plan, plan_path, options)
-    flow_path = options.flow or locate(plan.flow_file, plan_path)
+    flow_path = options.flow or plan_flow_path(plan, plan_path)
     source = _read_flow(flow_path)
+    if options.out is not None and not _same(options.out, flow_path):
+        check_output(options.out, _inputs(plan, plan_path, flow_path))
     if not options.force and (error := config_changed(plan, plan_path)):
         raise error
     stale = None if options.force else flow_changed(plan, flow_path, source)
@@ -79,7 +90,7 @@ def apply_plan(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         if error := sources_changed(plan, flow_path, written, plan_path):
             raise error
     try:
-        files = _rewrite_files(plan, flow_path, source, options, facts)
+        files = _rewrite_files(plan, plan_path, flow_path, source, options, facts)
     except ApplyError:
         if stale is not None:
             raise stale from None  # the flow changed: that is the news, not the symptom
@@ -114,36 +125,52 @@ def fix_order(flow_path: Path) -> ApplyOutcome:
 
 
 def write_outcome(outcome: ApplyOutcome) -> list[Path]:
-    """Write each changed file atomically; return the paths written."""
-    written = []
-    for result in outcome.files:
-        if not result.changed:
-            continue
-        try:
-            write_atomic(result.path, result.after)
-        except OSError as exc:  # a missing directory, no permission, a full disk
-            raise ApplyError(
-                f"cannot write: {exc.strerror or exc}",
-                str(result.path),
-                "check the directory exists and is writable",
-            ) from None
-        written.append(result.path)
-    return written
+    """Write the changed files atomically, all or none; return the paths written.
+
+    Each file must still hold what apply read (compare-and-swap under a lock per file), so
+    a concurrent apply or an editor's save is never lost: the write is refused instead.
+    A file derived from the repository never leaves it through a symlink.
+    """
+    changed = [result for result in outcome.files if result.changed]
+    for result in changed:
+        _check_within(result)
+    try:
+        write_all_atomic([(r.path, r.after, r.before) for r in changed])
+    except OSError as exc:  # a missing directory, no permission, a full disk
+        raise ApplyError(
+            f"cannot write: {exc.strerror or exc}",
+            str(getattr(exc, "filename", None) or changed[0].path),
+            "check the directory exists and is writable",
+        ) from None
+    return [result.path for result in changed]
+
+
+def _check_within(result: FileResult) -> None:
+    if result.within is not None and not inside(result.path, result.within):
+        real = Path(os.path.realpath(result.path))
+        raise ApplyError(
+            f"refusing to write through a symlink to {real}, outside the project ({result.within})",
+            str(result.path),
+            "replace the symlink with a regular file (or pass the real path with --flow/--out)",
+        )
 
 
 def _read_flow(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ApplyError(
-            "flow file not found", str(path), "pass the flow with --flow PATH"
-        ) from None
-    except IsADirectoryError:
-        raise ApplyError("is a directory, not a flow file", str(path)) from None
-    except PermissionError as exc:
-        raise ApplyError(
-            f"cannot read the flow file: {exc.strerror}", str(path), "check its permissions"
-        ) from None
+    return read_regular(
+        path, "flow file", MAX_FLOW_BYTES, ApplyError, "pass the flow with --flow PATH"
+    )
+
+
+def _same(a: Path, b: Path) -> bool:
+    from placer.inputs import same_file
+
+    return same_file(a, b)
+
+
+def _inputs(plan: Plan, plan_path: Path, flow_path: Path | None) -> list[Path | None]:
+    """The files an apply reads: an output landing on one of them would destroy it."""
+    config = locate(plan.config_file, plan_path) if plan.config_file else None
+    return [plan_path, flow_path, config]
 
 
 def _flow_facts(
@@ -180,9 +207,14 @@ def _written_by_apply(facts: FlowFacts, flow_path: Path, target: Path) -> frozen
 
 
 def _rewrite_files(
-    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions, facts: FlowFacts
+    plan: Plan,
+    plan_path: Path,
+    flow_path: Path,
+    source: bytes,
+    options: ApplyOptions,
+    facts: FlowFacts,
 ) -> tuple[FileResult, ...]:
-    files = _mode_files(plan, flow_path, source, options, facts)
+    files = _mode_files(plan, plan_path, flow_path, source, options, facts)
     if options.mode == "mutator" or not carries_mutator(source, plan.flow):
         return files
     *others, flow = files
@@ -191,7 +223,12 @@ def _rewrite_files(
 
 
 def _mode_files(
-    plan: Plan, flow_path: Path, source: bytes, options: ApplyOptions, facts: FlowFacts
+    plan: Plan,
+    plan_path: Path,
+    flow_path: Path,
+    source: bytes,
+    options: ApplyOptions,
+    facts: FlowFacts,
 ) -> tuple[FileResult, ...]:
     """The files of one mode; the rewritten flow is the last."""
     target = options.out or flow_path
@@ -203,12 +240,16 @@ def _mode_files(
     if options.mode == "mutator":
         if options.fix_order:
             source = fix_order_only(source, flow_path).after
-        return mutator_files(source, flow_path, target, plan, options.right_size, facts)
+        files = mutator_files(source, flow_path, target, plan, options.right_size, facts)
+        return tuple(_derived(f, options) for f in files)
     placement_path = _placement_path(facts, flow_path, target)
+    if options.out is not None:
+        check_output(placement_path, _inputs(plan, plan_path, flow_path), "--out")
     flow = rewrite_for_config(
         source, flow_path, plan, options.right_size, options.fix_order, width, facts
     )
-    placement = placement_result(placement_path, plan, options.right_size)
+    placement = placement_result(placement_path, plan, options.right_size, options.force)
+    placement = dataclasses.replace(placement, within=project_of(placement_path))
     return placement, _retarget(flow, target)
 
 
@@ -247,10 +288,19 @@ def _placement_path(facts: FlowFacts, flow_path: Path, target: Path) -> Path:
     return path
 
 
-def _retarget(result: FileResult, target: Path) -> FileResult:
-    """The same rewrite, written to `target` (`--out`) and compared with what is there."""
-    if target == result.path:
+def _derived(result: FileResult, options: ApplyOptions) -> FileResult:
+    """A file apply derives from the repository stays in its project (not `--out`)."""
+    if options.out is not None and result.path == options.out:
         return result
+    return dataclasses.replace(result, within=project_of(result.path))
+
+
+def _retarget(result: FileResult, target: Path) -> FileResult:
+    """The same rewrite, written to `target` (`--out`) and compared with what is there.
+
+    Rewritten in place, the flow must stay in its project; `--out` is the user's choice."""
+    if target == result.path:
+        return dataclasses.replace(result, within=project_of(target))
     return dataclasses.replace(result, path=target, before=_current(target))
 
 
@@ -268,6 +318,7 @@ def _selectors(plan: Plan, plan_path: Path, options: ApplyOptions) -> ApplyOutco
         notes += _static_kubernetes_note(flow_path, plan, plan_path)
     if options.out is None:
         return ApplyOutcome(plan.flow, (), notes=notes, stdout=text.decode())
+    check_output(options.out, _inputs(plan, plan_path, flow_path))
     result = FileResult(options.out, _current(options.out), text)
     return ApplyOutcome(plan.flow, (result,), notes=notes)
 
@@ -276,7 +327,9 @@ def _current(out: Path) -> bytes | None:
     """What `--out` holds now (None: nothing yet); a directory there is an error."""
     if out.is_dir():
         raise ApplyError("--out is a directory", str(out), f"give a file path, e.g. {out}/FILE")
-    return out.read_bytes() if out.exists() else None
+    if not os.path.lexists(out):
+        return None
+    return read_regular(out, "--out file", MAX_DOCUMENT_BYTES * 4, ApplyError)
 
 
 def _static_kubernetes_note(flow_path: Path, plan: Plan, plan_path: Path) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ the default path relative to the working directory, so deploy from the flow's di
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from placer.apply._nodes import code, literal, string_node
 from placer.apply._result import Change, FileResult
 from placer.apply._rewrite import EditFor, full_selector, rewrite, right_size_values
 from placer.errors import ApplyError
+from placer.inputs import MAX_DOCUMENT_BYTES, read_regular
 from placer.plan import Plan
 
 CONFIG_NAME = "placement"  # the Config's name, its class attribute, and the JSON's stem
@@ -47,14 +49,37 @@ def _plain(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def placement_result(path: Path, plan: Plan, right_size: bool = False) -> FileResult:
-    """The placement.json next to the flow, as a FileResult (before = current bytes)."""
-    before = path.read_bytes() if path.exists() else None
+def placement_result(
+    path: Path, plan: Plan, right_size: bool = False, force: bool = False
+) -> FileResult:
+    """The placement.json next to the flow, as a FileResult (before = current bytes).
+
+    An existing file must be a placement document (what apply writes), so a file of
+    something else at that name is not overwritten unless `force` (a merge conflict in
+    placement.json is worth overwriting; somebody's other file is not)."""
+    before = _existing_placement(path, force)
     document = placement_document(plan, right_size)
     after = (json.dumps(document, indent=2) + "\n").encode()
     if before == after:
         return FileResult(path, before, after)
     return FileResult(path, before, after, tuple(_step_changes(before, document)))
+
+
+def _existing_placement(path: Path, force: bool) -> bytes | None:
+    if not os.path.lexists(path):
+        return None
+    data = read_regular(path, PLACEMENT_FILE, MAX_DOCUMENT_BYTES, ApplyError)
+    try:
+        document = json.loads(data)
+    except ValueError:
+        document = None
+    if not force and not (isinstance(document, dict) and isinstance(document.get("steps"), dict)):
+        raise ApplyError(
+            f"{PLACEMENT_FILE} exists and is not a placement file written by `placer apply`",
+            str(path),
+            "move it away, or pass --force to overwrite it",
+        )
+    return data
 
 
 def _step_changes(before: bytes | None, document: dict[str, Any]) -> list[Change]:

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from placer.errors import ApplyError
+from placer.inputs import MAX_CONFIG_BYTES, MAX_FLOW_BYTES, inside, project_of, read_regular
 from placer.plan import Plan
 
 
@@ -23,6 +24,32 @@ def locate(recorded: str, plan_path: Path) -> Path:
     return beside_plan if beside_plan.exists() else path
 
 
+def plan_flow_path(plan: Plan, plan_path: Path) -> Path:
+    """The flow file a plan names, which apply may rewrite.
+
+    A plan file can be edited by hand, so the file it names (absolute, with `..`, or
+    through a symlink) must resolve inside the plan's project: the repository holding the
+    plan (the nearest directory above it with `.git`), else the plan's own directory.
+    Anything else is applied only with `--flow PATH`, which names the file on the
+    command line.
+    """
+    if not plan.flow_file.strip():
+        raise ApplyError("the plan names no flow file", f"{plan_path}: flow.file", _FLOW_HINT)
+    path = locate(plan.flow_file, plan_path)
+    root = project_of(plan_path)
+    if not inside(path, root):
+        raise ApplyError(
+            f"the plan names the flow file {plan.flow_file!r}, which is outside the plan's "
+            f"project ({root})",
+            f"{plan_path}: flow.file",
+            _FLOW_HINT,
+        )
+    return path
+
+
+_FLOW_HINT = "pass the flow with --flow PATH to apply this plan to it"
+
+
 def config_changed(plan: Plan, plan_path: Path) -> ApplyError | None:
     """An error saying placer.yaml changed (or vanished) since the plan; None if it did not."""
     if not plan.config_file or not plan.config_sha256:
@@ -30,7 +57,8 @@ def config_changed(plan: Plan, plan_path: Path) -> ApplyError | None:
     path = locate(plan.config_file, plan_path)
     if not path.exists():
         return ApplyError("the config file the plan was made with is missing", str(path), _HINT)
-    if sha256_of(path.read_bytes()) != plan.config_sha256:
+    data = read_regular(path, "config file", MAX_CONFIG_BYTES, ApplyError)
+    if sha256_of(data) != plan.config_sha256:
         return ApplyError("config file changed since the plan was made", str(path), _HINT)
     return None
 
@@ -57,9 +85,11 @@ def steps_changed(plan: Plan, flow_path: Path, plan_path: Path | None = None) ->
     the same steps) still fits the plan; no flow file at all means the document is wanted
     on its own.
     """
-    if not flow_path.is_file():
+    if not flow_path.exists():
         return None
-    stale = flow_changed(plan, flow_path, flow_path.read_bytes())
+    stale = flow_changed(
+        plan, flow_path, read_regular(flow_path, "flow file", MAX_FLOW_BYTES, ApplyError)
+    )
     if stale is None:
         return None
     from placer.errors import FlowError

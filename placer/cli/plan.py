@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from placer import limits
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
@@ -108,6 +109,9 @@ def plan(
     ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
+    for option, target in (("--out", out), ("--plot", plot)):
+        if target is not None:  # before the work: an output that would destroy an input
+            _check_out(target, flow, config, option)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     fmt = None
     if plot is not None:
@@ -129,20 +133,26 @@ def plan(
         namespace=namespace,
         inputs=inputs,
     )
-    if out is not None:
-        write_atomic(out, result.dumps())
+    if out is not None:  # nor any module or Config file the flow turned out to read
+        from placer.inputs import check_output
+
+        check_output(out, [flow.parent / name for name in result.flow_sources])
+    text = result.dumps()  # refuses NaN/Infinity: a plan file never holds them
     if plot is not None and fmt is not None:
-        _draw(result, inputs[0], plot, fmt)
+        _draw(result, inputs[0], plot, fmt)  # a picture, then the plan file last
     if output is PlanFormat.json:
-        env().write(result.dumps())
+        views: list = [text]
     elif output is PlanFormat.markdown:
         from placer.output import render
 
-        env().write(render(result, fmt="markdown"))
+        views = [render(result, fmt="markdown")]
     else:
         from placer.output.plan import plan_view
 
-        env().show(plan_view(result))
+        views = plan_view(result)
+    if out is not None:  # written once everything else worked: no file from a failed run
+        write_atomic(out, text)
+    env().show(views)
     if out is not None and output is PlanFormat.table:
         env().write(f"plan written to {out}")
     if plot is not None and output is PlanFormat.table:
@@ -160,6 +170,17 @@ def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: s
     traffic = edge_traffic(model, config, market_from_catalog(catalog), pools)
     edges = {name: tuple(step.next) for name, step in model.steps.items()}
     save(dag_chart(result, edges, traffic, fmt), path)
+
+
+def _check_out(out: Path, flow: Path, config: Path | None, option: str) -> None:
+    from placer.config import find_config
+    from placer.inputs import check_output
+
+    try:
+        found = find_config(flow, config)
+    except ConfigError:
+        found = None  # said again, in its place, when the config is read
+    check_output(out, [flow, found], option)
 
 
 def make_plan(
@@ -218,22 +239,11 @@ def check_limits(
     deadline: str | None, budget: float | None, time_limit: float | None
 ) -> float | None:
     """Validate --deadline, --budget and --time-limit; the deadline in hours."""
-    from placer.config import parse_duration_hours
-
-    deadline_hours = None
-    if deadline is not None:
-        try:
-            deadline_hours = parse_duration_hours(deadline)
-        except ValueError as exc:
-            raise ConfigError(str(exc), "--deadline", "write it like 2h, 90m or 1h30m") from None
-    if budget is not None and budget <= 0:
-        raise ConfigError("budget must be positive", "--budget", "give USD per month, e.g. 40")
-    if time_limit is not None and not time_limit > 0:  # `not >` refuses nan too
-        raise ConfigError(
-            f"time limit {time_limit:g} is not a positive number of seconds",
-            "--time-limit",
-            "give seconds, e.g. 30",
-        )
+    deadline_hours = _deadline_hours(deadline)
+    if budget is not None and (problem := limits.BUDGET_USD.problem(budget)):
+        raise ConfigError(problem, "--budget", "give USD per month, e.g. 40")
+    if time_limit is not None and (problem := limits.TIME_LIMIT_SECONDS.problem(time_limit)):
+        raise ConfigError(problem, "--time-limit", "give seconds, e.g. 30")
     return deadline_hours
 
 
@@ -324,6 +334,20 @@ def _objective(name: str) -> Objective:
     raise ConfigError(f"unknown objective {name!r}", "--objective", "use cost or time")
 
 
+def _deadline_hours(deadline: str | None) -> float | None:
+    from placer.config import parse_duration_hours
+
+    if deadline is None:
+        return None
+    try:
+        hours = parse_duration_hours(deadline)
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(str(exc), "--deadline", "write it like 2h, 90m or 1h30m") from None
+    if problem := limits.DURATION_HOURS.problem(hours):
+        raise ConfigError(problem, "--deadline", "write it like 2h, 90m or 1h30m")
+    return hours
+
+
 def parse_gap(text: str) -> float:
     """A relative gap from "1%" or "0.01"; bad input is a ConfigError naming --gap."""
     raw = text.strip()
@@ -355,4 +379,9 @@ def write_atomic(path: Path, text: str) -> None:
     directory = path.resolve().parent
     if not directory.is_dir():
         raise PlanError("directory does not exist", str(directory), "create it or pick --out")
-    replace(path, text)
+    try:
+        replace(path, text)
+    except OSError as exc:
+        raise PlanError(
+            f"cannot write the plan ({exc.strerror or exc})", str(path), "pick a writable --out"
+        ) from None

@@ -85,8 +85,6 @@ def _write_atomic(path: Path, text: str) -> None:
     """Write the report atomically, so `--out` never holds half a report."""
     from placer.atomic import write_atomic
 
-    if path.is_dir():
-        raise ReportError("is a directory", str(path), "give --out a file name, e.g. report.md")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
@@ -156,6 +154,11 @@ def report(
     from placer import report as rpt
 
     checked = _check_format(fmt)
+    from placer.inputs import check_output
+
+    for option, target in (("--out", out), ("--plot", plot)):
+        if target is not None:  # a report over one of its own plans would destroy it
+            check_output(target, _plan_files([*plans, *compare_to]), option)
     if plot is not None:
         from placer.output.plot._figure import check_path
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from placer import limits
 from placer.errors import FlowError
 from placer.flow._model import Backend, Decorator, Placement, Resources, Unevaluated
 
@@ -171,25 +172,32 @@ class _StepCompute:
         if value is None and zero_if_none:
             return 0.0
         try:
-            return float(value) if not isinstance(value, bool) else _bad()
-        except OverflowError:  # an integer beyond any float: not finite, said by _positive
-            return math.inf
+            number = float(value) if not isinstance(value, bool) else _bad()
+        except OverflowError:  # an integer beyond any float: not finite, said below
+            number = math.inf
         except (TypeError, ValueError):
             self._fail(
                 deco,
                 f"has {key}={value!r} in @{deco.name}, which is not a number",
                 f"write {key}= as a number, e.g. {key}=2",
             )
+        if not math.isfinite(number):  # 'nan', 1e999, an integer beyond any float
+            self._fail(
+                deco,
+                f"asks for {key}={_shown(value)}; it must be a finite number",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
+        bound = _LIMITS.get(key)
+        if bound is not None and number > bound.high:
+            self._fail(
+                deco,
+                f"asks for {key}={_shown(value)} in @{deco.name}; it must be {bound.text()}",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
+        return number
 
     def _positive(self, deco: Decorator, key: str, value: Any) -> float:
         number = self._number(deco, key, value)
-        if not number < math.inf:
-            shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:20]}..."
-            self._fail(
-                deco,
-                f"asks for {key}={shown}; it must be a finite number",
-                f"set {key}= to the amount the step needs, e.g. {key}=2",
-            )
         if number <= 0:
             self._fail(
                 deco,
@@ -289,8 +297,21 @@ class _StepCompute:
         return tuple(items)
 
 
+# Upper bounds (placer.limits); the lower ones are checked where they differ (gpu may be 0).
+_LIMITS = {"cpu": limits.CPU, "memory": limits.MEMORY_MB, "disk": limits.DISK_MB, "gpu": limits.GPU}
+
+
 def _because(value: Unevaluated) -> str:
     return f" ({value.reason})" if value.reason else ""
+
+
+def _shown(value: Any) -> str:
+    """A value as written, cut short (an integer of thousands of digits has no repr)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "<a number too long to show>"
+    return text if len(text) <= 40 else f"{text[:20]}..."
 
 
 def _bad() -> float:
