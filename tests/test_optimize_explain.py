@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from fixtures.plan.factory import DATASTORE, branches, config, flow, market, offer, pool, step
-from fixtures.plan.instances import brute_force, instances, rich_instances
-from hypothesis import HealthCheck, given, settings
+from fixtures.plan.instances import brute_force, instances, rich_instance, rich_instances
+from hypothesis import HealthCheck, example, given, settings
 
 import placer
 from placer.config import Constraints, Defaults, StepUsage
@@ -121,6 +121,7 @@ def test_every_verdict_is_true_with_every_kind_of_limit(space):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_instances())
+@example(rich_instance(117800))  # a tie settled by bounds was once called "dearer"
 def test_bounds_alone_are_true_when_there_is_no_time_to_re_solve(space):
     check_every_verdict(space, resolve_seconds=0)
 

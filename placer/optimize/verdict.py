@@ -211,6 +211,8 @@ def verdict_on(judge: Judge, step: str, option: Option) -> Verdict:
     alone = _alone(judge, step, option, delta)
     if alone.feasible and _settled(judge, step, chosen, option, delta):
         return _priced(judge, chosen, option, delta)
+    if alone.feasible and _low(judge, step, chosen, delta) >= delta - TIE_USD:
+        return _priced(judge, chosen, option, delta)  # the bounds meet (a tie, say)
     left = judge.time_left()
     if left is None or left > 0:
         return _resolved(judge, step, option, delta, left)
