@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from fixtures.plan.factory import DATASTORE, branches, config, flow, market, offer, pool, step
-from fixtures.plan.instances import brute_force, instances, rich_instances
-from hypothesis import HealthCheck, given, settings
+from fixtures.plan.instances import brute_force, instances, rich_instance, rich_instances
+from hypothesis import HealthCheck, example, given, settings
 
 import placer
 from placer.config import Constraints, Defaults, StepUsage
@@ -20,6 +20,10 @@ from placer.optimize.verdict import TIE_USD
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 INELIGIBLE = {"pinned", "excluded", "cloud", "region", "residency", "no_fit", "over_capacity"}
+# The evaluator (brute force's judge) accepts a limit broken by up to 1e-6 (hours, vCPUs,
+# USD), the solver does not: a placement that close to a deadline can be "feasible" here and
+# a few millionths of a dollar cheaper than any plan the solver may return.
+TOL = 2e-5
 FAMILIES = {"capacity": "capacity", "deadline": "deadline", "budget": "budget"}
 
 
@@ -69,14 +73,14 @@ def check_every_verdict(space: Space, resolve_seconds: float | None = None) -> i
                 # if there is one, costs at least the lower bound more.
                 assert not alone.feasible
                 if feasible:
-                    assert min(feasible) - cost >= verdict.low_usd - 1e-6
+                    assert min(feasible) - cost >= verdict.low_usd - TOL
                 continue
             assert feasible, (s, row.pool, verdict)
             delta = min(feasible) - cost
             if verdict.low_usd is not None:
-                assert delta >= verdict.low_usd - 1e-6, (s, row.pool, verdict, delta)
+                assert delta >= verdict.low_usd - TOL, (s, row.pool, verdict, delta)
             if verdict.high_usd is not None:
-                assert delta <= verdict.high_usd + 1e-6, (s, row.pool, verdict, delta)
+                assert delta <= verdict.high_usd + TOL, (s, row.pool, verdict, delta)
             if verdict.delta_usd is None:  # bounds only: moving it alone costs the upper one
                 assert alone.feasible
                 assert alone.total_usd - cost == pytest.approx(verdict.high_usd, abs=1e-9)
@@ -117,6 +121,7 @@ def test_every_verdict_is_true_with_every_kind_of_limit(space):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rich_instances())
+@example(rich_instance(117800))  # a tie settled by bounds was once called "dearer"
 def test_bounds_alone_are_true_when_there_is_no_time_to_re_solve(space):
     check_every_verdict(space, resolve_seconds=0)
 

@@ -211,10 +211,12 @@ def verdict_on(judge: Judge, step: str, option: Option) -> Verdict:
     alone = _alone(judge, step, option, delta)
     if alone.feasible and _settled(judge, step, chosen, option, delta):
         return _priced(judge, chosen, option, delta)
+    if alone.feasible and _low(judge, step, chosen, delta) >= delta - TIE_USD:
+        return _priced(judge, chosen, option, delta)  # the bounds meet (a tie, say)
     left = judge.time_left()
     if left is None or left > 0:
         return _resolved(judge, step, option, delta, left)
-    return _bounded(judge, step, delta, alone)
+    return _bounded(judge, step, option, delta, alone)
 
 
 def _misses_deadline(judge: Judge, step: str, option: Option) -> Verdict | None:
@@ -323,6 +325,12 @@ def _others_slack(judge: Judge, step: str, chosen: Option) -> float:
     return judge.slack - (chosen.total_usd - judge.cheapest[step])
 
 
+def _low(judge: Judge, step: str, chosen: Option, delta: float) -> float:
+    """A lower bound on the pinned optimum minus the plan: the plan is optimal (up to its
+    gap), and the other steps can save no more than they pay above their cheapest."""
+    return max(-judge.gap_usd, delta - _others_slack(judge, step, chosen))
+
+
 def _settled(judge: Judge, step: str, chosen: Option, option: Option, delta: float) -> bool:
     """Whether moving the step alone (feasible, `delta` dearer) is the pinned optimum, up
     to the plan's own gap: (1) every other step already sits in its cheapest pool, or
@@ -388,13 +396,13 @@ def _resolved(judge: Judge, step: str, option: Option, delta: float, left: float
     judge.solves += 1
     best, status = judge.resolve(pinned, left)
     if best is None and status != "infeasible":  # stopped without an answer: the bounds
-        return _bounded(judge, step, delta, _alone(judge, step, option, delta))
+        return _bounded(judge, step, option, delta, _alone(judge, step, option, delta))
     if best is None:
         return _infeasible(judge, step, pinned, moved)
     cost = sum(pinned.placed(s, p).total_usd for s, p in best.items())
     change = cost - judge.cost
     if status != "optimal":  # stopped by the time: an upper bound only
-        verdict = _bounded(judge, step, delta, _alone(judge, step, option, delta))
+        verdict = _bounded(judge, step, option, delta, _alone(judge, step, option, delta))
         high = min(change, verdict.high_usd if verdict.high_usd is not None else change)
         return dataclasses.replace(verdict, high_usd=high)
     others = tuple(s for s in judge.space.steps if s != step and best[s] != judge.assignment[s])
@@ -484,7 +492,7 @@ def _feasible(judge: Judge, space: Space) -> bool:
     return judge.resolve(space, None)[0] is not None
 
 
-def _bounded(judge: Judge, step: str, delta: float, alone: Alone) -> Verdict:
+def _bounded(judge: Judge, step: str, option: Option, delta: float, alone: Alone) -> Verdict:
     """The bounds as they are, when the re-solve time is spent: moving the step alone
     bounds the difference from above (when feasible), the plan's optimality and the other
     steps' cheapest options from below."""
