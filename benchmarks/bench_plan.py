@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,17 +150,14 @@ def random_space(
 
 def naive_model(space: Space):
     """Every (step, pool) pair a binary (ineligible ones fixed to 0 by a row), every capped
-    pool's exact flow formulation, the same critical-path rows: the textbook model."""
+    pool's exact flow formulation, the same critical-path rows: the textbook model, in
+    pulp, built here without placer's model code."""
     import pulp
-
-    from placer.optimize.problem import _cover_flow, new_var
 
     model = pulp.LpProblem("naive", pulp.LpMinimize)
     pools = list(space.pools)
     x = {
-        (s, p): new_var(model, f"x[{s},{p}]", 0, 1, pulp.LpBinary)
-        for s in space.steps
-        for p in pools
+        (s, p): _var(model, f"x[{s},{p}]", 0, 1, pulp.LpBinary) for s in space.steps for p in pools
     }
     cost, load = [], {}
     for s in space.steps:
@@ -175,8 +173,8 @@ def naive_model(space: Space):
     model.setObjective(pulp.LpAffineExpression(cost))
     for (p, r), weights in load.items():
         _cover_flow(space, model, x, p, r, space.caps[p][r], weights)
-    start = {s: new_var(model, f"start[{s}]", 0) for s in space.steps}
-    makespan = new_var(model, "makespan", 0, space.deadline_hours)
+    start = {s: _var(model, f"start[{s}]", 0) for s in space.steps}
+    makespan = _var(model, "makespan", 0, space.deadline_hours)
     dur = {s: [(x[s, o.pool], o.wall_hours) for o in space.options[s]] for s in space.steps}
     for u, v in space.edges:
         model += (
@@ -189,6 +187,40 @@ def naive_model(space: Space):
             >= 0
         )
     return model
+
+
+def _var(model, name: str, low=None, up=None, cat="Continuous"):
+    """A variable owned by `model` (pulp 3.3+), else a free-standing one (older pulp)."""
+    import pulp
+
+    if hasattr(model, "add_variable"):
+        return model.add_variable(name, low, up, cat)
+    return pulp.LpVariable(name, low, up, cat)
+
+
+def _cover_flow(space: Space, model, x: dict, pool: str, resource: str, cap: float, load: dict):
+    """A source-to-sink flow of value <= cap passing load x assign through every step."""
+    import pulp
+
+    tag = f"{pool},{resource}"
+    inflow, outflow, sources = defaultdict(list), defaultdict(list), []
+    has_parent, has_child = {v for _, v in space.edges}, {u for u, _ in space.edges}
+    for u, v in space.edges:
+        f = _var(model, f"flow[{tag},{u},{v}]", 0)
+        outflow[u].append((f, 1.0))
+        inflow[v].append((f, 1.0))
+    for s in space.steps:
+        if s not in has_parent:
+            f = _var(model, f"flow[{tag},source,{s}]", 0)
+            inflow[s].append((f, 1.0))
+            sources.append((f, 1.0))
+        if s not in has_child:
+            outflow[s].append((_var(model, f"flow[{tag},{s},sink]", 0), 1.0))
+    for s in space.steps:
+        model += pulp.LpAffineExpression(inflow[s] + [(f, -c) for f, c in outflow[s]]) == 0
+        if s in load:
+            model += pulp.LpAffineExpression(inflow[s] + [(x[s, pool], -load[s])]) >= 0
+    model += pulp.LpAffineExpression(sources) <= cap
 
 
 def _naive(space: Space, limit: float) -> dict:

@@ -48,9 +48,10 @@ def project(tmp_path: Path, learn_runs) -> Path:
 def test_table_names_steps_widths_and_skipped_runs(learn_runs):
     done = _placer(learn_runs.env, "learn", "learnflow.py", cwd=learn_runs.root)
     assert done.returncode == 0, done.stderr
-    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
-    assert "4-5" in rows["work"] and "4 (max 5)" in rows["work"]
-    assert "100%" in rows["flaky"]  # retried
+    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines() if line.strip()}
+    assert rows["step"][:3] == ["step", "tasks", "width"]  # no runs column: every step ran
+    assert rows["work"][1:3] == ["4-5", "4-5"] and rows["work"][-1] == "local"
+    assert rows["flaky"][1] == "1" and "100%" in rows["flaky"]  # retried
     assert f"skipped 1 failed run(s): {learn_runs.failed}" in done.stdout
     assert f"runs {learn_runs.ok_large}, {learn_runs.ok_small}" in done.stdout
 
@@ -135,6 +136,8 @@ def _closed_port() -> int:
         (("--write", "--check"), "--write and --check do not go together"),
         (("--since", "soon"), "--since: expected a duration"),
         (("--namespace", "user:nobody"), "no runs of LearnFlow in namespace user:nobody"),
+        (("--check",), "no placer.yaml to check"),
+        (("--check", "--threshold", "0"), "threshold '0' is not a positive share"),
     ],
 )
 def test_bad_input_is_exit_2_with_one_line(learn_runs, args, message):
@@ -142,6 +145,14 @@ def test_bad_input_is_exit_2_with_one_line(learn_runs, args, message):
     done = _placer(learn_runs.env, "learn", "learnflow.py", *args, cwd=learn_runs.root)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_write_refuses_an_invalid_placer_yaml_and_leaves_it(project, learn_runs):
+    bad = "steps:\n  work:\n    taks: 3\n"
+    (project / "placer.yaml").write_text(bad)
+    done = _placer(learn_runs.env, "learn", str(project / "learnflow.py"), "--write")
+    assert done.returncode == 2 and "steps.work.taks: unknown key" in done.stderr
+    assert (project / "placer.yaml").read_text() == bad
 
 
 def test_unreachable_service_is_exit_2(learn_runs):

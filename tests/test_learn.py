@@ -117,12 +117,13 @@ def test_unknown_run_id_is_an_error(learn_runs):
 def test_namespace_filters_runs(learn_runs):
     with pytest.raises(LearnError, match="no runs of LearnFlow in namespace user:nobody"):
         _learn(learn_runs, namespace="user:nobody")
-    everyone = _learn(learn_runs, namespace="*")
-    assert everyone.namespace is None and len(everyone.runs) == 2
+    everyone = _learn(learn_runs, namespace="*")  # the resumed run too, made by another user
+    assert everyone.namespace is None
+    assert everyone.run_ids == (learn_runs.resumed, learn_runs.ok_large, learn_runs.ok_small)
 
 
 def test_since_window(learn_runs):
-    source = connect(learn_runs.metadata, namespace="*")
+    source = connect(learn_runs.metadata, namespace="user:placer-test")
     flow = read_flow(learn_runs.flow)
     newest = max(r.created_ms for r in _learn(learn_runs).runs)
     with pytest.raises(LearnError, match="no runs of LearnFlow in the --since window"):
@@ -148,7 +149,7 @@ def test_local_reader_reads_what_the_client_calls_read(learn_runs):
     source = connect(learn_runs.metadata, namespace="*")
     fast = LocalReader(local_root(source.provider), "LearnFlow")
     slow = ProviderReader(source, "LearnFlow")
-    for run_id in (learn_runs.ok_small, learn_runs.failed, learn_runs.ok_large):
+    for run_id in (learn_runs.ok_small, learn_runs.failed, learn_runs.ok_large, learn_runs.resumed):
         mine = sorted(fast.tasks(run_id), key=lambda t: (t.step, int(t.task_id)))
         theirs = sorted(slow.tasks(run_id), key=lambda t: (t.step, int(t.task_id)))
         assert len(mine) == len(theirs) > 8
@@ -161,3 +162,24 @@ def test_progress_reports_each_run(learn_runs):
     learn(read_flow(learn_runs.flow), source, Selection(), lambda *a: seen.append(a))
     assert seen[0] == (0, 3, learn_runs.ok_large)
     assert seen[-1] == (3, 3, "")
+
+
+def test_renamed_step_is_unknown_and_unseen(learn_runs, tmp_path):
+    source = learn_runs.flow.read_text().replace("fast", "quick")
+    renamed = tmp_path / "learnflow.py"
+    renamed.write_text(source)
+    learned = learn(read_flow(renamed), connect(learn_runs.metadata, namespace="*"), Selection())
+    assert learned.unknown_steps == ("fast",) and learned.unseen_steps == ("quick",)
+    assert "fast" not in learned.steps and "merge" in learned.steps
+
+
+def test_resumed_run_times_only_the_tasks_it_ran(learn_runs):
+    """`resume` clones the failed run's tasks before `fast`: they count as tasks and for
+    sizes, but their copied attempt took no time in this run."""
+    resumed = _learn(learn_runs, namespace="user:placer-resume")
+    assert resumed.run_ids == (learn_runs.resumed,)
+    work = resumed.steps["work"]
+    assert work.tasks_per_run.p50 == 3 and work.tasks == 0 and work.duration_s is None
+    assert 200 * KB <= work.output_bytes.p50 <= 202 * KB  # the clones' artifacts
+    fast = resumed.steps["fast"]
+    assert fast.tasks == 1 and fast.duration_s is not None

@@ -1,9 +1,8 @@
-"""The LP rounding heuristic and its parts (placer.optimize.rounding, _peak_lp, _mirror)."""
+"""The LP rounding heuristic and its parts (placer.optimize.rounding, _peak_lp)."""
 
 import random
 from dataclasses import replace
 
-import pulp
 import pytest
 from fixtures.plan.factory import branches, config, market
 from fixtures.plan.instances import (
@@ -18,11 +17,10 @@ from fixtures.plan.instances import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placer.optimize._mirror import Mirror
 from placer.optimize._peak_lp import PeakLP
 from placer.optimize.antichain import heaviest_antichain, peak, peak_bound, reduced_order
 from placer.optimize.evaluate import evaluate
-from placer.optimize.problem import add_flow, build_problem
+from placer.optimize.problem import build_problem
 from placer.optimize.rounding import round_lp
 from placer.optimize.solve import solve_with_cuts
 from placer.optimize.space import build_space
@@ -142,36 +140,6 @@ def test_reduced_order_drops_edges_implied_by_others():
     edges = (("a", "b"), ("b", "c"), ("a", "c"), ("c", "d"))
     assert set(reduced_order(names, edges, ["a", "c", "d"])) == {("a", "c"), ("c", "d")}
     assert set(reduced_order(names, edges, ["a", "d"])) == {("a", "d")}
-
-
-def _pulp_lp_value(model):
-    relaxed = model.deepcopy()
-    for var in relaxed.variables():
-        var.cat = pulp.LpContinuous
-    relaxed.solve(pulp.HiGHS(msg=False))
-    return relaxed.objective.value()
-
-
-def test_mirror_follows_rows_and_columns_added_to_the_pulp_model():
-    space = build_space(three_branches(), config([AWS, replace(GCP, max_vcpus=1)]), market(OFFERS))
-    problem = build_problem(space)
-    mirror = Mirror(problem.model)
-    first = mirror.solve()
-    assert first == pytest.approx(_pulp_lp_value(problem.model))
-    add_flow(problem, "gcp", "vcpu")
-    mirror.sync()
-    assert mirror.solve() == pytest.approx(_pulp_lp_value(problem.model))
-    # gcp holds 1 vCPU: two of a, b, c pay aws ($0.05), the rest gcp ($0.03): 4 x 0.03 + 2 x 0.05
-    assert mirror.solve() == pytest.approx(0.22)
-    assert len(mirror.column) == problem.model.numVariables()
-
-
-def test_mirror_reports_an_infeasible_lp_as_none():
-    model = pulp.LpProblem("m", pulp.LpMinimize)
-    x = pulp.LpVariable("x", 0, 1)
-    model += x
-    model += x >= 2, "impossible"
-    assert Mirror(model).solve() is None
 
 
 @settings(max_examples=80, deadline=None)

@@ -1,5 +1,5 @@
 """Audit of the LP rounding path: honesty of bounds, gaps and statuses, exactness of its
-helpers (Mirror, PeakLP), edge cases, and time limits (rounding, _mirror, _peak_lp, solve).
+helper PeakLP, edge cases, and time limits (rounding, _peak_lp, solve).
 
 Brute force over every placement is the judge on small instances with many kinds of
 constraints: several capped pools (vCPU, memory in GiB, GPUs, nodes, caps of 0), spot
@@ -11,7 +11,6 @@ import random
 import time
 from dataclasses import replace
 
-import pulp
 import pytest
 from fixtures.plan.factory import config, flow, market, step
 from fixtures.plan.instances import (
@@ -28,8 +27,9 @@ from hypothesis import strategies as st
 
 import placer.optimize.rounding as rounding
 import placer.optimize.solve as solve_module
-from placer.optimize._mirror import Mirror
+from placer.optimize._highs import HighsModel
 from placer.optimize._peak_lp import PeakLP
+from placer.optimize._pulp import cbc_gap
 from placer.optimize.antichain import peak, reduced_order
 from placer.optimize.evaluate import evaluate
 from placer.optimize.problem import build_problem
@@ -104,56 +104,7 @@ def test_highs_presolve_calling_a_feasible_model_infeasible_is_confirmed_without
     assert solution.stats.objective == pytest.approx(best)
 
 
-# -- Mirror: the pulp model's LP, exactly ---------------------------------------------------
-
-
-def _model():
-    model = pulp.LpProblem("m", pulp.LpMinimize)
-    x = model.add_variable("x", 0, 4)
-    y = model.add_variable("y", -3, None)
-    z = model.add_variable("z", 1, 2)  # only in the objective
-    model += x + 2 * y + 3 * z + 10  # a constant in the objective
-    model += x + y >= 1, "c1"
-    model += x - y + 5 <= 7, "c2"  # a constant in a constraint: x - y <= 2
-    return model, x
-
-
-def test_mirror_keeps_the_objective_constant_and_objective_only_variables():
-    # x + y >= 1, x - y <= 2, y >= -3, x <= 4: least x + 2y at x = 1.5, y = -0.5 (0.5);
-    # z = 1 adds 3 and the constant 10: 13.5.
-    model, x = _model()
-    mirror = Mirror(model)
-    assert mirror.solve() == pytest.approx(13.5)
-    w = model.add_variable("w", 0, 1)
-    model += x + w >= 3.5, "c3"  # x >= 2.5 now: y >= 0.5, so x + 2y = 3.5: 16.5
-    mirror.sync()
-    assert mirror.solve() == pytest.approx(16.5)
-
-
-def test_mirror_follows_a_replaced_objective_and_the_sense():
-    model, x = _model()
-    mirror = Mirror(model)
-    mirror.solve()
-    v = model.add_variable("v", 0, 5)
-    model.setObjective(-x - v + 2)  # x at most 4 (y = 2 keeps x - y <= 2): 2 - 4 - 5
-    mirror.sync()
-    assert mirror.solve() == pytest.approx(-7.0)
-    up = pulp.LpProblem("up", pulp.LpMaximize)
-    a = up.add_variable("a", 0, 3)
-    up += a
-    up += a <= 2, "c"
-    assert Mirror(up).solve() == pytest.approx(2.0)
-
-
-def test_mirror_of_a_model_without_columns_is_its_constant():
-    model = pulp.LpProblem("empty", pulp.LpMinimize)
-    assert Mirror(model).solve() == 0.0
-    model += pulp.LpAffineExpression(constant=4.0)
-    assert Mirror(model).solve() == 4.0
-    model += pulp.LpAffineExpression() <= 1, "holds"  # 0 <= 1
-    assert Mirror(model).solve() == 4.0
-    model += pulp.LpAffineExpression() == 1, "cannot"  # 0 == 1: infeasible
-    assert Mirror(model).solve() is None
+# -- edge cases of the rounding -------------------------------------------------------------
 
 
 def test_a_step_no_pool_can_take_rounds_to_nothing():
@@ -165,13 +116,6 @@ def test_a_step_no_pool_can_take_rounds_to_nothing():
     )
     assert space.options["start"] == ()
     assert round_lp(build_problem(space)) == Rounded(None, None, None)
-
-
-def test_mirror_solve_gives_up_when_the_time_is_out():
-    space = build_space(three_branches(), config([AWS, replace(GCP, max_vcpus=2)]), market(OFFERS))
-    mirror = Mirror(build_problem(space).model)
-    assert mirror.solve(time_limit=0.0) is None
-    assert mirror.solve() == pytest.approx(0.20)
 
 
 # -- PeakLP: exact with float loads, partial removals and boundary caps ---------------------
@@ -384,7 +328,7 @@ def test_time_objective_second_phase_gets_only_the_time_left(monkeypatch):
     space, _ = _capped_problem()
     seen = []
 
-    def fake(problem, solver, time_limit, lp_path, gap):
+    def fake(problem, solver, time_limit, gap):
         seen.append(time_limit)
         stats = SolverStats("HiGHS", "optimal", 3.0, 0.0, 7.0, 1, 1)
         return Solution({s: "aws" for s in space.steps}, stats, makespan_hours=3.0)
@@ -397,19 +341,24 @@ def test_time_objective_second_phase_gets_only_the_time_left(monkeypatch):
 # -- HiGHS statuses -------------------------------------------------------------------------
 
 
-def test_highs_optimal_outside_the_requested_gap_is_reported_feasible(monkeypatch):
+def test_highs_optimal_outside_the_requested_gap_is_reported_feasible():
     # HiGHS also stops on an absolute gap (1e-6 by default): on plans of a few
     # millionths of a dollar it said "optimal" 25-50% from its bound. The gap asked for
     # decides the word.
     _, problem = _capped_problem()
-    monkeypatch.setattr(solve_module, "_highs_gap", lambda problem: 0.3)
-    solution = solve(problem, "highs", gap=1e-4)
+    real = HighsModel(problem).run()
+    solution = solve(problem, "highs", gap=1e-4, engine=lambda *_: replace(real, gap=0.3))
+    assert real.status == "optimal"
     assert solution.stats.status == "feasible"
     assert solution.stats.gap == 0.3
 
 
 def test_highs_is_asked_for_no_absolute_gap():
-    assert solve_module._solver("highs", None, None, 1e-4).gapAbs == 0.0
+    _, problem = _capped_problem()
+    model = HighsModel(problem)
+    model.run(gap=1e-4)
+    assert model.highs.getOptionValue("mip_abs_gap")[1] == 0.0
+    assert model.highs.getOptionValue("mip_rel_gap")[1] == 1e-4
 
 
 # -- placer plan --gap / --time-limit ---------------------------------------------------------
@@ -427,12 +376,12 @@ def _plan(*argv: str) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-@pytest.mark.parametrize("seconds", ["nan", "0", "-1"])
+@pytest.mark.parametrize("seconds", ["nan", "0", "-1", "inf"])
 def test_a_time_limit_that_is_not_a_positive_number_is_bad_input(seconds, monkeypatch, tmp_path):
     monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "no-cache"))
     code, err = _plan("--time-limit", seconds)
     assert code == 2
-    assert err.startswith("error: --time-limit: time limit ") and err.count("\n") == 1
+    assert err.startswith("error: --time-limit: must be ") and err.count("\n") == 1
     assert "To fix: give seconds, e.g. 30" in err
 
 
@@ -456,8 +405,8 @@ def test_a_rough_round_that_proves_the_gap_is_not_solved_again(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(solve_module, "solve", counted)
-    problem = build_problem(space)
-    solution = solve_module._cut_rounds(problem, "highs", 1e-9, None, 1e-6, time.perf_counter())
+    monkeypatch.setattr(solve_module, "round_lp", lambda p, stop_at: Rounded(None, None, None))
+    solution = solve_with_cuts(build_problem(space), "highs", time_limit=1e-9, gap=1e-6)
     assert len(calls) == 1
     assert solution.stats.status == "optimal" and solution.stats.gap == 0.0
     assert solution.stats.objective == pytest.approx(0.17)  # 4 x 0.03 + 0.05
@@ -477,14 +426,14 @@ def test_cbc_stopped_within_its_gap_tolerance_reports_that_gap_not_zero():
     # CBC at gapRel 5% on bench_plan.random_space(60, 20, seed=4, cap_scale=6) printed these
     # lines; before, "Optimal solution found" read as a 0 gap. The bound, printed with 3
     # decimals, is taken as 151.4385: (158.29570875 - 151.4385) / 158.29570875 = 4.33%.
-    gap = solve_module._cbc_gap(CBC_WITHIN_TOLERANCE, 0.05)
+    gap = cbc_gap(CBC_WITHIN_TOLERANCE, 0.05)
     assert gap == pytest.approx((158.29570875 - 151.4385) / 158.29570875)
     # Within a tolerance smaller than the print can show: CBC's own word, the tolerance.
     small = CBC_WITHIN_TOLERANCE.replace("158.29570875", "0.17000000").replace("151.439", "0.170")
-    assert solve_module._cbc_gap(small, 1e-6) == 1e-6
+    assert cbc_gap(small, 1e-6) == 1e-6
     stopped = CBC_WITHIN_TOLERANCE.replace(
         "Optimal solution found (within gap tolerance)", "Stopped on time limit"
     )
-    assert solve_module._cbc_gap(stopped, 1e-6) == pytest.approx(gap)
+    assert cbc_gap(stopped, 1e-6) == pytest.approx(gap)
     proven = "Result - Optimal solution found\n\nObjective value:                0.17000000\n"
-    assert solve_module._cbc_gap(proven, 1e-6) == 0.0
+    assert cbc_gap(proven, 1e-6) == 0.0

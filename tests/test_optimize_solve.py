@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 from placer.config import StepUsage
 from placer.errors import PlanError
+from placer.optimize import _pulp
 from placer.optimize.baselines import greedy
 from placer.optimize.evaluate import evaluate
-from placer.optimize.problem import build_problem
+from placer.optimize.problem import Assign, Cap, build_problem
 from placer.optimize.solve import optimize, solve
 from placer.optimize.space import build_space
 
@@ -54,9 +55,27 @@ def test_capacity_keeps_parallel_branches_apart():
 
 def test_flow_formulation_agrees_with_cuts():
     space = build_space(split(), config([AWS, replace(GCP, max_vcpus=1)]), market(OFFERS))
-    flow_model = solve(build_problem(space, capacity="flow"))
+    problem = build_problem(space)
+    problem.add_flow(Cap("gcp", "vcpu"))
+    flow_model = solve(problem)  # one round: the seeded cuts and the flow, no cut added
     assert flow_model.stats.objective == pytest.approx(0.17)
     assert evaluate(space, flow_model.assignment).feasible
+
+
+def test_a_problem_only_grows_and_keys_name_the_domain():
+    space = build_space(split(), config([AWS, replace(GCP, max_vcpus=1)]), market(OFFERS))
+    problem = build_problem(space)
+    columns, rows = list(problem.columns), list(problem.rows)
+    cut = problem.add_cut(Cap("gcp", "vcpu"), problem.widen(Cap("gcp", "vcpu"), ("a",)))
+    problem.add_flow(Cap("gcp", "vcpu"))
+    assert problem.columns[: len(columns)] == columns and problem.rows[: len(rows)] == rows
+    assert str(cut) == f"cut[gcp,vcpu,{len(problem.cuts) - 1}]"
+    assert problem.rows[len(rows)] == problem.rows[len(rows)]._replace(key=cut)
+    assert {str(k) for k in problem.index} >= {"assign[a,gcp]", "flow[gcp,vcpu,source,start]"}
+    assert problem.columns[problem.index[Assign("a", "gcp")]].integer
+    assert problem.flows == [Cap("gcp", "vcpu")]
+    # widening a's antichain: b is the one candidate unordered with a
+    assert problem.widen(Cap("gcp", "vcpu"), ("a",)) == ("a", "b")
 
 
 def test_deadline_buys_a_faster_pool():
@@ -94,17 +113,16 @@ def test_budget_is_respected():
     assert optimize(replace(space, budget_usd_per_month=3.0)).found
 
 
-def test_without_highspy_auto_falls_back_to_cbc_and_highs_says_how_to_fix(monkeypatch):
+def test_without_highspy_the_error_says_how_to_fix(monkeypatch):
     space = build_space(split(), config([AWS, replace(GCP, max_vcpus=1)]), market(OFFERS))
     monkeypatch.setitem(sys.modules, "highspy", None)  # `import highspy` now fails
     monkeypatch.delitem(sys.modules, "placer.optimize._highs", raising=False)
-    solution = optimize(space)  # the cap binds: a solver is needed
-    assert solution.stats.solver == "CBC"
-    assert solution.stats.objective == pytest.approx(0.17)
-    with pytest.raises(PlanError) as caught:
-        optimize(space, solver="highs")
-    assert caught.value.location == "--solver highs"
-    assert "--solver cbc" in caught.value.hint
+    for solver in (None, "highs"):  # the cap binds: a solver is needed
+        with pytest.raises(PlanError) as caught:
+            optimize(space, solver=solver)
+        assert caught.value.location == "--solver highs"
+        assert "--solver cbc" in caught.value.hint
+    assert optimize(space, solver="cbc").stats.objective == pytest.approx(0.17)
 
 
 def _capped_pools(n: int, seed: int):
@@ -152,10 +170,17 @@ def test_cbc_stopped_by_a_limit_reports_feasible_with_a_gap_not_optimal(monkeypa
     # "stopped", a plan in hand) but deterministically: no node after the first, no cuts.
     cbc = functools.partial(pulp.PULP_CBC_CMD, maxNodes=0, cuts=False, presolve=False, strong=0)
     monkeypatch.setattr(pulp, "PULP_CBC_CMD", cbc)
-    problem = build_problem(_capped_pools(8, seed=1), capacity="flow")
+    models = []
+    monkeypatch.setattr(
+        _pulp, "to_pulp", lambda p, made=_pulp.to_pulp: models.append(made(p)) or models[-1]
+    )
+    problem = build_problem(_capped_pools(8, seed=0))
+    for cap in problem.potential_loads:  # every limit exactly: one model, no rounds
+        problem.add_flow(cap)
     solution = solve(problem, "cbc", time_limit=60)
-    assert problem.model.status == pulp.LpStatusOptimal  # pulp says "Optimal" ...
-    assert problem.model.sol_status == pulp.LpSolutionIntegerFeasible  # ... CBC stopped
+    model = models[0][0]
+    assert model.status == pulp.LpStatusOptimal  # pulp says "Optimal" ...
+    assert model.sol_status == pulp.LpSolutionIntegerFeasible  # ... CBC stopped
     assert solution.stats.status == "feasible"
     assert solution.stats.gap is not None and solution.stats.gap > 0.01
 

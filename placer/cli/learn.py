@@ -20,6 +20,7 @@ from placer.cli._env import env
 from placer.errors import ConfigError, ThresholdExceeded
 
 if TYPE_CHECKING:
+    from placer.config import Config
     from placer.config.learned import LearnedMerge
     from placer.learn import Learned, Selection
     from placer.learn._values import Drift
@@ -90,13 +91,17 @@ def learn(
     drift_at = parse_threshold(threshold) if check else None
     selection = selection_from(run, runs, since)
     model = read_flow(flow, flow_class)
+    recorded = recorded_config(flow, config) if check else None  # before the slow part
+    target = write_target(flow, config, write) if write is not None else None
+    if target is not None:
+        _check_target(target)
     learned = read_runs(model, selection, namespace)
-    merge = target = drifts = None
-    if write is not None:
-        target = write_target(flow, config, write)
-        merge = write_learned(target, learned, overwrite)
-    if drift_at is not None:
-        drifts = check_drift(flow, config, learned, drift_at)
+    merge = write_learned(target, learned, overwrite) if target is not None else None
+    drifts = None
+    if recorded is not None and drift_at is not None:
+        from placer.learn import drift
+
+        drifts = drift(recorded, learned, drift_at)
     if output is LearnFormat.json:
         from placer.output.learn import learn_json
 
@@ -105,16 +110,20 @@ def learn(
         from placer.output.learn import learn_view
 
         env().show(learn_view(learned, merge, target, drifts, drift_at))
-    if drifts and any(d.drifted for d in drifts):
-        bad = [d for d in drifts if d.drifted]
-        raise ThresholdExceeded(
-            f"{len(bad)} value(s) in placer.yaml drift from the last {len(learned.runs)} "
-            f"run(s) by more than {drift_at:.0%}: "
-            + ", ".join(f"{d.step}.{d.key} {d.recorded} -> {d.measured}" for d in bad[:4])
-            + ("" if len(bad) <= 4 else f" and {len(bad) - 4} more"),
-            "--check",
-            "run `placer learn FLOW --write` to record what the runs measure",
-        )
+    if drifts and drift_at is not None and any(d.drifted for d in drifts):
+        raise _drift_error(drifts, len(learned.runs), drift_at)
+
+
+def _drift_error(drifts: list[Drift], runs: int, threshold: float) -> ThresholdExceeded:
+    bad = [d for d in drifts if d.drifted]
+    named = ", ".join(f"{d.step}.{d.key} {d.recorded} -> {d.measured}" for d in bad[:4])
+    more = "" if len(bad) <= 4 else f" and {len(bad) - 4} more"
+    return ThresholdExceeded(
+        f"{len(bad)} value(s) in placer.yaml drift from the last {runs} run(s) by more "
+        f"than {threshold:.0%}: {named}{more}",
+        "--check",
+        "run `placer learn FLOW --write` to record what the runs measure",
+    )
 
 
 # --- the work, shared with `placer plan --from-runs` ---------------------------------------
@@ -196,14 +205,22 @@ def write_target(flow: Path, config: Path | None, write: str) -> Path:
     return find_config(flow, config) or flow.parent / CONFIG_NAME
 
 
+def _check_target(target: Path) -> None:
+    """Refuse a --write target that cannot be written, before reading any run."""
+    from placer.config import parse_config
+
+    if not target.resolve().parent.is_dir():
+        raise ConfigError("directory does not exist", str(target.parent), "create it first")
+    if target.exists():
+        parse_config(target.read_text(encoding="utf-8"), str(target))
+
+
 def write_learned(target: Path, learned: Learned, overwrite: bool) -> LearnedMerge:
     """Merge the learned values into `target` (created if missing), atomically."""
     from placer.atomic import write_atomic
     from placer.config.learned import merge_learned
-    from placer.learn._values import learned_values
+    from placer.learn import learned_values
 
-    if not target.resolve().parent.is_dir():
-        raise ConfigError("directory does not exist", str(target.parent), "create it first")
     text = target.read_text(encoding="utf-8") if target.exists() else ""
     merge = merge_learned(text, learned_values(learned), str(target), overwrite)
     if merge.text != text:
@@ -211,14 +228,12 @@ def write_learned(target: Path, learned: Learned, overwrite: bool) -> LearnedMer
     return merge
 
 
-def check_drift(
-    flow: Path, config_path: Path | None, learned: Learned, threshold: float
-) -> list[Drift]:
+def recorded_config(flow: Path, config_path: Path | None) -> Config:
+    """The placer.yaml --check compares with (there must be one)."""
     from placer.config import find_config, load_config
-    from placer.learn._values import drift
 
     if find_config(flow, config_path) is None:
         raise ConfigError(
             "no placer.yaml to check", str(flow.parent), "run `placer learn FLOW --write` first"
         )
-    return drift(load_config(flow, config_path), learned, threshold)
+    return load_config(flow, config_path)

@@ -23,7 +23,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
-from placer.learn._records import DATASTORE_FIELDS, VALUE_FIELDS, TaskRecord, task_record
+from placer.learn._records import (
+    CLONE_FIELD,
+    DATASTORE_FIELDS,
+    VALUE_FIELDS,
+    TaskRecord,
+    task_record,
+)
 from placer.learn._source import Source, local_root, provider_call
 
 _META = "_meta"
@@ -31,7 +37,15 @@ _PREFIX = "sysmeta_"
 # File-name prefixes of the fields read (a task has ~35 files; most are skipped unparsed).
 _WANTED = tuple(
     _PREFIX + p
-    for p in ("attempt", "foreach-execution-path", "ds-", "kubernetes-", "ec2-", "aws-batch-")
+    for p in (
+        "attempt",
+        "foreach-execution-path",
+        "ds-",
+        "kubernetes-",
+        "ec2-",
+        "aws-batch-",
+        CLONE_FIELD,
+    )
 )
 
 
@@ -170,9 +184,10 @@ def _split(name: str) -> tuple[str, int] | None:
 def _local_rows(meta: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The rows task_record needs, and the names of the datastore-field files.
 
-    Rows of two fields come from file names alone: an `attempt` is registered as each
+    Rows of three fields come from file names alone: an `attempt` is registered as each
     attempt starts, one after the other, so its number is its rank in time; `attempt-done`
-    only needs its time (task_record pairs it with the attempt started before it)."""
+    only needs its time (task_record pairs it with the attempt started before it), and
+    `origin-task-id` only its presence."""
     try:
         names = os.listdir(meta)
     except FileNotFoundError:
@@ -187,7 +202,7 @@ def _local_rows(meta: str) -> tuple[list[dict[str, Any]], list[str]]:
         field, stamp = parsed
         if field == "attempt":
             starts.append(stamp)
-        elif field == "attempt-done":
+        elif field in ("attempt-done", CLONE_FIELD):
             rows.append({"field_name": field, "value": None, "ts_epoch": stamp, "tags": ()})
         elif field in VALUE_FIELDS:
             rows.append(_read_row(meta, name, stamp))

@@ -31,6 +31,9 @@ WHERE_FIELDS = (
 )
 # The metadata a reader must fetch for :func:`task_record` (values, not only names).
 VALUE_FIELDS = ("attempt", "attempt_ok", "attempt-done", "foreach-execution-path", *WHERE_FIELDS)
+# `resume` clones the tasks before the step it restarts from (clone_util.clone_task_helper):
+# they get an `attempt` and `attempt_ok` registered together, and `origin-task-id`.
+CLONE_FIELD = "origin-task-id"
 DATASTORE_FIELDS = ("ds-type", "ds-root")
 
 
@@ -63,6 +66,7 @@ class TaskRecord:
     where: Mapping[str, str] = field(default_factory=dict)  # WHERE_FIELDS of the last attempt
     ds_type: str | None = None
     ds_root: str | None = None
+    cloned: bool = False  # copied from an earlier run by `resume`: it did not run here
 
     @property
     def final(self) -> Attempt | None:
@@ -165,6 +169,7 @@ def task_record(step: str, task_id: str, rows: Iterable[Row]) -> TaskRecord:
         where={f: v for f in WHERE_FIELDS if (v := _latest(by_field, f)) is not None},
         ds_type=_latest(by_field, "ds-type"),
         ds_root=_latest(by_field, "ds-root"),
+        cloned=CLONE_FIELD in by_field,
     )
 
 

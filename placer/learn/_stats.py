@@ -72,7 +72,7 @@ class StepLearned:
 
     name: str
     runs: int  # successful runs the step ran in
-    tasks: int  # successful tasks measured, all runs together
+    tasks: int  # successful tasks timed, all runs together (not those `resume` cloned)
     tasks_per_run: Spread
     width: Spread | None  # innermost foreach width per run; None outside a foreach
     duration_s: Spread | None  # per task (final attempt, start to finish)
@@ -174,12 +174,13 @@ def _step_run(
     for task in members:
         if not task.succeeded:
             continue
-        seconds = task.final.seconds if task.final else None
-        if seconds is not None:
-            run.durations_s.append(seconds)
-        run.retried_tasks += len(task.attempts) > 1
-        run.failed_attempts += sum(a.ok is False for a in task.attempts)
-        run.hardware[hardware_label(task)] += 1
+        if not task.cloned:  # a clone's sizes are its origin's; its times are not a run
+            seconds = task.final.seconds if task.final else None
+            if seconds is not None:
+                run.durations_s.append(seconds)
+            run.retried_tasks += len(task.attempts) > 1
+            run.failed_attempts += sum(a.ok is False for a in task.attempts)
+            run.hardware[hardware_label(task)] += 1
         if (task.step, task.task_id) in sizes:
             loaded, written = _io_bytes(task, _parents(task, by_path, by_outer), sizes)
             run.inputs_bytes.append(loaded)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 import highspy
 import numpy as np
 
-from placer.optimize._highs import quiet_c_stdout
+from placer.optimize._highs import new_highs
 from placer.optimize.antichain import descendants
 
 _TOLERANCE = 1e-6
@@ -38,9 +38,7 @@ class PeakLP:
         n, m = len(names), len(edges)
         self._column = {s: 3 * i + 1 for i, s in enumerate(names)}  # the thru column
         index = {s: i for i, s in enumerate(names)}
-        with quiet_c_stdout():
-            self._highs = highspy.Highs()
-        self._highs.setOptionValue("output_flag", False)
+        self._highs = new_highs()
         self._highs.setOptionValue("presolve", "off")  # re-solves start from the last basis
         # Rows: 2i = "in" balance of step i, 2i + 1 = "out" balance; both == 0.
         starts: list[int] = []

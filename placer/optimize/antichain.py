@@ -19,8 +19,6 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-LP_ARCS = 4000  # networks larger than this get their first flow from HiGHS (an LP)
-
 
 class _Net:
     """A residual network with float capacities.
@@ -154,52 +152,6 @@ def _flow_value(net: _Net) -> float:
     return sum(net.cap[e ^ 1] for e in net.adj[0] if e % 2 == 0)
 
 
-def _start_from_lp(net: _Net) -> None:
-    """Replace the network's flow by a least flow found by HiGHS's simplex (C speed).
-
-    Minimise the flow out of the source subject to conservation and the lower bounds; the
-    flow found is loaded into the residual capacities, so the Python max flow that follows
-    has nothing (or, after rounding, very little) left to push, and its final residual
-    network yields the antichain exactly as without this step.
-    """
-    try:
-        import highspy
-        import numpy as np
-
-        from placer.optimize._highs import quiet_c_stdout
-    except ImportError:
-        return  # no HiGHS: the max flow alone finds the answer, only slower
-
-    count, size = len(net.lower), len(net.adj)
-    tails = np.array(net.to[1::2], dtype=np.int64)
-    heads = np.array(net.to[0::2], dtype=np.int64)
-    rows = np.stack([heads, tails], axis=1) - 2  # nodes 0 and 1 (source, sink): no row
-    signs = np.tile(np.array([1.0, -1.0]), (count, 1))
-    keep = rows >= 0
-    starts = np.concatenate([[0], np.cumsum(keep.sum(axis=1))[:-1]]).astype(np.int32)
-    with quiet_c_stdout():
-        highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    highs.addRows(size - 2, np.zeros(size - 2), np.zeros(size - 2), 0, [], [], [])
-    highs.addCols(
-        count,
-        (tails == 0).astype(np.float64),
-        np.array(net.lower, dtype=np.float64),
-        np.full(count, inf),
-        int(keep.sum()),
-        starts,
-        rows[keep].astype(np.int32),
-        signs[keep],
-    )
-    highs.run()
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return  # keep the greedy flow; the max flow alone still finds the answer
-    flows = highs.getSolution().col_value
-    for k in range(count):
-        net.cap[2 * k + 1] = max(0.0, flows[k] - net.lower[k])
-
-
 def _chain(
     names: tuple[str, ...], edges: tuple[tuple[str, str], ...], w: Mapping[str, float]
 ) -> tuple[list[float], dict[str, float], dict[str, float]]:
@@ -280,8 +232,8 @@ class LeastFlow:
         whole: bool = True,
     ) -> LeastFlow:
         """The least flow (its value is the peak) for the weighted steps, over the network
-        of `nodes` and `edges`: a flow from the greedy chain (or HiGHS's LP on large
-        networks), reduced by a max flow from sink to source."""
+        of `nodes` and `edges`: the greedy chain's flow, reduced by a max flow from sink
+        to source."""
         names = tuple(nodes)
         index = {n: i for i, n in enumerate(names)}
         edges = tuple((u, v) for u, v in edges if u in index and v in index)
@@ -298,8 +250,6 @@ class LeastFlow:
         for (u, v), flow in zip(edges, chained, strict=True):
             net.arc(3 + 2 * index[u], 2 + 2 * index[v], big, flow)
         eps = 1e-9 * big
-        if len(net.to) > LP_ARCS:
-            _start_from_lp(net)  # the max flow below then only confirms it (or finishes it)
         return cls(index, net, _flow_value(net) - net.max_flow(1, 0, eps=eps), eps, whole)
 
     def without(self, step: str) -> LeastFlow:

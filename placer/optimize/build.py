@@ -146,6 +146,9 @@ def step_plan(
         declared=step.declared.as_json() if step.declared else None,
         next=tuple(step.next),
         backend="batch" if option.pool == BATCH_POOL else "kubernetes",
+        node_type=step.type,
+        foreach_stack=tuple(step.foreach_stack),
+        num_parallel=step.num_parallel,
     )
 
 
@@ -217,6 +220,7 @@ def build_plan(
         warnings=warnings,
         makespan_hours=round(outcome.makespan_hours, 4),
         extra={"critical_path": list(outcome.critical_path)},
+        flow_sources=flow.relative_sources(),
     )
 
 

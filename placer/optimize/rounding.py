@@ -35,11 +35,15 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from placer.optimize.antichain import peak, peak_bound, reduced_order
 from placer.optimize.evaluate import evaluate, longest_path, topological, violated_antichains
-from placer.optimize.problem import Problem, add_flow
+from placer.optimize.problem import Assign, Cap, Problem
 from placer.optimize.space import Option, Space
+
+if TYPE_CHECKING:
+    from placer.optimize._highs import HighsModel
 
 _INTEGRAL = 1e-6  # an LP value within this of 1 counts as a whole placement
 _TOLERANCE = 1e-6
@@ -64,27 +68,25 @@ class Rounded:
 
 
 def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
-    """Bound, round down, refill (module docstring). Past `stop_at` (a ``perf_counter``
-    time) no more limits are added and the refill stops early: a plan, if found, is
-    still checked and its bound is the last LP's (any LP of a relaxation is one)."""
+    """Bound, round down, refill (module docstring); adds flows to `problem`. Past
+    `stop_at` (a ``perf_counter`` time) no more limits are added and the refill stops
+    early: a plan, if found, is still checked and its bound is the last LP's (any LP of a
+    relaxation is one)."""
     try:
-        import highspy  # noqa: F401 (checked here: _mirror may be imported already)
-
-        from placer.optimize._mirror import Mirror
+        from placer.optimize._highs import HighsModel
     except ImportError:  # no highspy: the solver reports that itself
         return Rounded(None, None, None)
 
     space = problem.space
-    mirror = Mirror(problem.model)
-    loads = problem.potential_loads()
+    lp = HighsModel(problem, relaxed=True)
     bound = None
     for _ in range(_ATTEMPTS):
-        result = _exact_lp(problem, mirror, loads, stop_at)
+        result = _exact_lp(problem, lp, stop_at)
         if result is None:
             return Rounded(None, None, bound)
         bound, x, complete = result
-        contested = {tag.rsplit(",", 1)[0] for tag in problem.flows}
-        rounded = _round_down(space, x, contested, _limit(problem))
+        contested = {cap.pool for cap in problem.flows}
+        rounded = _round_down(space, x, contested, problem.makespan_limit)
         if rounded is None:
             return Rounded(None, None, bound)
         placement, stranded = rounded
@@ -93,19 +95,19 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         checked = placement
         if complete:
             checked = {s: k for s, k in placement.items() if space.pool_of(s, k) not in contested}
-        broken = [(p, r) for p, r, _ in violated_antichains(space, checked)]
+        broken = [Cap(p, r) for p, r, _ in violated_antichains(space, checked)]
         if not broken:
-            placement = _refill(space, placement, contested, _limit(problem), stop_at, stranded)
+            limit = problem.makespan_limit
+            placement = _refill(space, placement, contested, limit, stop_at, stranded)
             outcome = evaluate(space, placement)
             if not outcome.feasible:
                 return Rounded(None, None, bound)
             return Rounded(placement, outcome.total_usd, bound)
-        fresh = [cap for cap in dict.fromkeys(broken) if f"{cap[0]},{cap[1]}" not in problem.flows]
+        fresh = [cap for cap in dict.fromkeys(broken) if cap not in problem.flows]
         if not fresh or _late(stop_at):  # broke a limit the LP states exactly, or no time
             return Rounded(None, None, bound)
-        for pool, resource in fresh:
-            add_flow(problem, pool, resource)
-        mirror.sync()
+        for cap in fresh:
+            problem.add_flow(cap)
     return Rounded(None, None, bound)
 
 
@@ -118,52 +120,50 @@ def _left(stop_at: float | None) -> float | None:
     return None if stop_at is None else stop_at - time.perf_counter()
 
 
-def _limit(problem: Problem) -> float | None:
-    """The makespan the model allows (deadline or the time objective's limit), if any."""
-    return None if problem.makespan is None else problem.makespan.upBound
-
-
-def _exact_lp(problem: Problem, mirror, loads, stop_at):
+def _exact_lp(
+    problem: Problem, lp: HighsModel, stop_at: float | None
+) -> tuple[float, dict[Assign, float], bool] | None:
     """The LP optimum once its fractional placement breaks no limit: (value, columns,
     True); or (value, columns, False) for the last LP solved when `stop_at` passed first;
     None if the first LP has no optimum (infeasible, or out of time)."""
     space = problem.space
-    column = {key: mirror.column[var.name] for key, var in problem.assign.items()}
+    column = {key: i for key, i in problem.index.items() if isinstance(key, Assign)}
     last = None
     while True:
-        value = mirror.solve(_left(stop_at))
-        if value is None:
+        run = lp.run(_left(stop_at))
+        if run.status != "optimal" or run.objective is None:
             return last
-        x = mirror.values()
-        last = value, {key: x[i] for key, i in column.items()}, False
+        x = {key: run.values[i] for key, i in column.items()}
+        last = run.objective, x, False
         broken = []
-        for (pool, resource), load in loads.items():
-            if f"{pool},{resource}" in problem.flows:
+        for cap, load in problem.potential_loads.items():
+            if cap in problem.flows:
                 continue
-            weights = {s: _fraction(space, x, column, s, pool, resource) for s in load}
-            cap = space.caps[pool][resource]
-            if sum(weights.values()) <= cap + _TOLERANCE:
+            weights = {s: _fraction(space, x, s, cap) for s in load}
+            limit = space.caps[cap.pool][cap.resource]
+            if sum(weights.values()) <= limit + _TOLERANCE:
                 continue
-            if peak_bound(space.steps, space.edges, weights) <= cap + _TOLERANCE:
+            if peak_bound(space.steps, space.edges, weights) <= limit + _TOLERANCE:
                 continue
-            if peak(space.steps, space.edges, weights) > cap + _TOLERANCE:
-                broken.append((pool, resource))
+            if peak(space.steps, space.edges, weights) > limit + _TOLERANCE:
+                broken.append(cap)
         if not broken or _late(stop_at):
             return last[0], last[1], not broken
-        for pool, resource in broken:
-            add_flow(problem, pool, resource)
-        mirror.sync()
+        for cap in broken:
+            problem.add_flow(cap)
 
 
-def _fraction(space: Space, x, column, step: str, pool: str, resource: str) -> float:
-    """The step's fractional load on a pool's resource: its options there, weighted."""
+def _fraction(space: Space, x: Mapping[Assign, float], step: str, cap: Cap) -> float:
+    """The step's fractional load on a cap: its options in the pool, weighted."""
     return sum(
-        x[column[step, o.key]] * o.load[resource] for o in space.options[step] if o.pool == pool
+        x[Assign(step, o.key)] * o.load[cap.resource]
+        for o in space.options[step]
+        if o.pool == cap.pool
     )
 
 
 def _round_down(
-    space: Space, x: Mapping[tuple[str, str], float], contested: set[str], limit: float | None
+    space: Space, x: Mapping[Assign, float], contested: set[str], limit: float | None
 ) -> tuple[dict[str, str], dict[str, list[Option]]] | None:
     """Whole LP placements kept; split steps to their best uncontested pool (docstring).
     A split step whose every pool is contested is left out, "stranded": its options,
@@ -173,15 +173,15 @@ def _round_down(
     stranded: dict[str, list[Option]] = {}
     for step in space.steps:
         options = space.options[step]
-        top = max(options, key=lambda o: x[step, o.key])
-        if x[step, top.key] >= 1 - _INTEGRAL:
+        top = max(options, key=lambda o: x[Assign(step, o.key)])
+        if x[Assign(step, top.key)] >= 1 - _INTEGRAL:
             placement[step] = top.key
             continue
         free = [o for o in options if o.pool not in contested]
         if not free:
             stranded[step] = sorted(options, key=lambda o: (o.total_usd, o.key))
             continue
-        used = [o for o in free if x[step, o.key] > _INTEGRAL]
+        used = [o for o in free if x[Assign(step, o.key)] > _INTEGRAL]
         split[step] = used or free
     hopeful = {s: min(o, key=lambda o: o.wall_hours).key for s, o in stranded.items()}
     for fastest in (False, True):

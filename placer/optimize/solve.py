@@ -1,41 +1,44 @@
-"""Solve a Problem with HiGHS (default, through highspy) or CBC, and say honestly how it went.
+"""Solve a placement: one entry, :func:`optimize`, and an honest account of how it went.
 
-pulp's ``status`` calls a time-limited run that found a solution "Optimal"; the status here
-comes from ``sol_status`` (optimal / feasible with a gap / infeasible / no solution), and the
-MIP gap from the solver itself (HiGHS info, or CBC's log).
+Which path answers is named in ``Solution.stats.solver``:
+
+- ``direct``: with no solver asked for and the cost objective, when the cheapest option of
+  every step meets every constraint it is optimal (it is the optimum without the coupling
+  constraints): no engine runs (:func:`relaxed_optimum`).
+- ``HiGHS LP + rounding``: with pool limits, HiGHS and the cost objective, the LP
+  relaxation's plan rounded (rounding.py); the answer when it is within the gap asked for
+  of the LP bound, or when no time is left.
+- ``HiGHS`` (default) or ``CBC`` (``solver="cbc"``): the MIP, solved again with a cut for
+  every broken cap until the caps hold (problem.py, :func:`solve_with_cuts`).
+
+The status is "optimal" only when the gap reached is within the gap asked for; a solve
+stopped by its time limit with a plan is "feasible", with its gap.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-import tempfile
 import time
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from placer.errors import PlanError
 from placer.optimize.evaluate import evaluate, longest_path, violated_antichains
-from placer.optimize.problem import (
-    Objective,
-    Problem,
-    add_cut,
-    add_flow,
-    build_problem,
-    widen,
-)
+from placer.optimize.problem import Cap, Objective, Problem, Run, build_problem
 from placer.optimize.rounding import Rounded, round_lp
 from placer.optimize.space import Space
 from placer.plan import SolverStats
 
 SOLVERS = ("highs", "cbc")
-_STATUS = {1: "optimal", 2: "feasible", 0: "not solved", -1: "infeasible", -2: "unbounded"}
+_NAMES = {"highs": "HiGHS", "cbc": "CBC"}
 # Two objectives: the fastest makespan first, then the cheapest plan that keeps it.
 _TIME_SLACK = 1e-6
 DEFAULT_GAP = 1e-6  # relative MIP gap at which a solve counts as done
 ROUGH_GAP = 0.01  # for capacity rounds whose answer will be cut off anyway
 FLOW_AFTER = 3  # a cap broken this many times gets the exact flow formulation instead
+
+Engine = Callable[[float | None, float], Run]  # (time limit s, relative gap) -> Run
 
 
 @dataclass(frozen=True)
@@ -52,133 +55,88 @@ class Solution:
         return self.assignment is not None
 
 
-def _solver(
-    name: str,
-    time_limit: float | None,
-    log_path: Path | None,
-    gap: float,
-    presolve: bool = True,
-):
-    import pulp
-
-    if name == "highs":
-        try:
-            from placer.optimize._highs import QuietHiGHS
-        except ImportError as exc:
-            raise PlanError(
-                f"the HiGHS solver is not available ({exc})",
-                "--solver highs",
-                "pip install highspy, or use --solver cbc",
-            ) from None
-        # mip_abs_gap 0: HiGHS's default (1e-6 USD) would stop plans of a few cents per
-        # run short of the relative gap asked for, and call them optimal.
-        options = {} if presolve else {"presolve": "off"}
-        return QuietHiGHS(msg=False, timeLimit=time_limit, gapRel=gap, gapAbs=0.0, **options)
-    if name == "cbc":
-        with warnings.catch_warnings():  # pulp 3.3 deprecates the bundled CBC for 4.0
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return pulp.PULP_CBC_CMD(
-                msg=False, timeLimit=time_limit, gapRel=gap, logPath=str(log_path)
-            )
-    raise PlanError(f"unknown solver {name!r}", "--solver", f"use one of: {', '.join(SOLVERS)}")
-
-
-def default_solver() -> str:
-    """HiGHS when highspy can be imported, else CBC (bundled with pulp) as the fallback."""
-    try:
-        import highspy  # noqa: F401
-    except ImportError:
-        return "cbc"
-    return "highs"
-
-
-def _cbc_gap(log: str, wanted: float) -> float | None:
-    """The relative gap CBC ends with: 0 when proven optimal, else from its objective and
-    lower bound lines (CBC prints the bound with 3 decimals: taken 0.0005 lower), no more
-    than `wanted` when CBC says it stopped within that tolerance (its own test, on exact
-    figures). Its "Gap:" line is rounded to 2 decimals; the last resort."""
-    if re.search(r"^Result - Optimal solution found\s*$", log, re.M):
-        return 0.0
-    value = re.search(r"^Objective value:\s+(\S+)", log, re.M)
-    bound = re.search(r"^Lower bound:\s+(\S+)", log, re.M)
-    if value and bound:
-        objective, low = float(value.group(1)), float(bound.group(1)) - 0.0005
-        measured = max(0.0, objective - low) / max(abs(objective), 1e-9)
-        return min(measured, wanted) if "(within gap tolerance)" in log else measured
-    found = re.search(r"^Gap:\s+([-\d.eE+]+)", log, re.M)
-    return float(found.group(1)) if found else None
-
-
-def _highs_gap(problem: Problem) -> float | None:
-    highs = getattr(problem.model, "solverModel", None)
-    if highs is None:
-        return None
-    gap = float(highs.getInfo().mip_gap)
-    return gap if gap < float("inf") else None
-
-
-def solve(
-    problem: Problem,
-    solver: str = "highs",
+def optimize(
+    space: Space,
+    objective: Objective = "cost",
+    solver: str | None = None,
     time_limit: float | None = None,
     lp_path: Path | None = None,
     gap: float = DEFAULT_GAP,
+    problem: Problem | None = None,
 ) -> Solution:
-    """Solve one model; `lp_path` writes it in LP format first (for --debug)."""
+    """The cheapest plan (objective "cost") or the fastest, then the cheapest keeping its
+    makespan ("time"), within `time_limit` seconds and relative gap `gap`.
+
+    `solver`: None picks (the direct answer when it is optimal, else HiGHS), "highs" or
+    "cbc". `lp_path`: the model is written there first, as an LP file (``--debug``).
+    `problem`: the cost problem of `space` built before and perhaps grown since (its cuts,
+    a tighter deadline: `space` then says that deadline), solved again instead of a new one.
+    """
+    if problem is not None:
+        direct = relaxed_optimum(space) if solver is None else None
+        return direct or solve_with_cuts(problem, solver or "highs", time_limit, gap)
     if lp_path is not None:
-        problem.model.writeLP(str(lp_path))
-    with tempfile.TemporaryDirectory() as tmp:
-        log_path = Path(tmp) / "cbc.log"
-        began = time.perf_counter()
-        problem.model.solve(_solver(solver, time_limit, log_path, gap))
-        if solver == "highs" and problem.model.sol_status == -1:
-            # HiGHS 1.16's MIP presolve has called feasible models infeasible (a 5-step
-            # flow once a cap is a flow: tests/test_optimize_rounding_audit.py): confirm.
-            left = None if time_limit is None else time_limit - (time.perf_counter() - began)
-            if left is None or left > 0:
-                problem.model.solve(_solver(solver, left, log_path, gap, presolve=False))
-        seconds = time.perf_counter() - began
-        log = log_path.read_text() if log_path.exists() else ""
-    status = _STATUS.get(problem.model.sol_status, f"status {problem.model.sol_status}")
-    found = status in ("optimal", "feasible")
-    reached = (_highs_gap(problem) if solver == "highs" else _cbc_gap(log, gap)) if found else None
-    if status == "optimal" and reached is not None and reached > gap + 1e-12:
-        status = "feasible"  # "optimal" means within the gap asked for, nothing looser
-    objective = problem.model.objective.value() if found else None
-    stats = SolverStats(
-        solver="HiGHS" if solver == "highs" else "CBC",
-        status=status,
-        objective=objective,
-        gap=reached,
-        seconds=seconds,
-        variables=problem.model.numVariables(),
-        constraints=problem.model.numConstraints(),
+        from placer.optimize._pulp import write_lp
+
+        write_lp(build_problem(space, objective), lp_path)
+    if solver is None:
+        direct = relaxed_optimum(space) if objective == "cost" else None
+        if direct is not None:
+            return direct
+        solver = "highs"
+    first = solve_with_cuts(build_problem(space, objective), solver, time_limit, gap)
+    if objective != "time" or not first.found or first.makespan_hours is None:
+        return first
+    limit = first.makespan_hours * (1 + _TIME_SLACK) + _TIME_SLACK
+    left = None if time_limit is None else max(0.0, time_limit - first.stats.seconds)
+    second = solve_with_cuts(build_problem(space, "cost", makespan_limit=limit), solver, left, gap)
+    if not second.found:
+        return first
+    stats = dataclasses.replace(
+        second.stats,
+        status=_worse(first.stats.status, second.stats.status),
+        objective=first.stats.objective,
+        gap=first.stats.gap,
+        seconds=first.stats.seconds + second.stats.seconds,
     )
-    assignment = _assignment(problem) if found else None
-    return Solution(assignment, stats, _makespan(problem.space, assignment))
+    return Solution(second.assignment, stats, second.makespan_hours, first.rounds + second.rounds)
 
 
-def _makespan(space: Space, assignment: dict[str, str] | None) -> float | None:
-    """The placement's real critical path (the model's variable is only an upper bound)."""
-    if assignment is None:
+def _worse(a: str, b: str) -> str:
+    return a if a != "optimal" else b
+
+
+def relaxed_optimum(space: Space) -> Solution | None:
+    """The cheapest option of every step, when that placement breaks no constraint.
+
+    It is optimal for the problem without the coupling constraints (capacity, deadline,
+    budget), so when it meets them it is optimal for the whole problem: no solver needed.
+    """
+    began = time.perf_counter()
+    if any(not options for options in space.options.values()):
         return None
-    hours = {s: space.placed(s, p).wall_hours for s, p in assignment.items()}
-    return longest_path(space.steps, space.edges, hours)[0]
-
-
-def _assignment(problem: Problem) -> dict[str, str]:
-    out = {}
-    for (step, pool), var in problem.assign.items():
-        if (var.value() or 0.0) > 0.5:
-            out[step] = pool
-    return out
+    placement = {
+        s: min(opts, key=lambda o: (o.total_usd, o.key)).key for s, opts in space.options.items()
+    }
+    outcome = evaluate(space, placement)
+    if not outcome.feasible:
+        return None
+    stats = SolverStats(
+        solver="direct",
+        status="optimal",
+        objective=outcome.total_usd,
+        gap=0.0,
+        seconds=time.perf_counter() - began,
+        variables=sum(len(o) for o in space.options.values()),
+        constraints=0,
+    )
+    return Solution(placement, stats, outcome.makespan_hours, rounds=0)
 
 
 def solve_with_cuts(
     problem: Problem,
     solver: str = "highs",
     time_limit: float | None = None,
-    lp_path: Path | None = None,
     gap: float = DEFAULT_GAP,
 ) -> Solution:
     """Solve, add a cut for every broken cap, repeat until the caps hold (problem.py).
@@ -187,14 +145,15 @@ def solve_with_cuts(
     plan is within `gap` of the LP bound it is the answer; otherwise HiGHS solves the model
     (with the flows the rounding added) and the answer is the cheaper of the two plans.
     (HiGHS 1.16 is not given the rounded plan as a start: with a start, its presolve proved
-    a dearer plan "optimal" on a 100-step instance.) Rounds whose answer breaks
-    a cap are thrown away, so they stop at a loose gap; once an answer respects every cap it
-    is re-solved at `gap` (and cut again if it breaks one).
+    a dearer plan "optimal" on a 100-step instance.) Rounds whose answer breaks a cap are
+    thrown away, so they stop at a loose gap; once an answer respects every cap it is
+    re-solved at `gap` (and cut again if it breaks one).
     """
     began = time.perf_counter()
+    engine = _engine(problem, solver)
     capped = any(problem.space.caps.values())
     rounded = None
-    if solver == "highs" and capped and problem.objective == "cost" and lp_path is None:
+    if solver == "highs" and capped and problem.objective == "cost":
         rounded = round_lp(problem, None if time_limit is None else began + time_limit)
         if rounded.assignment is not None:
             enough = (rounded.gap or 0.0) <= gap
@@ -202,8 +161,79 @@ def solve_with_cuts(
             if enough or spent:  # no time left for HiGHS: the rounded plan, with its gap
                 status = "optimal" if enough else "feasible"
                 return _from_rounding(problem, rounded, status, rounded.gap, began)
-    result = _cut_rounds(problem, solver, time_limit, lp_path, gap, began)
+    result = _cut_rounds(problem, solver, engine, time_limit, gap, began)
     return _better(problem, result, rounded, gap, began)
+
+
+def solve(
+    problem: Problem,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float = DEFAULT_GAP,
+    engine: Engine | None = None,
+) -> Solution:
+    """Solve the problem as it stands: one round, no cut added."""
+    began = time.perf_counter()
+    run = (engine or _engine(problem, solver))(time_limit, gap)
+    seconds = time.perf_counter() - began
+    status = run.status
+    if status == "optimal" and run.gap is not None and run.gap > gap + 1e-12:
+        status = "feasible"  # "optimal" means within the gap asked for, nothing looser
+    stats = SolverStats(
+        solver=_NAMES[solver],
+        status=status,
+        objective=run.objective,
+        gap=run.gap,
+        seconds=seconds,
+        variables=len(problem.columns),
+        constraints=len(problem.rows),
+    )
+    assignment = problem.assignment(run.values) if run.found else None
+    return Solution(assignment, stats, _makespan(problem.space, assignment))
+
+
+def _engine(problem: Problem, solver: str) -> Engine:
+    """A function that solves `problem` as it stands with the named engine."""
+    if solver == "cbc":
+        from placer.optimize._pulp import solve_cbc
+
+        return lambda time_limit, gap: solve_cbc(problem, time_limit, gap)
+    if solver != "highs":
+        raise PlanError(
+            f"unknown solver {solver!r}", "--solver", f"use one of: {', '.join(SOLVERS)}"
+        )
+    try:
+        from placer.optimize._highs import HighsModel
+    except ImportError as exc:
+        raise PlanError(
+            f"the HiGHS solver is not available ({exc})",
+            "--solver highs",
+            "pip install highspy, or use --solver cbc",
+        ) from None
+    models: list[HighsModel] = []  # loaded at the first run (the rounding may answer)
+
+    def run(time_limit: float | None, gap: float) -> Run:
+        began = time.perf_counter()
+        if not models:
+            models.append(HighsModel(problem))
+        result = models[0].run(time_limit, gap)
+        if result.status == "infeasible":
+            # HiGHS 1.16's MIP presolve has called feasible models infeasible (a 5-step
+            # flow once a cap is a flow: tests/test_optimize_rounding_audit.py): confirm.
+            left = None if time_limit is None else time_limit - (time.perf_counter() - began)
+            if left is None or left > 0:
+                result = models[0].run(left, gap, presolve=False)
+        return result
+
+    return run
+
+
+def _makespan(space: Space, assignment: dict[str, str] | None) -> float | None:
+    """The placement's real critical path (the model's column is only an upper bound)."""
+    if assignment is None:
+        return None
+    hours = {s: space.placed(s, p).wall_hours for s, p in assignment.items()}
+    return longest_path(space.steps, space.edges, hours)[0]
 
 
 def _better(
@@ -252,8 +282,8 @@ def _from_rounding(
         objective=rounded.cost_usd,
         gap=gap,
         seconds=time.perf_counter() - began,
-        variables=problem.model.numVariables(),
-        constraints=problem.model.numConstraints(),
+        variables=len(problem.columns),
+        constraints=len(problem.rows),
     )
     assignment = rounded.assignment
     return Solution(assignment, stats, _makespan(problem.space, assignment), rounds)
@@ -262,18 +292,18 @@ def _from_rounding(
 def _cut_rounds(
     problem: Problem,
     solver: str,
+    engine: Engine,
     time_limit: float | None,
-    lp_path: Path | None,
     gap: float,
     began: float,
 ) -> Solution:
     capped = any(problem.space.caps.values())
     rounds, loose = 0, max(gap, ROUGH_GAP) if capped else gap
-    strikes: dict[tuple[str, str], int] = {}
+    strikes: dict[Cap, int] = {}
     while True:
         spent = time.perf_counter() - began
         left = None if time_limit is None else max(0.1, time_limit - spent)
-        result = solve(problem, solver, left, lp_path if rounds == 0 else None, loose)
+        result = solve(problem, solver, left, loose, engine)
         rounds += 1
         spent = time.perf_counter() - began
         if not result.found:
@@ -291,85 +321,14 @@ def _cut_rounds(
         if not broken:
             loose = gap
         for pool, resource, steps in broken:
-            strikes[pool, resource] = strikes.get((pool, resource), 0) + 1
-            if strikes[pool, resource] == FLOW_AFTER:
-                add_flow(problem, pool, resource)
-            elif strikes[pool, resource] < FLOW_AFTER:
-                add_cut(problem, pool, resource, widen(problem, pool, resource, steps))
+            cap = Cap(pool, resource)
+            strikes[cap] = strikes.get(cap, 0) + 1
+            if strikes[cap] == FLOW_AFTER:
+                problem.add_flow(cap)
+            elif strikes[cap] < FLOW_AFTER:
+                problem.add_cut(cap, problem.widen(cap, steps))
 
 
 def _restamp(result: Solution, status: str, seconds: float, rounds: int) -> Solution:
     stats = dataclasses.replace(result.stats, status=status, seconds=seconds)
     return dataclasses.replace(result, stats=stats, rounds=rounds)
-
-
-def relaxed_optimum(space: Space) -> Solution | None:
-    """The cheapest option of every step, when that placement breaks no constraint.
-
-    It is optimal for the problem without the coupling constraints (capacity, deadline,
-    budget), so when it meets them it is optimal for the whole problem: no solver needed.
-    """
-    began = time.perf_counter()
-    if any(not options for options in space.options.values()):
-        return None
-    placement = {
-        s: min(opts, key=lambda o: (o.total_usd, o.key)).key for s, opts in space.options.items()
-    }
-    outcome = evaluate(space, placement)
-    if not outcome.feasible:
-        return None
-    stats = SolverStats(
-        solver="direct",
-        status="optimal",
-        objective=outcome.total_usd,
-        gap=0.0,
-        seconds=time.perf_counter() - began,
-        variables=sum(len(o) for o in space.options.values()),
-        constraints=0,
-    )
-    return Solution(placement, stats, outcome.makespan_hours, rounds=0)
-
-
-def optimize(
-    space: Space,
-    objective: Objective = "cost",
-    solver: str | None = None,
-    time_limit: float | None = None,
-    lp_path: Path | None = None,
-    gap: float = DEFAULT_GAP,
-) -> Solution:
-    """Build and solve; for "time", the fastest makespan then the cheapest plan keeping it.
-
-    With `solver` None ("auto"), a cost objective whose cheapest-per-step placement is
-    feasible is answered directly (see :func:`relaxed_optimum`), else HiGHS solves it (CBC
-    when highspy is not installed).
-    """
-    if solver is None:
-        direct = relaxed_optimum(space) if objective == "cost" and lp_path is None else None
-        if direct is not None:
-            return direct
-        solver = default_solver()
-    first = solve_with_cuts(build_problem(space, objective), solver, time_limit, lp_path, gap)
-    if objective != "time" or not first.found or first.makespan_hours is None:
-        return first
-    limit = first.makespan_hours * (1 + _TIME_SLACK) + _TIME_SLACK
-    left = None if time_limit is None else max(0.0, time_limit - first.stats.seconds)
-    second = solve_with_cuts(
-        build_problem(space, "cost", makespan_limit=limit), solver, left, None, gap
-    )
-    if not second.found:
-        return first
-    stats = SolverStats(
-        solver=second.stats.solver,
-        status=_worse(first.stats.status, second.stats.status),
-        objective=first.stats.objective,
-        gap=first.stats.gap,
-        seconds=first.stats.seconds + second.stats.seconds,
-        variables=second.stats.variables,
-        constraints=second.stats.constraints,
-    )
-    return Solution(second.assignment, stats, second.makespan_hours, first.rounds + second.rounds)
-
-
-def _worse(a: str, b: str) -> str:
-    return a if a != "optimal" else b

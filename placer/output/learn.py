@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from placer.config.learned import LearnedMerge
-    from placer.learn import Learned
+    from placer.learn import Learned, StepLearned
     from placer.learn._values import Drift
 
 __all__ = ["learn_json", "learn_view", "learned_table"]
@@ -70,6 +70,7 @@ def learned_json(learned: Learned) -> dict[str, Any]:
         "skipped": {"failed": list(learned.failed), "unfinished": list(learned.unfinished)},
         "steps": steps,
         "unknown_steps": list(learned.unknown_steps),
+        "unseen_steps": list(learned.unseen_steps),
     }
 
 
@@ -92,31 +93,51 @@ def _drift_json(d: Drift) -> dict[str, Any]:
     }
 
 
+def _range(spread: Any) -> str:
+    """ "4" or "4-5": the median, and the maximum when it differs."""
+    if spread is None:
+        return ""
+    return f"{spread.p50:g}" + (f"-{spread.max:g}" if spread.max != spread.p50 else "")
+
+
+def _ran_on(step: StepLearned) -> str:
+    """ "local", "kubernetes m5.xlarge x76, kubernetes x4; 8 cpu, 32000 MB": where the tasks
+    ran (counts only when they differ) and, off the local machine, what they asked for."""
+    if len(step.hardware) == 1:
+        where = step.hardware[0][0]
+    else:
+        where = ", ".join(f"{label} x{count}" for label, count in step.hardware)
+    resources = step.resources or {}
+    if resources.get("backend") in ("kubernetes", "batch"):
+        from placer.learn import resources_text
+
+        asked = resources_text(resources).partition(" ")[2]
+        return f"{where}; {asked}" if asked else where
+    return where
+
+
 def learned_table(learned: Learned) -> Table:
-    """One row per step: runs, tasks per run, width, duration p50/p90, retried, in, out,
-    and where the tasks ran."""
-    from placer.learn import resources_text
+    """One row per step: tasks per run and foreach width (median-max), duration p50 and
+    p90, the retried share, input and output per task, where the tasks ran. A runs column
+    appears when some step ran in fewer runs than were read (a switch branch, say)."""
     from placer.learn._values import duration_text, size_text
 
-    numbers = ("runs", "tasks/run", "width", "p50", "p90", "retried", "in", "out")
+    partial = any(step.runs < len(learned.runs) for step in learned.steps.values())
+    numbers = ("runs",) * partial + ("tasks", "width", "p50", "p90", "retry", "in", "out")
     table = plain_table("step", *numbers, "ran on", right=numbers, fold=("step", "ran on"))
     for name, step in learned.steps.items():
-        per_run = step.tasks_per_run
-        tasks = f"{per_run.p50:g}" + (f"-{per_run.max:g}" if per_run.max != per_run.p50 else "")
-        width = f"{step.width.p50:g} (max {step.width.max:g})" if step.width else ""
         duration = step.duration_s
-        hardware = ", ".join(f"{label} x{count}" for label, count in step.hardware)
         table.add_row(
             name,
-            str(step.runs),
-            tasks,
-            width,
+            *((str(step.runs),) * partial),
+            _range(step.tasks_per_run),
+            _range(step.width),
             duration_text(duration.p50) if duration else "",
             duration_text(duration.p90) if duration else "",
             f"{step.retry_rate:.0%}",
             size_text(step.input_bytes.p50) if step.input_bytes else "",
             size_text(step.output_bytes.p50) if step.output_bytes else "",
-            "; ".join(x for x in (hardware, resources_text(step.resources)) if x),
+            _ran_on(step),
         )
     return table
 
@@ -127,9 +148,9 @@ def summary_lines(learned: Learned) -> list[str]:
 
     where = f"namespace {learned.namespace}" if learned.namespace else "every namespace"
     lines = [
-        f"{learned.flow}: {runs_text(learned)} ({learned.source}, {where}); "
-        "durations: final attempt, from its `attempt` metadatum to `attempt_ok`; "
-        "in/out: median per task"
+        f"{learned.flow}: {runs_text(learned)} ({learned.source}, {where})",
+        "tasks, width: median-max per run; p50, p90: task duration (final attempt, "
+        "`attempt` to `attempt_ok` metadata); retry: tasks retried; in, out: median per task",
     ]
     skipped = [(learned.failed, "failed"), (learned.unfinished, "unfinished")]
     for ids, why in skipped:
@@ -137,6 +158,11 @@ def summary_lines(learned: Learned) -> list[str]:
             lines.append(f"skipped {len(ids)} {why} run(s): {', '.join(ids)}")
     if learned.unknown_steps:
         lines.append(f"steps in the runs but not in the flow: {', '.join(learned.unknown_steps)}")
+    if learned.unseen_steps:
+        lines.append(
+            f"steps no run measured (new, renamed, or a branch not taken): "
+            f"{', '.join(learned.unseen_steps)}"
+        )
     return lines
 
 
