@@ -51,7 +51,7 @@ def _acc(factor: float, source: str = DATASHEET) -> Throughput:
 ACCELERATORS: dict[str, Throughput] = {
     "A100-40GB": _acc(1.0, "reference"),
     "A100-80GB": _acc(1.0, "MLPerf's A100 systems are 80 GB parts; same compute as 40 GB"),
-    "H100": _acc(1.75, MLPERF_V30 + " (geometric mean 1.73)"),
+    "H100": _acc(1.75, MLPERF_V30 + " (geometric mean 1.73, taken as 1.75)"),
     "H100-NVL": _acc(1.5, "estimate: H100 x 0.85 (its 835 vs 989 dense FP16 TFLOPS)"),
     "H200": _acc(2.1, MLPERF_V40),
     "B200": _acc(4.4, MLPERF_V50),

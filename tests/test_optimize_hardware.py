@@ -9,6 +9,7 @@ from fixtures.plan.factory import OPTIMIZER_DEFAULTS, config, flow, market, offe
 from placer.config import StepUsage
 from placer.optimize import plan_flow
 from placer.optimize.build import INSTANCE_TYPE_LABEL
+from placer.optimize.explain import explain_flow
 
 
 def gpu(name: str, model: str, usd: float):
@@ -63,6 +64,10 @@ def test_a_deadline_buys_the_faster_gpu():
     assert train.instance_type == "g.h100"
     assert float(train.cost.compute) == pytest.approx(4 * 4.00 * 2 / 1.75)
     assert any("a task takes 1h09m on H100: 2h00m on A100-40GB" in r for r in train.reasons)
+    assert (
+        "H100 rather than the cheaper A100-40GB: the plan's deadline, capacity or budget "
+        "(or --objective time) rules the slower one out"
+    ) in train.reasons
 
 
 def test_the_time_objective_sees_the_faster_gpu():
@@ -78,3 +83,25 @@ def test_a_step_speedup_or_duration_overrides_the_table():
     # an H100 3x an A100 for this step: 2/3 h x $4 = $2.67 a task beats $4.00
     fast = StepUsage(tasks=4, duration_hours=2.0, reference="A100-40GB", speedup={"H100": 3.0})
     assert plan(train=fast).steps["train"].instance_type == "g.h100"
+
+
+def test_explain_shows_the_hardware_the_plan_chose_and_the_fastest_a_pool_offers():
+    # Two pools: aws offers the A100 and the H100 above; west only an A100 at $2.20 and an
+    # H100 at $4.40. Under a 4.5 h deadline the plan runs train on aws's H100; explain's
+    # row for aws is that type (not the pool's cheapest, the A100), and west's row is its
+    # H100, which keeps the deadline: dearer by 4 x 1.143 h x $0.40 = $1.83/run.
+    west = [
+        offer("aws", "us-west-2", "cpu.large", 2, 8, 0.10),
+        offer("aws", "us-west-2", "g.a100", 8, 64, 2.20, gpu_count=1, gpu_model="A100"),
+        offer("aws", "us-west-2", "g.h100", 8, 64, 4.40, gpu_count=1, gpu_model="H100"),
+    ]
+    usage = {"train": StepUsage(tasks=4, duration_hours=2.0, reference="A100-40GB")}
+    c = config([pool("aws", "aws", "us-east-1"), pool("west", "aws", "us-west-2")], usage)
+    found = explain_flow(fanout(), c, market(OFFERS + west), ["train"], deadline_hours=4.5)
+    (train,) = found.steps
+    rows = {r.pool: r for r in train.rows}
+    assert train.pool == "aws" and rows["aws"].verdict.kind == "chosen"
+    assert rows["aws"].instance_type == "g.h100"
+    assert rows["west"].instance_type == "g.h100"
+    assert rows["west"].verdict.kind == "dearer"
+    assert rows["west"].verdict.delta_usd == pytest.approx(4 * 2 / 1.75 * 0.40)

@@ -101,12 +101,23 @@ def _accelerator_choice(space: Space, option: Option) -> list[str]:
     if len(ranked) < 2:
         return []
     tasks = space.demands[option.step].tasks
+    shown = list(ranked[:5])
+    mine = option.fit.hardware
+    if all(o.fit.hardware != mine for o in shown):
+        shown.append(next((o for o in ranked if o.fit.hardware == mine), option))
     listed = "; ".join(
         f"{o.fit.hardware} {usd(o.total_usd / tasks)} in {_duration(o.task_hours / tasks)}"
         f" ({o.pool})"
-        for o in ranked[:5]
+        for o in shown
     )
-    return [f"a task (compute + egress), cheapest first: {listed}"]
+    out = [f"a task (compute + egress), cheapest first: {listed}"]
+    cheapest = ranked[0]
+    if cheapest.fit.hardware != mine and cheapest.total_usd < option.total_usd:
+        out.append(
+            f"{mine} rather than the cheaper {cheapest.fit.hardware}: the plan's deadline, "
+            f"capacity or budget (or --objective time) rules the slower one out"
+        )
+    return out
 
 
 def step_selector(space: Space, option: Option) -> dict[str, str]:

@@ -110,6 +110,14 @@ class Space:
             raise KeyError(f"{key} is not an eligible pool of step {step}")
         return option
 
+    def key_for(self, step: str, pool: str, instance_type: str) -> str:
+        """The key of the step's option on `instance_type` in `pool` (what a plan file
+        records), or the pool's name when no option matches (the pool's first option)."""
+        for o in self.options.get(step, ()):
+            if o.pool == pool and o.fit.instance_type == instance_type:
+                return o.key
+        return pool
+
     def pool_of(self, step: str, key: str) -> str:
         """The pool of a placed option (keys of the other hardware name it first)."""
         return self.placed(step, key).pool
