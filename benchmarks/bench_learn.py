@@ -242,7 +242,8 @@ def run() -> str:
     made = (
         f"written by Metaflow's local metadata provider and datastore in {generated:.0f} s"
         if generated is not None
-        else "written earlier by the same generator"
+        else "written earlier by Metaflow's local metadata provider and datastore (the "
+        "same generator; PLACER_BENCH_LEARN_STORE)"
     )
     return "\n".join(
         [
@@ -250,10 +251,11 @@ def run() -> str:
             "",
             f"{RUNS} runs of a {CHAIN + 3}-step flow (a foreach of width {WIDTH} over a "
             f"{CHAIN}-step chain): {tasks:,} tasks, ~42 files each, {made}, on a local "
-            f"filesystem with {block_kb} kB blocks; warm page cache. Both readers learn the "
-            "same figures, checked against the "
-            "generated durations, widths and retry rate; both include artifact sizes (one "
-            "`load_bytes` per run) and `_graph_info`.",
+            f"filesystem with {block_kb} kB blocks (the page cache cannot hold all of it: a "
+            "4 kB page per small file; the first reader runs first). Both readers learn the "
+            "same figures, checked against the generated durations, widths and retry rate; "
+            "both include artifact sizes (Metaflow's storage class, `load_bytes` per 20 runs) "
+            "and `_graph_info`.",
             "",
             "| reader | wall s | CPU s | CPU per task | CPU per run |",
             "|---|---:|---:|---:|---:|",

@@ -12,6 +12,12 @@ The public API, for notebooks and scripts (the CLI is a thin layer over it)::
     learned = placer.learn.learn(flow, placer.learn.connect())  # the flow's past runs
     plan = placer.plan_flow(flow, placer.learn.with_learned(config, learned), market)
 
+    why = placer.explain_flow(flow, config, market, ["train"])  # every pool, and why it lost
+    curve = placer.frontier_flow(flow, config, market, points=8)  # cost against deadline
+    spot_up = placer.plan_flow(flow, config, placer.scale_prices(market, spot=1.5))
+
+Every name is documented in docs/api.md.
+
 Names are imported on first use, so `import placer` (and `placer --help`) stays fast.
 """
 
@@ -33,6 +39,12 @@ _EXPORTS = {
     "load_catalog": "pricing.catalog",
     "market_from_catalog": "placer.optimize",
     "plan_flow": "placer.optimize",
+    "Market": "placer.optimize",
+    "explain_flow": "placer.optimize.explain",
+    "frontier_flow": "placer.optimize.frontier",
+    "scale_prices": "placer.optimize.whatif",
+    "with_pools": "placer.optimize.whatif",
+    "Offer": "pricing",
     "Plan": "placer.plan",
     "read_plan": "placer.plan",
     "apply_plan": "placer.apply",

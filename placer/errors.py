@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,14 +36,33 @@ class PlacerError(Exception):
         super().__init__(self.one_line())
 
     def one_line(self) -> str:
-        """The message as one line: ``location: headline. To fix: hint``."""
+        """The message as one line: ``location: headline. To fix: hint``.
+
+        Names in it may come from hostile files, so control characters (newlines, terminal
+        escapes, bidirectional overrides) are shown as escapes, never sent to the terminal.
+        """
         text = f"{self.location}: {self.headline}" if self.location else self.headline
         if self.hint:
             text = f"{text.rstrip('.')}. To fix: {self.hint}"
-        return text
+        return printable(text)
 
     def __str__(self) -> str:
         return self.one_line()
+
+
+# Control characters (C0, DEL, C1), line and paragraph separators, and the bidirectional
+# overrides that can make text read differently from what it is ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` on one line, each control character shown as an escape (``\\n``, ``\\u001b``)."""
+    return _CONTROL.sub(_visible, text)
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char) or f"\\u{ord(char):04x}"
 
 
 def did_you_mean(word: str, options: Iterable[str]) -> str | None:
@@ -88,3 +108,17 @@ class ThresholdExceeded(PlacerError):
 
     def __init__(self, headline: str, location: str | None = None, hint: str | None = None):
         super().__init__(headline, location, hint, ExitStatus.THRESHOLD)
+
+
+class WriteConflict(PlacerError):
+    """A file changed between placer reading it and writing it; nothing was written."""
+
+
+class InputError(PlacerError):
+    """A file given to placer cannot be used as input or output (not a regular file, too
+    big, outside the project, the same file as an input)."""
+
+
+class StalePlan(ApplyError):
+    """The plan no longer describes the flow (or its placer.yaml, or a file it reads):
+    what it priced changed. `apply --check` reports it as a mismatch (exit 2)."""

@@ -11,14 +11,22 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from placer import limits
+from placer._jsonfield import Field
 from placer.errors import PlanError
+from placer.labels import RULE, selector_problem, value_problem
+
+if TYPE_CHECKING:
+    from placer.flow import ReadOptions
 from placer.money import kept, percent_text
 
-FORMAT_VERSION = "1.0"
+# 1.1: flow.sources, flow.paths, flow.config_files; 1.2: steps' type, foreach_stack and
+# num_parallel (what the stale check compares)
+FORMAT_VERSION = "1.2"
 
 
 def money(value: float | Decimal | str) -> Decimal:
@@ -49,7 +57,12 @@ class Cost:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Cost:
-        return cls(Decimal(data["compute"]), Decimal(data["egress"]))
+        return cls.read(Field(data))
+
+    @classmethod
+    def read(cls, at: Field) -> Cost:
+        """Compute and egress (the total is their sum, never read)."""
+        return cls(at.get("compute").decimal(limits.USD), at.get("egress").decimal(limits.USD))
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,12 @@ class StepPlan:
     # The flow's edges out of this step (Metaflow's `self.next` targets), so reports can draw
     # the DAG without the flow file. Written as "next" only when known.
     next: tuple[str, ...] = ()
+    # Where the step's task count comes from, for the stale check: its Metaflow node type,
+    # the foreach steps around it (outermost first) and num_parallel. Plans before format
+    # 1.2 do not record them (node_type None).
+    node_type: str | None = None
+    foreach_stack: tuple[str, ...] = ()
+    num_parallel: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -95,26 +114,40 @@ class StepPlan:
         }
         if self.next:
             out["next"] = list(self.next)
+        if self.node_type is not None:
+            out["type"] = self.node_type
+            out["foreach_stack"] = list(self.foreach_stack)
+            out["num_parallel"] = self.num_parallel
         return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> StepPlan:
+        return cls.read(Field(d))
+
+    @classmethod
+    def read(cls, at: Field) -> StepPlan:
+        """One step, every field checked (types, finite numbers in range, label syntax)."""
+        declared = at.opt("declared")
+        usd = limits.USD
         return cls(
-            pool=d["pool"],
-            cloud=d["cloud"],
-            region=d["region"],
-            capacity_type=d["capacity_type"],
-            node_selector=dict(d["node_selector"]),
-            compute_pool=d.get("compute_pool"),
-            instance_type=d["instance_type"],
-            resources=dict(d["resources"]),
-            declared=d.get("declared"),
-            tasks=int(d["tasks"]),
-            hours=Decimal(d["hours"]),
-            cost=Cost(Decimal(d["compute_cost"]), Decimal(d["egress_cost"])),
-            reasons=tuple(d.get("reasons", ())),
-            warnings=tuple(d.get("warnings", ())),
-            next=tuple(d.get("next", ())),
+            pool=at.get("pool").name(),
+            cloud=at.get("cloud").text(),
+            region=at.get("region").text(),
+            capacity_type=at.get("capacity_type").text(),
+            node_selector=_selector(at.get("node_selector")),
+            compute_pool=_compute_pool(at.opt("compute_pool")),
+            instance_type=at.get("instance_type").text(),
+            resources=_resources(at.get("resources")),
+            declared=_resources(declared) if declared is not None else None,
+            tasks=at.get("tasks").integer(limits.TASKS),
+            hours=at.get("hours").decimal(limits.HOURS),
+            cost=Cost(at.get("compute_cost").decimal(usd), at.get("egress_cost").decimal(usd)),
+            reasons=_texts(at.opt("reasons")),
+            warnings=_texts(at.opt("warnings")),
+            next=_texts(at.opt("next")),
+            node_type=_optional_text(at.opt("type")),
+            foreach_stack=_texts(at.opt("foreach_stack")),
+            num_parallel=_optional_count(at.opt("num_parallel")),
         )
 
 
@@ -140,13 +173,18 @@ class Baseline:
 
     @classmethod
     def from_json(cls, name: str, d: Mapping[str, Any]) -> Baseline:
+        return cls.read(name, Field(d))
+
+    @classmethod
+    def read(cls, name: str, at: Field) -> Baseline:
+        note = at.opt("note")
         return cls(
             name=name,
-            feasible=bool(d["feasible"]),
-            assignment=dict(d["steps"]),
-            per_run=Cost.from_json(d["per_run"]),
-            per_month=Cost.from_json(d["per_month"]),
-            note=d.get("note", ""),
+            feasible=at.get("feasible").boolean(),
+            assignment={k: v.text() for k, v in at.get("steps").members().items()},
+            per_run=Cost.read(at.get("per_run")),
+            per_month=Cost.read(at.get("per_month")),
+            note=note.text() if note is not None else "",
         )
 
 
@@ -175,8 +213,21 @@ class SolverStats:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> SolverStats:
-        values: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__}
-        return cls(**values)
+        return cls.read(Field(d))
+
+    @classmethod
+    def read(cls, at: Field) -> SolverStats:
+        objective, gap = at.opt("objective"), at.opt("gap")
+        variables, constraints = at.opt("variables"), at.opt("constraints")
+        return cls(
+            solver=at.get("solver").text(),
+            status=at.get("status").text(),
+            objective=objective.number(_OBJECTIVE) if objective is not None else None,
+            gap=gap.number(limits.GAP) if gap is not None else None,
+            seconds=at.get("seconds").number(limits.SOLVER_SECONDS),
+            variables=variables.integer(_COUNTS) if variables is not None else 0,
+            constraints=constraints.integer(_COUNTS) if constraints is not None else 0,
+        )
 
 
 @dataclass(frozen=True)
@@ -201,6 +252,11 @@ class Plan:
     currency: str = "USD"
     format_version: str = FORMAT_VERSION
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Every file the flow was read from (its modules, Config files), relative to the flow
+    # file's directory (POSIX separators) -> sha256; the flow file itself included.
+    flow_sources: Mapping[str, str] = field(default_factory=dict)
+    flow_paths: tuple[str, ...] = ()  # `--path` module roots the flow was read with
+    flow_config_files: Mapping[str, str] = field(default_factory=dict)  # `--flow-config`
 
     @property
     def per_run(self) -> Cost:
@@ -234,7 +290,7 @@ class Plan:
         return {
             "format_version": self.format_version,
             "currency": self.currency,
-            "flow": {"name": self.flow, "file": self.flow_file, "sha256": self.flow_sha256},
+            "flow": self._flow_json(),
             "config": {"file": self.config_file, "sha256": self.config_sha256},
             "pricing": {"source": self.pricing_source, "captured_at": self.pricing_captured_at},
             "objective": self.objective,
@@ -250,72 +306,209 @@ class Plan:
             **({"extra": dict(self.extra)} if self.extra else {}),
         }
 
+    def read_options(self, plan_path: Path | None = None) -> ReadOptions:
+        """How `placer plan` read the flow (`--path`, `--flow-config`), to read it again.
+
+        Relative paths are looked up beside the plan file first, then from the working
+        directory, as the flow file is.
+        """
+        from placer.flow import ReadOptions
+
+        def located(recorded: str) -> Path:
+            path = Path(recorded)
+            if plan_path is None or path.is_absolute():
+                return path
+            beside = plan_path.parent / path
+            return beside if beside.exists() else path
+
+        return ReadOptions(
+            paths=tuple(located(p) for p in self.flow_paths),
+            config_files={k: located(v) for k, v in self.flow_config_files.items()},
+        )
+
+    def _flow_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.flow,
+            "file": self.flow_file,
+            "sha256": self.flow_sha256,
+        }
+        if self.flow_sources:
+            out["sources"] = dict(self.flow_sources)
+        if self.flow_paths:
+            out["paths"] = list(self.flow_paths)
+        if self.flow_config_files:
+            out["config_files"] = dict(self.flow_config_files)
+        return out
+
     def dumps(self) -> str:
-        return json.dumps(self.as_json(), indent=2) + "\n"
+        """The plan file's text; NaN or Infinity anywhere is a bug, never written."""
+        return json.dumps(self.as_json(), indent=2, allow_nan=False) + "\n"
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Plan:
-        major = str(d.get("format_version", "")).split(".")[0]
-        if major != FORMAT_VERSION.split(".")[0]:
+        """A plan from its JSON form; every field checked, errors name the field's path."""
+        at = Field(d)
+        version = at.get("format_version")
+        if not isinstance(version.value, str) or version.value.split(".")[0] != _MAJOR:
             raise PlanError(
-                f"unsupported plan format_version {d.get('format_version')!r}",
-                hint=f"re-run `placer plan` with this placer (writes {FORMAT_VERSION})",
+                f"unsupported plan format_version {version.value!r}",
+                "format_version",
+                f"re-run `placer plan` with this placer (writes {FORMAT_VERSION})",
             )
+        flow, config, pricing = at.get("flow"), at.get("config"), at.get("pricing")
+        makespan, currency = at.opt("makespan_hours"), at.opt("currency")
+        steps = {name: StepPlan.read(step) for name, step in _named(at.get("steps")).items()}
+        if not steps:
+            raise at.get("steps").error("a plan needs at least one step")
+        baselines = _named(at.opt("baselines") or Field({}, "baselines"))
         return cls(
-            flow=d["flow"]["name"],
-            flow_file=d["flow"]["file"],
-            flow_sha256=d["flow"]["sha256"],
-            config_file=d["config"]["file"],
-            config_sha256=d["config"]["sha256"],
-            pricing_source=d["pricing"]["source"],
-            pricing_captured_at=d["pricing"]["captured_at"],
-            objective=d["objective"],
-            constraints=dict(d.get("constraints", {})),
-            runs_per_month=d["runs_per_month"],
-            makespan_hours=d.get("makespan_hours"),
-            steps={k: StepPlan.from_json(v) for k, v in d["steps"].items()},
-            baselines={k: Baseline.from_json(k, v) for k, v in d.get("baselines", {}).items()},
-            solver=SolverStats.from_json(d["solver"]),
-            warnings=tuple(d.get("warnings", ())),
-            currency=d.get("currency", "USD"),
-            format_version=d["format_version"],
-            extra=dict(d.get("extra", {})),
+            flow=flow.get("name").name(),
+            flow_file=flow.get("file").text(),
+            flow_sha256=flow.get("sha256").text(),
+            config_file=_optional_text(config.opt("file")),
+            config_sha256=_optional_text(config.opt("sha256")),
+            pricing_source=pricing.get("source").text(),
+            pricing_captured_at=pricing.get("captured_at").text(),
+            objective=at.get("objective").text(),
+            constraints=_finite_tree(at.opt("constraints") or Field({}, "constraints")),
+            runs_per_month=at.get("runs_per_month").number(_RUNS),
+            makespan_hours=makespan.number(limits.HOURS) if makespan is not None else None,
+            steps=steps,
+            baselines={name: Baseline.read(name, b) for name, b in baselines.items()},
+            solver=SolverStats.read(at.get("solver")),
+            warnings=_texts(at.opt("warnings")),
+            currency=currency.text() if currency is not None else "USD",
+            format_version=version.value,
+            extra=_finite_tree(at.opt("extra") or Field({}, "extra")),
+            flow_sources=_text_map(flow.opt("sources")),
+            flow_paths=_texts(flow.opt("paths")),
+            flow_config_files=_text_map(flow.opt("config_files")),
         )
+
+
+def _text_map(at: Field | None) -> dict[str, str]:
+    """An object of text values (flow.sources: file -> sha256, flow.config_files)."""
+    return {key: value.text() for key, value in at.members().items()} if at is not None else {}
 
 
 def read_plan(path: Path) -> Plan:
-    """Read a plan file, turning every kind of damage into one clear PlanError."""
+    """Read a plan file, turning every kind of damage into one clear PlanError.
+
+    Only a regular file of at most MAX_PLAN_BYTES is read; NaN and Infinity (which
+    Python's JSON reader would accept) are refused like any other bad number.
+    """
+    from placer.inputs import MAX_PLAN_BYTES, read_regular
+
+    data = read_regular(
+        path, "plan file", MAX_PLAN_BYTES, PlanError, "run `placer plan FLOW --out FILE`"
+    )
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanError(
-            "plan file not found", str(path), "run `placer plan FLOW --out FILE`"
-        ) from None
-    except IsADirectoryError:
-        raise PlanError("is a directory, not a plan file", str(path)) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, a 5000-digit number
         raise PlanError(
             f"not a valid plan file ({exc})", str(path), "re-run `placer plan`"
-        ) from exc
-    if not isinstance(data, dict):
+        ) from None
+    except RecursionError:
+        raise PlanError(
+            "not a valid plan file (nested too deeply)", str(path), "re-run `placer plan`"
+        ) from None
+    if not isinstance(document, dict):
         raise PlanError("not a plan file (not a JSON object)", str(path), "re-run `placer plan`")
     try:
-        plan = Plan.from_json(data)
+        return Plan.from_json(document)
     except PlanError as exc:  # from_json knows the field, not the file
-        raise PlanError(exc.headline, exc.location or str(path), exc.hint) from None
-    except InvalidOperation as exc:
-        raise PlanError(
-            "plan file has a money or hours field that is not a decimal number",
-            str(path),
-            "re-run `placer plan`",
-        ) from exc
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise PlanError(f"plan file is missing or has a bad field: {exc}", str(path)) from exc
-    runs = plan.runs_per_month
-    if isinstance(runs, bool) or not isinstance(runs, int | float) or not 0 <= runs < float("inf"):
-        raise PlanError(
-            f"{runs!r} is not a number of runs >= 0",
-            f"{path}: runs_per_month",
-            "re-run `placer plan`",
-        )
-    return plan
+        where = f"{path}: {exc.location}" if exc.location else str(path)
+        raise PlanError(exc.headline, where, exc.hint) from None
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a plan can hold")
+
+
+_MAJOR = FORMAT_VERSION.split(".")[0]
+_RUNS = limits.Range(0, limits.RUNS_PER_MONTH.high)
+_OBJECTIVE = limits.Range(-1e15, 1e15)
+_COUNTS = limits.Range(0, 1e12)
+_RESOURCE_LIMITS = {  # 0 allowed: `declared` has disk 0 when @resources does not set it
+    key: limits.Range(0, bound.high, unit=bound.unit)
+    for key, bound in (
+        ("cpu", limits.CPU),
+        ("memory", limits.MEMORY_MB),
+        ("disk", limits.DISK_MB),
+        ("gpu", limits.GPU),
+    )
+}
+_ANY_NUMBER = limits.Range(-1e15, 1e15)
+_MAX_DEPTH = 20
+
+
+def _named(at: Field) -> dict[str, Field]:
+    """An object of named things (steps, baselines): names must be non-empty."""
+    members = at.members()
+    for name, member in members.items():
+        if not name.strip():
+            raise member.error("a name must not be empty")
+    return members
+
+
+def _texts(at: Field | None) -> tuple[str, ...]:
+    return at.texts() if at is not None else ()
+
+
+def _optional_text(at: Field | None) -> str | None:
+    return at.text() if at is not None else None
+
+
+def _optional_count(at: Field | None) -> int | None:
+    return at.integer(limits.COUNT) if at is not None else None
+
+
+def _selector(at: Field) -> dict[str, str]:
+    """A node selector apply will write into a flow: valid Kubernetes labels only."""
+    selector = {key: value.text() for key, value in at.members().items()}
+    if problem := selector_problem(selector):
+        raise at.error(f"{problem}; {RULE}")
+    return selector
+
+
+def _compute_pool(at: Field | None) -> str | None:
+    if at is None:
+        return None
+    name = at.name()
+    if problem := value_problem(name):
+        raise at.error(f"{problem}; {RULE}")
+    return name
+
+
+def _resources(at: Field) -> dict[str, Any]:
+    """A pod request (cpu, memory MB, disk MB, gpu): each number finite and in range."""
+    out: dict[str, Any] = {}
+    for key, value in at.members().items():
+        if key in _RESOURCE_LIMITS:
+            out[key] = value.number(_RESOURCE_LIMITS[key])
+        elif isinstance(value.value, str):
+            out[key] = value.value
+        else:
+            out[key] = value.number(_ANY_NUMBER)
+    return out
+
+
+def _finite_tree(at: Field) -> dict[str, Any]:
+    """An object of anything JSON, with every number finite and not absurdly large."""
+    at.obj()
+    _check_finite(at, 0)
+    return dict(at.value)
+
+
+def _check_finite(at: Field, depth: int) -> None:
+    if depth > _MAX_DEPTH:
+        raise at.error("nested too deeply")
+    value = at.value
+    if isinstance(value, dict):
+        for member in at.members().values():
+            _check_finite(member, depth + 1)
+    elif isinstance(value, list):
+        for item in at.items():
+            _check_finite(item, depth + 1)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        at.number(_ANY_NUMBER)

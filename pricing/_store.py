@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import json
 import math
 import os
@@ -63,14 +64,34 @@ def cache_dir() -> Path:
     return base / "placer"
 
 
+CURRENT = "current"  # the cache's symlink to the generation in use
+
+
+def live_dir(directory: Path | None = None) -> Path:
+    """Where the cache's tables are now: ``<cache>/current``, the generation the last
+    refresh switched to (one atomic switch per refresh), else ``<cache>`` itself (a cache
+    written before generations, or by hand)."""
+    root = directory or cache_dir()
+    current = root / CURRENT
+    return current if current.is_dir() else root
+
+
 def offers_path(cloud: str, directory: Path | None = None) -> Path:
-    """The cache file of one cloud's offers, ``<dir>/offers-<cloud>.json``."""
-    return (directory or cache_dir()) / f"offers-{cloud}.json"
+    """The cache file of one cloud's offers, ``<live dir>/offers-<cloud>.json``."""
+    return live_dir(directory) / offers_name(cloud)
 
 
 def egress_path(cloud: str, directory: Path | None = None) -> Path:
-    """The cache file of one cloud's egress rates, ``<dir>/egress-<cloud>.json``."""
-    return (directory or cache_dir()) / f"egress-{cloud}.json"
+    """The cache file of one cloud's egress rates, ``<live dir>/egress-<cloud>.json``."""
+    return live_dir(directory) / egress_name(cloud)
+
+
+def offers_name(cloud: str) -> str:
+    return f"offers-{cloud}.json"
+
+
+def egress_name(cloud: str) -> str:
+    return f"egress-{cloud}.json"
 
 
 # ---------------------------------------------------------------------------- offers
@@ -147,8 +168,9 @@ class Block:
 class Rows:
     """A validated offers file whose rows are not Offers yet (see :meth:`offers`).
 
-    Rows are kept per region and parsed on first use (:meth:`region_rows`): a refreshed
-    cache can hold tens of thousands of rows while planning reads a few regions.
+    Rows are kept per region and checked (CRC-32), parsed and validated on first use
+    (:meth:`region_rows`): a refreshed cache can hold tens of thousands of rows while
+    planning reads a few regions.
     """
 
     def __init__(
@@ -180,8 +202,11 @@ class Rows:
             if block is None:
                 return []
             path = self.path or Path("<table>")
+            text = block.text or "[]"
+            if block.crc32 is not None and zlib.crc32(text.encode()) != block.crc32:
+                raise _corrupt(path, f"region {region!r} rows do not match their checksum")
             try:
-                rows = json.loads(block.text or "[]")
+                rows = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise _corrupt(path, f"region {region!r} rows are not JSON ({exc})") from None
             if not isinstance(rows, list) or len(rows) != block.count:
@@ -246,8 +271,8 @@ def read_rows(path: Path | str) -> Rows:
             oldest, undated = raw.get("oldest", ""), bool(raw.get("undated", False))
         except (KeyError, TypeError):
             raise _corrupt(path, f"region {region!r} lacks rows, count or crc32") from None
-        if not isinstance(text, str) or type(count) is not int or zlib.crc32(text.encode()) != crc:
-            raise _corrupt(path, f"region {region!r} rows do not match their checksum")
+        if not isinstance(text, str) or type(count) is not int or type(crc) is not int:
+            raise _corrupt(path, f"region {region!r} lacks rows, count or crc32")
         blocks[region] = Block(count, oldest if isinstance(oldest, str) else "", undated, text, crc)
     return Rows(cloud, captured_at, sources, tuple(columns), blocks, path)
 
@@ -498,17 +523,22 @@ def write_json_atomic(path: Path, document: Any) -> None:
     write_atomic(path, data, mode=0o644)  # readable by others whatever the umask: shared
 
 
+MAX_TABLE_BYTES = 512 * 1024 * 1024  # a pricing table, decompressed (real ones: tens of MB)
+
+
 def _read_document(path: Path) -> dict[str, Any]:
-    """Parse a (possibly gzipped) JSON file into a dict, or raise PricingError naming it."""
+    """Parse a (possibly gzipped) JSON file into a dict, or raise PricingError naming it.
+
+    Only a regular file is read, and at most MAX_TABLE_BYTES of it (decompressed too)."""
+    from placer.inputs import read_regular
+
+    if not path.exists():
+        raise PricingError("pricing file not found", str(path), "run `placer pricing refresh`")
+    data = read_regular(path, "pricing file", MAX_TABLE_BYTES, PricingError, _FIX)
     try:
-        data = path.read_bytes()
         if path.suffix == ".gz":
-            data = gzip.decompress(data)
+            data = _gunzip(data, path)
         document = json.loads(data)
-    except FileNotFoundError:
-        raise PricingError(
-            "pricing file not found", str(path), "run `placer pricing refresh`"
-        ) from None
     except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _corrupt(path, f"not readable JSON ({exc})") from None
     if not isinstance(document, dict):
@@ -530,6 +560,17 @@ def _header(path: Path, document: Mapping[str, Any]) -> tuple[str, str, tuple[st
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _corrupt(path, "'sources' must be a list of strings")
     return cloud, captured_at, tuple(sources)
+
+
+_FIX = "delete it and run `placer pricing refresh` (the embedded snapshot is used meanwhile)"
+
+
+def _gunzip(data: bytes, path: Path) -> bytes:
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
+        out = handle.read(MAX_TABLE_BYTES + 1)
+    if len(out) > MAX_TABLE_BYTES:
+        raise _corrupt(path, f"it decompresses to more than {MAX_TABLE_BYTES // 2**20} MB")
+    return out
 
 
 def _corrupt(path: Path, why: str) -> PricingError:

@@ -17,14 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from placer.errors import PricingError
+from placer.errors import PricingError, printable
 from pricing._model import CLOUDS, Location, Offer
 from pricing._store import (
     EgressTable,
     cache_dir,
+    egress_name,
     egress_path,
     load_egress,
     load_table,
+    offers_name,
     offers_path,
     save_egress,
     save_table,
@@ -67,6 +69,7 @@ class RefreshOptions:
     gcp_endpoint: str | None = None
     directory: Path | None = None
     snapshot_dir: Path = SNAPSHOT_DIR
+    allow_insecure_endpoint: bool = False  # plain http for calls that carry credentials
 
 
 @dataclass(frozen=True)
@@ -150,15 +153,14 @@ def refresh(
     places = _Places(options.directory or cache_dir(), options.snapshot_dir)
     captured_at = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     chosen = {**FETCHERS, **(fetchers or {})}
+    check_endpoints(options)  # before any call: a refused endpoint is bad input (exit 2)
     outcomes, fetched = [], {}
     for cloud in options.clouds:
         regions = places.regions(cloud, options)
         progress(cloud, 0, len(regions), "starting")
         started = time.monotonic()
         try:
-            result = chosen[cloud](regions, options, progress, known_shapes(cloud, places))
-            if not result.offers:
-                raise FetchError(cloud, "the API returned no prices for these regions")
+            result = _fetch_alone(chosen[cloud], cloud, regions, options, progress, places)
         except FetchError as exc:
             progress(cloud, len(regions), len(regions), "failed")
             seconds = time.monotonic() - started
@@ -171,9 +173,9 @@ def refresh(
         progress(cloud, len(regions), len(regions), "fetched")
         fetched[cloud] = (result, regions)
         outcomes.append(_outcome(result, regions, time.monotonic() - started))
-    for result, regions in fetched.values():  # writing starts only once all fetching is done
+    if fetched:  # writing starts only once all fetching is done
         try:
-            _write_cloud(places, result, regions, captured_at)
+            _write(places, fetched, captured_at)
         except OSError as exc:
             raise PricingError(
                 f"cannot write the pricing cache ({exc.strerror or exc})",
@@ -181,6 +183,76 @@ def refresh(
                 "make it a writable directory, or set PLACER_CACHE_DIR to one",
             ) from exc
     return RefreshReport(tuple(outcomes), places.cache, captured_at)
+
+
+def _write(
+    places: _Places, fetched: Mapping[str, tuple[FetchResult, tuple[str, ...]]], captured_at: str
+) -> None:
+    """One new cache generation: fetched clouds merged with the live tables (read under the
+    cache's lock, so a concurrent refresh's regions are kept), the rest carried over; then
+    one switch to it."""
+    from pricing._generations import carry_over, refreshing
+
+    with refreshing(places.cache) as new:
+        for cloud in CLOUDS:
+            if cloud in fetched:
+                result, regions = fetched[cloud]
+                _write_cloud(places, new, result, regions, captured_at)
+            else:
+                carry_over(places.cache, new, cloud)
+
+
+def _fetch_alone(
+    fetcher: Fetcher,
+    cloud: str,
+    regions: tuple[str, ...],
+    options: RefreshOptions,
+    progress: Progress,
+    places: _Places,
+) -> FetchResult:
+    """One cloud's fetch; whatever goes wrong in it fails that cloud only.
+
+    Fetchers turn every failure they foresee into FetchError with what the endpoint said.
+    Anything else (a cloud SDK choking on an answer it did not expect) is still that
+    cloud's failure, not the others': it is reported as unexpected, with its type.
+    """
+    try:
+        result = fetcher(regions, options, progress, known_shapes(cloud, places))
+    except FetchError:
+        raise
+    except Exception as exc:  # isolation: the other clouds' prices are kept and written
+        reason = f"unexpected {type(exc).__name__} while reading the answer: {exc}"
+        raise FetchError(cloud, printable(reason)[:300]) from exc
+    if not result.offers:
+        raise FetchError(cloud, "the API returned no prices for these regions")
+    return result
+
+
+def check_endpoints(options: RefreshOptions) -> None:
+    """Refuse endpoints placer must not call: not http(s), or plain http with credentials."""
+    import os
+
+    from pricing.fetch._http import check_endpoint
+
+    allow = options.allow_insecure_endpoint
+    wanted: list[tuple[str, str | None, str, bool]] = []
+    env = os.environ.get
+    if "azure" in options.clouds:
+        prices = options.azure_prices_url or env("PLACER_AZURE_PRICES_URL")
+        arm = options.azure_arm_url or env("PLACER_AZURE_ARM_URL")
+        wanted += [
+            ("azure", prices, "--azure-prices-url", False),
+            ("azure", arm, "--azure-arm-url", True),
+        ]
+    if "gcp" in options.clouds:
+        endpoint = options.gcp_endpoint or env("PLACER_GCP_ENDPOINT")
+        wanted.append(("gcp", endpoint, "--gcp-endpoint", True))
+    if "aws" in options.clouds:
+        for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_PRICING", "AWS_ENDPOINT_URL_EC2"):
+            wanted.append(("aws", os.environ.get(name), f"${name}", True))
+    for _cloud, url, option, authenticated in wanted:
+        if url:
+            check_endpoint(url, option, authenticated=authenticated, allow_insecure=allow)
 
 
 def _outcome(result: FetchResult, regions: tuple[str, ...], seconds: float) -> CloudOutcome:
@@ -227,7 +299,13 @@ def _fetch_gcp(
 ) -> FetchResult:
     from pricing.fetch.gcp import fetch_gcp
 
-    return fetch_gcp(regions, options.policy, progress, options.gcp_endpoint)
+    return fetch_gcp(
+        regions,
+        options.policy,
+        progress,
+        options.gcp_endpoint,
+        allow_insecure=options.allow_insecure_endpoint,
+    )
 
 
 FETCHERS: Mapping[str, Fetcher] = {"aws": _fetch_aws, "azure": _fetch_azure, "gcp": _fetch_gcp}
@@ -237,13 +315,14 @@ FETCHERS: Mapping[str, Fetcher] = {"aws": _fetch_aws, "azure": _fetch_azure, "gc
 
 
 def _write_cloud(
-    places: _Places, result: FetchResult, regions: Sequence[str], captured_at: str
+    places: _Places, new: Path, result: FetchResult, regions: Sequence[str], captured_at: str
 ) -> None:
-    """Replace one cloud's offer (and egress) cache files, keeping other regions' rows."""
+    """One cloud's offer (and egress) tables in the new generation, keeping the live
+    tables' rows of regions not refreshed."""
     cloud = result.cloud
     kept = [offer for offer in places.previous_offers(cloud) if offer.region not in regions]
     offers = sorted([*kept, *result.offers], key=lambda o: (o.region, o.instance_type))
-    save_table(offers_path(cloud, places.cache), cloud, captured_at, result.sources, offers)
+    save_table(new / offers_name(cloud), cloud, captured_at, result.sources, offers)
     table = merge_egress(
         cloud,
         places.previous_egress(cloud),
@@ -253,7 +332,18 @@ def _write_cloud(
         result.sources,
     )
     if table is not None:
-        save_egress(egress_path(cloud, places.cache), table)
+        save_egress(new / egress_name(cloud), table)
+    else:
+        carry_over_egress(places.cache, new, cloud)
+
+
+def carry_over_egress(cache: Path, new: Path, cloud: str) -> None:
+    """No egress table for a fetched cloud (none fetched, none before): keep what is live."""
+    from pricing._generations import _link_or_copy
+
+    live = egress_path(cloud, cache)
+    if live.is_file():
+        _link_or_copy(live, new / egress_name(cloud))
 
 
 def _offers_in(path: Path) -> tuple[Offer, ...]:

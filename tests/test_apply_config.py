@@ -135,8 +135,17 @@ def test_placement_changes_name_each_moved_step(tmp_path):
         'end: placement.json node_selector {"outerbounds.co/provider": "aws"} -> '
         '{"outerbounds.co/provider": "gcp", "topology.kubernetes.io/region": "us-central1"}'
     ]
-    path.write_text("not json")
-    assert [c.step for c in placement_result(path, moved).changes] == ["start", "middle", "end"]
+    path.write_text("not json")  # e.g. a merge conflict: overwritten only with --force
+    forced = placement_result(path, moved, force=True)
+    assert [c.step for c in forced.changes] == ["start", "middle", "end"]
+
+
+def test_a_placement_json_placer_did_not_write_is_never_overwritten(tmp_path):
+    path = tmp_path / "placement.json"
+    path.write_text("#!/bin/sh\necho mine\n")
+    with pytest.raises(ApplyError, match="not a placement file written by `placer apply`"):
+        placement_result(path, tricky_plan())
+    assert path.read_text() == "#!/bin/sh\necho mine\n"
 
 
 def test_comment_above_the_first_step_stays_with_it():
@@ -180,3 +189,196 @@ def test_placer_reads_the_wired_flow_back_through_placement_json(tmp_path):
     }
     start = read.steps["start"].resources
     assert (start.cpu, start.memory_mb) == (1, 512)  # right-sized: no 4096 MB floor
+
+
+# --- the flow's own Config wiring, and the file the placement Config reads ---------------
+
+WIRED_FLOW = """\
+from metaflow import Config, FlowSpec, config_expr, kubernetes, step
+
+
+class WiredFlow(FlowSpec):
+    cfg = Config("cfg", default="cfg.json")
+
+    @kubernetes(memory=config_expr("cfg.mem"), {selector})
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @step
+    def end(self):
+        pass
+"""
+
+
+# what the wired flow's start step asks: cpu=2 and memory from cfg.json (6000 MB)
+_WIRED_REQUEST = {"cpu": 2.0, "memory": 6000.0, "disk": 10240.0, "gpu": 0}
+
+
+def _wired(tmp_path: Path, selector: str = "cpu=2", declared=None) -> tuple[Path, Path]:
+    flow = tmp_path / "flow.py"
+    flow.write_text(WIRED_FLOW.format(selector=selector))
+    (tmp_path / "cfg.json").write_text('{"mem": 6000, "pool": "team=ml"}')
+    plan = make_plan(
+        "WiredFlow",
+        {
+            "start": step_plan(GCP, resources=_WIRED_REQUEST, declared=declared),
+            "end": step_plan(AWS),
+        },
+        "flow.py",
+        flow.read_bytes(),
+    )
+    (tmp_path / "plan.json").write_text(plan.dumps())
+    return flow, tmp_path / "plan.json"
+
+
+def _apply(*argv: str) -> tuple[int, str, str]:
+    import io
+
+    from placer.cli import main
+    from placer.cli._env import Environment
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["apply", *argv], Environment(stdout=out, stderr=err))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_config_mode_keeps_the_flows_own_config_read(tmp_path):
+    # the issue: memory=config_expr("cfg.mem") was removed and the run got 4096M
+    flow, plan = _wired(tmp_path)
+    code, _, err = _apply(str(plan), "--mode", "config")
+    assert (code, err) == (0, "")
+    text = flow.read_text()
+    assert (
+        "    @kubernetes(\n"
+        '        memory=config_expr("cfg.mem"),\n'
+        "        cpu=2,\n"
+        '        node_selector=config_expr("placement.steps.start.node_selector"),\n'
+        "    )\n"
+    ) in text
+    from placer.flow import read_flow
+
+    assert read_flow(flow).steps["start"].resources.memory_mb == 6000
+    assert _apply(str(plan), "--mode", "config", "--check")[0] == 0
+
+
+def test_config_mode_refuses_to_replace_the_flows_own_wiring(tmp_path):
+    flow, plan = _wired(tmp_path, 'node_selector=config_expr("cfg.pool")')
+    before = flow.read_bytes()
+    code, _, err = _apply(str(plan), "--mode", "config")
+    assert code == 2
+    assert err == (
+        f"error: {flow}:8: step 'start': node_selector=config_expr(\"cfg.pool\") reads the "
+        "flow's own Config; config mode would replace that wiring. To fix: use --mode "
+        "mutator, which keeps the flow's Config wiring and sets the placement at deploy time\n"
+    )
+    assert flow.read_bytes() == before and not (tmp_path / "placement.json").exists()
+
+
+def test_config_mode_right_size_refuses_a_config_wired_size(tmp_path):
+    declared = {"cpu": 1, "memory": 512, "disk": 0, "gpu": 0}
+    flow, plan = _wired(tmp_path, declared=declared)
+    code, _, err = _apply(str(plan), "--mode", "config", "--right-size")
+    assert code == 2
+    assert "step 'start': memory=config_expr(\"cfg.mem\") reads the flow's own Config" in err
+
+
+def test_decorators_mode_replaces_config_wiring_with_a_warning_line(tmp_path):
+    # docs/apply.md promises a `warning:` line when a computed argument is replaced
+    flow, plan = _wired(tmp_path, 'node_selector=config_expr("cfg.pool")')
+    code, _, err = _apply(str(plan))
+    assert code == 0
+    assert err == (
+        "warning: step 'start': node_selector=config_expr(\"cfg.pool\") read the flow's own "
+        'Config; replaced by {"outerbounds.co/provider": "gcp", '
+        '"topology.kubernetes.io/region": "us-central1"} (--mode mutator keeps the Config '
+        "wiring)\n"
+    )
+    assert 'memory=config_expr("cfg.mem")' in flow.read_text()
+
+
+PLACED_FLOW = """\
+from metaflow import Config, FlowSpec, config_expr, kubernetes, step
+
+
+class PlacedFlow(FlowSpec):
+    placement = Config("placement", {default})
+
+    @kubernetes(node_selector=config_expr("placement.steps.start.node_selector"))
+    @step
+    def start(self):
+        self.next(self.end)
+
+    @kubernetes(node_selector=config_expr("placement.steps.end.node_selector"))
+    @step
+    def end(self):
+        pass
+"""
+
+
+def _placed(flow_dir: Path, default: str) -> Path:
+    flow_dir.mkdir(parents=True, exist_ok=True)
+    flow = flow_dir / "flow.py"
+    flow.write_text(PLACED_FLOW.format(default=default))
+    plan = make_plan(
+        "PlacedFlow", {"start": step_plan(GCP), "end": step_plan(AWS)}, "flow.py", flow.read_bytes()
+    )
+    (flow_dir / "plan.json").write_text(plan.dumps())
+    return flow_dir / "plan.json"
+
+
+def test_config_mode_writes_the_file_the_placement_config_reads(tmp_path):
+    # issue 14 item 8: not ./placement.json when the flow reads ../shared/placement.json
+    (tmp_path / ".git").mkdir()
+    plan = _placed(tmp_path / "flows", 'default="../shared/placement.json"')
+    (tmp_path / "shared").mkdir()
+    code, out, err = _apply(str(plan), "--mode", "config")
+    assert (code, err) == (0, "")
+    written = json.loads((tmp_path / "shared" / "placement.json").read_text())
+    assert written["steps"]["end"]["node_selector"] == AWS
+    assert not (tmp_path / "flows" / "placement.json").exists()
+    assert _apply(str(plan), "--mode", "config", "--check")[0] == 0
+
+
+def test_config_mode_never_writes_outside_the_project(tmp_path):
+    plan = _placed(tmp_path / "repo", 'default="../elsewhere.json"')
+    code, _, err = _apply(str(plan), "--mode", "config")
+    assert code == 2
+    assert err.startswith(
+        f"error: {tmp_path / 'repo' / 'flow.py'}:5: the flow's Config 'placement' reads "
+        f"{tmp_path / 'repo' / '..' / 'elsewhere.json'}, which resolves outside the flow's "
+        f"project ({tmp_path / 'repo'})"
+    )
+    assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_config_mode_needs_a_placement_file_to_write(tmp_path):
+    plan = _placed(tmp_path, 'default_value={"steps": {}}')
+    code, _, err = _apply(str(plan), "--mode", "config")
+    assert code == 2
+    assert "the flow's Config 'placement' has no default= file for config mode" in err
+    assert "or use --mode mutator" in err
+
+
+def test_an_argument_from_a_config_spread_is_never_doubled(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(
+        WIRED_FLOW.replace(
+            '@kubernetes(memory=config_expr("cfg.mem"), {selector})', "@kubernetes(**cfg.k8s)"
+        )
+    )
+    (tmp_path / "cfg.json").write_text('{"k8s": {"memory": 6000, "node_selector": "a=b"}}')
+    plan = make_plan(
+        "WiredFlow", {"start": step_plan(GCP), "end": step_plan(AWS)}, "flow.py", flow.read_bytes()
+    )
+    (tmp_path / "plan.json").write_text(plan.dumps())
+    before = flow.read_bytes()
+    for mode in ("decorators", "config"):
+        code, _, err = _apply(str(tmp_path / "plan.json"), "--mode", mode)
+        assert code == 2
+        assert (
+            "step 'start': node_selector comes from **cfg.k8s (the flow's own Config); adding "
+            "node_selector= too would make Python refuse the call" in err
+        )
+    assert flow.read_bytes() == before
+    assert _apply(str(tmp_path / "plan.json"), "--mode", "mutator")[0] == 0

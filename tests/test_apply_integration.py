@@ -205,3 +205,110 @@ def _airflow_config(dag: Path) -> dict[str, Any]:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "CONFIG":
             return ast.literal_eval(node.value)
     raise AssertionError("no CONFIG in the generated DAG")
+
+
+# --- flow projects: steps from a base class in another module, Config-valued resources ----
+
+INHERIT = ROOT / "tests" / "fixtures" / "projects" / "inherit"
+
+
+def _templates(text: str) -> dict[str, dict[str, Any]]:
+    """Each step's nodeSelector and requests in the Argo JSON; a @parallel step is a JobSet
+    `resource` template whose manifest holds a pod spec per replicated job."""
+    import re
+
+    import yaml
+
+    template = json.loads(text[text.index("{") :])
+    out: dict[str, dict[str, Any]] = {}
+    for t in template["spec"]["templates"]:
+        if "container" in t:
+            out[t["name"]] = {
+                "selectors": [t.get("nodeSelector")],
+                "requests": [t["container"]["resources"]["requests"]],
+            }
+        elif "resource" in t:  # Argo expressions ({{=...}}) are not YAML: blank them out
+            manifest = yaml.safe_load(re.sub(r"\{\{[^}]*\}\}", "X", t["resource"]["manifest"]))
+            pods = [
+                j["template"]["spec"]["template"]["spec"]
+                for j in manifest["spec"]["replicatedJobs"]
+            ]
+            out[t["name"]] = {
+                "selectors": [p.get("nodeSelector") for p in pods],
+                "requests": [p["containers"][0]["resources"]["requests"] for p in pods],
+            }
+    return out
+
+
+def _code_package(text: str, env: Mapping[str, str]) -> list[str]:
+    """The file names in the code package `argo-workflows create` uploaded to S3."""
+    import re
+    import tarfile
+
+    url = next(u for u in re.findall(r"s3://[^\"\\\s]+/data/[0-9a-f]{2}/[0-9a-f]{40}", text))
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=env["METAFLOW_S3_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    blob = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        return tar.getnames()
+
+
+def test_mutator_mode_places_inherited_steps_in_argo(tmp_path, metaflow_env):
+    """Steps from a base class in another module: every template carries the plan."""
+    shutil.copytree(INHERIT, tmp_path / "proj")
+    flow = tmp_path / "proj" / "flow.py"
+    base_module = (flow.parent / "common" / "pipeline.py").read_bytes()
+    plan = _plan_for(flow, "Training")
+    assert {read_flow(flow).steps[n].owner for n in plan.steps} == {"Pipeline", "Training"}
+    _apply(str(_write_plan(plan, flow.parent / "plan.json")), "--mode", "mutator")
+    assert (flow.parent / "common" / "pipeline.py").read_bytes() == base_module
+    text = _metaflow(flow, metaflow_env, "argo-workflows", "create", "--only-json")
+    templates = _templates(text)
+    placed = read_flow(flow)  # placer's reading of the placed flow
+    for name, step in plan.steps.items():
+        template = templates[name]
+        assert template["selectors"] == [full_selector(step)] * len(template["selectors"]), name
+        # sizes are the flow's own, Config-valued ones included: what placer reads
+        request = placed.steps[name].pod_request
+        for requests in template["requests"]:
+            assert float(requests["cpu"]) == request.cpu, name
+            assert float(requests["memory"].removesuffix("M")) == request.memory_mb, name
+    assert float(templates["train"]["requests"][0]["memory"].removesuffix("M")) == 32768
+    names = _code_package(text, metaflow_env)
+    assert {"placement.json", "placer_placement.py", "common/pipeline.py"} <= set(names)
+
+
+@pytest.mark.parametrize("override", [None, "prod.json"])
+def test_config_valued_resources_equal_metaflows_merged_request(tmp_path, metaflow_env, override):
+    """`placer graph` with --flow-config reads what Metaflow's `--config NAME FILE` deploys."""
+    from placer.flow import ReadOptions
+
+    shutil.copytree(INHERIT, tmp_path / "proj")
+    flow = tmp_path / "proj" / "flow.py"
+    args: tuple[str, ...] = ()
+    options = ReadOptions()
+    if override:
+        (flow.parent / override).write_text(
+            '{"pool": "team=prod", "train": {"cpu": 3, "memory": 12000}, "workers": 2, '
+            '"gather": {"memory": 5000, "node_selector": {"tier": "prod"}}}'
+        )
+        args = ("--config", "config", override)
+        options = ReadOptions(config_files={"config": flow.parent / override})
+    ours = read_flow(flow, options=options)
+    text = _metaflow(flow, metaflow_env, *args, "argo-workflows", "create", "--only-json")
+    for name, template in _templates(text).items():
+        if name not in ours.steps:
+            continue  # Metaflow's error-capture hook
+        request = ours.steps[name].pod_request
+        for requests in template["requests"]:
+            assert float(requests["cpu"]) == request.cpu, name
+            assert float(requests["memory"].removesuffix("M")) == request.memory_mb, name
+        expected = dict(ours.steps[name].placement.node_selector)
+        assert (template["selectors"][0] or {}) == expected, name
+    assert ours.steps["train"].pod_request.cpu == (3 if override else 8)

@@ -336,8 +336,9 @@ class Unrelated(FlowSpec):
     with pytest.raises(ApplyError) as info:
         _rewrite(source, plan=plan)
     assert info.value.one_line() == (
-        "flow.py: planned step(s) start (from Base) are inherited; apply edits only "
-        "Child's own steps. To fix: override them in Child, or use --mode selectors"
+        "flow.py: planned step(s) start (from Base) are inherited; this mode edits only "
+        "Child's own steps in flow.py. To fix: use --mode mutator, which places inherited "
+        "steps at deploy time without editing them (or override them in Child)"
     )
     # a same-named method of a class Child does not inherit from is no excuse
     plan = make_plan("Child", {n: step_plan(AWS) for n in ("middle", "end")})

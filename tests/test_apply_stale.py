@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ from fixtures.plan.apply_plans import AWS, make_plan, step_plan, tricky_plan
 
 from placer.apply import ApplyOptions, apply_plan
 from placer.apply._stale import locate, sha256_of
-from placer.errors import ApplyError
+from placer.errors import ApplyError, StalePlan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "apply"
 
@@ -44,7 +45,8 @@ def test_stale_flow_whose_steps_vanished_reports_the_staleness(tmp_path):
     plan = make_plan(
         "TrickyFlow", {"start": step_plan(AWS), "train": step_plan(AWS)}, flow_bytes=b"the old flow"
     )
-    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+    with pytest.raises(StalePlan, match="flow.py:10: the flow changed since the plan was made: "
+                       "step 'middle': the step is new since the plan"):  # fmt: skip
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
     with pytest.raises(ApplyError, match="planned step.s. train not found"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow, force=True))
@@ -74,7 +76,7 @@ def test_stale_flow_with_a_new_unplanned_step_is_refused(tmp_path):
         {n: s for n, s in tricky_plan().steps.items() if n != "middle"},
         flow_bytes=b"the flow before it grew a step",
     )
-    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+    with pytest.raises(StalePlan, match="step 'middle': the step is new since the plan"):
         apply_plan(plan, tmp_path / "plan.json", ApplyOptions(flow=flow))
 
 
@@ -114,8 +116,43 @@ def test_selectors_mode_refuses_a_flow_with_other_steps_but_not_an_applied_one(t
         )
     )
     flow.write_bytes(grown)
-    with pytest.raises(ApplyError, match="flow file changed since the plan was made"):
+    with pytest.raises(StalePlan, match="step 'middle': its next steps changed: end -> extra"):
         _selectors(plan, tmp_path)
     assert _selectors(plan, tmp_path, force=True).stdout is not None
     flow.unlink()  # no flow at hand: the document stands on its own
     assert _selectors(plan, tmp_path).stdout is not None
+
+
+def _flow_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """A flow in tmp_path, and where its plan would be."""
+    flow = tmp_path / "flow.py"
+    shutil.copy(FIXTURES / "tabs.flow", flow)
+    return flow, tmp_path / "plan.json"
+
+
+def test_a_hostile_plan_cannot_make_apply_read_outside_the_project(tmp_path):
+    (tmp_path / "repo").mkdir()
+    flow, plan_path = _flow_copy(tmp_path / "repo")
+    plan = dataclasses.replace(
+        tricky_plan(flow.read_bytes()), flow_sources={"../../../etc/passwd": "0" * 64}
+    )
+    with pytest.raises(ApplyError) as info:
+        apply_plan(plan, plan_path, ApplyOptions(flow=flow))
+    assert info.value.headline == (
+        "the plan lists ../../../etc/passwd as read by the flow, outside the flow's project"
+    )
+
+
+def test_a_changed_or_missing_module_is_named(tmp_path):
+    (tmp_path / "base.py").write_text("CPU = 2\n")
+    sources = {"base.py": sha256_of(b"CPU = 2\n")}
+    flow, plan_path = _flow_copy(tmp_path)
+    plan = dataclasses.replace(tricky_plan(flow.read_bytes()), flow_sources=sources)
+    assert apply_plan(plan, plan_path, ApplyOptions(flow=flow)).changed
+    (tmp_path / "base.py").write_text("CPU = 4\n")
+    with pytest.raises(ApplyError, match="base.py, which the flow reads, changed since the plan"):
+        apply_plan(plan, plan_path, ApplyOptions(flow=flow))
+    assert apply_plan(plan, plan_path, ApplyOptions(flow=flow, force=True)).changed
+    (tmp_path / "base.py").unlink()
+    with pytest.raises(ApplyError, match="base.py, which the flow reads, is missing since"):
+        apply_plan(plan, plan_path, ApplyOptions(flow=flow))

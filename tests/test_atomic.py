@@ -60,3 +60,58 @@ def test_text_is_utf8_with_newlines_untouched_and_explicit_mode(tmp_path):
     assert path.read_bytes() == "ü\r\n".encode()
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
     assert os.listdir(tmp_path) == ["offers.json"]
+
+
+def test_compare_and_swap_refuses_a_file_changed_since_it_was_read(tmp_path):
+    from placer.errors import WriteConflict
+
+    path = tmp_path / "flow.py"
+    path.write_bytes(b"read")
+    path.write_bytes(b"saved by an editor")
+    with pytest.raises(WriteConflict, match="changed since placer read it"):
+        write_atomic(path, b"placer's", expected=b"read")
+    assert path.read_bytes() == b"saved by an editor"
+    write_atomic(path, b"placer's", expected=b"saved by an editor")
+    assert path.read_bytes() == b"placer's"
+    with pytest.raises(WriteConflict):  # expected=None: only if nobody created it
+        write_atomic(path, b"new", expected=None)
+    assert os.listdir(tmp_path) == ["flow.py"]
+
+
+def test_live_temps_are_registered_and_removed_by_the_signal_cleanup(tmp_path, monkeypatch):
+    from placer import atomic
+
+    seen = []
+
+    def replace_then_die(src, dst):  # SIGTERM arrives while the temp exists
+        seen.append(sorted(os.listdir(tmp_path)))
+        assert atomic.remove_live_temps() == 1
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", replace_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(tmp_path / "plan.json", b"{}")
+    assert len(seen[0]) == 1 and seen[0][0].startswith(".plan.json.placer-")
+    assert os.listdir(tmp_path) == []
+
+
+def test_stale_temps_are_swept_and_live_ones_kept(tmp_path):
+    import subprocess
+    import sys
+
+    from placer.atomic import _HOST, STALE_TEMP_SECONDS, sweep_stale_temps
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = tmp_path / f".flow.py.placer-{_HOST}-{int(done.stdout)}-00000000.tmp"
+    alive = tmp_path / f".flow.py.placer-{_HOST}-{os.getppid()}-00000001.tmp"
+    other_host = tmp_path / ".flow.py.placer-ffffffff-1-00000002.tmp"
+    old = tmp_path / ".flow.py.placer-ffffffff-2-00000003.tmp"
+    other_file = tmp_path / f".plan.json.placer-{_HOST}-{int(done.stdout)}-00000004.tmp"
+    for path in (dead, alive, other_host, old, other_file):
+        path.write_text("half")
+    os.utime(old, (0, 0))
+    removed = sweep_stale_temps(tmp_path / "flow.py")
+    assert sorted(removed) == sorted([dead, old])
+    assert alive.exists() and other_host.exists() and other_file.exists()
+    assert STALE_TEMP_SECONDS == 3600

@@ -105,6 +105,14 @@ def test_debug_reraises():
         raise AssertionError("--debug should re-raise")
 
 
+def test_debug_shows_the_traceback_but_keeps_bad_input_at_exit_2():
+    _install_failing_command("_fail-debug-2", ConfigError("bad key", "placer.yaml:3", "remove it"))
+    code, _, err = _run(["--debug", "_fail-debug-2"])
+    assert code == 2
+    assert err.startswith("Traceback (most recent call last):\n")
+    assert err.endswith("error: placer.yaml:3: bad key. To fix: remove it\n")
+
+
 def test_typer_exit_code_passes_through():
     @app.command("_exit-4", hidden=True)
     def _cmd() -> None:

@@ -86,26 +86,73 @@ def test_check_exit_codes(tmp_path):
     assert code == 1 and err.startswith("error: ") and "plan file not found" in err
 
 
-def test_check_of_an_edited_flow_that_no_longer_matches_is_an_error(tmp_path):
+def _line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_a_comment_edit_keeps_the_plan_and_a_resources_edit_makes_it_stale(tmp_path):
     flow, plan = _setup(tmp_path)
     flow.write_text(flow.read_text().replace("# The first step.", "# edited"))
-    code, _, err = run(str(plan), "--check")
-    assert code == 1
-    assert "flow file changed since the plan was made" in err
+    code, out, _ = run(str(plan), "--check")  # not applied yet: a mismatch, not staleness
+    assert code == 2 and "does not match the plan" in out
+    assert run(str(plan))[0] == 0
+    assert run(str(plan), "--check")[:2] == (0, "TrickyFlow: matches the plan\n")
+    flow.write_text(flow.read_text().replace("# where it runs:", "# reformatted, recommented"))
+    assert run(str(plan), "--check")[0] == 0
+    flow.write_text(flow.read_text().replace("memory=512", "memory=8192"))
+    code, out, err = run(str(plan), "--check")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {flow}:{_line_of(flow, 'def start')}: the flow changed since the plan was "
+        "made: step 'start': its pod request changed: memory 4096 MB -> 8192 MB. To fix: "
+        "re-run `placer plan` on the current files, or pass --force to apply this plan "
+        "anyway\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("@resources(cpu=1, memory=512)", "@resources(cpu=1, memory=512, gpu=1)",
+         "step 'start': its pod request changed: gpu 0 -> 1"),
+        ("@resources(cpu=1, memory=512)", "@resources(cpu=3, memory=512)",
+         "step 'start': its pod request changed: cpu 1 -> 3"),
+        ("@resources(cpu=1, memory=512)", "@resources(cpu=1, memory=1024)",
+         "step 'start': its @resources changed: memory 512 MB -> 1024 MB"),
+        ("def middle(self):\n        self.next(self.end)",
+         "def middle(self):\n        self.next(self.extra)\n\n    @step\n    def extra(self):"
+         "\n        self.next(self.end)",
+         "step 'middle': its next steps changed: end -> extra"),
+        ("class TrickyFlow(FlowSpec):", "class OtherFlow(FlowSpec):",
+         "the plan is for TrickyFlow, but this file defines OtherFlow"),
+    ],
+)  # fmt: skip
+def test_check_names_the_first_priced_change(tmp_path, old, new, said):
+    flow, plan = _setup(tmp_path)
+    assert run(str(plan))[0] == 0
+    text = flow.read_text()
+    assert old in text
+    flow.write_text(text.replace(old, new))
+    code, out, err = run(str(plan), "--check")
+    assert (code, out) == (2, "")
+    assert said in err and err.count("\n") == 1
 
 
 def test_stale_plan_is_refused_unless_forced(tmp_path):
     flow, plan = _setup(tmp_path)
-    edited = flow.read_text().replace("# The first step.", "# edited").encode()
+    edited = flow.read_text().replace("memory=512", "memory=512, disk=20000").encode()
     flow.write_bytes(edited)
     code, _, err = run(str(plan))
     assert code == 2
-    assert err.startswith(f"error: {flow}: flow file changed since the plan was made")
+    assert err.startswith(
+        f"error: {flow}:{_line_of(flow, 'def start')}: the flow changed since the plan was "
+        "made: step 'start': its pod request changed: disk 10240 MB -> 20000 MB."
+    )
     assert "re-run `placer plan`" in err and "--force" in err
     assert flow.read_bytes() == edited
     code, out, _ = run(str(plan), "--force")
     assert code == 0 and f"wrote {flow}" in out
-    assert b"# edited" in flow.read_bytes()
+    assert b"disk=20000" in flow.read_bytes()
     assert b'@kubernetes(node_selector={"outerbounds.co/provider": "aws"})' in flow.read_bytes()
 
 
@@ -289,7 +336,8 @@ def test_selectors_mode_names_steps_that_with_cannot_reach(tmp_path):
     code, _, err = run(str(plan), "--mode", "selectors")
     assert code == 0
     assert err.splitlines()[1] == (
-        "--with does not reach steps with a static @kubernetes: start, middle, end"
+        "--with does not reach steps with a static @kubernetes: start, middle, end "
+        "(--mode mutator places every step at deploy time)"
     )
 
 
@@ -382,17 +430,16 @@ def test_out_that_is_a_directory_is_a_clear_error(tmp_path):
 
 def test_unreadable_flow_is_a_clear_error(tmp_path, monkeypatch):
     flow, plan = _setup(tmp_path)
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self):
-        if self == flow:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def open_(path, *args, **kwargs):
+        if Path(path) == flow:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", open_)  # the tests run as root, so chmod would not do
     code, out, err = run(str(plan))
     assert (code, out) == (2, "")
     assert err == (
-        f"error: {flow}: cannot read the flow file: Permission denied. "
-        "To fix: check its permissions\n"
+        f"error: {flow}: cannot read the flow file (permission denied). To fix: make it readable\n"
     )

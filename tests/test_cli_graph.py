@@ -156,6 +156,69 @@ def test_json_of_odd_literal_arguments_is_strict_json(tmp_path):
 
     args = json.loads(out, parse_constant=refuse)["steps"]["start"]["decorator_args"]
     assert args == [
-        {"name": "retry", "args": {"times": "Ellipsis"}, "line": 5},
-        {"name": "environment", "args": {"vars": {"A": "inf", "B": "2j"}}, "line": 6},
+        {"name": "retry", "args": {"times": "Ellipsis"}, "line": 5, "file": str(path)},
+        {
+            "name": "environment",
+            "args": {"vars": {"A": "inf", "B": "2j"}},
+            "line": 6,
+            "file": str(path),
+        },
     ]
+
+
+def test_path_and_flow_config_options(tmp_path):
+    (tmp_path / "lib" / "shared").mkdir(parents=True)
+    (tmp_path / "lib" / "shared" / "sizes.py").write_text("CPU = 3\n")
+    (tmp_path / "app").mkdir()
+    flow = tmp_path / "app" / "flow.py"
+    flow.write_text(
+        "from metaflow import Config, FlowSpec, kubernetes, step\n"
+        "from shared.sizes import CPU\n\n\n"
+        "class F(FlowSpec):\n"
+        "    cfg = Config('cfg', default='cfg.json')\n\n"
+        "    @kubernetes(cpu=CPU, memory=cfg.memory)\n    @step\n    def start(self):\n"
+        "        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    (tmp_path / "app" / "cfg.json").write_text('{"memory": 5000}')
+    (tmp_path / "big.json").write_text('{"memory": 50000}')
+    code, out, err = run(
+        "graph",
+        str(flow),
+        "--format",
+        "json",
+        "--path",
+        str(tmp_path / "lib"),
+        "--flow-config",
+        "cfg",
+        str(tmp_path / "big.json"),
+    )
+    assert (code, err) == (0, "")
+    start = json.loads(out)["steps"]["start"]
+    assert (start["resources"]["cpu"], start["resources"]["memory"]) == (3, 50000)
+    code, out, err = run("graph", str(flow), "--flow-config", "nope", "x.json")
+    assert code == 2 and "the flow has no Config named 'nope' (its Configs: cfg)" in err
+
+
+def test_graph_takes_flow_configs_from_the_placer_yaml_next_to_the_flow(tmp_path, monkeypatch):
+    (tmp_path / "app").mkdir()
+    flow = tmp_path / "app" / "flow.py"
+    flow.write_text(
+        "from metaflow import Config, FlowSpec, kubernetes, step\n\n\n"
+        "def parse(text):\n    return {'cpu': int(text)}\n\n\n"
+        "class F(FlowSpec):\n"
+        "    cfg = Config('cfg', default='cfg.txt', parser=parse)\n\n"
+        "    @kubernetes(cpu=cfg.cpu)\n    @step\n    def start(self):\n"
+        "        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    (tmp_path / "app" / "cfg.txt").write_text("5")
+    (tmp_path / "placer.yaml").write_text("not: [valid\n")  # an unrelated file in the cwd
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("graph", str(flow), "--format", "json")
+    assert code == 0 and json.loads(out)["steps"]["start"]["resources"]["cpu"] == 1
+    assert "is parsed by parse, which placer does not run" in err
+    (tmp_path / "app" / "placer.yaml").write_text("flow_configs:\n  cfg: {cpu: 5}\n")
+    code, out, err = run("graph", str(flow), "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["steps"]["start"]["resources"]["cpu"] == 5

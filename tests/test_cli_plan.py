@@ -107,7 +107,14 @@ def test_unreadable_deadline_and_budget_are_bad_input():
     code, _, err = run("plan", str(CROSSCLOUD), "--deadline", "soon")
     assert code == 2 and err.startswith("error: --deadline: expected a duration")
     code, _, err = run("plan", str(CROSSCLOUD), "--budget", "-5")
-    assert code == 2 and "budget must be positive" in err
+    assert code == 2 and err.startswith("error: --budget: must be greater than 0 and at most")
+    for bad in ("nan", "inf", "-inf"):
+        code, _, err = run("plan", str(CROSSCLOUD), "--budget", bad)
+        assert (code, err) == (
+            2,
+            f"error: --budget: must be a finite number, got {bad}. "
+            "To fix: give USD per month, e.g. 40\n",
+        )
 
 
 def test_explicit_solvers_report_themselves():
@@ -188,7 +195,7 @@ def test_narrow_terminal_folds_names_and_keeps_every_figure():
     assert narrow == wide and len(wide) == 7  # 5 steps, per run, per month
 
 
-CAPPED_FLOW = '''
+CAPPED_FLOW = """
 from metaflow import FlowSpec, kubernetes, step
 
 
@@ -214,7 +221,7 @@ class CapFlow(FlowSpec):
     @step
     def end(self):
         pass
-'''
+"""
 CAPPED_CONFIG = """
 datastore: {cloud: gcp, region: us-central1}
 pools:
@@ -282,3 +289,86 @@ def test_an_impossible_deadline_from_placer_yaml_is_located_at_its_line(tmp_path
     code, _, err = run("plan", str(flow))
     assert code == 2
     assert err.startswith(f"error: {config}:3: constraints.deadline: deadline 1m < fastest")
+
+
+@pytest.mark.parametrize("victim", ["flow", "config"])
+def test_out_never_overwrites_the_flow_or_its_config(tmp_path, victim):
+    flow, config = tmp_path / "flow.py", tmp_path / "placer.yaml"
+    flow.write_bytes(CROSSCLOUD.read_bytes())
+    config.write_bytes((CROSSCLOUD.parent / "placer.yaml").read_bytes())
+    target = flow if victim == "flow" else config
+    before = target.read_bytes()
+    code, out, err = run("plan", str(flow), "--out", str(target))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {target}: --out is the same file as {target}, an input")
+    assert target.read_bytes() == before
+
+
+def test_out_that_is_a_directory_is_bad_input_and_writes_nothing(tmp_path):
+    code, out, err = run("plan", str(CROSSCLOUD), "--out", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {tmp_path}: --out is a directory. To fix: give a file path, e.g. {tmp_path}/FILE\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+PROJECT = ROOT / "tests" / "fixtures" / "projects" / "inherit"
+
+
+def test_a_flow_project_plans_with_its_modules_configs_and_read_options(tmp_path):
+    import shutil
+
+    shutil.copytree(PROJECT, tmp_path / "proj")
+    flow = tmp_path / "proj" / "flow.py"
+    (tmp_path / "prod.json").write_text(
+        '{"pool": "a=b", "train": {"cpu": 3, "memory": 9000}, "gather": {"cpu": 2}}'
+    )
+    out = tmp_path / "plan.json"
+    config = ("--flow-config", "config", str(tmp_path / "prod.json"))
+    code, _, err = run("plan", str(flow), "--out", str(out), "--format", "json", *config)
+    assert (code, err) == (0, "")
+    plan = read_plan(out)
+    assert plan.steps["train"].resources["cpu"] == 3  # the --flow-config file, not config.json
+    assert plan.steps["prepare"].resources["memory"] == 8192  # PREP_CPU * 4096 in settings.py
+    assert plan.flow_config_files == {"config": str(tmp_path / "prod.json")}
+    assert set(plan.flow_sources) == {
+        "flow.py",
+        "common/__init__.py",
+        "common/pipeline.py",
+        "common/decos.py",
+        "common/settings.py",
+        "../prod.json",
+    }
+    # apply re-reads the flow the same way: the mutator mode places every step
+    code, _, err = run("apply", str(out), "--mode", "mutator")
+    assert code == 0, err
+    assert json.loads((flow.parent / "placement.json").read_text())["steps"].keys() == set(
+        plan.steps
+    )
+
+
+def test_placer_yaml_flow_configs_give_a_config_placer_cannot_parse(tmp_path):
+    flow = tmp_path / "flow.py"
+    flow.write_text(
+        "from metaflow import Config, FlowSpec, kubernetes, step\n\n\n"
+        "def parse(text):\n    return {'cpu': int(text)}\n\n\n"
+        "class F(FlowSpec):\n"
+        "    cfg = Config('cfg', default='cfg.txt', parser=parse)\n\n"
+        "    @kubernetes(cpu=cfg.cpu)\n    @step\n    def start(self):\n"
+        "        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    (tmp_path / "cfg.txt").write_text("6")
+    placer_yaml = tmp_path / "placer.yaml"
+    placer_yaml.write_text("flow_configs:\n  cfg: {cpu: 6}\n")
+    code, out, err = run("plan", str(flow), "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["steps"]["start"]["resources"]["cpu"] == 6
+    placer_yaml.write_text("flow_configs:\n  cfgs: {cpu: 6}\n")
+    code, _, err = run("plan", str(flow))
+    assert code == 2
+    assert err == (
+        f"error: {placer_yaml}:2: flow_configs.cfgs: the flow has no Config named 'cfgs' (its "
+        "Configs: cfg). To fix: name a Config the flow declares, or remove the entry\n"
+    )

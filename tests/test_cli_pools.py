@@ -167,6 +167,15 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     assert load_config(None, other).usage("work").tasks == 10
 
 
+def test_init_out_never_overwrites_the_flow(tmp_path: Path) -> None:
+    flow = tmp_path / "fanflow.py"
+    flow.write_text(FLOW)
+    code, _, err = run("init", str(flow), "--out", str(flow), "--force")
+    assert code == 2
+    assert err.startswith(f"error: {flow}: --out is the same file as {flow}, an input")
+    assert flow.read_text() == FLOW
+
+
 # --- pools discover ------------------------------------------------------------------------
 
 
@@ -307,6 +316,28 @@ def test_discover_write_replaces_init_defaults_it_covers(kubeconfig: Path, tmp_p
     assert config.pool("aws-us-east-1").max_vcpus == 10.44
     assert err.count("warning: kept pool") == 2
     assert "steps:" in target.read_text()  # the rest of the init file is untouched
+
+
+def test_discover_write_does_not_lose_an_edit_made_meanwhile(
+    kubeconfig: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from placer.config import write
+
+    target = tmp_path / "placer.yaml"
+    target.write_text("runs_per_month: 3\n")
+    merge = write.merge_pools
+
+    def slow_merge(*args, **kwargs):  # the user saves the file while discovery merges
+        merged = merge(*args, **kwargs)
+        target.write_text("runs_per_month: 4\n")
+        return merged
+
+    monkeypatch.setattr("placer.config.merge_pools", slow_merge)
+    argv = ["pools", "discover", "--kubeconfig", str(kubeconfig), "--context", "eks"]
+    code, _, err = run(*argv, "--write", str(target))
+    assert code == 2
+    assert "the file changed since placer read it" in err
+    assert target.read_text() == "runs_per_month: 4\n"
 
 
 def test_discover_write_nothing_on_failure(tmp_path: Path) -> None:
@@ -480,4 +511,11 @@ def test_status_watch_json_lines(
 def test_status_watch_must_be_positive(kubeconfig: Path) -> None:
     code, _, err = run("status", "--kubeconfig", str(kubeconfig), "--watch", "0")
     assert code == 2
-    assert err == "error: --watch: --watch must be a positive number of seconds. To fix: e.g. 5\n"
+    assert err == (
+        "error: --watch: must be greater than 0 and at most 86,400 seconds, got 0. "
+        "To fix: give seconds, e.g. 5\n"
+    )
+    code, _, err = run("status", "--kubeconfig", str(kubeconfig), "--watch", "nan")
+    assert (code, err) == (
+        2, "error: --watch: must be a finite number, got nan. To fix: give seconds, e.g. 5\n"
+    )

@@ -183,7 +183,11 @@ def test_gpu_model_is_exact_a10_never_a100(cache):
 def test_sort_by_gpu_price_ranks_per_accelerator_and_drops_cpu_only(cache):
     got = _show_json("--sort", "gpu-price")
     assert [name for _, _, name in got] == [
-        "g4dn.xlarge", "g2-standard-4", "g5.xlarge", "p4de.24xlarge", "p5.48xlarge"
+        "g4dn.xlarge",
+        "g2-standard-4",
+        "g5.xlarge",
+        "p4de.24xlarge",
+        "p5.48xlarge",
     ]  # 0.526, 0.70683, 1.006, 5.12, 6.88 per accelerator-hour
     _, out, _ = _run("show", "--format", "json", "--sort", "gpu-price", "--limit", "1")
     assert json.loads(out)[0]["usd_per_accelerator_hour"] == 0.526

@@ -224,3 +224,59 @@ def test_ctrl_c_exits_130_and_leaves_the_cache_as_it_was(
     assert len(fetched) == 2
     assert sorted(p.name for p in cache.iterdir()) == ["offers-aws.json"]
     assert (cache / "offers-aws.json").read_text() == "old bytes"
+
+
+@pytest.mark.parametrize(
+    ("option", "url", "said"),
+    [
+        (
+            "--gcp-endpoint",
+            "http://billing.example.com",
+            "refusing to send credentials over plain http to billing.example.com",
+        ),
+        (
+            "--azure-arm-url",
+            "http://arm.example.com",
+            "refusing to send credentials over plain http to arm.example.com",
+        ),
+        ("--gcp-endpoint", "file:///etc/passwd", "'file:///etc/passwd' is not an http(s) URL"),
+        ("--azure-prices-url", "ftp://x.example", "'ftp://x.example' is not an http(s) URL"),
+    ],
+)
+def test_endpoints_that_would_leak_credentials_are_refused_before_any_call(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, option: str, url: str, said: str
+) -> None:
+    monkeypatch.setenv("PLACER_CACHE_DIR", str(tmp_path / "cache"))
+    code, out, err = run(option, url)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {option}: {said}")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_plain_http_to_an_azure_price_list_without_credentials_is_fine() -> None:
+    from placer.errors import ConfigError as Refused
+    from pricing.fetch._http import check_endpoint
+
+    assert check_endpoint("http://mirror.example.com/api", "--azure-prices-url",
+                          authenticated=False, allow_insecure=False)  # fmt: skip
+    assert check_endpoint("http://arm.example.com", "--azure-arm-url",
+                          authenticated=True, allow_insecure=True)  # fmt: skip
+    with pytest.raises(Refused):
+        check_endpoint("http://arm.example.com", "--azure-arm-url",
+                       authenticated=True, allow_insecure=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--timeout", "nan"], "must be between 0.1 and 600, got nan"),
+        (["--timeout", "inf"], "must be between 0.1 and 600, got inf"),
+        (["--backoff", "-1"], "must be between 0 and 60, got -1"),
+        (["--max-time", "nan"], "must be between 1 and 86400, got nan"),
+        (["--retries", "1000000"], "must be between 0 and 20, got 1e+06"),
+    ],
+)
+def test_numbers_out_of_range_are_bad_input(args: list[str], said: str) -> None:
+    code, out, err = run(*args)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {args[0]}: {said}")

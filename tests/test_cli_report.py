@@ -245,7 +245,7 @@ def test_unwritable_out_exits_2_with_one_line(plans, target):
     assert code == 2
     assert stdout == ""
     assert len(err.strip().splitlines()) == 1
-    expected = "is a directory" if target == "dir" else "cannot write the report"
+    expected = "--out is a directory" if target == "dir" else "cannot write the report"
     assert err.startswith(f"error: {out}: {expected}")
     assert blocker.read_text() == "a file, not a directory\n"
 
@@ -261,21 +261,31 @@ def _damaged(plans, name: str, change) -> Path:
 @pytest.mark.parametrize(
     ("name", "change", "message"),
     [
-        ("empty", lambda d: d.clear(), "{path}: unsupported plan format_version None. To fix:"),
+        ("empty", lambda d: d.clear(), "{path}: format_version: missing. To fix:"),
         (
             "runs",
             lambda d: d.update(runs_per_month="x"),
-            "{path}: runs_per_month: 'x' is not a number of runs >= 0. To fix: re-run",
+            "{path}: runs_per_month: expected a number, got 'x'. To fix: re-run",
         ),
         (
             "negative",
             lambda d: d.update(runs_per_month=-3),
-            "{path}: runs_per_month: -3 is not a number of runs >= 0. To fix: re-run",
+            "{path}: runs_per_month: must be from 0 to 1,000,000, got -3. To fix: re-run",
         ),
         (
             "money",
             lambda d: d["steps"]["start"].update(compute_cost="abc"),
-            "{path}: plan file has a money or hours field that is not a decimal number. To fix:",
+            "{path}: steps.start.compute_cost: expected a decimal number, got 'abc'. To fix:",
+        ),
+        (
+            "nan",
+            lambda d: d["steps"]["start"].update(hours="NaN"),
+            "{path}: steps.start.hours: must be a finite number, got NaN. To fix:",
+        ),
+        (
+            "label",
+            lambda d: d["steps"]["start"].update(node_selector={"team": "a,x=gcp"}),
+            "{path}: steps.start.node_selector: label value 'a,x=gcp' is not a valid label value;",
         ),
     ],
 )
@@ -303,3 +313,12 @@ def test_help_says_several_plans_are_taken(capsys):
     help_text = capsys.readouterr().out  # click prints help itself
     assert "PLAN..." in help_text.splitlines()[0]
     assert "repeatable" in help_text
+
+
+def test_out_never_overwrites_one_of_the_plans(plans):
+    head = plans / "head" / "DemoFlow.json"
+    before = head.read_bytes()
+    code, stdout, err = _run(["report", str(plans / "head"), "-f", "markdown", "-o", str(head)])
+    assert (code, stdout) == (2, "")
+    assert err.startswith(f"error: {head}: --out is the same file as {head}, an input")
+    assert head.read_bytes() == before

@@ -117,7 +117,7 @@ def test_negative_limit() -> None:
     message = error_of(
         "pools:\n  - {name: a, cloud: aws, region: r, compute_pool: x, max_vcpus: -4}\n"
     )
-    assert message == "placer.yaml:2: pools[0].max_vcpus: must be at least 0, got -4"
+    assert message == ("placer.yaml:2: pools[0].max_vcpus: must be from 0 to 1,000,000,000, got -4")
 
 
 def test_non_number() -> None:
@@ -127,7 +127,9 @@ def test_non_number() -> None:
 
 
 def test_zero_runs_rejected() -> None:
-    assert error_of("runs_per_month: 0\n").endswith("must be greater than 0, got 0")
+    assert error_of("runs_per_month: 0\n").endswith(
+        "must be greater than 0 and at most 1,000,000, got 0"
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,7 +149,8 @@ def test_zero_runs_rejected() -> None:
         ),
         (
             "{between: [aws, gcp], gbps: 0}",
-            "placer.yaml:3: constraints.bandwidth[0].gbps: must be greater than 0, got 0",
+            "placer.yaml:3: constraints.bandwidth[0].gbps: must be greater than 0 and at most "
+            "1,000,000 Gbps, got 0",
         ),
         (
             "{between: [aws, gcp]}",
@@ -302,3 +305,76 @@ def test_packing_and_burstable_defaults() -> None:
     config = parse_config("defaults: {packing: cluster, burstable_max_duration: 30m}\n")
     assert (config.defaults.packing, config.defaults.burstable_max_hours) == ("cluster", 0.5)
     assert Defaults().burstable_max_hours == 0.25
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "defaults: {duration: .nan}\n",
+            "placer.yaml:1: defaults.duration: must be a finite number, got nan",
+        ),
+        (
+            "runs_per_month: .nan\n",
+            "placer.yaml:1: runs_per_month: must be a finite number, got nan",
+        ),
+        (
+            "runs_per_month: .inf\n",
+            "placer.yaml:1: runs_per_month: must be a finite number, got inf",
+        ),
+        (
+            "runs_per_month: 1.0e+300\n",
+            "placer.yaml:1: runs_per_month: must be greater than 0 and at most 1,000,000, "
+            "got 1e+300",
+        ),
+        (
+            "steps:\n  x: {input: 100000000000000000000000000000000000000}\n",
+            "placer.yaml:2: steps.x.input: must be from 0 to 1,000,000,000 GB, got 1e+38",
+        ),
+        (
+            "steps:\n  x: {output: .inf}\n",
+            "placer.yaml:2: steps.x.output: must be a finite number, got inf",
+        ),
+        (
+            "steps:\n  x: {tasks: " + "9" * 38 + "}\n",
+            "placer.yaml:2: steps.x.tasks: must be from 1 to 1,000,000, got a 38-digit number",
+        ),
+        ("steps:\n  x: {duration: " + "9" * 400 + "}\n", "placer.yaml:2: steps.x.duration: 9999"),
+        (
+            "constraints: {budget: -.inf}\n",
+            "placer.yaml:1: constraints.budget: must be a finite number, got -inf",
+        ),
+        (
+            "defaults: {spot_overhead: 1000000000}\n",
+            "placer.yaml:1: defaults.spot_overhead: must be from 0 to 100, got 1,000,000,000",
+        ),
+    ],
+)
+def test_numbers_are_finite_and_in_their_documented_range(text: str, expected: str) -> None:
+    assert error_of(text).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "said"),
+    [
+        ("runs_per_month: !foo 3\n", 1, "the YAML tag '!foo' is not allowed"),
+        (
+            "steps:\n  x: !!python/object/apply:os.system [echo hi]\n",
+            2,
+            "the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed",
+        ),
+        (
+            "defaults:\n  duration: !!float abc\n",
+            2,
+            "defaults.duration: cannot read the value tagged 'tag:yaml.org,2002:float'",
+        ),
+        ("pools:\n  - !!binary abc\n", 2, "the YAML tag 'tag:yaml.org,2002:binary' is not allowed"),
+        ("? !x k\n: 1\n", 1, "the YAML tag '!x' is not allowed"),
+    ],
+)
+def test_yaml_tags_are_bad_input_at_their_line(text: str, line: int, said: str) -> None:
+    message = error_of(text)
+    assert message.startswith(f"placer.yaml:{line}: ")
+    assert said in message
+    assert message.endswith("To fix: remove the tag (placer.yaml holds plain values: text, "
+                            "numbers, lists, maps)")  # fmt: skip

@@ -208,6 +208,18 @@ def test_gcp_unknown_region_is_unavailable(compute: HTTPServer) -> None:
         gcp_headroom("europe-west4", "on-demand")
 
 
+@pytest.mark.parametrize("variable", ["PLACER_GCP_COMPUTE_URL", "PLACER_AZURE_ARM_URL"])
+def test_credentials_never_go_to_a_plain_http_endpoint(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "http://quotas.example.com")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "proj-1")
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "sub-1")
+    lookup = gcp_headroom if variable.startswith("PLACER_GCP") else azure_headroom
+    with pytest.raises(QuotaUnavailable, match="refusing to send credentials over plain http"):
+        lookup("us-central1", "on-demand")
+
+
 def test_quota_headroom_looks_up_each_region_once() -> None:
     calls: list[tuple[str, str]] = []
 

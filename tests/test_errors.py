@@ -21,3 +21,12 @@ def test_exit_statuses():
     assert FlowError("x").exit_status == ExitStatus.BAD_INPUT == 2
     assert ThresholdExceeded("over").exit_status == ExitStatus.THRESHOLD == 3
     assert isinstance(ThresholdExceeded("over"), PlacerError)
+
+
+def test_one_line_shows_control_characters_as_escapes():
+    from placer.errors import FlowError
+
+    error = FlowError("step 'a\nb' is \x1b[31mred\x1b[0m", "flow\u202e.py:3", "fix\ttabs")
+    assert error.one_line() == (
+        "flow\\u202e.py:3: step 'a\\nb' is \\u001b[31mred\\u001b[0m. To fix: fix\\ttabs"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 
 import pytest
@@ -193,3 +194,104 @@ def test_a_price_that_is_not_a_finite_non_negative_number_is_a_malformed_row(
     with pytest.raises(ValueError, match="bad price row"):
         parse_vm_item(item, "eastus")
     assert parse_vm_item({**item, "retailPrice": 0.192}, "eastus")[3] == 0.192
+
+
+def _retail_page(server: HTTPServer, link: object) -> None:
+    params = retail_params("Virtual Machines", "eastus")
+    body = {"Items": [], "NextPageLink": link, "Count": 0}
+    server.expect_request(RETAIL_PATH, query_string=params).respond_with_json(body)
+
+
+@pytest.mark.parametrize(
+    ("link", "message"),
+    [
+        ("file:///etc/passwd", "NextPageLink 'file:///etc/passwd' leaves"),
+        ("http://evil.example/api/retail/prices?$skip=100", "leaves"),
+        ("SELF", "links back to an earlier page"),
+    ],
+)
+def test_paging_links_stay_on_the_endpoint(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, link: str, message: str
+) -> None:
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    from pricing.fetch._http import with_query
+
+    url = httpserver.url_for(RETAIL_PATH)
+    if link == "SELF":  # the first page, linking to itself
+        link = with_query(url, retail_params("Virtual Machines", "eastus"))
+    _retail_page(httpserver, link)
+    with pytest.raises(FetchError, match=message):
+        fetch_azure(["eastus"], FAST, prices_url=url, now=NOW)
+    assert len(httpserver.log) == 1  # never followed
+
+
+def test_a_price_list_that_never_ends_fails_the_cloud(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pricing.fetch import azure
+
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    monkeypatch.setattr(azure, "MAX_PAGES", 5)
+    url = httpserver.url_for(RETAIL_PATH)
+
+    def endless(request: Request) -> Response:
+        skip = int(request.args.get("$skip", "0")) + 100
+        body = {"Items": [], "NextPageLink": f"{url}?$skip={skip}", "Count": 0}
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request(RETAIL_PATH).respond_with_handler(endless)
+    with pytest.raises(FetchError, match="price list for eastus has over 5 pages"):
+        fetch_azure(["eastus"], FAST, prices_url=url, now=NOW)
+    assert len(httpserver.log) == 5
+
+
+def test_an_endless_answer_is_cut_off_at_the_size_cap(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pricing.fetch import _http
+
+    monkeypatch.setattr(_http, "MAX_BODY_BYTES", 1024 * 1024)
+
+    def forever():
+        yield b'{"Items": ['
+        while True:
+            yield b'{"skuName": "x"},' * 1000
+
+    httpserver.expect_request(RETAIL_PATH).respond_with_response(
+        Response(forever(), content_type="application/json")
+    )
+    with pytest.raises(FetchError, match="sent more than 1 MB in one answer"):
+        fetch_azure(["eastus"], FAST, prices_url=httpserver.url_for(RETAIL_PATH), now=NOW)
+
+
+def test_an_answer_that_trickles_in_stops_at_the_total_time_limit(httpserver: HTTPServer) -> None:
+    def trickle():
+        yield b'{"Items": ['
+        while True:
+            time.sleep(0.05)
+            yield b" "
+
+    httpserver.expect_request(RETAIL_PATH).respond_with_response(
+        Response(trickle(), content_type="application/json")
+    )
+    policy = RetryPolicy(attempts=3, base_delay_s=0, timeout_s=5, total_s=1, sleep=lambda _s: None)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="stopped after 1 s, the refresh's time limit"):
+        fetch_azure(["eastus"], policy, prices_url=httpserver.url_for(RETAIL_PATH), now=NOW)
+    assert time.monotonic() - started < 4
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (500, b'{"error":"boom"}', 'HTTP 500 from localhost:\\d+: {"error":"boom"}'),
+        (403, b"\xff\xfe not utf-8 \x80", "HTTP 403 from localhost:\\d+: \ufffd\ufffd not utf-8"),
+        (200, b"\xff\xfe not json", "answer is not JSON: '\ufffd\ufffd not json'"),
+    ],
+)
+def test_a_bad_answer_is_quoted_in_the_failure(
+    httpserver: HTTPServer, status: int, body: bytes, said: str
+) -> None:
+    httpserver.expect_request(RETAIL_PATH).respond_with_data(body, status=status)
+    with pytest.raises(FetchError, match=said):
+        fetch_azure(["eastus"], FAST, prices_url=httpserver.url_for(RETAIL_PATH), now=NOW)

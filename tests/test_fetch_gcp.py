@@ -127,7 +127,7 @@ def test_requests_that_keep_timing_out_fail_the_cloud(httpserver: HTTPServer) ->
 
     httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_handler(slow)
     policy = RetryPolicy(attempts=2, base_delay_s=0, timeout_s=0.3, sleep=lambda _s: None)
-    with pytest.raises(FetchError, match=r"cannot reach .*\(ReadTimeout\)") as caught:
+    with pytest.raises(FetchError, match=r"localhost:\d+ did not answer within 0.3 s") as caught:
         fetch_gcp(["us-central1"], policy, endpoint=endpoint(httpserver))
     assert caught.value.retries == 1
 
@@ -138,3 +138,47 @@ def test_an_answer_that_is_not_the_catalog_fails_the_cloud(httpserver: HTTPServe
     )
     with pytest.raises(FetchError, match="did not answer with Cloud Billing Catalog JSON"):
         fetch_gcp(["us-central1"], FAST, endpoint=endpoint(httpserver))
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (500, b'{"error":"boom"}', r'HTTP 500 from localhost:\d+: {"error":"boom"}'),
+        (200, b"\xff\xfe\x00garbage", "answer is not JSON: '\ufffd\ufffd\\\\u0000garbage'"),
+        (200, b'{"skus": "not a list"}', "did not answer with Cloud Billing Catalog JSON"),
+    ],
+)
+def test_a_bad_answer_fails_the_cloud_quoting_it(
+    httpserver: HTTPServer, status: int, body: bytes, said: str
+) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_data(
+        body, status=status
+    )
+    with pytest.raises(FetchError, match=said):
+        fetch_gcp(["us-central1"], FAST, endpoint=endpoint(httpserver))
+
+
+def test_credentials_never_go_over_plain_http_to_another_host(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import google.auth
+
+    from placer.errors import ConfigError
+    from pricing.fetch import _http
+
+    class Credentials:
+        token = "secret-token"
+
+        def refresh(self, request: object) -> None:
+            pass
+
+    monkeypatch.setattr(google.auth, "default", lambda scopes: (Credentials(), "project"))
+    monkeypatch.setattr(_http, "is_loopback", lambda url: False)  # the server stands in for a host
+    with pytest.raises(ConfigError, match="refusing to send credentials over plain http"):
+        fetch_gcp(["us-central1"], FAST, endpoint=endpoint(httpserver))
+    assert httpserver.log == []
+    serve_gcp(httpserver)
+    fetch_gcp(["us-central1"], FAST, endpoint=endpoint(httpserver), allow_insecure=True)
+    assert httpserver.log[0][0].headers["Authorization"] == "Bearer secret-token"
+    with pytest.raises(ConfigError, match="is not an http"):
+        fetch_gcp(["us-central1"], FAST, endpoint="file:///etc/passwd")

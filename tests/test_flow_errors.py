@@ -74,16 +74,21 @@ def test_no_flowspec_subclass(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "imports, base", [("from mybase import BaseFlow", "BaseFlow"), ("import mybase", "mybase.Base")]
+    "imports, base, origin",
+    [
+        ("from mybase import BaseFlow", "BaseFlow", "mybase.BaseFlow"),
+        ("import mybase", "mybase.Base", "mybase.Base"),
+    ],
 )
-def test_flow_class_derived_from_an_imported_base(tmp_path, imports, base):
-    # the flow may well be valid; placer cannot read the other module, and says that
-    source = GOOD.replace("import FlowSpec, ", "import ").replace("from", f"{imports}\nfrom", 1)
-    msg = bad(tmp_path, source.replace("class F(FlowSpec)", f"class F({base})"))
-    assert msg.startswith(
-        f"{tmp_path / 'flow.py'}:5: class 'F' derives from '{base}', imported from another module"
+def test_flow_class_whose_steps_are_all_in_a_missing_module(tmp_path, imports, base, origin):
+    # the flow may well be valid; placer cannot find the other module, and says so
+    source = f"{imports}\n\n\nclass F({base}):\n    pass\n"
+    msg = bad(tmp_path, source)
+    assert msg.startswith(f"{tmp_path / 'flow.py'}:4: flow class 'F' has no @step methods")
+    assert (
+        f"note: {tmp_path / 'flow.py'}:4: base class '{base}' of 'F' comes from '{origin}', "
+        "which is not in the flow's project" in msg
     )
-    assert "To fix: placer needs the flow's steps in one file" in msg
 
 
 def test_plain_classes_are_no_flow(tmp_path):
@@ -299,10 +304,10 @@ def test_foreach_needs_a_string_literal(tmp_path):
 
 def test_cpu_from_a_function_call(tmp_path):
     source = edit(
-        "    @step\n    def start", "    @kubernetes(cpu=int('2'))\n    @step\n    def start"
+        "    @step\n    def start", "    @kubernetes(cpu=compute())\n    @step\n    def start"
     )
     msg = bad(tmp_path, source)
-    assert "sets cpu=int('2') in @kubernetes, which placer cannot evaluate" in msg
+    assert "sets cpu=compute() in @kubernetes, which placer cannot evaluate" in msg
     assert "To fix: write cpu= as a literal number" in msg
 
 
@@ -335,11 +340,11 @@ def test_bad_toleration_keys(tmp_path):
 def test_debug_shows_the_traceback(tmp_path):
     path = tmp_path / "flow.py"
     path.write_text("")
-    with pytest.raises(Exception) as info:
-        main(
-            ["--debug", "graph", str(path)], Environment(stdout=io.StringIO(), stderr=io.StringIO())
-        )
-    assert "the flow file is empty" in str(info.value)
+    err = io.StringIO()
+    code = main(["--debug", "graph", str(path)], Environment(stdout=io.StringIO(), stderr=err))
+    assert code == 2  # --debug adds the traceback; bad input stays exit 2
+    assert err.getvalue().startswith("Traceback (most recent call last):")
+    assert "the flow file is empty" in err.getvalue().splitlines()[-1]
 
 
 def test_config_json_missing(tmp_path):
@@ -359,7 +364,7 @@ def test_config_json_missing(tmp_path):
     assert msg.startswith(
         f"{tmp_path / 'flow.py'}:5: the Config default 'placement.json' is not next to the flow"
     )
-    assert "To fix: run `placer apply` again to write it" in msg
+    assert "To fix: create the file (or run `placer apply` again if it wrote it)" in msg
 
 
 @pytest.mark.parametrize(
@@ -580,9 +585,9 @@ RULES = [
         "use self.next(self.a)",
     ),
     (
-        START + step_("a", "self.next(self.end, num_parallel=n)") + END,
+        START + step_("a", "self.next(self.end, num_parallel='4')") + END,
         11,
-        "step 'a': num_parallel= must be a literal integer",
+        "step 'a': num_parallel='4' is '4', not a whole number >= 1",
         "write num_parallel=<N>",
     ),
     (
@@ -660,3 +665,15 @@ def test_metaflow_rules_each_refused_in_one_line(tmp_path, body, line, headline,
     what, _, fix = rest.partition(". To fix: ")
     assert what == headline
     assert fix.startswith(hint)
+
+
+def test_an_integer_beyond_any_float_is_not_finite(tmp_path):
+    huge = "1" + "0" * 400
+    msg = bad(
+        tmp_path,
+        edit("    @step\n    def start", f"    @kubernetes(cpu={huge})\n    @step\n    def start"),
+    )
+    assert msg == (
+        f"{tmp_path / 'flow.py'}:5: step 'start' asks for cpu=10000000000000000000...; it must "
+        "be a finite number. To fix: set cpu= to the amount the step needs, e.g. cpu=2"
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -157,3 +158,29 @@ def test_bare_step_pod_request_is_the_kubernetes_default(tmp_path):
     step = _work(tmp_path, None, None)
     assert step.pod_request == Resources(1.0, 4096.0, 10240.0, 0, None)
     assert step.declared is None
+
+
+@pytest.mark.parametrize(
+    ("decorator", "said"),
+    [
+        ("@resources(cpu='nan')", "asks for cpu='nan'; it must be a finite number"),
+        ("@kubernetes(cpu='inf')", "asks for cpu='inf'; it must be a finite number"),
+        ("@resources(memory=1e400)", "asks for memory=inf; it must be a finite number"),
+        ("@resources(disk=" + "9" * 38 + ")", "and at most 1,000,000,000,000 MB"),
+        ("@resources(gpu=10**9)", "gpu="),
+        (
+            "@resources(gpu=1000000)",
+            "asks for gpu=1000000 in @resources; it must be from 0 to 1,000",
+        ),
+    ],
+)
+def test_sizes_are_finite_and_in_range(tmp_path, decorator, said):
+    path = tmp_path / "flow.py"
+    path.write_text(
+        "from metaflow import FlowSpec, kubernetes, resources, step\n\n\n"
+        "class ResFlow(FlowSpec):\n"
+        f"    {decorator}\n    @step\n    def start(self):\n        self.next(self.end)\n\n"
+        "    @step\n    def end(self):\n        pass\n"
+    )
+    with pytest.raises(FlowError, match=re.escape(said)):
+        read_flow(path)

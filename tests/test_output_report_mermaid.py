@@ -88,3 +88,12 @@ def test_diagrams_over_mermaids_limits_are_not_drawn():
     assert "_The DAG of Big (502 steps) is too large to draw._" in text
     small = plan("Small", dict(list(chain.items())[: MAX_EDGES + 1]))  # exactly MAX_EDGES edges
     assert fits_mermaid(mermaid(small, flow_edges(small)))
+
+
+def test_edges_are_not_read_from_a_flow_outside_the_working_directory(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    monkeypatch.chdir(repo)
+    steps = {n: step("aws-use1", "1") for n in ("start", "process", "join", "end")}
+    p = replace(plan("CrossCloudFlow", steps), flow_file=str(EXAMPLE))  # outside the repo
+    assert flow_edges(p) == {}

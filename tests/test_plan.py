@@ -91,7 +91,7 @@ def test_money_rounds_half_up_to_hundredth_cent():
     [
         ("{not json", "not a valid plan file"),
         (json.dumps({"format_version": "9.0"}), "unsupported plan format_version"),
-        (json.dumps({"format_version": "1.0", "flow": {}}), "missing or has a bad field"),
+        (json.dumps({"format_version": "1.0", "flow": {}}), "plan.json: config: missing"),
     ],
 )
 def test_bad_plan_files_give_one_line_errors(tmp_path, content, fragment):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,134 @@ def test_an_unwritable_cache_is_a_clear_error(dirs: tuple[Path, Path], tmp_path:
         refresh(opts, now=NOW, fetchers={"gcp": lambda *args: fetched})
     assert caught.value.location == str(not_a_dir)
     assert not_a_dir.read_text() == "x"
+
+
+def _azure_fetcher(region: str, usd: float):
+    """A fetcher returning one Azure offer in `region` (no network)."""
+
+    def fetch(regions, opts, progress, shapes):  # noqa: ANN001
+        return FetchResult("azure", (offer("azure", region, "Standard_D4s_v5", usd),), (), ("x",))
+
+    return fetch
+
+
+def test_a_cloud_sdk_crashing_on_an_answer_fails_that_cloud_alone(
+    dirs: tuple[Path, Path], httpserver: HTTPServer
+) -> None:
+    cache, snapshot = dirs
+    gcp_before = offers_path("gcp", cache).read_bytes()
+
+    def crashing(*args: object) -> FetchResult:
+        raise AttributeError("'str' object has no attribute 'get'")  # api_core on {"error":"x"}
+
+    report = refresh(
+        options(httpserver, cache, snapshot, clouds=("azure", "gcp")),
+        now=NOW,
+        fetchers={"azure": _azure_fetcher("eastus", 0.2), "gcp": crashing},
+    )
+    assert (report.refreshed, report.failed) == (("azure",), ("gcp",))
+    assert report.outcomes[1].reason == (
+        "unexpected AttributeError while reading the answer: 'str' object has no attribute 'get'"
+    )
+    assert offers_path("gcp", cache).read_bytes() == gcp_before
+    assert {o.region for o in load_table(offers_path("azure", cache)).offers} == {
+        "eastus",
+        "westeurope",
+    }
+
+
+def test_a_gcp_500_does_not_lose_the_azure_prices_fetched_before_it(
+    dirs: tuple[Path, Path], httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, snapshot = dirs
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    serve_azure(httpserver, arm=False)
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_data(
+        '{"error":"boom"}', status=500
+    )
+    report = refresh(options(httpserver, cache, snapshot, clouds=("azure", "gcp")), now=NOW)
+    assert (report.refreshed, report.failed) == (("azure",), ("gcp",))
+    assert re.fullmatch(
+        r'Cloud Billing Catalog: HTTP 500 from localhost:\d+: \{"error":"boom"\}',
+        report.outcomes[1].reason,
+    )
+    assert load_table(offers_path("azure", cache)).captured_at == "2026-11-27T09:30:00Z"
+
+
+def test_a_refresh_killed_between_files_leaves_every_table_as_it_was(
+    dirs: tuple[Path, Path], httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pricing import refresh as refresh_module
+    from pricing._generations import generations
+
+    cache, snapshot = dirs
+    refresh(  # a first refresh: the cache is now a generation behind `current`
+        options(httpserver, cache, snapshot, clouds=("azure",)),
+        now=NOW,
+        fetchers={"azure": _azure_fetcher("eastus", 0.2)},
+    )
+    before = tables(cache)
+    real = refresh_module.save_table
+    written: list[str] = []
+
+    def killed_after_one(path, *args, **kwargs):  # noqa: ANN001
+        if written:
+            raise KeyboardInterrupt  # SIGTERM, Ctrl-C: between one cloud's file and the next
+        written.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(refresh_module, "save_table", killed_after_one)
+    gcp = FetchResult("gcp", (offer("gcp", "us-central1", "n2-standard-4", 0.3),), (), ("x",))
+    with pytest.raises(KeyboardInterrupt):
+        refresh(
+            options(httpserver, cache, snapshot, clouds=("azure", "gcp")),
+            now=NOW,
+            fetchers={"azure": _azure_fetcher("eastus", 0.25), "gcp": lambda *args: gcp},
+        )
+    assert written  # one cloud's table was written before the kill...
+    assert tables(cache) == before  # ...and none of it is in use
+    assert len(generations(cache)) == 1  # the half-written generation is gone
+
+
+def test_concurrent_refreshes_of_two_regions_both_land(
+    dirs: tuple[Path, Path], httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from pricing import refresh as refresh_module
+
+    cache, snapshot = dirs
+    real = refresh_module.save_table
+    both_merged = threading.Barrier(2)
+
+    def save_after_both_merged(*args, **kwargs):  # noqa: ANN001
+        try:  # without a lock both refreshes get here having read the same old table
+            both_merged.wait(timeout=1)
+        except threading.BrokenBarrierError:
+            pass  # with the lock only one is here at a time
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(refresh_module, "save_table", save_after_both_merged)
+    runs = [
+        threading.Thread(
+            target=refresh,
+            args=(
+                options(
+                    httpserver, cache, snapshot, clouds=("azure",), regions={"azure": (region,)}
+                ),
+            ),
+            kwargs={"now": NOW, "fetchers": {"azure": _azure_fetcher(region, usd)}},
+        )
+        for region, usd in (("eastus", 0.2), ("westus2", 0.3))
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=30)
+    prices = {o.region: o.usd_per_hour for o in load_table(offers_path("azure", cache)).offers}
+    assert prices == {"eastus": 0.2, "westus2": 0.3, "westeurope": 0.21}
+
+
+def tables(cache: Path) -> dict[str, bytes]:
+    """The bytes of every table in use (through `current`)."""
+    return {p.name: p.read_bytes() for p in sorted(offers_path("aws", cache).parent.iterdir())}

@@ -12,18 +12,21 @@ the default path relative to the working directory, so deploy from the flow's di
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import libcst as cst
 
 from placer.apply._decorators import EditLog, StepEdit
-from placer.apply._kwargs import ConfigExpr, NotConfigExpr, Style, Wanted
+from placer.apply._facts import FlowFacts
+from placer.apply._kwargs import ConfigExpr, NotPlacementExpr, Style, Wanted
 from placer.apply._names import reference
 from placer.apply._nodes import code, literal, string_node
 from placer.apply._result import Change, FileResult
 from placer.apply._rewrite import EditFor, full_selector, rewrite, right_size_values
 from placer.errors import ApplyError
+from placer.inputs import MAX_DOCUMENT_BYTES, read_regular
 from placer.plan import Plan
 
 CONFIG_NAME = "placement"  # the Config's name, its class attribute, and the JSON's stem
@@ -46,14 +49,37 @@ def _plain(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def placement_result(path: Path, plan: Plan, right_size: bool = False) -> FileResult:
-    """The placement.json next to the flow, as a FileResult (before = current bytes)."""
-    before = path.read_bytes() if path.exists() else None
+def placement_result(
+    path: Path, plan: Plan, right_size: bool = False, force: bool = False
+) -> FileResult:
+    """The placement.json next to the flow, as a FileResult (before = current bytes).
+
+    An existing file must be a placement document (what apply writes), so a file of
+    something else at that name is not overwritten unless `force` (a merge conflict in
+    placement.json is worth overwriting; somebody's other file is not)."""
+    before = _existing_placement(path, force)
     document = placement_document(plan, right_size)
     after = (json.dumps(document, indent=2) + "\n").encode()
     if before == after:
         return FileResult(path, before, after)
     return FileResult(path, before, after, tuple(_step_changes(before, document)))
+
+
+def _existing_placement(path: Path, force: bool) -> bytes | None:
+    if not os.path.lexists(path):
+        return None
+    data = read_regular(path, PLACEMENT_FILE, MAX_DOCUMENT_BYTES, ApplyError)
+    try:
+        document = json.loads(data)
+    except ValueError:
+        document = None
+    if not force and not (isinstance(document, dict) and isinstance(document.get("steps"), dict)):
+        raise ApplyError(
+            f"{PLACEMENT_FILE} exists and is not a placement file written by `placer apply`",
+            str(path),
+            "move it away, or pass --force to overwrite it",
+        )
+    return data
 
 
 def _step_changes(before: bytes | None, document: dict[str, Any]) -> list[Change]:
@@ -78,8 +104,9 @@ def _shown(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
-    """The edit of config mode: every placement argument becomes a `config_expr`."""
+def config_edit(plan: Plan, right_size: bool, fix_order: bool, facts: FlowFacts) -> EditFor:
+    """The edit of config mode: every placement argument becomes a `config_expr`; one that
+    reads the flow's own Config is refused (config mode would replace that wiring)."""
 
     def edit_for(name: str, style: Style) -> StepEdit:
         func, to_import = reference(style.names, "config_expr", _module_style_step(style))
@@ -94,9 +121,10 @@ def config_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
             wanted["cpu"] = ConfigExpr(f"{prefix}.cpu", func)
             wanted["memory"] = ConfigExpr(f"{prefix}.memory", func)
         elif not right_size:
-            wanted.update({"cpu": NotConfigExpr(), "memory": NotConfigExpr()})
+            wanted.update({"cpu": NotPlacementExpr(), "memory": NotPlacementExpr()})
         unsized = right_size and sizes is None
-        return StepEdit(name, wanted, fix_order, unsized, imports)
+        wired = facts.config_wired.get(name, frozenset())
+        return StepEdit(name, wanted, fix_order, unsized, imports, wired, refuse_wired=True)
 
     return edit_for
 
@@ -108,14 +136,18 @@ def rewrite_for_config(
     right_size: bool,
     fix_order: bool,
     line_length: int = 88,
+    facts: FlowFacts | None = None,
 ) -> FileResult:
     """The flow wired to read placement.json (unchanged when it already is)."""
-    edit = config_edit(plan, right_size, fix_order)
+    facts = facts or FlowFacts()
+    edit = config_edit(plan, right_size, fix_order, facts)
 
     def declare(node: cst.ClassDef, style: Style, log: EditLog) -> cst.ClassDef:
+        if facts.placement is not None:  # declared already (maybe in a base class)
+            return node
         return _declare_config(node, style, log, path)
 
-    return rewrite(source, path, plan, edit, declare, line_length)
+    return rewrite(source, path, plan, edit, declare, line_length, facts)
 
 
 def _declare_config(node: cst.ClassDef, style: Style, log: EditLog, path: Path) -> cst.ClassDef:
@@ -126,7 +158,15 @@ def _declare_config(node: cst.ClassDef, style: Style, log: EditLog, path: Path) 
         if target != CONFIG_NAME:
             continue
         if isinstance(value, cst.Call) and style.names.resolve(value) == "Config":
-            return node
+            name = literal(value.args[0].value) if value.args else None
+            if name == CONFIG_NAME:
+                return node
+            raise ApplyError(
+                f"class attribute '{CONFIG_NAME}' of {node.name.value} is the Config "
+                f"{name!r}, not '{CONFIG_NAME}'",
+                str(path),
+                "rename that attribute, or use --mode mutator",
+            )
         raise ApplyError(
             f"class attribute '{CONFIG_NAME}' of {node.name.value} is not a Metaflow Config",
             str(path),

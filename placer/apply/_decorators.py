@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from placer.apply import _order
+from placer.apply._facts import is_placement_read
 from placer.apply._kwargs import Style, Wanted, set_kwargs
 from placer.apply._names import reference
 from placer.apply._nodes import NOT_LITERAL, code, literal, without_item
@@ -43,6 +44,8 @@ class StepEdit:
     fix_order: bool = False
     unsized: bool = False  # --right-size asked, but the step has no @resources
     imports: Mapping[str, str] = field(default_factory=dict)  # local -> metaflow name
+    wired: frozenset[str] = frozenset()  # arguments reading the flow's own Configs
+    refuse_wired: bool = False  # True: changing one is an error (config mode), else a warning
 
 
 @dataclass
@@ -69,7 +72,7 @@ def edit_step(
         decorators.insert(step_at, _new_kubernetes(decorators[step_at].decorator, style, log))
         k8s_at = step_at
         log.changes.append(Change(edit.step, "@kubernetes", None, None))
-    decorators[k8s_at] = _set_arguments(decorators[k8s_at], edit, style, log)
+    decorators[k8s_at] = _set_arguments(decorators[k8s_at], edit, style, log, where)
     return func.with_changes(decorators=decorators)
 
 
@@ -148,15 +151,32 @@ def _new_kubernetes(step_expr: cst.BaseExpression, style: Style, log: EditLog) -
 
 
 def _set_arguments(
-    decorator: cst.Decorator, edit: StepEdit, style: Style, log: EditLog
+    decorator: cst.Decorator,
+    edit: StepEdit,
+    style: Style,
+    log: EditLog,
+    where: Callable[[], str],
 ) -> cst.Decorator:
     expr = decorator.decorator
     call = expr if isinstance(expr, cst.Call) else cst.Call(func=expr)
     new_call, changes = set_kwargs(call, edit.wanted, style, edit.step)
     if not changes:
         return decorator  # untouched, even a bare `@kubernetes`
+    _refuse_doubled(call, changes, edit, where)
+    wired = edit.wired | _config_expr_arguments(call, style)
+    rewired = [c for c in changes if c.what in wired and not is_placement_read(c.before)]
+    if rewired and edit.refuse_wired:
+        first = rewired[0]
+        raise ApplyError(
+            f"step '{edit.step}': {first.what}={_one_line(first.before)} reads the flow's own "
+            "Config; config mode would replace that wiring",
+            where(),
+            "use --mode mutator, which keeps the flow's Config wiring and sets the placement "
+            "at deploy time",
+        )
     log.changes.extend(changes)
-    log.warnings.extend(_replaced_expressions(call, changes))
+    log.warnings.extend(_rewired_warning(c) for c in rewired)
+    log.warnings.extend(_replaced_expressions(call, [c for c in changes if c not in rewired]))
     if any(arg.star == "**" for arg in call.args):
         log.warnings.append(
             f"step '{edit.step}': @kubernetes(**...) must not also set what placer set "
@@ -164,6 +184,48 @@ def _set_arguments(
         )
     new = decorator.with_changes(decorator=new_call)
     return wrap_if_long(new, style.indent, style.line_length)
+
+
+def _refuse_doubled(
+    call: cst.Call, changes: list[Change], edit: StepEdit, where: Callable[[], str]
+) -> None:
+    """An argument the flow's `**config` already passes cannot be added as a keyword too:
+    Python refuses a keyword given twice, so the flow would no longer import."""
+    spread = [code(arg.value) for arg in call.args if arg.star == "**"]
+    keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
+    for change in changes:
+        if spread and change.what in edit.wired and change.what not in keywords:
+            raise ApplyError(
+                f"step '{edit.step}': {change.what} comes from **{spread[0]} (the flow's own "
+                f"Config); adding {change.what}= too would make Python refuse the call",
+                where(),
+                "use --mode mutator, which sets the placement at deploy time and keeps the "
+                "flow's Config wiring",
+            )
+
+
+def _config_expr_arguments(call: cst.Call, style: Style) -> frozenset[str]:
+    """Arguments written as `config_expr(...)`: Config wiring even when the flow could not
+    be read as a whole."""
+    return frozenset(
+        arg.keyword.value
+        for arg in call.args
+        if arg.keyword is not None
+        and isinstance(arg.value, cst.Call)
+        and style.names.resolve(arg.value) == "config_expr"
+    )
+
+
+def _rewired_warning(change: Change) -> str:
+    done = f"replaced by {_one_line(change.after)}" if change.after is not None else "removed"
+    return (
+        f"step '{change.step}': {change.what}={_one_line(change.before)} read the flow's own "
+        f"Config; {done} (--mode mutator keeps the Config wiring)"
+    )
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def _replaced_expressions(call: cst.Call, changes: list[Change]) -> list[str]:
@@ -179,7 +241,7 @@ def _replaced_expressions(call: cst.Call, changes: list[Change]) -> list[str]:
         if c.what in computed
         and c.after is not None
         and "config_expr(" not in c.after
-        and "config_expr(" not in computed[c.what]
+        and not is_placement_read(computed[c.what])
     ]
 
 

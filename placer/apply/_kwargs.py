@@ -13,6 +13,7 @@ from typing import Any
 
 import libcst as cst
 
+from placer.apply._facts import is_placement_read
 from placer.apply._names import MetaflowNames
 from placer.apply._nodes import (
     NOT_LITERAL,
@@ -117,15 +118,18 @@ class ConfigExpr(Wanted):
 
 
 @dataclass(frozen=True)
-class NotConfigExpr(Wanted):
-    """Anything but a `config_expr(...)`: drops a value read from the config, keeps others.
+class NotPlacementExpr(Wanted):
+    """Anything but a read of placer's own `placement` Config: drops such a read, keeps
+    everything else (sizes the user wrote, and the user's own `config_expr` wiring).
 
     Config mode without --right-size uses it for cpu/memory, undoing an earlier
-    --right-size apply without touching sizes the user wrote.
+    --right-size apply without touching what the user wrote.
     """
 
     def matches(self, node: cst.BaseExpression, style: Style) -> bool:
-        return not (isinstance(node, cst.Call) and style.names.resolve(node) == "config_expr")
+        if not (isinstance(node, cst.Call) and style.names.resolve(node) == "config_expr"):
+            return True
+        return not is_placement_read(code(node))
 
     def render(self, old: cst.BaseExpression | None, style: Style) -> cst.BaseExpression | None:
         return None

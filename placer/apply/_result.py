@@ -46,6 +46,9 @@ class FileResult:
     changes: tuple[Change, ...] = ()
     warnings: tuple[str, ...] = ()
     unplanned: tuple[str, ...] = ()  # steps of the flow the plan does not name
+    # A file placer derives from the repository (the flow rewritten in place, the
+    # placement file beside it) must resolve inside this project when written.
+    within: Path | None = None
 
     @property
     def changed(self) -> bool:

@@ -10,6 +10,7 @@ import libcst as cst
 
 from placer.apply import _order
 from placer.apply._decorators import EditLog, StepEdit, edit_step
+from placer.apply._facts import FlowFacts
 from placer.apply._flowfile import dominant_quote, walk_flow
 from placer.apply._imports import add_metaflow_imports
 from placer.apply._kwargs import Number, Selector, Style, Text, Wanted
@@ -71,9 +72,15 @@ def rewrite(
     edit_for: EditFor,
     class_hook: ClassHook | None = None,
     line_length: int = 88,
+    facts: FlowFacts | None = None,
 ) -> FileResult:
     """Apply `edit_for(step)` to every planned step of the plan's flow class in `source`."""
     module = parse(source, path)
+    facts = facts or FlowFacts()
+    if any(s in facts.inherited for s in plan.steps):  # before any step edit can complain
+        _check_steps_found(
+            plan, path, source, [s for s in plan.steps if s not in facts.inherited], facts
+        )
     names = metaflow_names(module)
     style = Style(dominant_quote(source), names, module.default_indent, line_length)
     log = EditLog()
@@ -91,7 +98,7 @@ def rewrite(
         module, plan.flow, style.names, on_step, on_class, source
     )
     _check_coverage(plan, path, found, steps, classes)
-    _check_steps_found(plan, path, source, steps)
+    _check_steps_found(plan, path, source, steps, facts)
     new = add_metaflow_imports(new, log.imports)
     warnings = tuple(log.warnings + _unsized_warning(log.unsized))
     unplanned = tuple(s for s in steps if s not in plan.steps)
@@ -109,19 +116,23 @@ def _check_coverage(
         )
 
 
-def _check_steps_found(plan: Plan, path: Path, source: bytes, steps: list[str]) -> None:
+def _check_steps_found(
+    plan: Plan, path: Path, source: bytes, steps: list[str], facts: FlowFacts
+) -> None:
     """Every planned step is a method of the plan's class (apply edits no other class)."""
     missing = [s for s in plan.steps if s not in steps]
     if not missing:
         return
-    owners = _inherited_methods(source, plan.flow)
-    inherited = [f"{s} (from {owners[s]})" for s in missing if s in owners]
+    owners = {s: f"from {c}" for s, c in _inherited_methods(source, plan.flow).items()}
+    owners.update({s: f"from {c}" for s, c in facts.inherited.items()})
+    inherited = [f"{s} ({owners[s]})" for s in missing if s in owners]
     if inherited:
         raise ApplyError(
-            f"planned step(s) {', '.join(inherited)} are inherited; apply edits only "
-            f"{plan.flow}'s own steps",
+            f"planned step(s) {', '.join(inherited)} are inherited; this mode edits only "
+            f"{plan.flow}'s own steps in {path.name}",
             str(path),
-            f"override them in {plan.flow}, or use --mode selectors",
+            "use --mode mutator, which places inherited steps at deploy time without "
+            f"editing them (or override them in {plan.flow})",
         )
     raise ApplyError(
         f"planned step(s) {', '.join(missing)} not found in {plan.flow}",
@@ -184,18 +195,21 @@ def right_size_values(step: StepPlan) -> Mapping[str, float] | None:
     return {"cpu": float(step.declared["cpu"]), "memory": float(step.declared["memory"])}
 
 
-def decorators_edit(plan: Plan, right_size: bool, fix_order: bool) -> EditFor:
-    """The edit of decorators mode: literal selectors (and sizes) in `@kubernetes`."""
+def decorators_edit(
+    plan: Plan, right_size: bool, fix_order: bool, facts: FlowFacts | None = None
+) -> EditFor:
+    """The edit of decorators mode: literal selectors (and sizes) in `@kubernetes`; an
+    argument read from the flow's own Config is replaced with a warning."""
+    facts = facts or FlowFacts()
 
     def edit_for(name: str, style: Style) -> StepEdit:
         wanted = placement_wants(plan.steps[name])
-        if not right_size:
-            return StepEdit(name, wanted, fix_order)
-        sizes = right_size_values(plan.steps[name])
-        if sizes is None:
-            return StepEdit(name, wanted, fix_order, unsized=True)
-        wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
-        return StepEdit(name, wanted, fix_order)
+        wired = facts.config_wired.get(name, frozenset())
+        sizes = right_size_values(plan.steps[name]) if right_size else None
+        if sizes is not None:
+            wanted.update({"cpu": Number(sizes["cpu"]), "memory": Number(sizes["memory"])})
+        unsized = right_size and sizes is None
+        return StepEdit(name, wanted, fix_order, unsized, wired=wired)
 
     return edit_for
 

@@ -1,8 +1,9 @@
 """placer's command line: one module per command or command group (`graph`, `pricing`
-with `pricing_refresh`, `pools`, `init`, `status`, `plan`, `apply`, `report`), each with a
-`register(app)`. Commands parse arguments, call the core packages, and hand the results to
-`placer.output`, which makes every table, Markdown, JSON and money string; `_env` is where
-output goes (tests swap it), `_common` holds options shared by the cluster commands.
+with `pricing_refresh`, `pools`, `init`, `status`, `plan`, `explain`, `frontier`, `apply`,
+`report`), each with a `register(app)`. Commands parse arguments, call the core packages,
+and hand the results to `placer.output`, which makes every table, Markdown, JSON, money
+string and picture; `_env` is where output goes (tests swap it), `_common` holds options
+shared by the cluster commands.
 
 Every command module imports only typer and placer's light modules at import time:
 cloud SDKs, pandas and solvers are imported inside the commands that need them, so
@@ -11,13 +12,19 @@ cloud SDKs, pandas and solvers are imported inside the commands that need them, 
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import traceback
+from collections.abc import Iterator, Sequence
 
 import typer
 
 from placer import __version__
 from placer.cli import apply as apply_cmd
+from placer.cli import explain as explain_cmd
+from placer.cli import frontier as frontier_cmd
 from placer.cli import graph as graph_cmd
 from placer.cli import init as init_cmd
 from placer.cli import learn as learn_cmd
@@ -28,7 +35,7 @@ from placer.cli import report as report_cmd
 from placer.cli import status as status_cmd
 from placer.cli._args import fill_optional_values
 from placer.cli._env import Environment, env, set_env
-from placer.errors import ExitStatus, PlacerError
+from placer.errors import ExitStatus, PlacerError, printable
 
 try:  # typer 0.28 runs on its own copy of click
     from typer._click import exceptions as click_errors
@@ -76,9 +83,35 @@ pools_cmd.register(app)
 init_cmd.register(app)
 status_cmd.register(app)
 plan_cmd.register(app)
+explain_cmd.register(app)
+frontier_cmd.register(app)
 apply_cmd.register(app)
 report_cmd.register(app)
 learn_cmd.register(app)
+
+
+class Terminated(BaseException):
+    """SIGTERM (CI cancelling a job): unwinds like Ctrl-C, so no temp file is left."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    from placer.atomic import remove_live_temps
+
+    remove_live_temps()  # first: a temp created a moment ago is gone even if unwinding stalls
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While a command runs, SIGTERM raises Terminated (only the main thread can set it)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None, environment: Environment | None = None) -> int:
@@ -87,6 +120,11 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
     current = environment or Environment()
     current.debug = "--debug" in args
     previous = set_env(current)
+    with _sigterm_unwinds():
+        return _run(args, current, previous)
+
+
+def _run(args: list[str], current: Environment, previous: Environment) -> int:
     try:
         code = app(args=args, prog_name="placer", standalone_mode=False)
         if isinstance(code, int):  # --help, --version and typer.Exit(n) return their code
@@ -98,10 +136,11 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
         where = exc.ctx.command_path if exc.ctx else "placer"
         message = exc.format_message()
         stop = "" if message.endswith((".", "?")) else "."
-        current.stderr.write(f"error: {where}: {message}{stop} To fix: see `{where} --help`\n")
+        line = printable(f"{where}: {message}{stop}")
+        current.stderr.write(f"error: {line} To fix: see `{where} --help`\n")
         return exc.exit_code
     except click_errors.ClickException as exc:  # e.g. a file option that cannot be opened
-        current.stderr.write(f"error: {exc.format_message()}\n")
+        current.stderr.write(f"error: {printable(exc.format_message())}\n")
         return exc.exit_code
     except typer.Abort:
         current.stderr.write("aborted\n")
@@ -110,19 +149,23 @@ def main(argv: Sequence[str] | None = None, environment: Environment | None = No
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else ExitStatus.ERROR)
     except PlacerError as exc:
-        if current.debug:
-            raise
+        if current.debug:  # the traceback, then the same message and exit status
+            current.stderr.write(traceback.format_exc())
         current.stderr.write(f"error: {exc.one_line()}\n")
         return int(exc.exit_status)
     except KeyboardInterrupt:
         current.stderr.write("interrupted\n")
         return 130
+    except Terminated:
+        current.stderr.write("terminated\n")
+        return 128 + signal.SIGTERM
     except Exception as exc:  # a bug: say so briefly, keep the traceback behind --debug
         if current.debug:
             raise
         name = type(exc).__name__
         current.stderr.write(
-            f"error: unexpected {name}: {exc} (re-run with --debug for the traceback)\n"
+            f"error: unexpected {name}: {printable(str(exc))} (re-run with --debug for the "
+            "traceback)\n"
         )
         return int(ExitStatus.ERROR)
     finally:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,17 @@ CONTEXTS = typer.Option(
 )
 ALL_CONTEXTS = typer.Option(False, "--all-contexts", help="Read every context in the kubeconfig.")
 FORMAT = typer.Option(Format.table, "--format", help="table or json.")
+
+
+def in_range(value: float, option: str, low: float, high: float) -> float:
+    """`value` if it is a finite number in [low, high]; else bad input naming `option`."""
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(
+            f"must be between {low:g} and {high:g}, got {value:g}",
+            option,
+            f"give a number from {low:g} to {high:g}",
+        )
+    return value
 
 
 def load_config_for(flow: Path | None, config_path: Path | None) -> Config:

@@ -25,6 +25,7 @@ class ModeChoice(enum.StrEnum):
     decorators = "decorators"
     config = "config"
     selectors = "selectors"
+    mutator = "mutator"
 
 
 class FormatChoice(enum.StrEnum):
@@ -45,6 +46,7 @@ def apply(
         ModeChoice.decorators,
         "--mode",
         help="decorators: rewrite @kubernetes; config: placement.json + Config; "
+        "mutator: placement.json + a Metaflow FlowMutator (reaches inherited steps); "
         "selectors: write node selectors for other tooling.",
     ),
     right_size: bool = typer.Option(
@@ -128,8 +130,12 @@ def _apply(plan_file: Path, options: ApplyOptions, diff: bool) -> None:
 
 
 def _check(plan_file: Path, options: ApplyOptions) -> None:
+    from placer.errors import StalePlan
+
     try:
         outcome = _outcome(plan_file, options)
+    except StalePlan:
+        raise  # the flow no longer matches the plan: a mismatch (2), not an error
     except PlacerError as exc:
         raise dataclasses.replace(exc, exit_status=ExitStatus.ERROR) from None
     if not outcome.files and outcome.stdout is not None:

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from placer.cli._env import env
-
-if TYPE_CHECKING:
-
-    pass
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 
 
 class GraphFormat(enum.StrEnum):
@@ -35,14 +31,33 @@ def graph(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
     output: GraphFormat = typer.Option(GraphFormat.table, "--format", help="table or json."),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="placer.yaml whose flow_configs give Config values (default: the one next to "
+        "the flow, if any).",
+    ),
 ) -> None:
     """Show the flow's steps: type, next steps, foreach context, resources and placement."""
-    from placer.flow import read_flow
+    from placer.config import load_config
     from placer.output.graph import graph_json, graph_table, placement_lines
 
-    model = read_flow(flow, flow_class)
+    # placer.yaml only for its flow_configs: the one named, or the one next to the flow
+    beside = flow.parent / "placer.yaml"
+    wanted = config if config is not None else (beside if _is_file(beside) else None)
+    settings = load_config(flow, wanted) if wanted is not None and _is_file(flow) else None
+    model = read_model(flow, flow_class, paths, pairs(flow_configs), settings)
     if output is GraphFormat.json:
         env().write(graph_json(model))
         return
     lines = placement_lines(model)
     env().show([graph_table(model), *(["placement:\n" + "\n".join(lines)] if lines else [])])
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long: the flow reader reports it
+        return False

@@ -36,7 +36,6 @@ pools_app = typer.Typer(
 )
 
 
-
 def register(app: typer.Typer) -> None:
     """Add the `pools` group (list, discover) to the root app."""
     app.add_typer(pools_app)
@@ -147,11 +146,16 @@ def _write_pools(
     """Merge `found` into the file at `path` atomically; warnings about pools kept."""
     from placer.atomic import write_atomic
     from placer.config import merge_pools
+    from placer.inputs import MAX_CONFIG_BYTES, check_output, read_regular
 
+    check_output(path, [], "--write")
+    before = (
+        read_regular(path, "config file", MAX_CONFIG_BYTES, ConfigError) if path.exists() else None
+    )
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", str(path)) from None
+        text = (before or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", str(path), "save the file as UTF-8") from None
     nodes = [n for snap in snapshots for n in snap.nodes]
 
     def reaches_read_clusters(pool: Pool) -> bool:
@@ -161,7 +165,7 @@ def _write_pools(
         text, [(d.pool, _note(d)) for d in found], str(path), reaches_read_clusters
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, merged.text)
+    write_atomic(path, merged.text, expected=before)  # an edit meanwhile is not lost
     return [
         f"kept pool {name} from {path}: its selector reaches no node of the clusters read"
         for name in merged.kept

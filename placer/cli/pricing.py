@@ -19,7 +19,6 @@ from placer.cli._env import env
 from placer.errors import PricingError
 
 if TYPE_CHECKING:
-
     from pricing.catalog import Catalog
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from placer.cli._common import in_range
 from placer.cli._env import env
 from placer.errors import ConfigError, ExitStatus, PricingError
 
@@ -63,17 +64,22 @@ def refresh_command(
         "(repeatable; default: the regions the catalog covers).",
     ),
     timeout: float = typer.Option(
-        30.0, "--timeout", min=0.1, metavar="SECONDS", help="Seconds per API request."
+        30.0, "--timeout", metavar="SECONDS", help="Seconds to wait on the network (0.1-600)."
+    ),
+    max_time: float = typer.Option(
+        900.0,
+        "--max-time",
+        metavar="SECONDS",
+        help="Most seconds one cloud's fetch may take, retries included (1-86400).",
     ),
     retries: int = typer.Option(
-        3, "--retries", min=0, metavar="N", help="Retries of a throttled or failing request."
+        3, "--retries", metavar="N", help="Retries of a throttled or failing request (0-20)."
     ),
     backoff: float = typer.Option(
         0.5,
         "--backoff",
-        min=0.0,
         metavar="SECONDS",
-        help="First wait before a retry, in seconds (doubles).",
+        help="First wait before a retry, in seconds (doubles; 0-60).",
     ),
     azure_prices_url: str | None = typer.Option(
         None,
@@ -96,6 +102,11 @@ def refresh_command(
         envvar="PLACER_GCP_ENDPOINT",
         help="Cloud Billing Catalog API endpoint (a mirror or test server).",
     ),
+    allow_insecure_endpoint: bool = typer.Option(
+        False,
+        "--allow-insecure-endpoint",
+        help="Allow plain http:// endpoints for calls that carry credentials (not loopback).",
+    ),
     strict: bool = typer.Option(
         False, "--strict", help="Exit 1 if any cloud fails (default: only if all fail)."
     ),
@@ -109,17 +120,25 @@ def refresh_command(
     """
     from placer.output.pricing import refresh_json, refresh_notes, refresh_table
     from pricing.fetch import RetryPolicy
-    from pricing.refresh import RefreshOptions, refresh
+    from pricing.refresh import RefreshOptions, check_endpoints, refresh
 
     clouds, regions = parse_targets(cloud or [], region or [])
+    policy = RetryPolicy(
+        attempts=int(in_range(retries, "--retries", 0, 20)) + 1,
+        base_delay_s=in_range(backoff, "--backoff", 0, 60),
+        timeout_s=in_range(timeout, "--timeout", 0.1, 600),
+        total_s=in_range(max_time, "--max-time", 1, 86400),
+    )
     options = RefreshOptions(
         clouds=clouds,
         regions=regions,
-        policy=RetryPolicy(attempts=retries + 1, base_delay_s=backoff, timeout_s=timeout),
+        policy=policy,
         azure_prices_url=azure_prices_url,
         azure_arm_url=azure_arm_url,
         gcp_endpoint=gcp_endpoint,
+        allow_insecure_endpoint=allow_insecure_endpoint,
     )
+    check_endpoints(options)  # refused before the progress bar starts
     with _progress_bar() as bar:
         report = refresh(options, progress=bar.update)
     if output is Format.json:

@@ -85,8 +85,6 @@ def _write_atomic(path: Path, text: str) -> None:
     """Write the report atomically, so `--out` never holds half a report."""
     from placer.atomic import write_atomic
 
-    if path.is_dir():
-        raise ReportError("is a directory", str(path), "give --out a file name, e.g. report.md")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
@@ -140,6 +138,13 @@ def report(
         metavar="LIMIT",
         help="Exit 3 if the monthly total is above this many USD.",
     ),
+    plot: Path | None = typer.Option(
+        None,
+        "--plot",
+        metavar="FILE",
+        help="Draw the monthly cost by step and pool (compute and egress; with --compare-to "
+        "the base beside it) to this .png or .svg file.",
+    ),
 ) -> None:
     """Report the monthly cost of plans, and its change against base plans.
 
@@ -149,6 +154,15 @@ def report(
     from placer import report as rpt
 
     checked = _check_format(fmt)
+    from placer.inputs import check_output
+
+    for option, target in (("--out", out), ("--plot", plot)):
+        if target is not None:  # a report over one of its own plans would destroy it
+            check_output(target, _plan_files([*plans, *compare_to]), option)
+    if plot is not None:
+        from placer.output.plot._figure import check_path
+
+        picture = check_path(plot, "--plot")
     thresholds = [
         *(rpt.parse_threshold("fail-on-increase", t) for t in fail_on_increase),
         *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
@@ -160,6 +174,11 @@ def report(
     built = rpt.build_report([p for _, p in heads], [p for _, p in bases] if compare_to else None)
     checks = rpt.check_thresholds(built, thresholds)
     _emit(built, checks, checked, out)
+    if plot is not None:
+        from placer.output.plot import cost_chart, save
+
+        save(cost_chart([p for _, p in heads], [p for _, p in bases], picture), plot)
+        env().err_console().print(f"wrote {plot}", markup=False, highlight=False)
     for result in checks:
         if result.level == "warn":
             env().err_console().print(f"warning: {result.message}", markup=False)

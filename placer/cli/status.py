@@ -23,6 +23,7 @@ from placer.cli._common import (
 )
 from placer.cli._env import env
 from placer.errors import ConfigError
+from placer.limits import WATCH_SECONDS
 
 if TYPE_CHECKING:
     from placer.config import Pool
@@ -46,8 +47,8 @@ def status(
     output: Format = FORMAT,
 ) -> None:
     """Live load per pool: capacity, requests, free, utilisation, and Metaflow tasks."""
-    if watch is not None and watch <= 0:
-        raise ConfigError("--watch must be a positive number of seconds", "--watch", "e.g. 5")
+    if watch is not None and (problem := WATCH_SECONDS.problem(watch)):
+        raise ConfigError(problem, "--watch", "give seconds, e.g. 5")
     pools = load_config_for(flow, config_path).pools
     count = 0
     try:

@@ -15,6 +15,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from placer.errors import ConfigError, did_you_mean
+from placer.limits import Range
 
 __all__ = ["YamlNode"]
 
@@ -53,7 +54,7 @@ class YamlNode:
             raise self.error(f"expected a mapping, got {self.describe()}")
         out: dict[str, YamlNode] = {}
         for key_node, value_node in self.node.value:
-            key = str(_CONSTRUCTOR.construct_object(key_node))
+            key = str(YamlNode(key_node, self.path, self.label).value())
             key_at = self.child(key_node, key)
             if allowed is not None and key not in allowed:
                 raise key_at.error(
@@ -76,8 +77,23 @@ class YamlNode:
         return [self.child(n, i) for i, n in enumerate(self.node.value)]
 
     def value(self) -> Any:
-        """The plain Python value (YAML 1.1 scalars as PyYAML reads them)."""
-        return _CONSTRUCTOR.construct_object(self.node, deep=True)
+        """The plain Python value (YAML 1.1 scalars as PyYAML reads them).
+
+        A tag PyYAML's safe loader does not construct (`!foo`, `!!python/object`) or cannot
+        apply (`!!float abc`) is an error at the node's line, like any other bad value."""
+        try:
+            return _CONSTRUCTOR.construct_object(self.node, deep=True)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise self.error(
+                f"cannot read the value tagged {self.node.tag!r}: {problem}",
+                "remove the tag (placer.yaml holds plain values: text, numbers, lists, maps)",
+            ) from None
+        except (ValueError, OverflowError) as exc:  # `!!float abc`, `!!int x`
+            raise self.error(
+                f"cannot read the value tagged {self.node.tag!r}: {exc}",
+                "remove the tag (placer.yaml holds plain values: text, numbers, lists, maps)",
+            ) from None
 
     def is_null(self) -> bool:
         """True for an empty value (`key:` or `null`)."""
@@ -98,21 +114,26 @@ class YamlNode:
             raise self.error(f"expected text, got {self.describe()}")
         return str(value)
 
-    def number(self, *, minimum: float = 0.0, strict: bool = True) -> float:
-        """A number above `minimum` (or at least it, when not `strict`)."""
+    def number(self, limits: Range) -> float:
+        """A finite number within `limits`."""
         value = self.value()
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.error(f"expected a number, got {self.describe()}")
-        return self._bounded(float(value), minimum, strict)
+        return self.within(value, limits)
 
-    def integer(self, *, minimum: int = 1) -> int:
-        """A whole number of at least `minimum`."""
+    def integer(self, limits: Range) -> int:
+        """A whole number within `limits`."""
         value = self.value()
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.error(f"expected a whole number, got {self.describe()}")
-        if value < minimum:
-            raise self.error(f"must be at least {minimum}, got {value}")
-        return value
+        return int(self.within(value, limits))
+
+    def within(self, value: float, limits: Range) -> float:
+        """`value` as a float if it is in `limits`; else an error at this node."""
+        problem = limits.problem(value)
+        if problem:
+            raise self.error(problem)
+        return float(value)
 
     def choice(self, options: Sequence[str]) -> str:
         """One of `options`, else an error suggesting the closest."""
@@ -122,19 +143,17 @@ class YamlNode:
             raise self.error(f"must be one of {', '.join(options)}, got {value!r}", hint)
         return value
 
-    def parsed(self, parse: Callable[[object], float], *, strict: bool = True) -> float:
-        """A unit value read by `parse` (a duration or a size), positive or non-negative."""
+    def parsed(self, parse: Callable[[object], float], limits: Range) -> float:
+        """A unit value read by `parse` (a duration or a size), within `limits`."""
         try:
             result = parse(self.value())
         except ValueError as exc:
             raise self.error(str(exc)) from None
-        return self._bounded(result, 0.0, strict)
-
-    def _bounded(self, value: float, minimum: float, strict: bool) -> float:
-        if value < minimum or (strict and value == minimum):
-            word = "greater than" if strict else "at least"
-            raise self.error(f"must be {word} {minimum:g}, got {value:g}")
-        return value
+        except OverflowError:
+            raise self.error(
+                f"{self.describe()} is too large: it must be {limits.text()}"
+            ) from None
+        return self.within(result, limits)
 
     def texts(self) -> tuple[str, ...]:
         """A list of texts (a single text counts as a one-item list)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from placer.config.model import CONFIG_NAME, Config, default_config
 from placer.config.parse import parse_config
 from placer.errors import ConfigError
+from placer.inputs import MAX_CONFIG_BYTES, read_regular
 
 __all__ = ["find_config", "load_config"]
 
@@ -15,13 +16,13 @@ __all__ = ["find_config", "load_config"]
 def find_config(flow_path: Path | None, config_path: Path | None = None) -> Path | None:
     """The placer.yaml in effect: --config, next to the flow, the current directory, or None."""
     if config_path is not None:
-        if not config_path.is_file():
+        if not config_path.exists():
             raise ConfigError(
                 f"config file not found: {config_path}",
                 "--config",
                 "check the path, or run `placer init FLOW` to write one",
             )
-        return config_path
+        return config_path  # anything but a regular file is refused when it is read
     candidates = [flow_path.parent / CONFIG_NAME] if flow_path is not None else []
     candidates.append(Path(CONFIG_NAME))
     return next((c for c in candidates if c.is_file()), None)
@@ -32,10 +33,7 @@ def load_config(flow_path: Path | None, config_path: Path | None = None) -> Conf
     path = find_config(flow_path, config_path)
     if path is None:
         return default_config()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}", str(path)) from None
+    data = read_regular(path, "config file", MAX_CONFIG_BYTES, ConfigError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

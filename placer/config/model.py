@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from placer.config.pool import Pool
 from pricing import Location
@@ -111,6 +112,9 @@ class Config:
     steps: Mapping[str, StepUsage] = field(default_factory=dict)
     defaults: Defaults = field(default_factory=Defaults)
     constraints: Constraints = field(default_factory=Constraints)
+    # Values of the flow's Metaflow Configs, already parsed (Config name -> mapping), for
+    # Configs placer cannot read itself (a custom parser=); they win over the flow's files.
+    flow_configs: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None  # None when built-in defaults are in effect
     sha256: str | None = None  # of the file's bytes
     # Where each field is in the file, kept from loading so errors found later (by the

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from placer import limits as L
 from placer.config._lines import FieldLines
 from placer.config._yamlnode import YamlNode
 from placer.config.model import (
@@ -32,6 +33,8 @@ from placer.config.model import (
 from placer.config.pool import DaemonSets, Pool
 from placer.config.units import continents, parse_duration_hours, parse_node_selector, parse_size_gb
 from placer.errors import ConfigError, PlacerError, did_you_mean
+from placer.labels import RULE, selector_problem, value_problem
+from placer.limits import Range
 from pricing import CLOUDS, Location
 
 __all__ = [
@@ -42,7 +45,15 @@ __all__ = [
     "parse_config",
 ]
 
-TOP_KEYS = ("datastore", "runs_per_month", "defaults", "pools", "steps", "constraints")
+TOP_KEYS = (
+    "datastore",
+    "runs_per_month",
+    "defaults",
+    "pools",
+    "steps",
+    "constraints",
+    "flow_configs",
+)
 DEFAULTS_KEYS = (
     "foreach_width",
     "duration",
@@ -138,12 +149,12 @@ def _defaults(at: YamlNode) -> Defaults:
     keys = at.mapping(DEFAULTS_KEYS)
     base = Defaults()
     return Defaults(
-        foreach_width=_opt(keys, "foreach_width", YamlNode.integer, base.foreach_width),
+        foreach_width=_opt(keys, "foreach_width", _count, base.foreach_width),
         duration_hours=_opt(keys, "duration", _duration, base.duration_hours),
         input_gb=_opt(keys, "input", _size, base.input_gb),
         output_gb=_opt(keys, "output", _size, base.output_gb),
         packing=_opt(keys, "packing", lambda n: n.choice(PACKINGS), base.packing),
-        spot_overhead=_opt(keys, "spot_overhead", _non_negative, base.spot_overhead),
+        spot_overhead=_opt(keys, "spot_overhead", _number(L.SPOT_OVERHEAD), base.spot_overhead),
         burstable_max_hours=_opt(
             keys, "burstable_max_duration", _duration, base.burstable_max_hours
         ),
@@ -159,15 +170,24 @@ def _opt(
 
 
 def _duration(at: YamlNode) -> float:
-    return at.parsed(parse_duration_hours)
+    return at.parsed(parse_duration_hours, L.DURATION_HOURS)
 
 
 def _size(at: YamlNode) -> float:
-    return at.parsed(parse_size_gb, strict=False)
+    return at.parsed(parse_size_gb, L.SIZE_GB)
 
 
-def _non_negative(at: YamlNode) -> float:
-    return at.number(strict=False)
+def _count(at: YamlNode) -> int:
+    return at.integer(L.COUNT)
+
+
+def _number(limits: Range) -> Callable[[YamlNode], float]:
+    """A reader of a number within `limits` (every number in placer.yaml has one)."""
+    return lambda at: at.number(limits)
+
+
+def _whole(limits: Range) -> Callable[[YamlNode], int]:
+    return lambda at: at.integer(limits)
 
 
 def _pool(at: YamlNode, source: str) -> Pool:
@@ -190,16 +210,16 @@ def _pool(at: YamlNode, source: str) -> Pool:
         cloud=keys["cloud"].choice(CLOUDS),
         region=keys["region"].text(),
         node_selector=_opt(keys, "node_selector", _selector, {}),
-        compute_pool=_opt(keys, "compute_pool", YamlNode.text),
+        compute_pool=_opt(keys, "compute_pool", _compute_pool),
         capacity_type=_opt(keys, "capacity_type", lambda n: n.choice(CAPACITY_TYPES), "on-demand"),
         instance_types=_opt(keys, "instance_types", YamlNode.texts, ()),
-        max_vcpus=_opt(keys, "max_vcpus", _non_negative),
-        max_memory_gib=_opt(keys, "max_memory_gib", _non_negative),
-        max_gpus=_opt(keys, "max_gpus", _non_negative),
-        max_nodes=_opt(keys, "max_nodes", lambda n: n.integer(minimum=0)),
-        speed=_opt(keys, "speed", YamlNode.number, 1.0),
+        max_vcpus=_opt(keys, "max_vcpus", _number(L.CAPACITY)),
+        max_memory_gib=_opt(keys, "max_memory_gib", _number(L.CAPACITY)),
+        max_gpus=_opt(keys, "max_gpus", _number(L.CAPACITY)),
+        max_nodes=_opt(keys, "max_nodes", _whole(L.NODES)),
+        speed=_opt(keys, "speed", _number(L.SPEED), 1.0),
         source=_opt(keys, "discovered", lambda n: f"discovered:{n.text()}", source),
-        max_pods=_opt(keys, "max_pods", YamlNode.integer),
+        max_pods=_opt(keys, "max_pods", _whole(L.MAX_PODS)),
         daemonsets=_opt(keys, "daemonsets", lambda n: _daemonsets(n, source)),
     )
 
@@ -217,15 +237,16 @@ def _daemonsets(at: YamlNode, source: str) -> DaemonSets:
     if not isinstance(memory.value(), str):
         raise memory.error("memory needs a unit", "write it as Kubernetes does, e.g. 300Mi or 1Gi")
     values = []
-    for node, parse in ((keys["cpu"], cpu_cores), (memory, memory_gib)):
+    for node, parse, limits in (
+        (keys["cpu"], cpu_cores, L.DAEMONSET_CPU),
+        (memory, memory_gib, L.DAEMONSET_MEMORY_GIB),
+    ):
         try:
             value = parse(str(node.value()))
-        except ValueError as exc:
+        except (ValueError, ArithmeticError) as exc:
             raise node.error(str(exc), example) from None
-        if value < 0:
-            raise node.error("must not be negative", example)
-        values.append(value)
-    pods = _opt(keys, "pods", lambda n: n.integer(minimum=0), 0)
+        values.append(node.within(value, limits))
+    pods = _opt(keys, "pods", _whole(L.DAEMONSET_PODS), 0)
     origin = _opt(keys, "measured", lambda n: f"measured in {n.text()}", f"set in {source}")
     return DaemonSets(values[0], values[1], pods, origin)
 
@@ -237,7 +258,17 @@ def _selector(at: YamlNode) -> dict[str, str]:
         raise at.error(str(exc), "write node_selector: {outerbounds.co/provider: aws}") from None
     if not selector:
         raise at.error("empty node_selector", "name at least one label, or use compute_pool")
+    if problem := selector_problem(selector):
+        raise at.error(problem, RULE)
     return selector
+
+
+def _compute_pool(at: YamlNode) -> str:
+    """A compute pool becomes the value of a node label, so it follows label syntax."""
+    name = at.text()
+    if problem := value_problem(name):
+        raise at.error(f"compute_pool: {problem}", RULE)
+    return name
 
 
 def _pools(at: YamlNode, source: str) -> tuple[Pool, ...]:
@@ -274,7 +305,7 @@ def _read(at: YamlNode) -> ExternalRead:
         raise keys["location"].error(str(exc)) from None
     _check_cloud(keys["location"], loc.cloud)
     loc = _known_region(keys["location"], loc)
-    return ExternalRead(loc, keys["size"].parsed(parse_size_gb, strict=False))
+    return ExternalRead(loc, keys["size"].parsed(parse_size_gb, L.SIZE_GB))
 
 
 def _continent(at: YamlNode) -> str:
@@ -284,7 +315,7 @@ def _continent(at: YamlNode) -> str:
 def _step(at: YamlNode, pool_names: Sequence[str]) -> StepUsage:
     keys = at.mapping(STEP_KEYS)
     return StepUsage(
-        tasks=_opt(keys, "tasks", YamlNode.integer),
+        tasks=_opt(keys, "tasks", _count),
         duration_hours=_opt(keys, "duration", _duration),
         input_gb=_opt(keys, "input", _size),
         output_gb=_opt(keys, "output", _size),
@@ -319,6 +350,20 @@ def _gpu_model(at: YamlNode) -> str:
     return text
 
 
+def _flow_configs(at: YamlNode) -> dict[str, Any]:
+    """Config name -> its value as Metaflow would parse it (a mapping)."""
+    out: dict[str, Any] = {}
+    for name, node in at.mapping().items():
+        value = node.value()
+        if not isinstance(value, dict):
+            raise node.error(
+                f"expected the Config's value as a mapping, got {node.describe()}",
+                f"write the value {name} parses to, e.g. {name}: {{cpu: 4}}",
+            )
+        out[name] = value
+    return out
+
+
 def _steps(at: YamlNode, pool_names: Sequence[str]) -> dict[str, StepUsage]:
     return {name: _step(node, pool_names) for name, node in at.mapping().items()}
 
@@ -327,11 +372,11 @@ def _constraints(at: YamlNode) -> Constraints:
     keys = at.mapping(CONSTRAINT_KEYS)
     base = Constraints()
     return Constraints(
-        max_workers=_opt(keys, "max_workers", YamlNode.integer, base.max_workers),
+        max_workers=_opt(keys, "max_workers", _count, base.max_workers),
         deadline_hours=_opt(keys, "deadline", _duration),
-        budget_usd_per_month=_opt(keys, "budget", YamlNode.number),
+        budget_usd_per_month=_opt(keys, "budget", _number(L.BUDGET_USD)),
         residency=_opt(keys, "residency", _residency, {}),
-        bandwidth_gbps=_opt(keys, "bandwidth_gbps", YamlNode.number, base.bandwidth_gbps),
+        bandwidth_gbps=_opt(keys, "bandwidth_gbps", _number(L.BANDWIDTH_GBPS), base.bandwidth_gbps),
         bandwidth=_opt(keys, "bandwidth", lambda n: tuple(_link(i) for i in n.items()), ()),
     )
 
@@ -346,7 +391,7 @@ def _link(at: YamlNode) -> Link:
     if len(ends) != 2:
         raise keys["between"].error(f"between needs two places, got {len(ends)}", example)
     first, second = (_place(end) for end in ends)
-    return Link((first, second), keys["gbps"].number())
+    return Link((first, second), keys["gbps"].number(L.BANDWIDTH_GBPS))
 
 
 def _place(at: YamlNode) -> str:
@@ -395,23 +440,52 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     return " ".join(filter(None, (problem, context)))
 
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+)
+
+
+def _check_tags(root: yaml.Node, label: str) -> None:
+    """Every node plain YAML: a custom (`!foo`) or Python (`!!python/...`) tag is an error
+    at its line, wherever it is (the file is data, never objects)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: checked once
+        seen.add(id(node))
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlNode(node, "", label).error(
+                f"the YAML tag {node.tag!r} is not allowed",
+                "remove the tag (placer.yaml holds plain values: text, numbers, lists, maps)",
+            )
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+
+
 def parse_config(text: str, label: str = CONFIG_NAME, path: Path | None = None) -> Config:
     """Validate placer.yaml text; `label` names the file in error messages."""
     root = _compose(text, label)
     sha = hashlib.sha256(text.encode()).hexdigest()
     if root is None:
         return Config(datastore=DEFAULT_DATASTORE, pools=DEFAULT_POOLS, path=path, sha256=sha)
+    _check_tags(root, label)
     keys = YamlNode(root, "", label).mapping(TOP_KEYS)
     source = str(path) if path else label
     pools = _opt(keys, "pools", lambda n: _pools(n, source), DEFAULT_POOLS)
     names = [p.name for p in pools]
     return Config(
         datastore=_opt(keys, "datastore", _datastore, DEFAULT_DATASTORE),
-        runs_per_month=_opt(keys, "runs_per_month", YamlNode.number, 30),
+        runs_per_month=_opt(keys, "runs_per_month", _number(L.RUNS_PER_MONTH), 30),
         pools=pools,
         steps=_opt(keys, "steps", lambda n: _steps(n, names), {}),
         defaults=_opt(keys, "defaults", _defaults, Defaults()),
         constraints=_opt(keys, "constraints", _constraints, Constraints()),
+        flow_configs=_opt(keys, "flow_configs", _flow_configs, {}),
         path=path,
         sha256=sha,
         lines=FieldLines(root),

@@ -34,6 +34,7 @@ AWS_STANDARD_FAMILIES = frozenset("acdhimrtz")
 AZURE_QUOTAS = {"on-demand": "cores", "spot": "lowPriorityCores"}
 GCP_QUOTAS = {"on-demand": "CPUS", "spot": "PREEMPTIBLE_CPUS"}
 ARM_URL = "https://management.azure.com"
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
 GCP_COMPUTE_URL = "https://compute.googleapis.com"
 TIMEOUT_SECONDS = 20.0
 
@@ -124,6 +125,17 @@ def _is_loopback(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+def _secure(url: str, what: str) -> str:
+    """`url`, unless credentials would go to it in clear (plain http, not loopback)."""
+    from placer.errors import ConfigError
+    from pricing.fetch._http import check_endpoint
+
+    try:
+        return check_endpoint(url, what, authenticated=True, allow_insecure=False)
+    except ConfigError as exc:
+        raise QuotaUnavailable(f"{what}: {exc.headline} (use https://)") from None
+
+
 def _azure_client(arm_url: str, subscription: str) -> Any:
     """A ComputeManagementClient; a loopback ARM URL (tests, mirrors) gets no auth."""
     from azure.mgmt.compute import ComputeManagementClient
@@ -133,6 +145,7 @@ def _azure_client(arm_url: str, subscription: str) -> Any:
         "retry_total": 1,
         "connection_timeout": TIMEOUT_SECONDS,
     }
+    _secure(arm_url, "azure quotas")
     if _is_loopback(arm_url):
         from azure.core.pipeline.policies import SansIOHTTPPolicy
 
@@ -178,10 +191,13 @@ def azure_headroom(region: str, capacity_type: str, *, client: Any = None) -> Qu
 
 def _gcp_get(url: str) -> dict[str, Any]:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    if not _is_loopback(url):
+    if not _is_loopback(_secure(url, "gcp quotas")):
         request.add_header("Authorization", f"Bearer {_gcp_token()}")
     with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-        return json.loads(response.read())
+        data = response.read(MAX_ANSWER_BYTES + 1)
+    if len(data) > MAX_ANSWER_BYTES:
+        raise ValueError(f"the answer is larger than {MAX_ANSWER_BYTES // 2**20} MB")
+    return json.loads(data)
 
 
 def _gcp_token() -> str:

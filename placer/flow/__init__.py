@@ -5,20 +5,23 @@ from placer.flow._model import (
     Backend,
     Decorator,
     Flow,
+    FlowConfig,
     NodeType,
     Placement,
     Resources,
     Step,
     Unevaluated,
 )
-from placer.flow._reader import read_flow
+from placer.flow._reader import ReadOptions, read_flow
 
 __all__ = [
     "Backend",
     "Decorator",
     "Flow",
+    "FlowConfig",
     "NodeType",
     "Placement",
+    "ReadOptions",
     "Resources",
     "Step",
     "Unevaluated",

@@ -1,116 +1,264 @@
-"""Metaflow Configs a flow reads its placement from (`placer apply`'s config mode).
+"""A flow's Metaflow Configs, evaluated statically: the values decorators read at deploy time.
 
-After `placer apply --mode config` a step says
-`@kubernetes(node_selector=config_expr("placement.steps.train.node_selector"))` and the
-class says `placement = Config("placement", default="placement.json")`. The reader
-resolves such references from the JSON file next to the flow (where `apply` writes it),
-or from a literal `default_value=`. Nothing is executed.
+`cfg = Config("cfg", default="config.json")` in the flow class (or a base class, in any
+module) declares a Config; `@resources(cpu=cfg.cpu)`, `cfg["cpu"]` and
+`config_expr("cfg.cpu")` read it. Like `python flow.py --config cfg FILE` in Metaflow, a
+value comes from, in order: placer.yaml's `flow_configs` (already parsed data), a
+`--flow-config NAME FILE` override, the `default=` file, or `default_value=`.
+
+Files are parsed as Metaflow would: JSON by default, `plain=True` as the raw text, and
+the common `parser=` choices as data (Metaflow's `yaml_parser`, `yaml.safe_load`,
+`tomllib.loads`/`toml.loads`/`tomli.loads`, `json.loads`). A parser function of the
+project's own is not run: a warning, and its references stay unknown (placer.yaml's
+`flow_configs` can give the value). A `default=` path is read relative to the flow's
+directory (Metaflow reads it relative to the working directory: deploy from there) and
+must stay inside the flow's project.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from placer.errors import FlowError
-from placer.flow._names import MISSING, Names, dotted
-from placer.flow._source import Source
+from placer.flow._evaluate import Evaluator
+from placer.flow._project import Module, Project
+from placer.flow._scope import Define
+from placer.flow._values import ConfigRef, ExternalRef, MetaflowRef, Unknown, Where, source_of
+
+_YAML = frozenset(
+    {
+        "yaml.safe_load",
+        "yaml.full_load",
+        "metaflow.yaml_parser",
+        "metaflow.plugins.parsers.yaml_parser",
+        ".plugins.parsers.yaml_parser",
+        "yaml_parser",
+        "plugins.parsers.yaml_parser",
+    }
+)
+_TOML = frozenset({"tomllib.loads", "toml.loads", "tomli.loads"})
+_JSON = frozenset({"json.loads"})
+
+
+@dataclass(frozen=True)
+class ConfigDecl:
+    """One `attr = Config(...)` in a class body of the flow's MRO."""
+
+    name: str
+    attr: str
+    module: Module
+    cls: ast.ClassDef
+    call: ast.Call
+    line: int
+    scope: Where  # where its arguments are evaluated
+
+    @property
+    def where(self) -> str:
+        return f"{self.module.path}:{self.line}"
+
+    def keyword(self, key: str) -> ast.expr | None:
+        for kw in self.call.keywords:
+            if kw.arg == key:
+                return kw.value
+        if key == "default" and len(self.call.args) > 1:
+            return self.call.args[1]
+        return None
+
+
+@dataclass(frozen=True)
+class ConfigOverrides:
+    """Values given outside the flow: `--flow-config NAME FILE`, placer.yaml `flow_configs`."""
+
+    files: Mapping[str, Path] = field(default_factory=dict)
+    values: Mapping[str, Any] = field(default_factory=dict)
+    assumed: Mapping[str, Any] = field(default_factory=dict)  # below files, above defaults
 
 
 @dataclass
 class Configs:
-    """Config names (and the class attributes holding them) -> their loaded values."""
+    """The flow's Configs by name; each value is loaded (and its file read) on first use."""
 
-    loaders: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    decls: dict[str, ConfigDecl]
+    project: Project
+    evaluator: Evaluator
+    overrides: ConfigOverrides = field(default_factory=ConfigOverrides)
+    warn: Callable[[str], None] = lambda message: None
+    _values: dict[str, Any] = field(default_factory=dict)
 
-    def resolve(self, node: ast.expr, names: Names) -> Any:
-        """The value `node` reads from a Config, or MISSING if it is not such a reference."""
-        parts = _reference(node, names)
-        if not parts or parts[0] not in self.loaders:
-            return MISSING
-        value = self.loaders[parts[0]]()
-        for key in parts[1:]:
-            if not (isinstance(value, dict) and key in value):
-                return MISSING
-            value = value[key]
-        return value
+    def names(self) -> frozenset[str]:
+        return frozenset(self.decls)
 
+    def value(self, name: str) -> Any:
+        if name not in self._values:
+            self._values[name] = self._load(self.decls[name])
+        return self._values[name]
 
-def read_configs(classes: list[ast.ClassDef], source: Source, names: Names) -> Configs:
-    """Every `x = Config("name", default=... | default_value=...)` in the flow's classes."""
-    configs = Configs()
-    for cls in classes:
-        for node in cls.body:
-            if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Call):
-                continue
-            call = node.value
-            if names.metaflow_name(call.func) == "Config":
-                loader = _loader(call, source, names)
-                if loader is not None:
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            configs.loaders[target.id] = loader
-                    config_name = names.literal(call.args[0]) if call.args else MISSING
-                    if isinstance(config_name, str):
-                        configs.loaders[config_name] = loader
-    return configs
+    def default_file(self, decl: ConfigDecl) -> Path | None:
+        """The file `default=` names, relative to the flow's directory (None: not a path)."""
+        node = decl.keyword("default")
+        text = self.evaluator.value(node, decl.scope) if node else None
+        return self.project.flow_path.parent / text if isinstance(text, str) else None
 
+    def _load(self, decl: ConfigDecl) -> Any:
+        if decl.name in self.overrides.values:
+            return self.overrides.values[decl.name]
+        parser = self._parser(decl)
+        if decl.name in self.overrides.files:
+            path = self.overrides.files[decl.name]
+            data = self.project.read_bytes(path, path.resolve())
+            return self._parse(decl, parser, data, path)
+        if decl.name in self.overrides.assumed:
+            return self.overrides.assumed[decl.name]
+        default = decl.keyword("default")
+        if default is not None:
+            return self._from_default(decl, parser, default)
+        inline = decl.keyword("default_value")
+        if inline is not None:
+            return self._from_inline(decl, parser, inline)
+        return Unknown(
+            f"Config '{decl.name}' ({decl.where}) has no default",
+            soft=True,
+        )
 
-def _reference(node: ast.expr, names: Names) -> list[str] | None:
-    """`placement.steps.x` or `config_expr("placement.steps.x")` as ["placement", ...]."""
-    if isinstance(node, ast.Call) and names.metaflow_name(node.func) == "config_expr":
-        if len(node.args) != 1 or node.keywords:
-            return None
-        text = names.literal(node.args[0])
+    def _from_default(self, decl: ConfigDecl, parser: Any, node: ast.expr) -> Any:
+        text = self.evaluator.value(node, decl.scope)
         if not isinstance(text, str):
-            return None
+            return Unknown(
+                f"Config '{decl.name}' ({decl.where}) has default={source_of(node)}, "
+                "not a file name placer can read",
+                soft=True,
+            )
+        path = self.project.flow_path.parent / text
+        if not path.exists() and not path.is_symlink():
+            raise FlowError(
+                f"the Config default '{text}' is not next to the flow ({path})",
+                decl.where,
+                "create the file (or run `placer apply` again if it wrote it), or pass "
+                f"--flow-config {decl.name} FILE",
+            )
+        data = self.project.read_data(path, f"Config '{decl.name}'")
+        return self._parse(decl, parser, data, path)
+
+    def _from_inline(self, decl: ConfigDecl, parser: Any, node: ast.expr) -> Any:
+        value = self.evaluator.value(node, decl.scope)
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, str):
+            return self._parse(decl, parser, value.encode(), None)
+        return Unknown(
+            f"Config '{decl.name}' ({decl.where}) has default_value={source_of(node)}, "
+            "which placer cannot evaluate",
+            soft=True,
+        )
+
+    def _parser(self, decl: ConfigDecl) -> str | Unknown:
+        """ "json", "yaml", "toml" or "plain", or Unknown for a parser placer does not run."""
+        node = decl.keyword("parser")
+        if node is None:
+            plain = decl.keyword("plain")
+            where = decl.scope
+            return "plain" if plain is not None and self.evaluator.value(plain, where) else "json"
+        value = self.evaluator.value(node, decl.scope)
+        name = _parser_name(value)
+        for kind, names in (("yaml", _YAML), ("toml", _TOML), ("json", _JSON)):
+            if name in names:
+                return kind
+        return Unknown(
+            f"Config '{decl.name}' ({decl.where}) is parsed by {source_of(node)}, which "
+            f"placer does not run; give its value in placer.yaml under "
+            f"flow_configs.{decl.name}",
+            soft=True,
+        )
+
+    def _parse(self, decl: ConfigDecl, parser: Any, data: bytes, path: Path | None) -> Any:
+        if isinstance(parser, Unknown):
+            self.warn(parser.reason)
+            return parser
+        where = str(path) if path is not None else decl.where
         try:
-            node = ast.parse(text, mode="eval").body
-        except SyntaxError:
-            return None
-    if isinstance(node, ast.Name | ast.Attribute):
-        text = dotted(node)
-        return text.split(".") if all(p.isidentifier() for p in text.split(".")) else None
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FlowError(
+                f"Config '{decl.name}' is not UTF-8 text", where, "save it as UTF-8"
+            ) from None
+        try:
+            return _parse_text(parser, text)
+        except _ParseError as exc:
+            location = f"{path}:{exc.line}" if path is not None and exc.line else where
+            raise FlowError(
+                f"Config '{decl.name}' is not valid {parser.upper()}: {exc.message}",
+                location,
+                "fix the file (Metaflow refuses it too)",
+            ) from None
+
+
+@dataclass
+class _ParseError(Exception):
+    message: str
+    line: int | None = None
+
+
+def _parse_text(parser: str, text: str) -> Any:
+    if parser == "plain":
+        return text
+    if parser == "json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _ParseError(exc.msg, exc.lineno) from None
+        except RecursionError:
+            raise _ParseError("nested too deeply") from None
+    if parser == "toml":
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise _ParseError(str(exc)) from None
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _ParseError(str(problem), mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise _ParseError("nested too deeply") from None
+
+
+def _parser_name(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, MetaflowRef):
+        return f"metaflow.{value.path}"
+    if isinstance(value, ExternalRef):
+        return value.path
     return None
 
 
-def _loader(call: ast.Call, source: Source, names: Names) -> Callable[[], Any] | None:
-    kwargs = {kw.arg: kw.value for kw in call.keywords if kw.arg}
-    if "parser" in kwargs:
-        return None  # a custom parser: placer cannot read the file as Metaflow would
-    if "default_value" in kwargs:
-        value = names.literal(kwargs["default_value"])
-        return None if value is MISSING else (lambda: value)
-    default = names.literal(kwargs["default"]) if "default" in kwargs else MISSING
-    if not isinstance(default, str):
-        return None
-    cache: list[Any] = []
-
-    def load() -> Any:
-        if not cache:
-            cache.append(_load_json(source, call.lineno, default))
-        return cache[0]
-
-    return load
-
-
-def _load_json(source: Source, line: int, default: str) -> Any:
-    path = source.path.parent / default
-    where = source.where(line)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FlowError(
-            f"the Config default '{default}' is not next to the flow ({path})",
-            where,
-            "run `placer apply` again to write it, or restore the file",
-        ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise FlowError(
-            f"cannot read the Config default '{path}': {exc}",
-            where,
-            "fix or regenerate the JSON file (`placer apply` writes it)",
-        ) from None
+def declare_configs(
+    mro: list[tuple[Module, ast.ClassDef]], evaluator: Evaluator
+) -> dict[str, ConfigDecl]:
+    """Every `x = Config(...)` in the flow's classes, by Config name (the MRO's first)."""
+    decls: dict[str, ConfigDecl] = {}
+    for module, cls in mro:
+        bindings = evaluator.class_bindings(cls)
+        for attr in bindings.names:
+            binding = bindings.last(attr)
+            node = binding.node if isinstance(binding, Define) else None
+            if not isinstance(node, ast.Call):
+                continue
+            scope = evaluator.in_class(module, cls, node)
+            if evaluator.reference(node.func, scope) != MetaflowRef("Config"):
+                continue
+            ref = evaluator.reference(node, scope)
+            name = ref.name if isinstance(ref, ConfigRef) else None
+            if name is not None and name not in decls:
+                decls[name] = ConfigDecl(name, attr, module, cls, node, node.lineno, scope)
+    return decls

@@ -57,14 +57,14 @@ def _resolve(steps: Mapping[str, RawStep], source: Source, role: str) -> str:
         names = ", ".join(s.name for s in marked)
         raise FlowError(
             f"several steps are marked @step({role}=True): {names}",
-            source.where(marked[1].line),
+            marked[1].where(),
             f"keep {role}=True on exactly one step",
         )
     if marked and role in steps and marked[0].name != role:
         raise FlowError(
             f"step '{marked[0].name}' is marked @step({role}=True) but a step named "
             f"'{role}' also exists",
-            source.where(marked[0].line),
+            marked[0].where(),
             f"rename the step '{role}' or drop the annotation",
         )
     if marked:
@@ -108,17 +108,17 @@ class _Checker:
         for step in self.steps.values():
             self._shape(step)
 
-    def _fail(self, line: int, headline: str, hint: str) -> None:
-        raise FlowError(headline, self.source.where(line), hint)
+    def _fail(self, where: str, headline: str, hint: str) -> None:
+        raise FlowError(headline, where, hint)
 
     def _name(self, step: RawStep) -> None:
         if step.name in _RESERVED:
             self._fail(
-                step.line, f"step name '{step.name}' is reserved by Metaflow", "rename the step"
+                step.where(), f"step name '{step.name}' is reserved by Metaflow", "rename the step"
             )
         if not _VALID_NAME.fullmatch(step.name) or step.name.startswith("_"):
             self._fail(
-                step.line,
+                step.where(),
                 f"step name '{step.name}' is not valid in Metaflow",
                 "use lowercase letters, digits and underscores (not leading)",
             )
@@ -126,20 +126,20 @@ class _Checker:
     def _args(self, step: RawStep) -> None:
         if step.num_args == 0:
             self._fail(
-                step.line,
+                step.where(),
                 f"step '{step.name}' is missing the 'self' argument",
                 f"write `def {step.name}(self)`",
             )
         if step.num_args > 2:
             self._fail(
-                step.line,
+                step.where(),
                 f"step '{step.name}' takes too many arguments",
                 "steps take (self), join steps (self, inputs)",
             )
         kind = self.types[step.name]
         if step.num_args == 2 and kind not in ("join", "end"):
             self._fail(
-                step.line,
+                step.where(),
                 f"step '{step.name}' takes `inputs` (a join) but is a {kind}",
                 "put the split and the join in separate steps",
             )
@@ -149,19 +149,19 @@ class _Checker:
         if step.name == self.end:
             if transition.type is not None:
                 self._fail(
-                    transition.line,
+                    step.where(transition.line),
                     f"the end step '{step.name}' calls self.next()",
                     "remove the self.next() call from the end step",
                 )
             if step.num_args > 1:
                 self._fail(
-                    step.line,
+                    step.where(),
                     f"the end step '{step.name}' is a join (takes inputs)",
                     f"add a join step before '{step.name}'",
                 )
         elif transition.type is None:
             self._fail(
-                step.line,
+                step.where(),
                 f"the last statement of step '{step.name}' is not self.next(...)",
                 f"end `def {step.name}` with `self.next(self.<next step>)`",
             )
@@ -178,13 +178,13 @@ class _Checker:
                     else "define that step or fix the name"
                 )
                 self._fail(
-                    step.transition.line,
+                    step.where(step.transition.line),
                     f"step '{step.name}' goes to unknown step '{target}'",
                     hint,
                 )
             if target == self.start:
                 self._fail(
-                    step.transition.line,
+                    step.where(step.transition.line),
                     f"step '{step.name}' goes back to the start step '{target}'",
                     "the start step cannot have incoming transitions",
                 )
@@ -193,20 +193,20 @@ class _Checker:
         kind, nxt = self.types[step.name], step.transition.next
         if kind == "split" and len(set(nxt)) < len(nxt):
             self._fail(
-                step.transition.line,
+                step.where(step.transition.line),
                 f"split step '{step.name}' names the same step twice",
                 "list each branch once in self.next(...)",
             )
         if kind == "split-switch" and len(nxt) < 2:
             self._fail(
-                step.transition.line,
+                step.where(step.transition.line),
                 f"switch step '{step.name}' has fewer than 2 cases",
                 "give the switch at least two distinct targets",
             )
         joins = [t for t in nxt if self.types[t] == "join"]
         if kind in ("split", "foreach", "split-switch") and joins:
             self._fail(
-                step.transition.line,
+                step.where(step.transition.line),
                 f"{kind} step '{step.name}' goes straight to the join '{joins[0]}'",
                 "put at least one step between the split and its join",
             )
@@ -218,7 +218,7 @@ class _Checker:
             body = self.steps[step.transition.next[0]]
             if not any(d.name == "parallel" for d in body.decorators):
                 self._fail(
-                    step.transition.line,
+                    step.where(step.transition.line),
                     f"step '{step.name}' uses num_parallel= but '{body.name}' lacks @parallel",
                     f"add @parallel to step '{body.name}'",
                 )
@@ -226,7 +226,7 @@ class _Checker:
             after = step.transition.next[0]
             if self.types[after] != "join":
                 self._fail(
-                    step.line,
+                    step.where(),
                     f"@parallel step '{step.name}' is not followed by a join",
                     f"make '{after}' a join: `def {after}(self, inputs)`",
                 )
@@ -248,7 +248,7 @@ def _topological(
         if name not in reachable:
             raise FlowError(
                 f"step '{name}' is unreachable from the start step '{start}'",
-                source.where(step.line),
+                step.where(),
                 f"add self.next(self.{name}) in another step, or remove '{name}'",
             )
     indegree = dict.fromkeys(steps, 0)
@@ -267,7 +267,7 @@ def _topological(
         looped = next(s for s in steps.values() if indegree[s.name] > 0)
         raise FlowError(
             f"there is a loop in the flow through step '{looped.name}'",
-            source.where(looped.line),
+            looped.where(),
             "fix the self.next() transitions so no step leads back to an earlier one",
         )
     return order
@@ -310,7 +310,7 @@ class _Walk:
         return stacks
 
     def _fail(self, name: str, headline: str, hint: str) -> None:
-        raise FlowError(headline, self.source.where(self.steps[name].line), hint)
+        raise FlowError(headline, self.steps[name].where(), hint)
 
     def _stack(self, name: str, arriving: list[tuple[str, OpenSplits]]) -> OpenSplits:
         if self.types[name] == "join":

@@ -17,6 +17,8 @@ def flow_as_json(flow: Flow) -> dict[str, Any]:
         "sha256": flow.sha256,
         "line": flow.line,
         "steps": {name: step_as_json(step) for name, step in flow.steps.items()},
+        "sources": [{"file": str(path), "sha256": sha} for path, sha in flow.sources.items()],
+        "warnings": list(flow.warnings),
     }
 
 
@@ -31,6 +33,8 @@ def step_as_json(step: Step) -> dict[str, Any]:
         "resources": _resources(step.resources),
         "node_selector": dict(step.placement.node_selector),
         "line": step.line,
+        "file": str(step.file) if step.file is not None else None,
+        "owner": step.owner,
         "foreach_stack": list(step.foreach_stack),
         "num_parallel": step.num_parallel,
         "condition": step.condition,
@@ -41,7 +45,13 @@ def step_as_json(step: Step) -> dict[str, Any]:
         "compute_pool": step.placement.compute_pool,
         "tolerations": [_plain(t) for t in step.placement.tolerations],
         "decorator_args": [
-            {"name": d.name, "args": _plain(d.args), "line": d.line} for d in step.decorators
+            {
+                "name": d.name,
+                "args": _plain(d.args),
+                "line": d.line,
+                "file": str(d.file) if d.file is not None else None,
+            }
+            for d in step.decorators
         ],
     }
 

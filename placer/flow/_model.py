@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,15 @@ Backend = Literal["kubernetes", "batch", "local"]
 
 @dataclass(frozen=True)
 class Unevaluated:
-    """A decorator argument placer cannot evaluate without running the file (its source)."""
+    """A decorator argument placer cannot evaluate without running the file (its source).
+
+    `reason` says why; `soft` marks information placer lacks (a module outside the
+    project, a Config parser it does not run) rather than code it will not run.
+    """
 
     source: str
+    reason: str = field(default="", compare=False)
+    soft: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -24,8 +31,12 @@ class Decorator:
 
     name: str
     args: Mapping[str, Any]
-    line: int
+    line: int  # where the arguments are written (`file`)
     alias: str | None = None  # the name as written, when imported under another name
+    # Where the arguments are written (None: the step's file), and which of them were read
+    # from a Metaflow Config. Neither takes part in equality: a decorator is what it says.
+    file: Path | None = field(default=None, compare=False)
+    config_args: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,18 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class FlowConfig:
+    """A Metaflow `Config` of the flow: its name, attribute, where it is declared, and
+    the file its `default=` names (relative to the flow's directory; None without one)."""
+
+    name: str
+    attr: str
+    file: Path
+    line: int
+    default_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a flow with its Metaflow graph semantics and decorators."""
 
@@ -91,6 +114,10 @@ class Step:
     pod_request: Resources | None = None
     declared: Resources | None = None  # what @resources alone asks (None without it)
     placement: Placement = field(default_factory=Placement)
+    # The file and class that define the step (None: the flow file and class); not part of
+    # equality, so a copied or moved flow reads as the same steps.
+    file: Path | None = field(default=None, compare=False)
+    owner: str | None = field(default=None, compare=False)
 
     @property
     def in_foreach(self) -> bool:
@@ -110,6 +137,18 @@ class Flow:
     line: int
     steps: Mapping[str, Step]
     sha256: str
+    # Every file read to build this flow (modules, Config files) -> sha256, flow file first.
+    sources: Mapping[Path, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    configs: Mapping[str, FlowConfig] = field(default_factory=dict)  # by Config name
+
+    def relative_sources(self) -> dict[str, str]:
+        """`sources` with paths relative to the flow file's directory (POSIX separators),
+        as plans record them."""
+        base = self.file.parent
+        return {
+            Path(os.path.relpath(path, base)).as_posix(): sha for path, sha in self.sources.items()
+        }
 
     @property
     def start(self) -> Step:

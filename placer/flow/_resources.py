@@ -9,14 +9,16 @@ defaults are deployment settings, not part of the file, so they are not applied.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
+from placer import limits
 from placer.errors import FlowError
 from placer.flow._model import Backend, Decorator, Placement, Resources, Unevaluated
-from placer.flow._source import Source
 
 KUBERNETES_DEFAULTS: Mapping[str, Any] = {"cpu": "1", "memory": "4096", "disk": "10240"}
 RESOURCES_DEFAULTS: Mapping[str, Any] = {"cpu": "1", "memory": "4096", "disk": None}
@@ -51,16 +53,49 @@ class Compute:
     placement: Placement
 
 
-def read_compute(step: str, decorators: tuple[Decorator, ...], source: Source) -> Compute:
-    """Backend, effective Kubernetes request, pod request, @resources and placement."""
-    return _StepCompute(step, {d.name: d for d in decorators}, source).compute()
+_FALLBACK_ARGS = frozenset(
+    {"cpu", "memory", "disk", "gpu", "gpu_vendor", "node_selector", "compute_pool", "tolerations"}
+)
+
+
+def read_compute(
+    step: str, decorators: tuple[Decorator, ...], file: Path, warn: Callable[[str], None]
+) -> Compute:
+    """Backend, effective Kubernetes request, pod request, @resources and placement.
+
+    An argument placer lacks the information for (a soft Unevaluated: a module outside
+    the project, a Config parser it does not run) is dropped with a warning, so the step
+    falls back to what is known; an argument that needs running code is an error.
+    """
+    decos = {d.name: _known_args(step, d, file, warn) for d in decorators}
+    return _StepCompute(step, decos, file).compute()
+
+
+def _known_args(step: str, deco: Decorator, file: Path, warn: Callable[[str], None]) -> Decorator:
+    if deco.name not in _KNOWN_ARGS:
+        return deco
+    dropped = {
+        k: v
+        for k, v in deco.args.items()
+        if k in _FALLBACK_ARGS and isinstance(v, Unevaluated) and v.soft
+    }
+    for key, value in dropped.items():
+        warn(
+            f"{deco.file or file}:{deco.line}: step '{step}': {key}={value.source} in "
+            f"@{deco.name} is not known statically ({value.reason}); placer prices the step "
+            "as if it were not set"
+        )
+    if not dropped:
+        return deco
+    args = {k: v for k, v in deco.args.items() if k not in dropped}
+    return dataclasses.replace(deco, args=args)
 
 
 @dataclass
 class _StepCompute:
     step: str
     decos: Mapping[str, Decorator]
-    source: Source
+    file: Path
 
     def compute(self) -> Compute:
         for name in _KNOWN_ARGS:
@@ -87,7 +122,8 @@ class _StepCompute:
         return self._merge(base, args, res)
 
     def _fail(self, deco: Decorator, headline: str, hint: str) -> NoReturn:
-        raise FlowError(f"step '{self.step}' {headline}", self.source.where(deco.line), hint)
+        where = f"{deco.file or self.file}:{deco.line}"
+        raise FlowError(f"step '{self.step}' {headline}", where, hint)
 
     def _check_args(self, deco: Decorator) -> None:
         known = _KNOWN_ARGS[deco.name]
@@ -130,28 +166,38 @@ class _StepCompute:
             self._fail(
                 deco,
                 f"sets {key}={value.source} in @{deco.name}, which placer cannot "
-                "evaluate without running the flow",
+                f"evaluate without running the flow{_because(value)}",
                 f"write {key}= as a literal number (or a module-level constant)",
             )
         if value is None and zero_if_none:
             return 0.0
         try:
-            return float(value) if not isinstance(value, bool) else _bad()
+            number = float(value) if not isinstance(value, bool) else _bad()
+        except OverflowError:  # an integer beyond any float: not finite, said below
+            number = math.inf
         except (TypeError, ValueError):
             self._fail(
                 deco,
                 f"has {key}={value!r} in @{deco.name}, which is not a number",
                 f"write {key}= as a number, e.g. {key}=2",
             )
+        if not math.isfinite(number):  # 'nan', 1e999, an integer beyond any float
+            self._fail(
+                deco,
+                f"asks for {key}={_shown(value)}; it must be a finite number",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
+        bound = _LIMITS.get(key)
+        if bound is not None and number > bound.high:
+            self._fail(
+                deco,
+                f"asks for {key}={_shown(value)} in @{deco.name}; it must be {bound.text()}",
+                f"set {key}= to the amount the step needs, e.g. {key}=2",
+            )
+        return number
 
     def _positive(self, deco: Decorator, key: str, value: Any) -> float:
         number = self._number(deco, key, value)
-        if not number < math.inf:
-            self._fail(
-                deco,
-                f"asks for {key}={value!r}; it must be a finite number",
-                f"set {key}= to the amount the step needs, e.g. {key}=2",
-            )
         if number <= 0:
             self._fail(
                 deco,
@@ -249,6 +295,23 @@ class _StepCompute:
                     f"use only {', '.join(sorted(_TOLERATION_KEYS))}",
                 )
         return tuple(items)
+
+
+# Upper bounds (placer.limits); the lower ones are checked where they differ (gpu may be 0).
+_LIMITS = {"cpu": limits.CPU, "memory": limits.MEMORY_MB, "disk": limits.DISK_MB, "gpu": limits.GPU}
+
+
+def _because(value: Unevaluated) -> str:
+    return f" ({value.reason})" if value.reason else ""
+
+
+def _shown(value: Any) -> str:
+    """A value as written, cut short (an integer of thousands of digits has no repr)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "<a number too long to show>"
+    return text if len(text) <= 40 else f"{text[:20]}..."
 
 
 def _bad() -> float:

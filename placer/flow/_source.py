@@ -36,7 +36,7 @@ def read_source(path: Path) -> Source:
         ) from None
     if not text.strip():
         raise FlowError("the flow file is empty", str(path), "point placer at a Metaflow flow file")
-    module = _parse(text, path)
+    module = parse_text(text, path)
     return Source(path, text, module, hashlib.sha256(data).hexdigest())
 
 
@@ -46,6 +46,8 @@ def _read_bytes(path: Path) -> bytes:
             raise FlowError(
                 "is a directory, not a flow file", str(path), "pass the flow's .py file itself"
             )
+        if path.exists() and not path.is_file():  # a FIFO or a device would never end
+            raise FlowError("is not a regular file", str(path), "pass the flow's .py file itself")
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         raise FlowError("no such file", str(path), "check the path to the flow file") from None
@@ -61,7 +63,8 @@ def _read_bytes(path: Path) -> bytes:
         ) from None
 
 
-def _parse(text: str, path: Path) -> ast.Module:
+def parse_text(text: str, path: Path) -> ast.Module:
+    """Parse Python source, with one-line errors naming the file and line."""
     try:
         return ast.parse(text, filename=str(path))
     except SyntaxError as exc:

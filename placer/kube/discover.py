@@ -24,6 +24,7 @@ from placer.kube.objects import (
     Node,
     Pod,
 )
+from placer.labels import RULE, key_problem, selector_problem
 
 __all__ = ["DiscoveredPool", "daemonsets_of", "discover", "pools_of_cluster", "selector_for"]
 
@@ -108,6 +109,12 @@ def _pool_of(
     names = {n.name for n in group}
     others = [n for n in snap.nodes if n.name not in names]
     selector, leaks = selector_for(group, others, group_by)
+    if problem := selector_problem(selector):  # a selector apply would write into flows
+        raise PoolError(
+            f"the nodes of pool {_name(key)} carry a label placer cannot use: {problem}",
+            f"context {snap.context}",
+            RULE,
+        )
     load = load_of(group, snap.pods)
     free, alloc = load.free, load.allocatable
     warnings = (
@@ -201,6 +208,9 @@ def _check_group_labels(snapshots: Sequence[ClusterSnapshot], group_by: Sequence
 
     if not group_by:
         return
+    for label in group_by:
+        if problem := key_problem(label):
+            raise PoolError(problem, "--group-by", RULE)
     seen = {key for snap in snapshots for n in snap.nodes for key in n.labels}
     for label in group_by:
         if label not in seen:

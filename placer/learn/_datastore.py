@@ -1,10 +1,10 @@
 """Artifact sizes and the run's recorded graph, from the run's datastore.
 
 Each task records its datastore (`ds-type`, `ds-root` metadata). Its final attempt's
-`<attempt>.data.json` lists every artifact with its content hash and size; all of a run's
-are fetched with one `load_bytes` call of Metaflow's storage class for that datastore
+`<attempt>.data.json` lists every artifact with its content hash and size; those of several
+runs are fetched with one `load_bytes` call of Metaflow's storage class for that datastore
 (parallel downloads on S3, Azure and GCS). The Client's `DataArtifact.size` reads the same
-file, one task at a time.
+file, one task at a time; `FlowDataStore.get_task_datastores` probes 18 names per task.
 
 `_graph_info`, the artifact in which Metaflow records each step's decorators and their
 arguments as the run used them, is one blob per code version, unpickled by an unpickler
@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from placer.errors import LearnError
@@ -45,16 +45,20 @@ def _attempt(task: TaskRecord) -> int:
     return final.number if final else 0  # `_parameters` records no attempt: it has only 0
 
 
-def read_sizes(flow_name: str, run_id: str, tasks: Iterable[TaskRecord]) -> Sizes:
-    """Artifacts of each task's final attempt, by (step, task id); tasks whose datastore
-    lacks the file (never finished) are left out."""
+def read_sizes(
+    flow_name: str, runs: Sequence[tuple[str, Sequence[TaskRecord]]]
+) -> dict[str, Sizes]:
+    """Artifacts of each task's final attempt, by run id and (step, task id), for several
+    runs in one `load_bytes` call per datastore (on S3 each call is one parallel download
+    in a subprocess). Tasks whose datastore lacks the file (never finished) are left out."""
     from metaflow.datastore.task_datastore import TaskDataStore
 
-    groups: dict[tuple[str, str], list[TaskRecord]] = {}
-    for task in tasks:
-        if task.ds_type and task.ds_root:
-            groups.setdefault((task.ds_type, task.ds_root), []).append(task)
-    out: Sizes = {}
+    groups: dict[tuple[str, str], list[tuple[str, TaskRecord]]] = {}
+    for run_id, tasks in runs:
+        for task in tasks:
+            if task.ds_type and task.ds_root:
+                groups.setdefault((task.ds_type, task.ds_root), []).append((run_id, task))
+    out: dict[str, Sizes] = {run_id: {} for run_id, _ in runs}
     for (ds_type, ds_root), members in groups.items():
         storage = _storage(ds_type, ds_root)
         paths = {
@@ -66,17 +70,20 @@ def read_sizes(flow_name: str, run_id: str, tasks: Iterable[TaskRecord]) -> Size
                 TaskDataStore.metadata_name_for_attempt(
                     TaskDataStore.METADATA_DATA_SUFFIX, _attempt(t)
                 ),
-            ): (t.step, t.task_id)
-            for t in members
+            ): (run_id, t.step, t.task_id)
+            for run_id, t in members
         }
-        out.update(_load(storage, paths, ds_root))
+        for (run_id, step, task_id), artifacts in _load(storage, paths, ds_root).items():
+            out[run_id][(step, task_id)] = artifacts
     return out
 
 
-def _load(storage: Any, paths: Mapping[str, TaskKey], ds_root: str) -> Sizes:
+def _load(
+    storage: Any, paths: Mapping[str, tuple[str, str, str]], ds_root: str
+) -> dict[tuple[str, str, str], dict[str, ArtifactSize]]:
     from metaflow.exception import MetaflowException
 
-    out: Sizes = {}
+    out: dict[tuple[str, str, str], dict[str, ArtifactSize]] = {}
     try:
         with storage.load_bytes(list(paths)) as results:
             for key, local_path, _ in results:

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from placer.flow import Flow
 
 DEFAULT_RUNS = 10  # newest successful runs read when neither --runs, --since nor --run is given
+# Runs whose artifact sizes are fetched in one datastore call (S3: one parallel download);
+# their task records are held meanwhile (~1 MB per 1,000 tasks).
+BATCH_RUNS = 20
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 Progress = Callable[[int, int, str], None]  # (runs read, runs to read, run id being read)
@@ -141,15 +144,19 @@ def learn(
     tally = _Tally()
     cache: dict[str, Any] = {}
     limit = selection.limit
-    for run in candidates:
-        if limit is not None and len(tally.used) >= limit:
-            break
-        if progress:
-            total = len(candidates)
-            if limit is not None:
-                total = min(total, limit + tally.skipped)
-            progress(len(tally.used) + tally.skipped, total, run.run_id)
-        _read_run(flow, run, reader.tasks(run.run_id), parents, tally, cache)
+    queue = list(candidates)
+    while queue and (limit is None or len(tally.used) < limit):
+        wanted = BATCH_RUNS if limit is None else min(BATCH_RUNS, limit - len(tally.used))
+        batch, queue = queue[:wanted], queue[wanted:]
+        read: list[tuple[RunInfo, list[TaskRecord]]] = []
+        for run in batch:
+            if progress:
+                total = len(candidates)
+                if limit is not None:
+                    total = min(total, limit + tally.skipped)
+                progress(len(tally.used) + tally.skipped + len(read), total, run.run_id)
+            read.append((run, reader.tasks(run.run_id)))
+        _read_batch(flow, read, parents, tally, cache)
     if progress:
         done = len(tally.used) + tally.skipped
         progress(done, done, "")
@@ -163,29 +170,38 @@ def learn(
     return _learned(flow, source, tally)
 
 
-def _read_run(
+def _read_batch(
     flow: Flow,
-    run: RunInfo,
-    tasks: list[TaskRecord],
+    read: list[tuple[RunInfo, list[TaskRecord]]],
     parents: Mapping[str, tuple[str, ...]],
     tally: _Tally,
     cache: dict[str, Any],
 ) -> None:
-    status = run_status(tasks, flow.end.name)
-    if status == "failed":
-        tally.failed.append(run.run_id)
-        return
-    if status == "unfinished":
-        tally.unfinished.append(run.run_id)
-        return
-    wanted = [t for t in tasks if t.succeeded or t.step == PARAMETERS_STEP]
-    sizes = read_sizes(flow.name, run.run_id, wanted)
-    if tally.graph is None:
-        end = next(t for t in tasks if t.step == flow.end.name and t.succeeded)
-        tally.graph = read_graph_info(flow.name, end, sizes.get((end.step, end.task_id), {}), cache)
-    for step, step_run in summarize_run(tasks, sizes, parents).items():
-        tally.per_step.setdefault(step, []).append(step_run)
-    tally.used.append(run)
+    """Sort the runs read by status; summarise the successful ones, their artifact sizes
+    read together."""
+    done = []
+    for run, tasks in read:
+        status = run_status(tasks, flow.end.name)
+        if status == "failed":
+            tally.failed.append(run.run_id)
+        elif status == "unfinished":
+            tally.unfinished.append(run.run_id)
+        else:
+            done.append((run, tasks))
+    wanted = [
+        (run.run_id, [t for t in tasks if t.succeeded or t.step == PARAMETERS_STEP])
+        for run, tasks in done
+    ]
+    sizes = read_sizes(flow.name, wanted)
+    for run, tasks in done:
+        run_sizes = sizes[run.run_id]
+        if tally.graph is None:
+            end = next(t for t in tasks if t.step == flow.end.name and t.succeeded)
+            artifacts = run_sizes.get((end.step, end.task_id), {})
+            tally.graph = read_graph_info(flow.name, end, artifacts, cache)
+        for step, step_run in summarize_run(tasks, run_sizes, parents).items():
+            tally.per_step.setdefault(step, []).append(step_run)
+        tally.used.append(run)
 
 
 def _learned(flow: Flow, source: Source, tally: _Tally) -> Learned:

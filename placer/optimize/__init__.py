@@ -21,8 +21,11 @@ solving. Modules, in the order data flows (each imports only modules above it):
 - ``solve``: :func:`optimize`: the direct answer, the LP rounding, or the MIP with
   capacity cut rounds; the status and gap, honestly.
 - ``baselines``: as written and greedy (its repair in ``_repair``).
-- ``explain``: why no plan exists, in one line. ``build``: the Plan from a placement.
-- ``planner``: :func:`plan_flow`, all of the above in order.
+- ``diagnose``: why no plan exists, in one line. ``build``: the Plan from a placement.
+- ``planner``: :func:`plan_flow`, all of the above in order (:func:`plan_space` on a
+  Space already built).
+- ``verdict`` and ``explain``: for each step, every pool and why it lost to the plan's
+  (`placer explain`): bounds first, re-solves with the step pinned (:func:`optimize`).
 
 Engines, and why each:
 

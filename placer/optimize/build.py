@@ -91,6 +91,9 @@ def step_plan(
         warnings=(warning,) if warning else (),
         declared=step.declared.as_json() if step.declared else None,
         next=tuple(step.next),
+        node_type=step.type,
+        foreach_stack=tuple(step.foreach_stack),
+        num_parallel=step.num_parallel,
     )
 
 
@@ -153,6 +156,7 @@ def build_plan(
         warnings=warnings,
         makespan_hours=round(outcome.makespan_hours, 4),
         extra={"critical_path": list(outcome.critical_path)},
+        flow_sources=flow.relative_sources(),
     )
 
 

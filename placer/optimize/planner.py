@@ -12,7 +12,7 @@ from placer.errors import ConfigError, PlanError
 from placer.flow import Flow
 from placer.optimize.baselines import as_written, greedy
 from placer.optimize.build import baseline, build_plan
-from placer.optimize.explain import check_bounds, check_eligible, diagnose
+from placer.optimize.diagnose import check_bounds, check_eligible, diagnose
 from placer.optimize.problem import Objective
 from placer.optimize.solve import DEFAULT_GAP, optimize
 from placer.optimize.space import Market, Space, build_space
@@ -95,6 +95,29 @@ def plan_flow(
     """
     check_names(flow, config)
     space = build_space(flow, config, market, deadline_hours, budget_usd_per_month)
+    return plan_space(
+        space, flow, config, market,
+        objective=objective, solver=solver, time_limit=time_limit, lp_path=lp_path, gap=gap,
+        flow_file=flow_file, origin=origin,
+    )  # fmt: skip
+
+
+def plan_space(
+    space: Space,
+    flow: Flow,
+    config: Config,
+    market: Market,
+    *,
+    objective: Objective = "cost",
+    solver: str | None = None,
+    time_limit: float | None = None,
+    lp_path: Path | None = None,
+    gap: float = DEFAULT_GAP,
+    flow_file: str | None = None,
+    origin: Mapping[str, str] | None = None,
+) -> Plan:
+    """:func:`plan_flow` on a space already built from the same flow, config and market
+    (`placer explain` reads the same space to judge the plan)."""
     where = _origin(config, origin or {})
     check_eligible(space, flow, config, market.offers)
     check_bounds(space, where)

@@ -6,7 +6,8 @@ Columns: ``Assign(step, pool)`` (binary, eligible pairs only), ``Start(step)`` a
 is the source or the sink). Rows: ``One(step)`` (each step in exactly one pool),
 ``Cut(cap, k)``; ``Keep(cap, step)``, ``Through(cap, step)`` and ``FlowValue(cap)`` (a
 flow's conservation, cover and value); ``After(u, v)`` and ``Finish(step)`` (critical
-path); ``BUDGET``. ``str(key)`` is the domain name, e.g. ``assign[train,gcp-usc1]``.
+path); ``Within(k)`` (a tighter deadline appended later); ``BUDGET``. ``str(key)`` is the
+domain name, e.g. ``assign[train,gcp-usc1]``.
 
 Capacity: the peak concurrent demand on a pool is the heaviest set of steps no two of
 which are ordered by the DAG (an antichain, see antichain.py); there are exponentially many.
@@ -23,9 +24,10 @@ cap: then it is optimal for the whole problem. Pools whose potential load (every
 step placed there) stays under the cap get no capacity rows at all.
 
 A Problem grows, and that is its only mutation: capacity rounds append rows (and a flow's
-columns) through :meth:`~Problem.add_cut` and :meth:`~Problem.add_flow`; nothing already
-in it changes or goes away, so an engine that has loaded the first columns and rows only
-needs the rest (:class:`placer.optimize._highs.HighsModel` keeps in step that way).
+columns) through :meth:`~Problem.add_cut` and :meth:`~Problem.add_flow`, a sweep of
+deadlines (`placer frontier`) appends tighter ones (:meth:`~Problem.add_deadline`);
+nothing already in it changes or goes away, so an engine that has loaded the first columns
+and rows only needs the rest (:class:`placer.optimize._highs.HighsModel` keeps in step that way).
 """
 
 from __future__ import annotations
@@ -152,6 +154,15 @@ class Finish(NamedTuple):
         return f"finish[{self.step}]"
 
 
+class Within(NamedTuple):
+    """``makespan <= hours``: the k-th deadline appended to a built problem."""
+
+    k: int
+
+    def __str__(self) -> str:
+        return f"within[{self.k}]"
+
+
 class _Budget(NamedTuple):
     def __str__(self) -> str:
         return "budget"
@@ -159,7 +170,7 @@ class _Budget(NamedTuple):
 
 BUDGET = _Budget()
 
-RowKey = One | Cut | Keep | Through | FlowValue | After | Finish | _Budget
+RowKey = One | Cut | Keep | Through | FlowValue | After | Finish | Within | _Budget
 
 
 @dataclass(frozen=True)
@@ -303,6 +314,16 @@ class Problem:
                 self.row(Through(cap, s), [*inflow, need], low=0)
         self.row(FlowValue(cap), sources, up=space.caps[cap.pool][cap.resource])
         self.flows.append(cap)
+
+    def add_deadline(self, hours: float) -> None:
+        """Append ``makespan <= hours``, tighter than every limit before (a problem only
+        grows, so a sweep of deadlines goes from the loosest to the tightest and keeps
+        every cut). The problem must have a makespan (built with a limit)."""
+        if MAKESPAN not in self.index:
+            raise ValueError("the problem has no makespan: build it with a makespan_limit")
+        k = sum(1 for row in self.rows if isinstance(row.key, Within))
+        self.row(Within(k), [(self.index[MAKESPAN], 1.0)], up=hours)
+        self.makespan_limit = min(hours, self.makespan_limit or hours)
 
     def widen(self, cap: Cap, steps: Sequence[str]) -> tuple[str, ...]:
         """Grow an antichain with every candidate of the pool that is unordered with all

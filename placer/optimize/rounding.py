@@ -310,11 +310,7 @@ def _oracles(
     for pool in contested:
         wanted = {o.step for _, o in moves if o.pool == pool}
         for resource in space.caps.get(pool, {}):
-            load = {
-                s: space.placed(s, p).load[resource]
-                for s, p in placement.items()
-                if p == pool
-            }
+            load = {s: space.placed(s, p).load[resource] for s, p in placement.items() if p == pool}
             members = [s for s in space.steps if s in load or s in wanted]
             edges = reduced_order(space.steps, space.edges, members)
             oracles[pool, resource] = PeakLP(members, edges, load)

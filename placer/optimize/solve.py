@@ -62,13 +62,19 @@ def optimize(
     time_limit: float | None = None,
     lp_path: Path | None = None,
     gap: float = DEFAULT_GAP,
+    problem: Problem | None = None,
 ) -> Solution:
     """The cheapest plan (objective "cost") or the fastest, then the cheapest keeping its
     makespan ("time"), within `time_limit` seconds and relative gap `gap`.
 
     `solver`: None picks (the direct answer when it is optimal, else HiGHS), "highs" or
     "cbc". `lp_path`: the model is written there first, as an LP file (``--debug``).
+    `problem`: the cost problem of `space` built before and perhaps grown since (its cuts,
+    a tighter deadline: `space` then says that deadline), solved again instead of a new one.
     """
+    if problem is not None:
+        direct = relaxed_optimum(space) if solver is None else None
+        return direct or solve_with_cuts(problem, solver or "highs", time_limit, gap)
     if lp_path is not None:
         from placer.optimize._pulp import write_lp
 

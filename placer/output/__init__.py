@@ -14,6 +14,10 @@ Modules (rich is imported inside functions, so importing this package stays ligh
     pricing    `placer pricing info|show|refresh`: tables and JSON
     graph      `placer graph`: the step table, placement lines, the flow's JSON
     learn      `placer learn`: the per-step table of past runs, --write/--check lines, JSON
+    explain    `placer explain`: per step, every pool's costs and verdict; JSON
+    frontier   `placer frontier`: the cheapest plan per deadline; JSON
+    plot       pictures (matplotlib, Agg, imported only when drawing): the plan's DAG,
+               cost bars, the frontier, as PNG or SVG bytes
 """
 
 from __future__ import annotations

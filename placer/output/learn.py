@@ -94,14 +94,14 @@ def _drift_json(d: Drift) -> dict[str, Any]:
 
 
 def _range(spread: Any) -> str:
-    """"4" or "4-5": the median, and the maximum when it differs."""
+    """ "4" or "4-5": the median, and the maximum when it differs."""
     if spread is None:
         return ""
     return f"{spread.p50:g}" + (f"-{spread.max:g}" if spread.max != spread.p50 else "")
 
 
 def _ran_on(step: StepLearned) -> str:
-    """"local", "kubernetes m5.xlarge x76, kubernetes x4; 8 cpu, 32000 MB": where the tasks
+    """ "local", "kubernetes m5.xlarge x76, kubernetes x4; 8 cpu, 32000 MB": where the tasks
     ran (counts only when they differ) and, off the local machine, what they asked for."""
     if len(step.hardware) == 1:
         where = step.hardware[0][0]

@@ -86,7 +86,7 @@ def summary_lines(plan: Plan) -> list[str]:
                 f"vs {name}: {usd(base.per_month.total)}/month -> saves {usd(saved)}/month{pct}"
             )
     if plan.makespan_hours is not None:
-        from placer.optimize.explain import hours_text
+        from placer.optimize.diagnose import hours_text
 
         lines.append(f"makespan: {hours_text(plan.makespan_hours)}")
     lines.append(_solver_line(plan))

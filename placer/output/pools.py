@@ -68,6 +68,7 @@ def _limit(value: float | None) -> str:
 def _selector_text(pool: Pool) -> str:
     return ",".join(f"{k}={v}" for k, v in pool.selector().items())
 
+
 def selector_lines(pools: Sequence[Pool]) -> list[str]:
     """`pool: selector k=v,...; types a,b` lines printed under a table."""
     return [
@@ -102,6 +103,7 @@ def pools_table(pools: Sequence[Pool]) -> Table:
         )
     return table
 
+
 def _amount_json(load: Load) -> dict[str, Any]:
     return {
         "allocatable": load.allocatable.as_json(),
@@ -121,6 +123,7 @@ def discovered_json(d: DiscoveredPool, quota: QuotaHeadroom | None = None) -> di
     if quota is not None:
         out["quota"] = quota.as_json()
     return out
+
 
 def _triple(vcpus: float | None, memory_gib: float | None, gpus: float | None) -> str:
     return "/".join(_limit(v) if v is None else f"{v:.4g}" for v in (vcpus, memory_gib, gpus))
@@ -147,6 +150,7 @@ def discovered_table(found: Sequence[DiscoveredPool], quotas: dict[str, QuotaHea
             row.append(f"{quota.headroom_vcpus:g}" if quota else "?")
         table.add_row(*row)
     return table
+
 
 def _tasks_json(tasks: Mapping[tuple[str, str], int]) -> list[dict[str, Any]]:
     return [{"flow": f, "step": s, "pods": n} for (f, s), n in tasks.items()]
@@ -175,6 +179,7 @@ def status_json(report: ClusterStatus) -> dict[str, Any]:
         "unpooled": _amount_json(report.unpooled),
         "warnings": list(report.warnings),
     }
+
 
 def _used(requested: float, allocatable: float, digits: int) -> str:
     return f"{requested:.{digits}f}/{allocatable:.{digits}f}" if allocatable else "-"

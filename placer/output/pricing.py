@@ -131,6 +131,7 @@ def _accelerators(offer: Offer) -> str:
     memory = f" {offer.accelerator_memory_gib:g}G" if offer.accelerator_memory_gib else ""
     return f"{offer.gpu_count:g}x {offer.gpu_model}{memory}"
 
+
 def offers_json(offers: Sequence[Offer], capacity_type: str) -> list[dict[str, Any]]:
     """Offers as JSON: every field of the offer, and the price per accelerator-hour."""
     rows = []

@@ -17,14 +17,19 @@ def flow_edges(plan: Plan) -> Edges:
 
 
 def _edges_from_file(plan: Plan) -> Edges:
-    """Read the edges statically from the flow file (relative to the working directory)."""
+    """Read the edges statically from the flow file (relative to the working directory).
+
+    A plan file may be hand-edited, so only a regular file inside the working directory's
+    project (its repository) is read."""
+    from placer.inputs import inside, project_of
+
     path = Path(plan.flow_file)
-    if not path.is_file():
+    if not path.is_file() or not inside(path, project_of(Path.cwd() / "x")):
         return {}
     from placer.flow import read_flow
 
     try:
-        flow = read_flow(path, plan.flow)
+        flow = read_flow(path, plan.flow, plan.read_options())
     except PlacerError:  # the file changed and no longer parses: the diagram loses only edges
         return {}
     return {name: tuple(step.next) for name, step in flow.steps.items() if name in plan.steps}

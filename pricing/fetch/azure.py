@@ -16,7 +16,6 @@ import math
 import os
 import re
 import urllib.error
-import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -39,7 +38,7 @@ ARM_URL = "https://management.azure.com"
 API_VERSION = "2023-01-01-preview"
 SOURCE_PRICES = "azure:retail-prices-api"
 SOURCE_SHAPES = "azure:resource-skus"
-_MAX_PAGES = 10_000  # a guard against a server that links a page to itself forever
+MAX_PAGES = 2_000  # per query; a real region needs a few dozen (100 items a page)
 
 # armSkuName patterns -> (GPU model, accelerator kind); the first match wins.
 _GPU_MODELS: tuple[tuple[str, str, str], ...] = (
@@ -75,17 +74,27 @@ def fetch_azure(
     now = now or dt.datetime.now(dt.UTC)
     observed = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     tally, offers, egress = Tally(), [], []
+    deadline = _http.Deadline.after(policy.total_s)
     shapes = _ShapeSource(arm_url, os.environ.get("AZURE_SUBSCRIPTION_ID"), known_shapes, policy)
+    where = _http.host_of(prices_url)
     try:
         for done, region in enumerate(regions, start=1):
-            prices = _vm_prices(prices_url, region, policy, tally)
+            prices = _vm_prices(prices_url, region, policy, tally, deadline)
             offers += _offers(region, prices, shapes.of(region, tally), tally, observed)
-            egress += _bandwidth(prices_url, region, policy, tally)
+            egress += _bandwidth(prices_url, region, policy, tally, deadline)
             progress(CLOUD, done, len(regions), region)
+    except _http.HttpStatusError as exc:
+        raise FetchError(CLOUD, f"Retail Prices API: {exc}", tally.retries) from exc
+    except TimeoutError as exc:
+        reason = f"{where} did not answer within {policy.timeout_s:g} s (timed out)"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
     except urllib.error.URLError as exc:
         raise FetchError(CLOUD, f"cannot reach {prices_url} ({exc.reason})", tally.retries) from exc
-    except (OSError, ValueError, http.client.HTTPException, _http.HttpStatusError) as exc:
-        raise FetchError(CLOUD, f"Retail Prices API: {exc}", tally.retries) from exc
+    except _http.DeadlineExceeded as exc:
+        reason = f"stopped after {policy.total_s:g} s, the refresh's time limit ({where})"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise FetchError(CLOUD, f"Retail Prices API ({where}): {exc}", tally.retries) from exc
     sources = (SOURCE_PRICES, SOURCE_SHAPES) if shapes.used_arm else (SOURCE_PRICES,)
     return tally.result(CLOUD, offers, egress, sources)
 
@@ -101,32 +110,48 @@ def retail_filter(service: str, region: str) -> str:
 
 
 def _retail_items(
-    prices_url: str, service: str, region: str, policy: RetryPolicy, tally: Tally
+    prices_url: str,
+    service: str,
+    region: str,
+    policy: RetryPolicy,
+    tally: Tally,
+    deadline: _http.Deadline,
 ) -> Iterator[Any]:
-    """Every item of a Retail Prices query, following NextPageLink."""
+    """Every item of a Retail Prices query, following NextPageLink on the same host.
+
+    A link elsewhere (another host, `file://`), a link seen before, or more than
+    MAX_PAGES pages fails the cloud: prices cut short must not read as refreshed."""
     params = {
         "api-version": API_VERSION,
         "currencyCode": "'USD'",
         "$filter": retail_filter(service, region),
     }
-    url: str | None = _http.with_query(prices_url, params)
-    for _ in range(_MAX_PAGES):
-        if not url:
-            return
-        page = _http.get_json(url, policy, tally.retried)
+    url: Any = _http.with_query(prices_url, params)
+    seen: set[str] = set()
+    while url:
+        if not isinstance(url, str) or not _http.same_origin(url, prices_url):
+            raise ValueError(
+                f"NextPageLink {_http.excerpt(str(url).encode(), 80)!r} leaves {prices_url}"
+            )
+        if url in seen or len(seen) >= MAX_PAGES:
+            why = "links back to an earlier page" if url in seen else f"has over {MAX_PAGES} pages"
+            raise ValueError(f"the {service} price list for {region} {why}")
+        seen.add(url)
+        page = _http.get_json(url, policy, tally.retried, deadline)
         items = page.get("Items")
         if not isinstance(items, list):
-            raise ValueError(f"no 'Items' list in the answer from {url}")
+            raise ValueError(f"no 'Items' list in the answer: {_http.excerpt(repr(page).encode())}")
         yield from items
         url = page.get("NextPageLink")
 
 
 def _vm_prices(
-    prices_url: str, region: str, policy: RetryPolicy, tally: Tally
+    prices_url: str, region: str, policy: RetryPolicy, tally: Tally, deadline: _http.Deadline
 ) -> dict[str, tuple[float | None, float | None]]:
     """armSkuName -> (on-demand $/h, spot $/h) for Linux VMs in one region."""
     chosen: dict[tuple[str, bool], tuple[str, float]] = {}  # (sku, spot) -> (since, usd)
-    for item in _retail_items(prices_url, "Virtual Machines", region, policy, tally):
+    items = _retail_items(prices_url, "Virtual Machines", region, policy, tally, deadline)
+    for item in items:
         try:
             parsed = parse_vm_item(item, region)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -185,10 +210,12 @@ def _offers(
     return offers
 
 
-def _bandwidth(prices_url: str, region: str, policy: RetryPolicy, tally: Tally) -> list[EgressRate]:
+def _bandwidth(
+    prices_url: str, region: str, policy: RetryPolicy, tally: Tally, deadline: _http.Deadline
+) -> list[EgressRate]:
     """Internet egress tiers and inter-region rates from the Bandwidth meters."""
     rates = []
-    for item in _retail_items(prices_url, "Bandwidth", region, policy, tally):
+    for item in _retail_items(prices_url, "Bandwidth", region, policy, tally, deadline):
         try:
             rate = parse_bandwidth_item(item, region)
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -299,10 +326,7 @@ def _compute_client(arm_url: str, subscription: str, policy: RetryPolicy) -> Any
     return ComputeManagementClient(DefaultAzureCredential(), subscription, **options)
 
 
-def is_loopback(url: str) -> bool:
-    """True for http(s)://127.0.0.1, ::1 or localhost: local servers need no credentials."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+is_loopback = _http.is_loopback
 
 
 class _NoCredential:

@@ -5,19 +5,22 @@ core rate + GiB x its RAM rate (+ GPUs x the GPU rate; TPU v5e: chips x the chip
 for on-demand ("OnDemand") and spot ("Preemptible") usage. Machine shapes come from
 :mod:`pricing.fetch._gcp_shapes`. Network SKUs give the egress rates. The SDK is
 imported inside :func:`fetch_gcp`; a custom endpoint is ``--gcp-endpoint`` /
-``$PLACER_GCP_ENDPOINT`` (a loopback endpoint is called without credentials).
+``$PLACER_GCP_ENDPOINT`` (a loopback endpoint is called without credentials; plain http
+elsewhere is refused before any call, see :func:`pricing.fetch._http.check_endpoint`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import http.client
 import os
 import re
+import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pricing._model import Location, Offer
+from pricing.fetch import _http
 from pricing.fetch._gcp_shapes import Machine, machines
 from pricing.fetch._result import (
     EgressRate,
@@ -27,8 +30,7 @@ from pricing.fetch._result import (
     Tally,
     no_progress,
 )
-from pricing.fetch._retry import RetryPolicy, call_with_retries
-from pricing.fetch.azure import is_loopback
+from pricing.fetch._retry import RetryPolicy
 
 CLOUD = "gcp"
 COMPUTE_SERVICE = "services/6F81-5844-456A"  # Compute Engine (VMs, GPUs, TPU v5e, network)
@@ -36,6 +38,9 @@ TPU_SERVICE = "services/E000-3F24-B8AA"  # Cloud TPU
 SOURCE = "gcp:cloudbilling.services.skus"
 GB_PER_GIB = 1.073741824
 PAGE_SIZE = 5000  # the API's maximum
+MAX_PAGES = 200  # a service has a few thousand SKUs: a page or two
+DEFAULT_ENDPOINT = "https://cloudbilling.googleapis.com"
+SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 _USAGE = {"OnDemand": False, "Preemptible": True}
 _CPU_RAM = re.compile(
@@ -63,37 +68,48 @@ def fetch_gcp(
     progress: Progress = no_progress,
     endpoint: str | None = None,
     now: dt.datetime | None = None,
+    allow_insecure: bool = False,
 ) -> FetchResult:
-    """Fetch on-demand and spot machine prices and egress rates for ``regions``."""
-    from google.api_core.exceptions import GoogleAPIError
+    """Fetch on-demand and spot machine prices and egress rates for ``regions``.
+
+    The REST API is called directly (bounded answers, a total deadline, the endpoint's
+    answer quoted on failure); each page is parsed into the API's own protobuf messages.
+    """
     from google.auth.exceptions import GoogleAuthError
     from google.protobuf.json_format import ParseError
-    from requests.exceptions import RequestException
 
-    endpoint = endpoint or os.environ.get("PLACER_GCP_ENDPOINT") or None
+    base = _base_url(endpoint or os.environ.get("PLACER_GCP_ENDPOINT") or DEFAULT_ENDPOINT)
+    _http.check_endpoint(base, "--gcp-endpoint", authenticated=True, allow_insecure=allow_insecure)
     now = now or dt.datetime.now(dt.UTC)
     tally, wanted = Tally(), set(regions)
     rates: dict[RateKey, float] = {}
     egress: list[tuple[EgressRate, ...]] = []  # one schedule (tiers) per SKU and region
+    deadline = _http.Deadline.after(policy.total_s)
+    where = _http.host_of(base)
     try:
-        client = _client(endpoint, policy)
+        headers = _auth_headers(base)
         for done, service in enumerate((COMPUTE_SERVICE, TPU_SERVICE), start=1):
-            for sku in _skus(client, service, policy, tally):
+            for sku in _skus(base, headers, service, policy, tally, deadline):
                 _take_sku(sku, wanted, rates, egress, tally)
             progress(CLOUD, done, 2, service)
     except GoogleAuthError as exc:
         raise FetchError(CLOUD, f"no usable GCP credentials ({exc})", tally.retries) from exc
-    except GoogleAPIError as exc:
+    except _http.HttpStatusError as exc:
         raise FetchError(CLOUD, f"Cloud Billing Catalog: {exc}", tally.retries) from exc
-    except ParseError as exc:  # a 200 answer that is not the catalog (a proxy page, a bad mirror)
-        where = endpoint or "cloudbilling.googleapis.com"
+    except (ParseError, _http.BadAnswer) as exc:  # a proxy page, a bad mirror, a huge answer
         reason = f"{where} did not answer with Cloud Billing Catalog JSON ({exc})"
         raise FetchError(CLOUD, reason, tally.retries) from exc
-    except RequestException as exc:
-        where = endpoint or "cloudbilling.googleapis.com"
-        raise FetchError(
-            CLOUD, f"cannot reach {where} ({type(exc).__name__})", tally.retries
-        ) from exc
+    except _http.DeadlineExceeded as exc:
+        reason = f"stopped after {policy.total_s:g} s, the refresh's time limit ({where})"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
+    except TimeoutError as exc:
+        reason = f"{where} did not answer within {policy.timeout_s:g} s (timed out)"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
+    except urllib.error.URLError as exc:
+        raise FetchError(CLOUD, f"cannot reach {where} ({exc.reason})", tally.retries) from exc
+    except (OSError, http.client.HTTPException) as exc:
+        reason = f"cannot reach {where} ({type(exc).__name__}: {exc})"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
     observed = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     offers = [
         offer
@@ -104,53 +120,54 @@ def fetch_gcp(
     return tally.result(CLOUD, offers, _egress_summary(egress), (SOURCE,))
 
 
-def _client(endpoint: str | None, policy: RetryPolicy) -> Any:
-    from google.cloud import billing_v1
-
-    if endpoint is None:
-        return billing_v1.CloudCatalogClient(transport="rest")
-    from google.api_core.client_options import ClientOptions
-
-    options = ClientOptions(api_endpoint=endpoint)
-    if is_loopback(endpoint):
-        from google.auth.credentials import AnonymousCredentials
-
-        return billing_v1.CloudCatalogClient(
-            credentials=AnonymousCredentials(), transport="rest", client_options=options
-        )
-    return billing_v1.CloudCatalogClient(transport="rest", client_options=options)
+def _base_url(endpoint: str) -> str:
+    """The API root: an endpoint without a scheme is https (as Google's clients read it)."""
+    text = endpoint.strip().rstrip("/")
+    return text if "://" in text else f"https://{text}"
 
 
-def is_transient(exc: BaseException) -> bool:
-    """429, 5xx and timeouts are retried."""
-    from google.api_core import exceptions
-    from requests.exceptions import Timeout
+def _auth_headers(base: str) -> dict[str, str]:
+    """A bearer token from Application Default Credentials; none for a loopback endpoint."""
+    if _http.is_loopback(base):
+        return {}
+    import google.auth
+    import google.auth.transport.requests
 
-    transient = (
-        exceptions.TooManyRequests,
-        exceptions.InternalServerError,
-        exceptions.BadGateway,
-        exceptions.ServiceUnavailable,
-        exceptions.GatewayTimeout,
-        exceptions.DeadlineExceeded,
-        Timeout,
-    )
-    return isinstance(exc, transient)
+    credentials, _ = google.auth.default(scopes=[SCOPE])
+    credentials.refresh(google.auth.transport.requests.Request())
+    if not credentials.token:
+        from google.auth.exceptions import GoogleAuthError
+
+        raise GoogleAuthError("the credentials gave no access token")
+    return {"Authorization": f"Bearer {credentials.token}"}
 
 
-def _skus(client: Any, service: str, policy: RetryPolicy, tally: Tally) -> Iterator[Any]:
+def _skus(
+    base: str,
+    headers: Mapping[str, str],
+    service: str,
+    policy: RetryPolicy,
+    tally: Tally,
+    deadline: _http.Deadline,
+) -> Iterator[Any]:
     """Every SKU of a service, page by page (nextPageToken), each page retried on its own."""
-    token = ""
+    from google.cloud.billing_v1.types import ListSkusResponse
+    from google.protobuf.json_format import ParseDict
+
+    message = ListSkusResponse.pb()
+    token, seen = "", set()
     while True:
-        request = {"parent": service, "page_size": PAGE_SIZE, "page_token": token}
-        call = functools.partial(
-            client.list_skus, request=request, retry=None, timeout=policy.timeout_s
-        )
-        page = call_with_retries(call, is_transient, policy, tally.retried)
-        yield from (type(sku).pb(sku) for sku in page.skus)  # raw protobuf: fast reads
+        params = {"pageSize": str(PAGE_SIZE), **({"pageToken": token} if token else {})}
+        url = _http.with_query(f"{base}/v1/{service}/skus", params)
+        document = _http.get_json(url, policy, tally.retried, deadline, headers)
+        page = ParseDict(document, message(), ignore_unknown_fields=True)
+        yield from page.skus
+        seen.add(token)
         token = page.next_page_token
         if not token:
             return
+        if token in seen or len(seen) >= MAX_PAGES:
+            raise _http.BadAnswer(f"the SKU list of {service} does not end (page token {token!r})")
 
 
 # ---------------------------------------------------------------------------- SKUs

@@ -257,8 +257,46 @@ def aws(notes: list[Note]) -> list[Offer]:
             latest = max(latest, SPOT_ADVISOR)
         used.add(itype)
         offers.append(_offer("aws", region, itype, shape, od, spot, earliest, latest))
+    offers += derived_sizes(offers, karpenter, shapes, lib_shapes, advisor, notes)
     notes += shape_notes("aws", shapes, lib_shapes, used)
     return offers
+
+
+def derived_sizes(offers: list[Offer], karpenter: dict[str, float], shapes: dict[str, Shape],
+                  lib_shapes: dict[str, Shape], advisor: dict[tuple[str, str], float],
+                  notes: list[Note]) -> list[Offer]:  # fmt: skip
+    """Sizes a region lacks, priced from another size of the same family in that region by
+    the two sizes' us-east-1 price ratio, where that ratio is their vCPU ratio (a family
+    AWS prices linearly by size, as it does in every region). The nearest size is the base;
+    the derived row keeps the base's dates. Each derived row is noted."""
+    have = {(o.instance_type, o.region): o for o in offers}
+    by_family: dict[tuple[str, str], list[Offer]] = defaultdict(list)
+    for o in offers:
+        if "metal" not in o.instance_type:
+            by_family[(o.instance_type.split(".")[0], o.region)].append(o)
+    derived = []
+    for itype, usd in sorted(karpenter.items()):
+        family, shape = itype.split(".")[0], aws_shape(itype, shapes, lib_shapes)
+        if "metal" in itype or shape is None or not shape.vcpus:
+            continue
+        for region in AWS_REGIONS:
+            bases = [b for b in by_family.get((family, region), []) if b.instance_type in karpenter]
+            if (itype, region) in have or not bases:
+                continue
+            base = min(bases, key=lambda b: abs(b.vcpus - shape.vcpus))
+            ratio = usd / karpenter[base.instance_type]
+            if base.usd_per_hour is None or abs(ratio / (shape.vcpus / base.vcpus) - 1) > 0.005:
+                continue
+            od = round(base.usd_per_hour * ratio, 6)
+            spot = None
+            if (itype, region) in advisor:
+                spot = round(od * (1 - advisor[(itype, region)] / 100), 5)
+            derived.append(_offer("aws", region, itype, shape, od, spot,
+                                  base.observed_earliest, base.observed_at))  # fmt: skip
+            notes.append(Note("aws", itype, region, "derived",
+                              f"from {base.instance_type} in the region x {ratio:.4g} (their "
+                              "us-east-1 and vCPU ratio)"))  # fmt: skip
+    return derived
 
 
 def _offer(cloud: str, region: str, itype: str, shape: Shape, od: float | None,
@@ -547,6 +585,7 @@ def _as_gb(table: EgressTable, unit: str) -> EgressTable:
 
 def _rule(note: Note) -> str:
     for start, rule in (("Libcloud", "differs from Libcloud by >50%"),
+                        ("from ", "size of the same family, priced linearly"),
                         ("Windows", "Windows license in the source's price"),
                         ("spot not used", "SkyPilot spot from another price epoch"),
                         ("SkyPilot catalog $", "SkyPilot catalog differs by >10%"),

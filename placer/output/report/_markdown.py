@@ -20,6 +20,7 @@ from placer.money import (
     signed_usd,
     usd,
 )
+from placer.output import escape as esc
 from placer.output.report._mermaid import fits_mermaid, mermaid
 from placer.output.report._truncate import (
     BUDGET_CHARS,
@@ -45,13 +46,9 @@ _FLOWS, _STEPS, _DIAGRAM, _DETAILS = 1, 2, 3, 4
 _NAMES = {_FLOWS: "flow summary", _STEPS: "step tables", _DIAGRAM: "diagrams", _DETAILS: "details"}
 
 
-def _cell(text: object) -> str:
-    """Text made safe for a table cell: no pipes or newlines."""
-    return str(text).replace("|", "\\|").replace("\n", "<br>")
-
-
 def _row(cells: Iterable[object]) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+    """A table row of cells already escaped (user strings through `esc.text`)."""
+    return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
 def _table(header: Sequence[str], align: str, rows: Iterable[Sequence[object]]) -> str:
@@ -114,11 +111,14 @@ def adds_up(report: Report) -> bool:
 
 
 def _checks(results: Sequence[CheckResult]) -> str:
-    return "\n".join(f"{_ICONS[r.level]} **{_WORDS[r.level]}:** {r.message}" for r in results)
+    return "\n".join(
+        f"{_ICONS[r.level]} **{_WORDS[r.level]}:** {esc.text(r.message)}" for r in results
+    )
 
 
 def _flow_label(flow: FlowLine) -> str:
-    return flow.name if flow.status not in ("new", "removed") else f"{flow.name} ({flow.status})"
+    name = esc.text(flow.name)
+    return name if flow.status not in ("new", "removed") else f"{name} ({flow.status})"
 
 
 def _before_total(flow: FlowLine) -> Decimal:
@@ -135,7 +135,7 @@ def _flows_table(report: Report) -> str:
     if report.before_per_month is None:
         rows = [
             [
-                f.name,
+                esc.text(f.name),
                 usd(f.after_per_month.compute),
                 usd(f.after_per_month.egress),
                 usd(f.after_per_month.total),
@@ -178,7 +178,7 @@ def _savings_line(plan: Plan) -> str:
     if base is None:
         return ""
     if not base.feasible:
-        note = f": {base.note}" if base.note else ""
+        note = f": {esc.text(base.note)}" if base.note else ""
         return f"As written (the current decorators), this flow cannot run{note}."
     saved, pct = _savings(plan) or (Decimal(0), None)
     pct_text = f" ({signed_percent(pct).lstrip('+')})" if pct is not None else ""
@@ -190,7 +190,7 @@ def _savings_line(plan: Plan) -> str:
 
 
 def _pool_cell(line: StepLine, plan: Plan) -> str:
-    before, after = pool_move(line, plan)
+    before, after = (esc.text(p) if p else p for p in pool_move(line, plan))
     if after is None:
         return f"~~{before}~~" if before else ""
     return f"{before} → {after}" if before and before != after else after
@@ -208,7 +208,8 @@ def step_change(line: StepLine) -> str:
 
 
 def _step_row(line: StepLine, plan: Plan, compared: bool) -> list[str]:
-    name = line.name if line.status not in ("new", "removed") else f"{line.name} *({line.status})*"
+    name = esc.text(line.name)
+    name = name if line.status not in ("new", "removed") else f"{name} *({line.status})*"
     cost = line.after_per_month
     money = [usd(cost.compute), usd(cost.egress), usd(cost.total)] if line.after else ["—"] * 3
     row = [name, _pool_cell(line, plan), *money]
@@ -237,13 +238,13 @@ def steps_table(flow: FlowLine, compared: bool) -> str:
 def _flow_heading(flow: FlowLine) -> str:
     plan = flow.plan
     tag = f" ({flow.status})" if flow.status in ("new", "removed") else ""
-    return f"### {flow.name}{tag} · `{plan.flow_file}`"
+    return f"### {esc.text(flow.name)}{tag} · {esc.code(plan.flow_file)}"
 
 
 def _flow_note(plan: Plan) -> str:
     return (
-        f"{plan.runs_per_month:g} runs per month · pricing: {plan.pricing_source} "
-        f"({plan.pricing_captured_at}) · objective: {plan.objective}"
+        f"{plan.runs_per_month:g} runs per month · pricing: {esc.text(plan.pricing_source)} "
+        f"({esc.text(plan.pricing_captured_at)}) · objective: {esc.text(plan.objective)}"
     )
 
 
@@ -259,7 +260,8 @@ def _diagram(flow: FlowLine) -> str:
         return ""
     diagram = mermaid(flow.head, flow_edges(flow.head))
     if not fits_mermaid(diagram):
-        return f"_The DAG of {flow.name} ({len(flow.head.steps)} steps) is too large to draw._"
+        steps = len(flow.head.steps)
+        return f"_The DAG of {esc.text(flow.name)} ({steps} steps) is too large to draw._"
     return f"```mermaid\n{diagram}\n```"
 
 
@@ -271,13 +273,13 @@ def _hours(hours: Decimal) -> str:
 def _details_rows(plan: Plan) -> list[list[object]]:
     return [
         [
-            name,
-            s.instance_type,
-            s.capacity_type,
+            esc.text(name),
+            esc.text(s.instance_type),
+            esc.text(s.capacity_type),
             s.tasks,
             _hours(s.hours),
-            "; ".join(s.reasons),
-            "; ".join(s.warnings),
+            esc.text("; ".join(s.reasons)),
+            esc.text("; ".join(s.warnings)),
         ]
         for name, s in plan.steps.items()
     ]
@@ -297,10 +299,10 @@ def _details(flow: FlowLine) -> str:
         "Warnings",
     ]
     parts = [
-        f"<details><summary>Details: {flow.name}</summary>",
+        f"<details><summary>Details: {esc.html(flow.name)}</summary>",
         _table(header, "lllrrll", _details_rows(plan)),
-        "\n".join(f"- ⚠️ {w}" for w in plan.warnings),
-        f"Solver: {plan.solver.solver} ({plan.solver.status}).",
+        "\n".join(f"- ⚠️ {esc.text(w)}" for w in plan.warnings),
+        f"Solver: {esc.text(plan.solver.solver)} ({esc.text(plan.solver.status)}).",
         "</details>",
     ]
     return "\n\n".join(p for p in parts if p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from placer.output import escape as esc
 from placer.plan import Plan
 
 # Brand colours, with text colours that stay readable on them.
@@ -20,16 +21,15 @@ CLOUD_STYLES: dict[str, str] = {
 # Mermaid's defaults (maxTextSize, maxEdges): a bigger diagram renders as an error box.
 MAX_TEXT_CHARS = 50_000
 MAX_EDGES = 500
-_ESCAPES = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;"}
 
 
 def node_id(step: str) -> str:
-    """The Mermaid id of a step."""
-    return f"s_{step}"
+    """The Mermaid id of a step: ``s_<step>`` for an identifier, else a hash (esc.mermaid_id)."""
+    return esc.mermaid_id(step)
 
 
 def _label(text: str) -> str:
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+    return esc.mermaid_label(text)
 
 
 def mermaid(plan: Plan, edges: Mapping[str, tuple[str, ...]]) -> str:

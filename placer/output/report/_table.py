@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from placer.money import change, usd
+from placer.output.escape import one_line
 from placer.output.report._markdown import ROUNDED_NOTE, adds_up, headline, step_change
 from placer.plan import Plan
 from placer.report import CheckResult, FlowLine, Report, StepLine, pool_move
@@ -24,7 +25,7 @@ _LEVEL_STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 
 
 def _pool(line: StepLine, plan: Plan) -> str:
-    before, after = pool_move(line, plan)
+    before, after = (_plain(p) if p else p for p in pool_move(line, plan))
     if after is None or line.after is None:
         return f"[strike]{before or ''}[/strike]"
     colour = _CLOUD_COLOURS.get(line.after.cloud, "white")
@@ -32,17 +33,26 @@ def _pool(line: StepLine, plan: Plan) -> str:
     return f"{prefix}[{colour}]{after}[/{colour}]"
 
 
+def _plain(value: str) -> str:
+    """A plan's string as literal text in rich markup (no styles, links or control codes)."""
+    from rich.markup import escape
+
+    return escape(one_line(value))
+
+
 def _flow_table(flow: FlowLine, compared: bool) -> Table:
     from rich.table import Table
 
     tag = f" ({flow.status})" if flow.status in ("new", "removed") else ""
-    table = Table(title=f"{flow.name}{tag} · {flow.plan.flow_file}", title_justify="left")
+    title = f"{_plain(flow.name)}{tag} · {_plain(flow.plan.flow_file)}"
+    table = Table(title=title, title_justify="left")
     for header in ["Step", "Pool", "Compute", "Egress", "Total"] + (["Change"] if compared else []):
         table.add_column(header, justify="left" if header in ("Step", "Pool") else "right")
     for line in flow.steps:
         cost = line.after_per_month
         money = [usd(cost.compute), usd(cost.egress), usd(cost.total)] if line.after else ["—"] * 3
-        name = line.name + (f" ({line.status})" if line.status in ("new", "removed") else "")
+        name = _plain(line.name)
+        name += f" ({line.status})" if line.status in ("new", "removed") else ""
         row = [name, _pool(line, flow.plan), *money]
         if compared:
             row.append(step_change(line))
@@ -74,7 +84,10 @@ def table_renderable(report: Report, checks: Sequence[CheckResult] = ()) -> Rend
         )
     for result in checks:
         parts.append(
-            Text(f"{result.level.upper()}: {result.message}", style=_LEVEL_STYLES[result.level])
+            Text(
+                f"{result.level.upper()}: {one_line(result.message)}",
+                style=_LEVEL_STYLES[result.level],
+            )
         )
     parts.extend(_flow_table(flow, report.compared) for flow in report.flows)
     if not adds_up(report):
