@@ -161,6 +161,24 @@ def _solver_rows(task: str, cases: list, files: dict, old: Path) -> list[str]:
     return rows
 
 
+def summary(rows: list[str]) -> str:
+    """What a table's rows say: how many gave the same placement, the range of now / before."""
+    cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+    same = sum(c[-1] == "same, same" for c in cells)
+    said = f"Same cost and placement on {same} of {len(cells)} instances; now / before: "
+    ranges = [("", [float(c[4]) for c in cells])]
+    if cells and cells[0][5].endswith(tuple("0123456789")):  # the plan table's CPU column
+        ranges = [("wall ", ranges[0][1]), ("CPU ", [float(c[5].split(", ")[1]) for c in cells])]
+    return (
+        said
+        + "; ".join(
+            f"{what}{min(r):.2f} to {max(r):.2f} (median {statistics.median(r):.2f})"
+            for what, r in ranges
+        )
+        + "."
+    )
+
+
 def _how(how: list) -> str:
     if len(how) == 1:  # greedy's note
         moves = re.search(r"(\d+) move", how[0])
@@ -231,11 +249,13 @@ def run() -> str:
         "(HiGHS may run a second thread); cost in USD per run.\n\n"
         + plan_head
         + "\n".join(plan)
+        + f"\n\n{summary(plan)}"
         + '\n\n**baselines**: `greedy` on the instances of "greedy baseline", same pickles. '
         "CPU seconds; *how*: repair moves made, *failed* when no single move could meet "
         "every limit.\n\n"
         + head
         + "\n".join(greedy)
+        + f"\n\n{summary(greedy)}"
         + "\n\n**plan_large**: `python -m placer plan bigflow.py --format json` on the "
         '2011-step flow of "placer plan, end to end", the whole command, wall seconds. '
         "Each tree prices with its own cost model here (today's adds node allocatable and "
