@@ -220,8 +220,19 @@ def _large_rows(old: Path, folder: Path) -> list[str]:
     return rows
 
 
+def _head() -> str:
+    """This checkout's commit, with "+ changes" when its tracked files differ from it."""
+
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True).stdout
+
+    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    return git("rev-parse", "--short", "HEAD").strip() + (" + changes" if dirty else "")
+
+
 def run() -> str:
     """The markdown section for docs/benchmarks.md."""
+    now = _head()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         old = _old_tree(folder / "old")
@@ -239,9 +250,9 @@ def run() -> str:
         "## Before and after the rewrites of issue 13\n\n"
         f"placer at commit {OLD_COMMIT} (main just before the greedy baseline and the "
         "optimizer were rewritten: pulp's model handed to HiGHS, the 688-line repair) against "
-        "this checkout, side by side in one run: every figure is a fresh process, before and "
-        f"now alternately, the order flipped every repetition; medians of {REPS}. *cost, "
-        "placement*: whether both trees gave the same cost and the very same placement.\n\n"
+        f"this checkout ({now}), side by side in one run: every figure is a fresh process, "
+        f"before and now alternately, the order flipped every repetition; medians of {REPS}. "
+        "*cost, placement*: whether both trees gave the same cost and the very same placement.\n\n"
         '**plan**: the instances of the scaling table in "placer plan" (random layered DAGs, '
         "a vCPU limit on every pool, a deadline), built once by today's cost model and "
         "pickled, so both trees solve the same Space: `build_problem` then `solve_with_cuts("
