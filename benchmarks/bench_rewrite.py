@@ -124,7 +124,7 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def _instances(folder: Path, old: Path) -> dict:
+def _instances(folder: Path) -> dict:
     files = {}
     for n, scale, variant in {(n, s, "") for n, s in PLAN} | set(GREEDY):
         path = folder / f"space-{n}-{scale}-{variant or 'plain'}.pickle"
@@ -236,7 +236,7 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         old = _old_tree(folder / "old")
-        files = _instances(folder, old)
+        files = _instances(folder)
         plan = _solver_rows("plan", PLAN, files, old)
         greedy = _solver_rows("greedy", GREEDY, files, old)
         large = _large_rows(old, folder)
