@@ -55,11 +55,23 @@ space = {"late": bench_baselines.late, "budget": bench_baselines.over_budget}.ge
 pickle.dump(space, open(sys.argv[5], "wb"))
 """
 
-# Solves (plan) or repairs (greedy) one pickled instance with the tree on PYTHONPATH.
+# Solves (plan) or repairs (greedy) one pickled instance with the tree on PYTHONPATH. A class
+# the old tree lacks (data added since, such as placer.hardware's) loads as plain attributes.
 _WORKER = """
 import hashlib, json, pickle, sys, time
 from placer.optimize.evaluate import evaluate
-space = pickle.load(open(sys.argv[2], "rb"))
+class Data:
+    def __init__(self, *args, **kwargs):
+        self.args = args
+    def __setstate__(self, state):
+        self.__dict__.update(state[1] or {} if isinstance(state, tuple) else state)
+class Loader(pickle.Unpickler):
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return type(name, (Data,), {})
+space = Loader(open(sys.argv[2], "rb")).load()
 began, cpu = time.perf_counter(), time.process_time()
 if sys.argv[1] == "plan":
     from placer.optimize.problem import build_problem
@@ -164,8 +176,12 @@ def _solver_rows(task: str, cases: list, files: dict, old: Path) -> list[str]:
 def summary(rows: list[str]) -> str:
     """What a table's rows say: how many gave the same placement, the range of now / before."""
     cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
-    same = sum(c[-1] == "same, same" for c in cells)
-    said = f"Same cost and placement on {same} of {len(cells)} instances; now / before: "
+    cost = sum(c[-1].startswith("same,") for c in cells)
+    placed = sum(c[-1].endswith(", same") for c in cells)
+    said = (
+        f"Of {len(cells)} instances, the same cost on {cost} and the very same placement on "
+        f"{placed} (HiGHS may pick another placement of equal cost); now / before: "
+    )
     ranges = [("", [float(c[4]) for c in cells])]
     if cells and cells[0][5].endswith(tuple("0123456789")):  # the plan table's CPU column
         ranges = [("wall ", ranges[0][1]), ("CPU ", [float(c[5].split(", ")[1]) for c in cells])]
