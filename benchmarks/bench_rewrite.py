@@ -55,11 +55,23 @@ space = {"late": bench_baselines.late, "budget": bench_baselines.over_budget}.ge
 pickle.dump(space, open(sys.argv[5], "wb"))
 """
 
-# Solves (plan) or repairs (greedy) one pickled instance with the tree on PYTHONPATH.
+# Solves (plan) or repairs (greedy) one pickled instance with the tree on PYTHONPATH. A class
+# the old tree lacks (data added since, such as placer.hardware's) loads as plain attributes.
 _WORKER = """
 import hashlib, json, pickle, sys, time
 from placer.optimize.evaluate import evaluate
-space = pickle.load(open(sys.argv[2], "rb"))
+class Data:
+    def __init__(self, *args, **kwargs):
+        self.args = args
+    def __setstate__(self, state):
+        self.__dict__.update(state[1] or {} if isinstance(state, tuple) else state)
+class Loader(pickle.Unpickler):
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return type(name, (Data,), {})
+space = Loader(open(sys.argv[2], "rb")).load()
 began, cpu = time.perf_counter(), time.process_time()
 if sys.argv[1] == "plan":
     from placer.optimize.problem import build_problem
@@ -124,7 +136,7 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def _instances(folder: Path, old: Path) -> dict:
+def _instances(folder: Path) -> dict:
     files = {}
     for n, scale, variant in {(n, s, "") for n, s in PLAN} | set(GREEDY):
         path = folder / f"space-{n}-{scale}-{variant or 'plain'}.pickle"
@@ -164,8 +176,12 @@ def _solver_rows(task: str, cases: list, files: dict, old: Path) -> list[str]:
 def summary(rows: list[str]) -> str:
     """What a table's rows say: how many gave the same placement, the range of now / before."""
     cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
-    same = sum(c[-1] == "same, same" for c in cells)
-    said = f"Same cost and placement on {same} of {len(cells)} instances; now / before: "
+    cost = sum(c[-1].startswith("same,") for c in cells)
+    placed = sum(c[-1].endswith(", same") for c in cells)
+    said = (
+        f"Of {len(cells)} instances, the same cost on {cost} and the very same placement on "
+        f"{placed} (HiGHS may pick another placement of equal cost); now / before: "
+    )
     ranges = [("", [float(c[4]) for c in cells])]
     if cells and cells[0][5].endswith(tuple("0123456789")):  # the plan table's CPU column
         ranges = [("wall ", ranges[0][1]), ("CPU ", [float(c[5].split(", ")[1]) for c in cells])]
@@ -220,12 +236,23 @@ def _large_rows(old: Path, folder: Path) -> list[str]:
     return rows
 
 
+def _head() -> str:
+    """This checkout's commit, with "+ changes" when its tracked files differ from it."""
+
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True).stdout
+
+    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    return git("rev-parse", "--short", "HEAD").strip() + (" + changes" if dirty else "")
+
+
 def run() -> str:
     """The markdown section for docs/benchmarks.md."""
+    now = _head()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         old = _old_tree(folder / "old")
-        files = _instances(folder, old)
+        files = _instances(folder)
         plan = _solver_rows("plan", PLAN, files, old)
         greedy = _solver_rows("greedy", GREEDY, files, old)
         large = _large_rows(old, folder)
@@ -239,9 +266,9 @@ def run() -> str:
         "## Before and after the rewrites of issue 13\n\n"
         f"placer at commit {OLD_COMMIT} (main just before the greedy baseline and the "
         "optimizer were rewritten: pulp's model handed to HiGHS, the 688-line repair) against "
-        "this checkout, side by side in one run: every figure is a fresh process, before and "
-        f"now alternately, the order flipped every repetition; medians of {REPS}. *cost, "
-        "placement*: whether both trees gave the same cost and the very same placement.\n\n"
+        f"this checkout ({now}), side by side in one run: every figure is a fresh process, "
+        f"before and now alternately, the order flipped every repetition; medians of {REPS}. "
+        "*cost, placement*: whether both trees gave the same cost and the very same placement.\n\n"
         '**plan**: the instances of the scaling table in "placer plan" (random layered DAGs, '
         "a vCPU limit on every pool, a deadline), built once by today's cost model and "
         "pickled, so both trees solve the same Space: `build_problem` then `solve_with_cuts("
