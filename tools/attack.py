@@ -409,7 +409,9 @@ def fuzz(src: Path, config: int, plan: int, flow: int, seed: int) -> None:
             started = time.monotonic()
             run()
             row(f"fuzz: {label} mutations", examples[label],
-                {"seconds": round(time.monotonic() - started)})  # fmt: skip
+                {"unexpected so far": len(unexpected),
+                 "seconds": round(time.monotonic() - started)})  # fmt: skip
+            sys.stdout.flush()
     print("\nexit codes: " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items())))
     print(f"unexpected (exit 1 from a crash): {len(unexpected)}")
     for line in unexpected[:20]:
