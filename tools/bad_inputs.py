@@ -232,6 +232,7 @@ CASES = [
     Case("output", "`plan --out flow.py`", nothing, ("plan", F, "--out", F)),
     Case("output", "`plan --out placer.yaml`", nothing, ("plan", F, "--out", Y)),
     Case("output", "`report plan.json --out plan.json`", nothing, ("report", P, "--out", P)),
+    Case("output", "`--out` a committed symlink to `../victim.txt`", symlink("out.json", "victim.txt"), ("plan", F, "--out", "$D/out.json")),
     Case("output", "`--out` in a missing directory", nothing, ("plan", F, "--out", "$D/no/plan.json")),
     Case("output", "`placement.json` a symlink out of the project (config mode)", both(flow_edit("from metaflow import FlowSpec,", "from metaflow import Config, FlowSpec,"), flow_edit('    manifest = Parameter(', '    placement = Config("placement", default="placement.json")\n    manifest = Parameter('), symlink("placement.json", "victim.txt")), ("apply", P, "--mode", "config", "--force")),
 ]  # fmt: skip
