@@ -54,8 +54,10 @@ class CloudPrices:
         when = f"captured {self.captured_at}"
         if self.oldest_observed_at:  # older rows: a partial refresh, or a mixed snapshot
             when = f"oldest rows observed {self.oldest_observed_at}, table {when}"
-        old = f"of unknown age, at least {age:.0f} days old" if self.date_unknown else (
-            f"{self.age_text(now)} old"
+        old = (
+            f"of unknown age, at least {age:.0f} days old"
+            if self.date_unknown
+            else (f"{self.age_text(now)} old")
         )
         return (
             f"{self.cloud} prices are {old} ({when}); "
