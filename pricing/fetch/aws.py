@@ -132,7 +132,8 @@ def _bounded_send(http: Any, deadline: _http.Deadline, request: Any, **_kwargs: 
     deadline (botocore alone reads a body to its end, however long it takes)."""
     from botocore.awsrequest import AWSResponse
     from botocore.exceptions import HTTPClientError, ReadTimeoutError
-    from urllib3.exceptions import HTTPError, ReadTimeoutError as Urllib3ReadTimeout
+    from urllib3.exceptions import HTTPError
+    from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 
     request.stream_output = True  # headers now; the body is ours to read
     response = http.send(request)
