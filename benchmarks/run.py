@@ -9,6 +9,7 @@ run this time are kept from the existing file.
 from __future__ import annotations
 
 import importlib.util
+import os
 import platform
 import re
 import sys
@@ -48,13 +49,14 @@ def main(names: list[str]) -> int:
         if names and name not in names:
             continue
         print(f"running {path.name} ...", flush=True)
-        started = time.perf_counter()
+        started, load = time.perf_counter(), os.getloadavg()[0]
         body = _load(path).run().strip("\n")
         stamp = time.strftime("%Y-%m-%d", time.gmtime())
         fresh[name] = (
             f"{body}\n\n_Measured {stamp} on {platform.machine()}, Python "
-            f"{platform.python_version()}, {time.perf_counter() - started:.0f} s. "
-            f"Command: `python benchmarks/run.py {name}`._"
+            f"{platform.python_version()}, {time.perf_counter() - started:.0f} s, load "
+            f"average {load:.1f} at the start on {os.cpu_count()} cores (machines are shared: "
+            f"compare figures within a section). Command: `python benchmarks/run.py {name}`._"
         )
     sections = {**_existing_sections(), **fresh}  # read late: others may have written since
     header = (

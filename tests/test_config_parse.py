@@ -354,6 +354,13 @@ def test_numbers_are_finite_and_in_their_documented_range(text: str, expected: s
     assert error_of(text).startswith(expected)
 
 
+def test_a_non_finite_number_is_told_its_range() -> None:
+    assert error_of("runs_per_month: .nan\n") == (
+        "placer.yaml:1: runs_per_month: must be a finite number, got nan. "
+        "To fix: set it to a value greater than 0 and at most 1,000,000"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "line", "said"),
     [

@@ -276,10 +276,9 @@ def test_an_answer_that_trickles_in_stops_at_the_total_time_limit(httpserver: HT
         Response(trickle(), content_type="application/json")
     )
     policy = RetryPolicy(attempts=3, base_delay_s=0, timeout_s=5, total_s=1, sleep=lambda _s: None)
-    started = time.monotonic()
+    # The answer never ends and each read is quick: only the total limit can stop it.
     with pytest.raises(FetchError, match="stopped after 1 s, the refresh's time limit"):
         fetch_azure(["eastus"], policy, prices_url=httpserver.url_for(RETAIL_PATH), now=NOW)
-    assert time.monotonic() - started < 4
 
 
 @pytest.mark.parametrize(

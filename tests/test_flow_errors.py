@@ -677,3 +677,29 @@ def test_an_integer_beyond_any_float_is_not_finite(tmp_path):
         f"{tmp_path / 'flow.py'}:5: step 'start' asks for cpu=10000000000000000000...; it must "
         "be a finite number. To fix: set cpu= to the amount the step needs, e.g. cpu=2"
     )
+
+
+def test_a_repeated_keyword_python_refuses_is_refused(tmp_path):
+    msg = bad(
+        tmp_path,
+        edit(
+            "    @step\n    def start",
+            "    @kubernetes(cpu=2, cpu=1)\n    @step\n    def start",
+        ),
+    )
+    assert msg == (
+        f"{tmp_path / 'flow.py'}:5: keyword argument repeated: cpu=. "
+        "To fix: keep one cpu= in the decorator"
+    )
+
+
+def test_a_flow_file_over_the_size_cap_is_refused_unread(tmp_path):
+    from placer.errors import FlowError
+    from placer.flow import read_flow
+    from placer.inputs import MAX_FLOW_BYTES
+
+    path = tmp_path / "flow.py"
+    with path.open("wb") as handle:  # sparse: no need to write 8 MB
+        handle.truncate(MAX_FLOW_BYTES + 1)
+    with pytest.raises(FlowError, match="is larger than 8 MB"):
+        read_flow(path)

@@ -152,7 +152,7 @@ def test_peak_lp_is_exact_with_float_loads_removals_and_caps_at_the_tolerance(st
         top = peak(names, edges, trial)
         cap = rng.choice([base_cap, top, top + 4e-7, top - 4e-7, top + 3e-6, top - 3e-6])
         expected = top <= cap + 1e-6
-        if oracle._surely_over(name, load, cap):  # refuses only steps that cannot fit
+        if oracle.surely_over(name, load, cap):  # refuses only steps that cannot fit
             assert not expected
         assert oracle.fits(name, load, cap) == expected
         if expected:

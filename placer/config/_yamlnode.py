@@ -132,7 +132,8 @@ class YamlNode:
         """`value` as a float if it is in `limits`; else an error at this node."""
         problem = limits.problem(value)
         if problem:
-            raise self.error(problem)
+            said = limits.text() in problem  # a NaN's message does not state the range
+            raise self.error(problem, None if said else f"set it to a value {limits.text()}")
         return float(value)
 
     def choice(self, options: Sequence[str]) -> str:

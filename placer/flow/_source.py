@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from placer.errors import FlowError
+from placer.inputs import MAX_FLOW_BYTES
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,15 @@ def _read_bytes(path: Path) -> bytes:
             )
         if path.exists() and not path.is_file():  # a FIFO or a device would never end
             raise FlowError("is not a regular file", str(path), "pass the flow's .py file itself")
-        return path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a file growing while read is refused too
+            data = handle.read(MAX_FLOW_BYTES + 1)
+        if len(data) > MAX_FLOW_BYTES:
+            raise FlowError(
+                f"is larger than {MAX_FLOW_BYTES // 2**20} MB",
+                str(path),
+                "placer reads flow files up to that size; check it is the right file",
+            )
+        return data
     except (FileNotFoundError, NotADirectoryError):
         raise FlowError("no such file", str(path), "check the path to the flow file") from None
     except PermissionError:

@@ -166,6 +166,12 @@ class StepReader:
                     continue
                 args["**"] = _unevaluated(kw.value, spread)
                 continue
+            if kw.arg in args:  # Python refuses the file; Metaflow would never run it
+                raise FlowError(
+                    f"keyword argument repeated: {kw.arg}=",
+                    f"{where.module.path}:{kw.value.lineno}",
+                    f"keep one {kw.arg}= in the decorator",
+                )
             args[kw.arg] = self._value(kw.value, where)
             if self.evaluator.config_reads > before:
                 configs.add(kw.arg)

@@ -101,7 +101,7 @@ class PeakLP:
         self._witnesses = [(members, mask)] + self._witnesses[: _WITNESSES - 1]
         return self.peak
 
-    def _surely_over(self, step: str, load: float, cap: float) -> bool:
+    def surely_over(self, step: str, load: float, cap: float) -> bool:
         """Whether an antichain found before, less its members ordered with `step`, plus
         `step`, already weighs more than `cap` (no solve needed: a subset of an antichain is
         one, whatever was added or removed since)."""
@@ -124,7 +124,7 @@ class PeakLP:
         ``peak`` is kept as an upper bound between solves: it grows by at most the load
         added, so a step that fits under that bound is accepted without solving.
         """
-        if self._surely_over(step, load, cap):
+        if self.surely_over(step, load, cap):
             return False
         before, bound = self._load[step], self.peak
         self._set(step, before + load)
