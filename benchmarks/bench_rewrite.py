@@ -55,11 +55,23 @@ space = {"late": bench_baselines.late, "budget": bench_baselines.over_budget}.ge
 pickle.dump(space, open(sys.argv[5], "wb"))
 """
 
-# Solves (plan) or repairs (greedy) one pickled instance with the tree on PYTHONPATH.
+# Solves (plan) or repairs (greedy) one pickled instance with the tree on PYTHONPATH. A class
+# the old tree lacks (data added since, such as placer.hardware's) loads as plain attributes.
 _WORKER = """
 import hashlib, json, pickle, sys, time
 from placer.optimize.evaluate import evaluate
-space = pickle.load(open(sys.argv[2], "rb"))
+class Data:
+    def __init__(self, *args, **kwargs):
+        self.args = args
+    def __setstate__(self, state):
+        self.__dict__.update(state[1] or {} if isinstance(state, tuple) else state)
+class Loader(pickle.Unpickler):
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return type(name, (Data,), {})
+space = Loader(open(sys.argv[2], "rb")).load()
 began, cpu = time.perf_counter(), time.process_time()
 if sys.argv[1] == "plan":
     from placer.optimize.problem import build_problem
@@ -124,7 +136,7 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def _instances(folder: Path, old: Path) -> dict:
+def _instances(folder: Path) -> dict:
     files = {}
     for n, scale, variant in {(n, s, "") for n, s in PLAN} | set(GREEDY):
         path = folder / f"space-{n}-{scale}-{variant or 'plain'}.pickle"
@@ -164,8 +176,12 @@ def _solver_rows(task: str, cases: list, files: dict, old: Path) -> list[str]:
 def summary(rows: list[str]) -> str:
     """What a table's rows say: how many gave the same placement, the range of now / before."""
     cells = [[c.strip() for c in row.strip("|").split("|")] for row in rows]
-    same = sum(c[-1] == "same, same" for c in cells)
-    said = f"Same cost and placement on {same} of {len(cells)} instances; now / before: "
+    cost = sum(c[-1].startswith("same,") for c in cells)
+    placed = sum(c[-1].endswith(", same") for c in cells)
+    said = (
+        f"Of {len(cells)} instances, the same cost on {cost} and the very same placement on "
+        f"{placed} (HiGHS may pick another placement of equal cost); now / before: "
+    )
     ranges = [("", [float(c[4]) for c in cells])]
     if cells and cells[0][5].endswith(tuple("0123456789")):  # the plan table's CPU column
         ranges = [("wall ", ranges[0][1]), ("CPU ", [float(c[5].split(", ")[1]) for c in cells])]
@@ -236,7 +252,7 @@ def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         old = _old_tree(folder / "old")
-        files = _instances(folder, old)
+        files = _instances(folder)
         plan = _solver_rows("plan", PLAN, files, old)
         greedy = _solver_rows("greedy", GREEDY, files, old)
         large = _large_rows(old, folder)
