@@ -66,9 +66,13 @@ def _steps(n: int, rng: random.Random) -> tuple[list[Step], dict[str, StepUsage]
         cpu, mem = rng.choice([(1, 4096), (2, 8192), (4, 16384), (8, 32768)])
         pod = Resources(cpu=cpu, memory_mb=mem, disk_mb=10240)
         kind = "start" if i == 0 else "end" if i == n - 1 else "linear"
-        steps.append(Step(name, kind, tuple(sorted(nexts[name])), i + 1, pod_request=pod))
+        fan = ("fan",) if kind == "linear" else ()  # `tasks` is a foreach's width
+        steps.append(
+            Step(name, kind, tuple(sorted(nexts[name])), i + 1, pod_request=pod, foreach_stack=fan)
+        )
+        width = rng.choice([1, 1, 1, 4, 16, 32])  # drawn for every step: the same instances
         usage[name] = StepUsage(
-            tasks=rng.choice([1, 1, 1, 4, 16, 32]),
+            tasks=width if fan else 1,
             duration_hours=rng.choice([0.1, 0.25, 0.5, 1.0]),
             input_gb=rng.choice([0.1, 1.0, 10.0]),
             output_gb=rng.choice([0.1, 1.0, 5.0]),
@@ -391,7 +395,10 @@ def run() -> str:
 WHERE_THE_TIME_GOES = """\
 **How placer gets there with binding limits** (placer/optimize/rounding.py; timed with
 `python -m cProfile` on the 2000 x 50 instances, which adds about 40%; the figures move
-with the machine's load):
+with the machine's load). Profiled 2026-11-27, on the instances' costs before nodes were
+sized by their allocatable capacity and a step's pods paid whole nodes (2026-12-03): the
+figures below are of those instances; the mechanism is the same. On today's tight instance
+the rounding needs 6 bound/round cycles (placer allows 8) before its plan meets every limit.
 
 - Building the pulp model: about 2.2 s under the profiler (about 98,000 variables).
 - The LP bound: the LP relaxation in HiGHS, then every pool limit its fractional placement

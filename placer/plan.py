@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 from placer.money import kept, percent_text
 
 # 1.1: flow.sources, flow.paths, flow.config_files; 1.2: steps' type, foreach_stack and
-# num_parallel (what the stale check compares)
-FORMAT_VERSION = "1.2"
+# num_parallel (what the stale check compares); 1.3: steps' backend ("batch" only)
+FORMAT_VERSION = "1.3"
+BACKENDS = ("kubernetes", "batch")
 
 
 def money(value: float | Decimal | str) -> Decimal:
@@ -92,6 +93,9 @@ class StepPlan:
     node_type: str | None = None
     foreach_stack: tuple[str, ...] = ()
     num_parallel: int | None = None
+    # "kubernetes" (what `placer apply` makes every step), or "batch": an @batch step left
+    # on AWS Batch (`plan --keep-batch`), which apply does not touch. Written when "batch".
+    backend: str = "kubernetes"
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -118,6 +122,8 @@ class StepPlan:
             out["type"] = self.node_type
             out["foreach_stack"] = list(self.foreach_stack)
             out["num_parallel"] = self.num_parallel
+        if self.backend != "kubernetes":
+            out["backend"] = self.backend
         return out
 
     @classmethod
@@ -148,6 +154,7 @@ class StepPlan:
             node_type=_optional_text(at.opt("type")),
             foreach_stack=_texts(at.opt("foreach_stack")),
             num_parallel=_optional_count(at.opt("num_parallel")),
+            backend=_backend(at.opt("backend")),
         )
 
 
@@ -457,6 +464,16 @@ def _texts(at: Field | None) -> tuple[str, ...]:
 
 def _optional_text(at: Field | None) -> str | None:
     return at.text() if at is not None else None
+
+
+def _backend(at: Field | None) -> str:
+    """Where the step runs: "kubernetes" (absent) or "batch" (kept on AWS Batch)."""
+    if at is None:
+        return "kubernetes"
+    value = at.text()
+    if value not in BACKENDS:
+        raise at.error(f"expected one of {', '.join(BACKENDS)}, got {value!r}")
+    return value
 
 
 def _optional_count(at: Field | None) -> int | None:

@@ -23,6 +23,7 @@ from placer.cli import main
 from placer.cli._args import fill_optional_values
 from placer.cli._env import Environment
 from placer.config import parse_config
+from placer.hardware import cpu_generation
 
 
 def _placer(env: dict[str, str], *args: str, cwd: Path | None = None):
@@ -106,7 +107,10 @@ def test_plan_from_runs_uses_learned_values_and_writes_nothing(project, learn_ru
     assert by_file.returncode == 0 and by_runs.returncode == 0, by_runs.stderr
     file_plan, runs_plan = json.loads(by_file.stdout), json.loads(by_runs.stdout)
     assert file_plan["steps"]["work"]["tasks"] == 10 and runs_plan["steps"]["work"]["tasks"] == 4
-    assert float(file_plan["steps"]["work"]["hours"]) == 10.0  # 10 tasks x 1 h
+    # 10 tasks x 1 h on m6i (defaults.reference_cpu), scaled to the CPU generation it runs on
+    work = file_plan["steps"]["work"]
+    factor = cpu_generation(work["cloud"], work["instance_type"]).factor
+    assert float(work["hours"]) == pytest.approx(10.0 / factor, abs=1e-4)
     assert float(runs_plan["steps"]["work"]["hours"]) < 4 * 1.0 / 3600  # 4 x ~0.37 s
     month = [float(p["totals"]["per_month"]["total"]) for p in (runs_plan, file_plan)]
     assert month[0] < month[1]

@@ -41,18 +41,17 @@ def test_table_shows_steps_totals_savings_solver_pricing_and_the_floor_warning()
     assert (code, err) == (0, "")
     lines = out.splitlines()
     row = next(line.split() for line in lines if line.strip().startswith("process"))
-    # 8 shards x 45 min; m5a.xlarge ($0.172/h) holds 3 of the 1 vCPU / 4096M pods on its
-    # allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.172 = $0.0645/h per pod, 6 task-hours,
-    # $0.387 per run (t3a.large is burstable and the tasks run 45 min).
-    assert row == ["process", "aws-use1", "m5a.xlarge", "8", "6.00", "0.39", "0.00", "0.39"]
-    assert "vs as_written: $76.82/month -> saves $64.09/month (83%)" in out
+    # 8 shards of 45 min on m6i (defaults.reference_cpu): 27 min on m8a.xlarge (AMD Turin, a
+    # core per vCPU, 1.65x). m8a.xlarge ($0.24344/h) holds 3 of the 1 vCPU / 4096M pods on
+    # its 3.795 allocatable vCPU, so 3 nodes for 8 pods: 3/8 x 0.24344 = $0.09129/h per pod,
+    # 8 x 0.75 / 1.65 = 3.6364 task-hours, $0.3320 per run.
+    assert row == ["process", "aws-use1", "m8a.xlarge", "8", "3.64", "0.33", "0.00", "0.33"]
+    assert "vs as_written: $75.44/month -> saves $64.37/month (85%)" in out
     assert any(line.startswith("solver: none needed, optimal: the cheapest pool") for line in lines)
     # the age of the prices of the offers the plan uses: karpenter-provider-aws (2026-07-20)
-    # on-demand; t3a.large's spot price is SkyPilot's, whose date is unknown
-    assert "pricing: aws snapshot age unknown, at least 136 days" in out
-    assert (
-        "warning: aws prices are of unknown age, at least 136 days old (oldest rows observed "
-        "2026-07-20" in out.replace("\n", " ")
+    assert "pricing: aws snapshot 136 days" in out
+    assert "warning: aws prices are 136 days old (oldest rows observed 2026-07-20" in out.replace(
+        "\n", " "
     )
     assert "To fix: @kubernetes(memory=512) or `placer apply --right-size`" in out.replace(
         "\n", " "
@@ -76,10 +75,9 @@ def test_json_and_out_file_hold_the_same_plan(tmp_path):
     assert list(data)[:4] == ["format_version", "currency", "flow", "config"]
     assert data["steps"]["process"]["pool"] == "aws-use1"
     assert data["baselines"]["as_written"]["steps"]["process"] == "azure-eastus"
-    # per run: process $0.3870 + start/join/end 10 min each on a whole t3a.large
-    # ($0.0752/h, burstable but short) = $0.0125 each (rounded per step) = $0.4245;
-    # x 30 runs = $12.7350.
-    assert data["totals"]["per_month"]["total"] == "12.7350"
+    # per run: process $0.3320 + start/join/end 10 min on m6i = 6 min on a whole m8a.large
+    # ($0.12172/h) = $0.0123 each (rounded per step) = $0.3689; x 30 runs = $11.0670.
+    assert data["totals"]["per_month"]["total"] == "11.0670"
     plan = read_plan(target)
     assert plan.config_file == str(CROSSCLOUD.parent / "placer.yaml")
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
@@ -95,9 +93,10 @@ def test_out_into_a_missing_directory_is_bad_input(tmp_path):
 def test_impossible_deadline_exits_2_naming_the_critical_path():
     code, out, err = run("plan", str(CROSSCLOUD), "--deadline", "30m")
     assert code == 2
-    # start 10m + process 45m + join 10m + end 10m = 1h15m whatever the pool.
+    # start 10m + process 45m + join 10m + end 10m = 1h15m on m6i (defaults.reference_cpu):
+    # 45m on the fastest CPU of any pool (AMD Turin, 1.65x).
     assert err == (
-        "error: --deadline: deadline 30m < fastest possible 1h15m (critical path start -> "
+        "error: --deadline: deadline 30m < fastest possible 45m (critical path start -> "
         "process -> join -> end). To fix: raise the deadline, add faster pools (speed) or "
         "shorten the steps\n"
     )
@@ -127,7 +126,7 @@ def test_cbc_and_time_objective():
     code, out, _ = run("plan", str(CROSSCLOUD), "--solver", "cbc", "--objective", "time")
     assert code == 0
     assert any(line.startswith("solver: CBC, optimal") for line in out.splitlines())
-    assert "makespan: 1h15m" in out
+    assert "makespan: 45m" in out
 
 
 def test_markdown_goes_through_the_report_renderer():
@@ -289,6 +288,69 @@ def test_an_impossible_deadline_from_placer_yaml_is_located_at_its_line(tmp_path
     code, _, err = run("plan", str(flow))
     assert code == 2
     assert err.startswith(f"error: {config}:3: constraints.deadline: deadline 1m < fastest")
+
+
+BATCH_FLOW = """
+from metaflow import FlowSpec, batch, kubernetes, step
+
+
+class BatchFlow(FlowSpec):
+    @kubernetes
+    @step
+    def start(self):
+        self.next(self.crunch)
+
+    @batch(cpu=2, memory=8000, queue="prod")
+    @step
+    def crunch(self):
+        self.next(self.end)
+
+    @kubernetes
+    @step
+    def end(self):
+        pass
+
+
+if __name__ == "__main__":
+    BatchFlow()
+"""
+
+
+def test_keep_batch_leaves_batch_steps_where_the_flow_sends_them(tmp_path):
+    flow_path = tmp_path / "batchflow.py"
+    flow_path.write_text(BATCH_FLOW)
+    (tmp_path / "placer.yaml").write_text("steps: {crunch: {duration: 2h}}\n")
+    code, out, _ = run("plan", str(flow_path), "--format", "json")
+    moved = json.loads(out)
+    assert code == 0 and moved["steps"]["crunch"]["pool"] != "aws-batch"
+    assert any(w.startswith("crunch: @batch, which `placer apply`") for w in moved["warnings"])
+    plan_file = tmp_path / "plan.json"
+    code, out, _ = run("plan", str(flow_path), "--keep-batch", "--out", str(plan_file))
+    kept = json.loads(plan_file.read_text())["steps"]["crunch"]
+    assert (code, kept["pool"], kept["backend"], kept["region"]) == (
+        0,
+        "aws-batch",
+        "batch",
+        "us-east-1",
+    )
+    code, _, err = run("apply", str(plan_file), "--flow", str(flow_path))
+    assert code == 0, err
+    text = flow_path.read_text()
+    assert '@batch(cpu=2, memory=8000, queue="prod")' in text  # untouched
+    assert text.count("@kubernetes") == 2
+
+
+def test_tasks_on_a_linear_step_is_bad_input(tmp_path):
+    flow_path = tmp_path / "batchflow.py"
+    flow_path.write_text(BATCH_FLOW)
+    (tmp_path / "placer.yaml").write_text("steps:\n  crunch:\n    tasks: 4\n")
+    code, out, err = run("plan", str(flow_path))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {tmp_path / 'placer.yaml'}:3: steps.crunch.tasks: steps.crunch.tasks is 4, but "
+        "crunch is not inside a foreach: Metaflow runs it once per run. To fix: remove "
+        "steps.crunch.tasks (set tasks on the first step of a foreach body)\n"
+    )
 
 
 @pytest.mark.parametrize("victim", ["flow", "config"])

@@ -307,6 +307,40 @@ def test_packing_and_burstable_defaults() -> None:
     assert Defaults().burstable_max_hours == 0.25
 
 
+def test_hardware_keys_resolve_accelerator_names() -> None:
+    config = parse_config(
+        "defaults: {reference_gpu: a100 80gb, reference_cpu: n2}\n"
+        "steps:\n"
+        "  train: {reference: A100, speedup: {h100: 2.5}, durations: {nvidia-l4: 7h}}\n"
+        "  etl: {reference: m7i.large}\n"
+        "  load: {reference: any}\n"
+    )
+    assert (config.defaults.reference_gpu, config.defaults.reference_cpu) == ("A100-80GB", "n2")
+    train = config.usage("train")
+    assert (train.reference, dict(train.speedup), dict(train.durations)) == (
+        "A100-40GB",
+        {"H100": 2.5},
+        {"L4": 7.0},
+    )
+    assert config.usage("etl").reference == "m7i.large"
+    assert config.usage("load").reference == "any"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("steps: {t: {reference: quantum}}", "steps.t.reference: unknown hardware 'quantum'"),
+        ("steps: {t: {speedup: {H1000: 2}}}", "unknown accelerator model 'H1000'"),
+        ("steps: {t: {speedup: {H100: 0}}}", "steps.t.speedup.H100"),
+        ("steps: {t: {durations: {L4: soon}}}", "steps.t.durations.L4"),
+        ("defaults: {reference_cpu: z80}", "defaults.reference_cpu: unknown CPU family 'z80'"),
+        ("defaults: {reference_gpu: m6i}", "defaults.reference_gpu: unknown accelerator"),
+    ],
+)
+def test_bad_hardware_keys_name_the_field(text: str, message: str) -> None:
+    assert message in error_of(text + "\n")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

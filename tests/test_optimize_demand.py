@@ -4,6 +4,7 @@ import pytest
 from fixtures.plan.factory import config, flow, pool, step
 
 from placer.config import Constraints, Defaults, StepUsage
+from placer.errors import ConfigError, ExitStatus
 from placer.optimize.demand import demands, tasks_per_run
 
 POOLS = [pool("aws", "aws", "us-east-1")]
@@ -71,3 +72,48 @@ def test_waves_and_concurrency_follow_max_workers():
     assert (work.cpu, work.gpu) == (2.0, 1)
     assert work.memory_gib == pytest.approx(2.048e9 / 2**30)
     assert (work.task_hours, work.input_gb, work.output_gb) == (0.5, 3.0, 0.0)
+
+
+def test_tasks_on_a_step_outside_any_foreach_is_an_error():
+    f = flow(step("start", ["work"], type="start"), step("work", ["end"]), step("end", []))
+    with pytest.raises(ConfigError) as info:
+        demands(f, config(POOLS, {"work": StepUsage(tasks=4)}))
+    assert info.value.exit_status == ExitStatus.BAD_INPUT
+    assert info.value.headline == (
+        "steps.work.tasks is 4, but work is not inside a foreach: Metaflow runs it once per run"
+    )
+    assert demands(f, config(POOLS, {"work": StepUsage(tasks=1)}))["work"].tasks == 1
+
+
+def gpu_flow():
+    return flow(
+        step("start", ["train"], type="start"), step("train", ["end"], gpu=1), step("end", [])
+    )
+
+
+def test_the_reference_hardware_of_a_step_and_where_it_comes_from():
+    def ref(usage=None, **defaults):
+        base = Defaults(**defaults)
+        d = demands(gpu_flow(), config(POOLS, {"train": usage or StepUsage()}, defaults=base))
+        return d["train"].reference_label, d["train"].reference_from, d["start"].reference_label
+
+    assert ref() == ("A100-40GB", "assumed", "m6i")
+    assert ref(reference_gpu="H100", reference_cpu="n2") == (
+        "H100", "defaults.reference_gpu", "n2"
+    )  # fmt: skip
+    assert ref(StepUsage(gpu_model="L4*")) == ("L4", "steps.train.gpu_model", "m6i")
+    assert ref(StepUsage(reference="T4", gpu_model="L4")) == ("T4", "steps.train.reference", "m6i")
+    assert ref(StepUsage(reference="any"))[:2] == ("any", "steps.train.reference")
+    assert (
+        demands(gpu_flow(), config(POOLS, defaults=Defaults(reference_cpu="any")))[
+            "start"
+        ].reference
+        is None
+    )
+
+
+def test_a_reference_of_the_wrong_kind_is_an_error():
+    with pytest.raises(ConfigError, match="steps.train.reference is m6i, not an accelerator"):
+        demands(gpu_flow(), config(POOLS, {"train": StepUsage(reference="m6i")}))
+    with pytest.raises(ConfigError, match="steps.start.reference is H100, an accelerator"):
+        demands(gpu_flow(), config(POOLS, {"start": StepUsage(reference="H100")}))

@@ -31,12 +31,12 @@ def test_crosscloud_seed_pattern_pays_egress_to_send_process_to_azure(market):
     # 8 shards x (2 GB in at AWS's $0.09 + 1 GB back at Azure's $0.087) = $2.136 per run.
     assert written.per_run.egress == Decimal("2.1360")
     process = result.steps["process"]
-    assert (process.pool, process.instance_type) == ("aws-use1", "m5a.xlarge")
-    # 8 pods, 3 per m5a.xlarge (allocatable vCPU): 3 nodes, 3/8 x $0.172/h each,
-    # for 8 x 45 min = $0.387 per run.
-    assert process.cost == Cost(Decimal("0.3870"), Decimal(0))
+    assert (process.pool, process.instance_type) == ("aws-use1", "m8a.xlarge")
+    # 8 pods, 3 per m8a.xlarge (3.795 allocatable vCPU): 3 nodes, 3/8 x $0.24344/h each,
+    # for 8 x 45 min on m6i / 1.65 (AMD Turin) = $0.3320 per run.
+    assert process.cost == Cost(Decimal("0.3320"), Decimal(0))
     assert result.savings("as_written") > Decimal("55")  # $/month
-    assert any("t3a.xlarge" in r and "burstable" in r for r in process.reasons)
+    assert any("45m on m6i (defaults.reference_cpu) / 1.65" in r for r in process.reasons)
     assert any("@kubernetes(memory=512)" in w for w in result.warnings)
 
 

@@ -134,7 +134,14 @@ def _capped_pools(n: int, seed: int):
     steps += [step("end", [], type="end")]
     sizes = ([1, 2, 3, 5, 7], [2048, 4096, 8192, 16384, 30000])
     steps += [
-        step(s, ["join"], cpu=rng.choice(sizes[0]), memory_mb=rng.choice(sizes[1])) for s in names
+        step(
+            s,
+            ["join"],
+            cpu=rng.choice(sizes[0]),
+            memory_mb=rng.choice(sizes[1]),
+            foreach_stack=("fan",),
+        )
+        for s in names
     ]
     regions = [("aws", "us-east-1"), ("gcp", "us-central1"), ("azure", "eastus")]
     regions.append(("aws", "eu-west-1"))

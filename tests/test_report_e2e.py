@@ -12,6 +12,7 @@ from fixtures.mermaid import parse_mermaid as parse
 
 from placer.cli import main
 from placer.cli._env import Environment
+from placer.money import usd
 from placer.output.report import MARKER
 from placer.plan import read_plan
 
@@ -111,8 +112,7 @@ def test_plan_format_markdown_uses_the_report(planned, monkeypatch):
     code, out, err = _run(["plan", FLOW, "--format", "markdown"])
     assert code == 0, err
     plan = read_plan(planned / "plans/base.json")
-    total = f"${plan.per_month.total:,.2f}"
-    assert out.startswith(f"## 💰 Monthly cost: {total}\n")
+    assert out.startswith(f"## 💰 Monthly cost: {usd(plan.per_month.total)}\n")
     assert "| process | azure-eastus → " in out  # moved from where the flow sends it
 
 

@@ -38,6 +38,8 @@ def placement_document(plan: Plan, right_size: bool = False) -> dict[str, Any]:
     --right-size the cpu and memory (MB) that @resources asks (steps that have one)."""
     steps: dict[str, Any] = {}
     for name, step in plan.steps.items():
+        if step.backend == "batch":  # left on AWS Batch: nothing reads a selector
+            continue
         steps[name] = {"pool": step.pool, "node_selector": full_selector(step)}
         sizes = right_size_values(step) if right_size else None
         if sizes is not None:

@@ -89,6 +89,8 @@ def rewrite(
         if name not in plan.steps:
             log.warnings.append(f"step '{name}' is not in the plan; left as it is")
             return func
+        if plan.steps[name].backend == "batch":  # kept on AWS Batch (plan --keep-batch)
+            return func
         return edit_step(func, edit_for(name, style), style, log, lambda: f"{path}:{line()}")
 
     def on_class(node: cst.ClassDef) -> cst.ClassDef:

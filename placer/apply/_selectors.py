@@ -16,6 +16,8 @@ def selectors_document(plan: Plan, right_size: bool) -> dict[str, Any]:
     """Per step: pool, full node selector, compute pool (and cpu/memory MB to request)."""
     steps: dict[str, Any] = {}
     for name, step in plan.steps.items():
+        if step.backend == "batch":  # left on AWS Batch (plan --keep-batch): no selector
+            continue
         entry: dict[str, Any] = {
             "pool": step.pool,
             "node_selector": full_selector(step),

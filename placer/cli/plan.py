@@ -107,6 +107,12 @@ def plan(
     namespace: str | None = typer.Option(
         None, "--namespace", help="With --from-runs: the Metaflow namespace ('*': all)."
     ),
+    keep_batch: bool = typer.Option(
+        False,
+        "--keep-batch",
+        help="Leave @batch steps on AWS Batch, priced as EC2 on demand (default: on Kubernetes, "
+        "where `placer apply` moves them).",
+    ),
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     for option, target in (("--out", out), ("--plot", plot)):
@@ -131,6 +137,7 @@ def plan(
         parse_gap(gap),
         from_runs=from_runs,
         namespace=namespace,
+        keep_batch=keep_batch,
         inputs=inputs,
     )
     if out is not None:  # nor any module or Config file the flow turned out to read
@@ -195,6 +202,7 @@ def make_plan(
     gap: float = PLAN_GAP,
     from_runs: int | None = None,
     namespace: str | None = None,
+    keep_batch: bool = False,
     inputs: list[tuple[Flow, Config, Catalog]] | None = None,
 ) -> Plan:
     """Read the flow, config and prices, and plan (the whole command minus output).
@@ -208,6 +216,8 @@ def make_plan(
     )
     if inputs is not None:
         inputs.append((model, config, catalog))
+    if keep_batch:
+        config = replace(config, constraints=replace(config.constraints, keep_batch=True))
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
         model,

@@ -39,6 +39,11 @@ class StepUsage:
     residency: str | None = None  # a continent: "na", "eu", "apac" (see pricing.egress)
     gpu_model: str | None = None  # e.g. "H100": Metaflow cannot say which GPU, placer can
     arch: str | None = None  # "x86_64" or "arm64"
+    # The hardware `duration` was measured on: an accelerator ("A100"), a CPU family or
+    # instance type ("m6i", "n2-standard-8"), or "any" (the same everywhere).
+    reference: str | None = None
+    speedup: Mapping[str, float] = field(default_factory=dict)  # accelerator -> x reference
+    durations: Mapping[str, float] = field(default_factory=dict)  # accelerator -> hours
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,17 @@ class Defaults:
     # "shared": a step's concurrent pods fill nodes of the type chosen for them; "cluster":
     # a pod pays its share of a node other workloads fill too; "dedicated": a whole node
     packing: str = "shared"
-    spot_overhead: float = 0.1  # spot price x (1 + overhead) for interruptions and retries
+    spot_overhead: float = 0.0  # spot price x (1 + overhead): a margin on top of interruptions
+    # Share of spot nodes interrupted per day of running, per cloud: the upper end of the
+    # 5-10% band the providers publish most often (see docs/cost-model.md).
+    spot_interruption: Mapping[str, float] = field(
+        default_factory=lambda: {"aws": 0.10, "azure": 0.10, "gcp": 0.10}
+    )
+    spot_unretried_max_hours: float = 1.0  # longer spot tasks without @retry: a warning
     burstable_max_hours: float = 0.25  # burstable types only for steps shorter than this
+    # The hardware durations are measured on, unless a step says (see StepUsage.reference):
+    reference_gpu: str | None = None  # None: an A100 is assumed, and the plan says so; "any"
+    reference_cpu: str = "m6i"  # a 2021 CPU generation (Ice Lake); "any": not scaled
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,10 @@ class Constraints:
     residency: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # continent -> steps
     bandwidth_gbps: float = 10.0  # for transfer time between regions (any route not listed)
     bandwidth: tuple[Link, ...] = ()  # per pair of clouds or regions, the most specific wins
+    keep_batch: bool = False  # @batch steps stay on AWS Batch (priced as EC2 on demand)
+    # Resident steps' data off their continent: "forbid" (no plan) or "allow" (the plan
+    # lists it); see placer.optimize.residency
+    residency_data: str = "forbid"
 
     def gbps(self, src: Location, dst: Location) -> float:
         """The bandwidth of a route: the most specific link that matches it (the first one

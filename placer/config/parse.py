@@ -62,6 +62,10 @@ DEFAULTS_KEYS = (
     "packing",
     "spot_overhead",
     "burstable_max_duration",
+    "reference_gpu",
+    "reference_cpu",
+    "spot_interruption",
+    "spot_unretried_max_duration",
 )
 POOL_KEYS = (
     "name",
@@ -93,6 +97,9 @@ STEP_KEYS = (
     "residency",
     "gpu_model",
     "arch",
+    "reference",
+    "speedup",
+    "durations",
 )
 CONSTRAINT_KEYS = (
     "max_workers",
@@ -101,6 +108,8 @@ CONSTRAINT_KEYS = (
     "residency",
     "bandwidth_gbps",
     "bandwidth",
+    "keep_batch",
+    "residency_data",
 )
 CAPACITY_TYPES = ("on-demand", "spot")
 PACKINGS = ("shared", "cluster", "dedicated")
@@ -158,7 +167,32 @@ def _defaults(at: YamlNode) -> Defaults:
         burstable_max_hours=_opt(
             keys, "burstable_max_duration", _duration, base.burstable_max_hours
         ),
+        reference_gpu=_opt(keys, "reference_gpu", _gpu_reference),
+        reference_cpu=_opt(keys, "reference_cpu", _cpu_reference, base.reference_cpu),
+        spot_interruption={
+            **base.spot_interruption,
+            **_opt(keys, "spot_interruption", _per_cloud_share, {}),
+        },
+        spot_unretried_max_hours=_opt(
+            keys, "spot_unretried_max_duration", _duration, base.spot_unretried_max_hours
+        ),
     )
+
+
+def _per_cloud_share(at: YamlNode) -> dict[str, float]:
+    """``{aws: 5%, gcp: 0.15}``: a share in [0, 1) per cloud."""
+    out = {}
+    for cloud, node in at.mapping(CLOUDS).items():
+        value = node.value()
+        text = str(value).strip()
+        try:
+            share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            share = -1.0
+        if isinstance(value, bool) or not 0 <= share < 1:
+            raise node.error(f"expected a share such as 10% or 0.1, got {node.describe()}")
+        out[cloud] = share
+    return out
 
 
 def _opt(
@@ -329,7 +363,78 @@ def _step(at: YamlNode, pool_names: Sequence[str]) -> StepUsage:
         residency=_opt(keys, "residency", _continent),
         gpu_model=_opt(keys, "gpu_model", _gpu_model),
         arch=_opt(keys, "arch", lambda n: n.choice(ARCHES)),
+        reference=_opt(keys, "reference", _reference),
+        speedup=_opt(keys, "speedup", lambda n: _per_accelerator(n, _positive), {}),
+        durations=_opt(keys, "durations", lambda n: _per_accelerator(n, _duration), {}),
     )
+
+
+_HARDWARE_EXAMPLES = "an accelerator (A100, H100, L4), a CPU family (m6i, n2, d4s_v5) or any"
+
+
+def _accelerator(at: YamlNode) -> str:
+    """One accelerator model, as its canonical name (``a100`` -> A100-40GB)."""
+    from pricing.accelerators import UnknownAccelerator, resolve
+
+    try:
+        return resolve(at.text())
+    except UnknownAccelerator as exc:
+        near = " or ".join(exc.suggestions)
+        hint = f"did you mean {near}? " if near else ""
+        raise at.error(str(exc), f"{hint}write a model such as A100, H100, L4, tpu-v5e") from None
+
+
+def _gpu_reference(at: YamlNode) -> str:
+    """An accelerator the GPU steps' durations are measured on, or "any" (not scaled)."""
+    return "any" if at.text() == "any" else _accelerator(at)
+
+
+def _cpu_reference(at: YamlNode) -> str:
+    """A CPU family or instance type the generation table knows, or "any"."""
+    from placer.hardware import cpu_reference
+
+    text = at.text()
+    if text != "any" and cpu_reference(text) is None:
+        raise at.error(
+            f"unknown CPU family {text!r}",
+            "write an instance family or type such as m6i, m7i.large, n2-standard-8, "
+            "d4s_v5, or any (durations the same on every CPU)",
+        )
+    return text
+
+
+def _reference(at: YamlNode) -> str:
+    """What a step's duration was measured on: an accelerator, a CPU family, or "any"."""
+    from placer.hardware import cpu_reference
+    from pricing.accelerators import canonical
+
+    text = at.text()
+    model = canonical(text)  # accelerators first: "L4" is not an AWS family
+    if model is not None:
+        return model
+    if text == "any" or cpu_reference(text) is not None:
+        return text
+    raise at.error(f"unknown hardware {text!r}", f"write {_HARDWARE_EXAMPLES}")
+
+
+def _per_accelerator(at: YamlNode, read: Callable[[YamlNode], float]) -> dict[str, float]:
+    """``{H100: 2.5, T4: 0.3}``: a value per accelerator model, keys made canonical."""
+    from pricing.accelerators import canonical, suggest
+
+    out: dict[str, float] = {}
+    for name, node in at.mapping().items():
+        model = canonical(name)
+        if model is None:
+            near = " or ".join(suggest(name))
+            hint = f"did you mean {near}?" if near else "write a model such as H100, L4"
+            raise node.error(f"unknown accelerator model {name!r}", hint)
+        out[model] = read(node)
+    return out
+
+
+def _positive(at: YamlNode) -> float:
+    """A throughput multiple (speedup), in the range of a pool's speed."""
+    return at.number(L.SPEED)
 
 
 def _gpu_model(at: YamlNode) -> str:
@@ -378,7 +483,18 @@ def _constraints(at: YamlNode) -> Constraints:
         residency=_opt(keys, "residency", _residency, {}),
         bandwidth_gbps=_opt(keys, "bandwidth_gbps", _number(L.BANDWIDTH_GBPS), base.bandwidth_gbps),
         bandwidth=_opt(keys, "bandwidth", lambda n: tuple(_link(i) for i in n.items()), ()),
+        keep_batch=_opt(keys, "keep_batch", _boolean, False),
+        residency_data=_opt(
+            keys, "residency_data", lambda n: n.choice(("forbid", "allow")), "forbid"
+        ),
     )
+
+
+def _boolean(at: YamlNode) -> bool:
+    value = at.value()
+    if not isinstance(value, bool):
+        raise at.error(f"expected true or false, got {at.describe()}")
+    return value
 
 
 def _link(at: YamlNode) -> Link:

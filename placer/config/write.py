@@ -99,6 +99,7 @@ def _step_block(step: Step, defaults: Defaults, explain: bool) -> list[str]:
             ('reads: [{location: "aws:us-east-1", size: 100GB}]', "data outside the datastore"),
             ("pools: [aws-use1]", "only these pools (exclude_pools: [...] avoids some)"),
             ("gpu_model: H100", "which GPU, when the step asks for one"),
+            ("reference: A100", "the hardware its duration was measured on"),
         ]
     lines += [f"    # {key:<20}" + (f"  # {why}" if explain else "") for key, why in hints]
     return [line.rstrip() for line in lines]
@@ -117,8 +118,10 @@ defaults:                 # for steps that say nothing below
   duration: 1h            # per task
   input: 1GB              # per task, from the datastore
   output: 1GB             # per task, to the datastore
-  packing: shared         # shared: pay for a pod's share of a node; dedicated: the whole node
-  spot_overhead: 0.1      # spot price x 1.1 for interruptions and retries
+  packing: shared         # shared: a step's pods fill nodes; cluster: pay a pod's share of
+                          # a node others fill too; dedicated: the whole node
+  reference_cpu: m6i      # what durations are measured on (reference_gpu: A100 for GPUs)
+  spot_interruption: {{aws: 10%, azure: 10%, gcp: 10%}}   # spot nodes lost per day
 
 # Where steps can run: one pool per cloud, selected by the label the seed uses.
 # `placer pools discover --write placer.yaml` replaces the ones your clusters cover
@@ -132,6 +135,8 @@ constraints:
   # deadline: 2h          # one run must finish within this
   # budget: 100           # USD per month
   # residency: {eu: [step_name]}   # steps whose data must stay on a continent
+  # residency_data: forbid  # allow: let a resident step's data cross (the plan lists it)
+  # keep_batch: false      # true: leave @batch steps on AWS Batch
   # bandwidth_gbps: 10     # any route between regions not listed below
   # bandwidth:            # per pair (either direction); the most specific entry wins
   #   - {between: [aws:us-east-1, gcp:us-central1], gbps: 2}

@@ -117,14 +117,14 @@ class Repair:
         """The step's other options with their rank, cheapest per run first."""
         if step not in self.by_cost:
             here = self.placement.get(step)
-            ranked = [(j, o) for j, o in enumerate(self.space.options[step]) if o.pool != here]
+            ranked = [(j, o) for j, o in enumerate(self.space.options[step]) if o.key != here]
             self.by_cost[step] = sorted(ranked, key=lambda jo: jo[1].total_usd)
         return self.by_cost[step]
 
     def move(self, option: Option) -> None:
         """Move the option's step to its pool and bring the state up to date."""
         before = self.chosen[option.step]
-        self.placement[option.step] = option.pool
+        self.placement[option.step] = option.key
         self.chosen[option.step] = option
         del self.by_cost[option.step]
         if before.pool in self.pools:

@@ -38,7 +38,7 @@ from placer.config import Pool
 from placer.flow import Flow
 from placer.optimize._repair import Repair
 from placer.optimize.evaluate import evaluate
-from placer.optimize.space import Space
+from placer.optimize.space import BATCH_POOL, Space
 from pricing import Location
 
 REGION_LABEL = "topology.kubernetes.io/region"
@@ -62,7 +62,11 @@ def matching_pool(selector: Mapping[str, str], pools: Mapping[str, Pool]) -> str
 
 def datastore_pool(pools: Mapping[str, Pool], datastore: Location) -> str | None:
     """The pool in the datastore's region, on-demand first."""
-    here = [p for p in pools.values() if Location(p.cloud, p.region) == datastore]
+    here = [
+        p
+        for p in pools.values()
+        if Location(p.cloud, p.region) == datastore and p.source != BATCH_POOL
+    ]
     here.sort(key=lambda p: p.capacity_type != "on-demand")
     return here[0].name if here else None
 
@@ -72,6 +76,9 @@ def as_written(space: Space, flow: Flow, datastore: Location) -> tuple[dict[str,
     out, notes = {}, []
     home = datastore_pool(space.pools, datastore)
     for name, step in flow.steps.items():
+        if any(o.pool == BATCH_POOL for o in space.options.get(name, ())):
+            out[name] = BATCH_POOL  # kept on AWS Batch: where the flow sends it
+            continue
         selector = dict(step.placement.node_selector)
         if step.placement.compute_pool:
             selector["outerbounds.co/compute-pool"] = step.placement.compute_pool
@@ -87,7 +94,7 @@ def as_written(space: Space, flow: Flow, datastore: Location) -> tuple[dict[str,
 def cheapest_compute(space: Space) -> dict[str, str]:
     """Each step in the eligible pool where its compute is cheapest."""
     return {
-        s: min(opts, key=lambda o: (o.compute_usd, o.pool)).pool
+        s: min(opts, key=lambda o: (o.compute_usd, o.key)).key
         for s, opts in space.options.items()
         if opts
     }

@@ -6,34 +6,15 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from placer.config import Config
-from placer.flow import Flow, Step
+from placer.flow import Flow
 from placer.money import per_hour, usd
+from placer.optimize.assumptions import findings, grouped, step_warnings
 from placer.optimize.evaluate import chosen, evaluate
-from placer.optimize.space import Option, Space
+from placer.optimize.space import BATCH_POOL, Option, Space
 from placer.plan import Baseline, Cost, Plan, SolverStats, StepPlan, money
 
 HOURS = Decimal("0.0001")
-
-
-def floor_warning(step: Step) -> str | None:
-    """Say when Metaflow's @kubernetes floors make a pod larger than its @resources."""
-    pod, declared = step.pod_request, step.declared
-    if pod is None or declared is None:
-        return None
-    bigger = []
-    if pod.memory_mb > declared.memory_mb:
-        bigger.append(("memory", declared.memory_mb, pod.memory_mb, "MB"))
-    if pod.cpu > declared.cpu:
-        bigger.append(("cpu", declared.cpu, pod.cpu, ""))
-    if not bigger:
-        return None
-    asked = ", ".join(f"{k}={v:g}" for k, v, _, _ in bigger)
-    runs = ", ".join(f"{k} {p:g}{u and ' ' + u}" for k, _, p, u in bigger)
-    return (
-        f"{step.name}: @resources({asked}) runs with {runs} because @kubernetes' defaults are "
-        f"floors (Metaflow takes the larger). To fix: @kubernetes({asked}) or "
-        f"`placer apply --right-size`"
-    )
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"  # set on every node by Kubernetes
 
 
 def step_reasons(space: Space, option: Option, written: str | None, config: Config) -> list[str]:
@@ -45,7 +26,8 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     reasons = [f"{fit.instance_type} at ${price}/h ({node}); the pod pays {pays}"]
     if fit.note:
         reasons.append(fit.note)
-    rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.pool))
+    reasons += hardware_reasons(space, option)
+    rival = min(space.options[option.step], key=lambda o: (o.compute_usd, o.key))
     if rival.pool != option.pool:
         d_compute = option.compute_usd - rival.compute_usd
         d_egress = rival.egress_usd - option.egress_usd
@@ -68,19 +50,102 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     return reasons
 
 
+def _duration(hours: float) -> str:
+    minutes = round(hours * 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def hardware_reasons(space: Space, option: Option) -> list[str]:
+    """How long a task runs on the chosen hardware and why; for GPU steps, what a task
+    costs and takes on the other accelerators it could have (cheapest first)."""
+    demand, fit = space.demands[option.step], option.fit
+    pool = space.pools[option.pool]
+    here = f"a task takes {_duration(fit.task_hours / pool.speed)} on {fit.hardware}"
+    if pool.speed != 1:
+        here += f" in {pool.name} (speed {pool.speed:g})"
+    reference = f"{_duration(demand.task_hours)} on {demand.reference_label}"
+    origin = demand.reference_from
+    if fit.scaled == "table":
+        ratio = demand.task_hours / fit.task_hours if fit.task_hours else 1.0
+        source = _throughput_source(fit.hardware, demand.gpu_step)
+        return [
+            f"{here}: {reference} ({origin}) / {ratio:.3g}, its relative throughput "
+            f"({source})",
+            *(_accelerator_choice(space, option) if demand.gpu_step else []),
+        ]
+    how = {
+        "reference": f"as on the reference {demand.reference_label} ({origin})"
+        if demand.gpu_step
+        else None,
+        "speedup": f"{reference} ({origin}) / steps.{demand.step}.speedup",
+        "durations": f"steps.{demand.step}.durations",
+        "unknown": f"as on {demand.reference_label}: no throughput figure for {fit.hardware}",
+    }.get(fit.scaled)
+    reasons = [f"{here} ({how})"] if how else []
+    if demand.gpu_step:
+        reasons += _accelerator_choice(space, option)
+    return reasons
+
+
+def _throughput_source(label: str, gpu_step: bool) -> str:
+    from placer.hardware import CPU_SOURCE, accelerator
+
+    found = accelerator(label) if gpu_step else None
+    return found.source if found else CPU_SOURCE
+
+
+def _accelerator_choice(space: Space, option: Option) -> list[str]:
+    """What a task costs and takes on each accelerator the step fits (its cheapest pool
+    for each), cheapest first: where a fast dear GPU beats a slow cheap one, it shows."""
+    ranked = space.hardware.get(option.step, ())
+    if len(ranked) < 2:
+        return []
+    tasks = space.demands[option.step].tasks
+    shown = list(ranked[:5])
+    mine = option.fit.hardware
+    if all(o.fit.hardware != mine for o in shown):
+        shown.append(next((o for o in ranked if o.fit.hardware == mine), option))
+    listed = "; ".join(
+        f"{o.fit.hardware} {usd(o.total_usd / tasks)} in {_duration(o.task_hours / tasks)}"
+        f" ({o.pool})"
+        for o in shown
+    )
+    out = [f"a task (compute + egress), cheapest first: {listed}"]
+    cheapest = ranked[0]
+    if cheapest.fit.hardware != mine and cheapest.total_usd < option.total_usd:
+        out.append(
+            f"{mine} rather than the cheaper {cheapest.fit.hardware}: the plan's deadline, "
+            f"capacity or budget (or --objective time) rules the slower one out"
+        )
+    return out
+
+
+def step_selector(space: Space, option: Option) -> dict[str, str]:
+    """The pool's full selector; GPU steps also name the instance type placer priced (its
+    accelerator sets the duration and the price: another would not be the plan)."""
+    selector = space.pools[option.pool].selector()  # compute-pool label included
+    if space.demands[option.step].gpu_step and option.pool != BATCH_POOL:
+        selector[INSTANCE_TYPE_LABEL] = option.fit.instance_type
+    return selector
+
+
 def step_plan(
-    space: Space, flow: Flow, config: Config, option: Option, written: str | None
+    space: Space,
+    flow: Flow,
+    config: Config,
+    option: Option,
+    written: str | None,
+    warnings: tuple[str, ...] = (),
 ) -> StepPlan:
     step = flow.steps[option.step]
     pool = space.pools[option.pool]
     pod = step.pod_request or step.resources
-    warning = floor_warning(step)
     return StepPlan(
         pool=pool.name,
         cloud=pool.cloud,
         region=pool.region,
         capacity_type=pool.capacity_type,
-        node_selector=pool.selector(),  # the full selector: compute-pool label included
+        node_selector=step_selector(space, option),
         compute_pool=pool.compute_pool,
         instance_type=option.fit.instance_type,
         resources=pod.as_json() if pod else {},
@@ -88,9 +153,10 @@ def step_plan(
         hours=Decimal(str(option.task_hours)).quantize(HOURS),
         cost=Cost(money(option.compute_usd), money(option.egress_usd)),
         reasons=tuple(step_reasons(space, option, written, config)),
-        warnings=(warning,) if warning else (),
+        warnings=warnings,
         declared=step.declared.as_json() if step.declared else None,
         next=tuple(step.next),
+        backend="batch" if option.pool == BATCH_POOL else "kubernetes",
         node_type=step.type,
         foreach_stack=tuple(step.foreach_stack),
         num_parallel=step.num_parallel,
@@ -109,7 +175,7 @@ def baseline(space: Space, name: str, assignment: Mapping[str, str], note: str) 
     return Baseline(
         name=name,
         feasible=outcome.feasible,
-        assignment=dict(assignment),
+        assignment={s: options[s].pool if s in options else k for s, k in assignment.items()},
         per_run=per_run,
         per_month=per_run.scaled(space.runs_per_month),
         note=note,
@@ -127,18 +193,27 @@ def build_plan(
     objective: str,
     flow_file: str,
     pricing: tuple[str, str],
+    also: tuple[str, ...] = (),
 ) -> Plan:
-    """The plan for `assignment`, with steps in flow source order."""
+    """The plan for `assignment`, with steps in flow source order; `also`: warnings found
+    before (data crossing a residency boundary)."""
     written = baselines.get("as_written")
     options, _ = chosen(space, assignment)
+    found = findings(space, flow, config, {name: options[name] for name in flow.steps})
+    per_step = step_warnings(found)
     steps = {
         name: step_plan(
-            space, flow, config, options[name], written.assignment.get(name) if written else None
+            space,
+            flow,
+            config,
+            options[name],
+            written.assignment.get(name) if written else None,
+            per_step.get(name, ()),
         )
         for name in flow.steps
     }
     outcome = evaluate(space, assignment)
-    warnings = tuple(w for s in steps.values() for w in s.warnings)
+    warnings = grouped(found) + also
     return Plan(
         flow=flow.name,
         flow_file=flow_file,

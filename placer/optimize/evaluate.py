@@ -134,8 +134,8 @@ def violated_antichains(space: Space, assignment: dict[str, str]) -> list[tuple[
         for resource, cap in caps.items():
             weight = {}
             for step, where in assignment.items():
-                option = space.option(step, where) if where == pool else None
-                if option is not None:
+                option = space.option(step, where)
+                if option is not None and option.pool == pool:
                     weight[step] = option.load[resource]
             if _surely_within(space, weight, cap):
                 continue

@@ -129,7 +129,7 @@ def explain_flow(
         solver=solver, time_limit=time_limit, gap=gap, flow_file=flow_file, origin=origin,
     )  # fmt: skip
     began = time.perf_counter()
-    assignment = {name: step.pool for name, step in plan.steps.items()}
+    assignment = {n: space.key_for(n, s.pool, s.instance_type) for n, s in plan.steps.items()}
     gap_usd = float(plan.per_run.total) * (plan.solver.gap or 0.0)
 
     def resolve(candidate: Space, left: float | None) -> tuple[dict[str, str] | None, str]:
@@ -220,15 +220,15 @@ def explain_space(
 
 def _explain_step(judge: Judge, shadow: Space | None, step: str) -> StepExplanation:
     space = judge.space
-    plan_pool = judge.assignment[step]
+    plan_pool = judge.option(step).pool
     excluded = dict(space.excluded.get(step, ()))
     rows = []
     for pool in space.pools.values():
         option = space.option(step, pool.name)
         if pool.name == plan_pool:
-            verdict = chosen_verdict(judge, step)
+            option, verdict = judge.option(step), chosen_verdict(judge, step)
         elif option is not None:
-            verdict = verdict_on(judge, step, option)
+            option, verdict = _best_in_pool(judge, step, pool.name)
         else:
             option = shadow.option(step, pool.name) if shadow else None
             verdict = _ineligible(excluded.get(pool.name, "not eligible"), space, step)
@@ -240,6 +240,23 @@ def _explain_step(judge: Judge, shadow: Space | None, step: str) -> StepExplanat
     )
     demand = space.demands.get(step)
     return StepExplanation(step, plan_pool, demand.tasks if demand else 1, tuple(first + rest))
+
+
+_LIMITS = ("deadline", "budget", "capacity", "infeasible")  # verdicts a faster type may lift
+
+
+def _best_in_pool(judge: Judge, step: str, pool: str) -> tuple[Option, Verdict]:
+    """The pool's hardware for the step and its verdict: its cheapest type, unless that one
+    breaks a limit a faster (dearer) type the pool also offers keeps; when every type breaks
+    one, the fastest (the strongest statement: even there)."""
+    found: tuple[Option, Verdict] | None = None
+    here = [o for o in judge.space.options[step] if o.pool == pool]
+    for option in sorted(here, key=lambda o: (o.total_usd, o.wall_hours)):
+        found = option, verdict_on(judge, step, option)
+        if found[1].kind not in _LIMITS:
+            return found
+    assert found is not None  # the caller checked the pool has an option
+    return found
 
 
 def _crossing_gb(space: Space, datastore: Location | None, step: str, pool: str) -> float | None:

@@ -140,7 +140,7 @@ def _markers(
     except PlanError:
         written, _ = as_written(free, flow, config.datastore)
         return (_marker(free, "as_written", written), _marker(free, "greedy", greedy(free)[0]))
-    chosen = {name: step.pool for name, step in plan.steps.items()}
+    chosen = {n: space.key_for(n, s.pool, s.instance_type) for n, s in plan.steps.items()}
     markers = [_marker(space, "plan", chosen)]
     markers += [_marker(free, name, b.assignment) for name, b in plan.baselines.items()]
     return tuple(markers)

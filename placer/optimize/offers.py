@@ -29,8 +29,9 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from placer.config import Defaults, Pool
+from placer.hardware import hardware_of
 from placer.kube.allocatable import Allocatable, allocatable
-from placer.optimize.demand import Demand
+from placer.optimize.demand import Demand, task_hours_on
 from pricing import Offer, accelerators
 
 
@@ -45,10 +46,18 @@ class Fit:
     allocatable_vcpus: float = 0.0  # what the node offers task pods
     allocatable_memory_gib: float = 0.0
     note: str | None = None  # a cheaper type left out, and why
+    task_hours: float = 0.0  # one task's hours on this type's hardware, at pool speed 1
+    hardware: str = ""  # the accelerator (GPU steps) or CPU generation the hours are for
+    scaled: str = ""  # how task_hours was found (see demand.task_hours_on)
 
     @property
     def usd_per_task_hour(self) -> float:
         return self.node_usd_per_hour * self.share
+
+    @property
+    def usd_per_task(self) -> float:
+        """What one task costs here, transfers aside."""
+        return self.usd_per_task_hour * self.task_hours
 
 
 def in_pool(offer: Offer, pool: Pool) -> bool:
@@ -72,7 +81,10 @@ def accelerator_matches(offer: Offer, demand: Demand) -> bool:
 
 def node_allocatable(offer: Offer, pool: Pool) -> Allocatable:
     """What one node of this type offers task pods in this pool (its DaemonSets and maxPods,
-    else the provider's defaults)."""
+    else the provider's defaults); AWS Batch's EC2 instances (not Kubernetes nodes) offer
+    their nominal size."""
+    if pool.source == "aws-batch":
+        return nominal_allocatable(offer, pool)
     return _allocatable(
         offer.cloud,
         offer.instance_type,
@@ -109,9 +121,16 @@ def fits(offer: Offer, demand: Demand, node: Allocatable | None = None) -> bool:
 
 
 def price_fit(
-    offer: Offer, pool: Pool, demand: Demand, defaults: Defaults, node: Allocatable
+    offer: Offer,
+    pool: Pool,
+    demand: Demand,
+    defaults: Defaults,
+    node: Allocatable,
+    hardware: str = "",
+    scaled: str = "",
 ) -> Fit:
-    """What the pod pays on this instance type in this pool (shares of `node`)."""
+    """What the pod pays on this instance type in this pool (shares of `node`); the fit's
+    `task_hours` is left 0 until the step's duration is applied (:func:`choose_fits`)."""
     price = float(offer.price(pool.capacity_type) or 0.0)
     if pool.capacity_type == "spot":
         price *= 1.0 + defaults.spot_overhead
@@ -119,16 +138,141 @@ def price_fit(
     if demand.gpu:
         fractions.append(demand.gpu / offer.gpu_count)
     dominant = max(fractions)
-    sizes = (offer.instance_type, price)
     if defaults.packing == "dedicated":
-        return Fit(*sizes, 1.0, 1, node.vcpus, node.memory_gib)
-    pods = max(1, math.floor(1.0 / dominant + 1e-9)) if dominant > 0 else 1
-    pods = max(1, min(pods, node.pods))
-    if defaults.packing == "cluster":  # other workloads fill the rest of the node
-        return Fit(*sizes, max(dominant, 1.0 / node.pods), pods, node.vcpus, node.memory_gib)
-    together = max(1, demand.concurrent_tasks)
-    share = math.ceil(together / pods) / together  # the step's pods fill whole nodes
-    return Fit(*sizes, share, pods, node.vcpus, node.memory_gib)
+        share, pods = 1.0, 1
+    else:
+        pods = max(1, math.floor(1.0 / dominant + 1e-9)) if dominant > 0 else 1
+        pods = max(1, min(pods, node.pods))
+        together = max(1, demand.concurrent_tasks)
+        if defaults.packing == "cluster":  # other workloads fill the rest of the node
+            share = max(dominant, 1.0 / node.pods)
+        else:  # the step's pods fill whole nodes
+            share = math.ceil(together / pods) / together
+    return Fit(
+        instance_type=offer.instance_type,
+        node_usd_per_hour=price,
+        share=share,
+        pods_per_node=pods,
+        allocatable_vcpus=node.vcpus,
+        allocatable_memory_gib=node.memory_gib,
+        hardware=hardware,
+        scaled=scaled,
+    )
+
+
+@dataclass(frozen=True)
+class SpeedGroup:
+    """The fitting types of one speed for a pod in a pool, before the step's duration is
+    known: a task takes ``duration x ratio`` hours on them (or ``fixed`` hours, from the
+    step's ``durations``). `allowed` is the cheapest per hour of those the step may always
+    use, `burstable` the cheapest burstable one (only for short tasks)."""
+
+    ratio: float
+    fixed: float | None
+    allowed: Fit | None
+    burstable: Fit | None
+
+
+def speed_groups(
+    demand: Demand,
+    pool: Pool,
+    offers: Iterable[Offer],
+    defaults: Defaults,
+    capacity: NodeCapacity = node_allocatable,
+) -> tuple[SpeedGroup, ...]:
+    """The pod's fitting types in the pool grouped by speed (the expensive part of
+    :func:`fits_in_pool`, which depends on the pod, not on its duration)."""
+    unit = replace(demand, task_hours=1.0)
+    groups: dict[tuple[float, float | None], list[Fit | None]] = {}
+    for offer in offers:
+        if not in_pool(offer, pool):
+            continue
+        node = capacity(offer, pool)
+        if not fits(offer, demand, node):
+            continue
+        hardware = hardware_of(offer, demand.gpu_step)
+        hours, scaled = task_hours_on(unit, hardware)
+        fixed = hours if scaled == "durations" else None
+        fit = price_fit(offer, pool, demand, defaults, node, hardware.label, scaled)
+        slot = 1 if is_burstable(offer) and not names_explicitly(pool, offer.instance_type) else 0
+        best = groups.setdefault((round(hours, 12) if fixed is None else 0.0, fixed), [None, None])
+        held = best[slot]
+        if held is None or _hourly(fit) < _hourly(held):
+            best[slot] = fit
+    return tuple(SpeedGroup(r, f, a, b) for (r, f), (a, b) in groups.items())
+
+
+MAX_VARIANTS = 4  # fits kept per (step, pool): the cheapest hardware and faster ones
+
+
+def choose_fits(
+    groups: Iterable[SpeedGroup],
+    task_hours: float,
+    pool: Pool,
+    defaults: Defaults,
+    transfer_hours: float = 0.0,
+    frontier: bool = True,
+) -> list[Fit]:
+    """For each speed, the cheapest type the step may use at its duration, cheapest per
+    task (transfers included) first; with `frontier`, only the cheapest and each one faster
+    than every cheaper one (at most MAX_VARIANTS, the fastest kept). The first fit's `note`
+    names a burstable type left out that was cheaper.
+
+    A burstable type earns CPU credits at a baseline of 5-40% of its vCPUs and throttles,
+    or (AWS "unlimited", T3's default) bills the vCPU-hours above it: fine for short, mostly
+    idle steps, not for hours at full CPU. So one is used only for a task shorter than
+    `defaults.burstable_max_hours`, or when the pool names it (:func:`names_explicitly`).
+    """
+    picked: list[tuple[float, float, Fit]] = []  # (cost per task, hours, fit)
+    skipped: list[tuple[float, float, Fit]] = []
+    for group in groups:
+        hours = group.fixed if group.fixed is not None else task_hours * group.ratio
+        short = hours / pool.speed < defaults.burstable_max_hours - 1e-9
+        usable = [f for f in (group.allowed, group.burstable if short else None) if f]
+        if group.burstable is not None and not short:
+            rate = group.burstable.usd_per_task_hour
+            skipped.append((rate * (hours + transfer_hours), hours, group.burstable))
+        if usable:
+            best = min(usable, key=_hourly)
+            picked.append((best.usd_per_task_hour * (hours + transfer_hours), hours, best))
+    picked.sort(key=lambda c: (c[0], *_hourly(c[2])))
+    kept = _frontier(picked) if frontier else picked
+    found = [replace(fit, task_hours=hours) for _, hours, fit in kept]
+    cheaper = [c for c in skipped if picked and c[0] < picked[0][0]]
+    if found and cheaper:
+        _, hours, rival = min(cheaper, key=lambda c: (c[0], *_hourly(c[2])))
+        rival = replace(rival, task_hours=hours)
+        found[0] = replace(found[0], note=_burstable_note(rival, pool, defaults))
+    return found
+
+
+def _frontier(picked: list[tuple[float, float, Fit]]) -> list[tuple[float, float, Fit]]:
+    """The cheapest, then each faster than every cheaper one; at most MAX_VARIANTS."""
+    kept: list[tuple[float, float, Fit]] = []
+    for candidate in picked:
+        if not kept or candidate[1] < kept[-1][1] - 1e-9:
+            kept.append(candidate)
+    if len(kept) > MAX_VARIANTS:
+        kept = kept[: MAX_VARIANTS - 1] + kept[-1:]
+    return kept
+
+
+def fits_in_pool(
+    demand: Demand,
+    pool: Pool,
+    offers: Iterable[Offer],
+    defaults: Defaults,
+    capacity: NodeCapacity = node_allocatable,
+) -> list[Fit]:
+    """For each task duration the pool's hardware gives the step, its cheapest fitting type
+    (cost per task = price for the pod x hours), cheapest first; empty when none fits.
+
+    Burstable types are left out unless the pool names them or the task is shorter than
+    `defaults.burstable_max_hours`; when one of them would have been the cheapest, the
+    first fit's `note` says which and why.
+    """
+    groups = speed_groups(demand, pool, offers, defaults, capacity)
+    return choose_fits(groups, demand.task_hours, pool, defaults)
 
 
 def best_fit(
@@ -138,35 +282,24 @@ def best_fit(
     defaults: Defaults,
     capacity: NodeCapacity = node_allocatable,
 ) -> Fit | None:
-    """The cheapest fitting instance type for the pod in this pool, or None. Burstable
-    types are left out when :func:`burstable_allowed` says so; when one of them would have
-    been cheaper, the fit's `note` says which and why."""
-    fitting: list[Fit] = []
-    skipped: list[Fit] = []
-    for offer in offers:
-        if not in_pool(offer, pool):
-            continue
-        node = capacity(offer, pool)
-        if fits(offer, demand, node):
-            fit = price_fit(offer, pool, demand, defaults, node)
-            allowed = not is_burstable(offer) or burstable_allowed(offer, pool, demand, defaults)
-            (fitting if allowed else skipped).append(fit)
-    if not fitting:
-        return None
-    best = min(fitting, key=_cheapest)
-    cheaper = [f for f in skipped if _cheapest(f) < _cheapest(best)]
-    if cheaper:
-        rival = min(cheaper, key=_cheapest)
-        note = (
-            f"{rival.instance_type} (${rival.usd_per_task_hour:.4f}/h for the pod) left out: "
-            f"burstable, and the step runs {_hours(demand.task_hours / pool.speed)} per task, "
-            f"not under defaults.burstable_max_duration ({_hours(defaults.burstable_max_hours)})"
-        )
-        best = replace(best, note=note)
-    return best
+    """The cheapest fit for the pod in this pool (see :func:`fits_in_pool`), or None."""
+    found = fits_in_pool(demand, pool, offers, defaults, capacity)
+    return found[0] if found else None
 
 
-def _cheapest(fit: Fit) -> tuple[float, float, str]:
+def _burstable_note(rival: Fit, pool: Pool, defaults: Defaults) -> str:
+    return (
+        f"{rival.instance_type} (${rival.usd_per_task_hour:.4f}/h for the pod) left out: "
+        f"burstable, and the step runs {_hours(rival.task_hours / pool.speed)} per task, "
+        f"not under defaults.burstable_max_duration ({_hours(defaults.burstable_max_hours)})"
+    )
+
+
+def _cheapest(fit: Fit) -> tuple[float, float, float, str]:
+    return (fit.usd_per_task, fit.usd_per_task_hour, fit.node_usd_per_hour, fit.instance_type)
+
+
+def _hourly(fit: Fit) -> tuple[float, float, str]:
     return (fit.usd_per_task_hour, fit.node_usd_per_hour, fit.instance_type)
 
 
@@ -188,16 +321,6 @@ def names_explicitly(pool: Pool, instance_type: str) -> bool:
         if literal and fnmatch.fnmatchcase(instance_type, glob):
             return True
     return False
-
-
-def burstable_allowed(offer: Offer, pool: Pool, demand: Demand, defaults: Defaults) -> bool:
-    """A burstable type may take the step when the pool names it or the step is shorter
-    than `defaults.burstable_max_hours`. A burstable type earns CPU credits at a baseline
-    of 5-40% of its vCPUs and throttles, or (AWS "unlimited", T3's default) bills the
-    vCPU-hours above it: fine for short, mostly idle steps, not for hours at full CPU."""
-    if names_explicitly(pool, offer.instance_type):
-        return True
-    return demand.task_hours / pool.speed < defaults.burstable_max_hours - 1e-9
 
 
 def describe_request(demand: Demand) -> str:

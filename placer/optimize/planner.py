@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from placer.config import Config
 from placer.errors import ConfigError, PlanError
 from placer.flow import Flow
+from placer.optimize import residency
 from placer.optimize.baselines import as_written, greedy
 from placer.optimize.build import baseline, build_plan
 from placer.optimize.diagnose import check_bounds, check_eligible, diagnose
@@ -120,6 +121,7 @@ def plan_space(
     (`placer explain` reads the same space to judge the plan)."""
     where = _origin(config, origin or {})
     check_eligible(space, flow, config, market.offers)
+    moved = residency.check(flow, config, dict(space.demands), market.continent)
     check_bounds(space, where)
     solution = optimize(space, objective, solver, time_limit, lp_path, gap)
     if solution.assignment is None:
@@ -140,6 +142,7 @@ def plan_space(
         objective=objective,
         flow_file=flow_file or str(flow.file),
         pricing=(market.source, market.captured_at),
+        also=(residency.describe(moved),) if moved else (),
     )
 
 

@@ -1,6 +1,8 @@
 """The placement ILP in placer's own terms: columns and rows named by typed keys.
 
-Columns: ``Assign(step, pool)`` (binary, eligible pairs only), ``Start(step)`` and
+Columns: ``Assign(step, option)`` (binary, one per eligible option: its pool, or
+``pool:type`` for the faster hardware a pool also offers the step, see offers.choose_fits;
+``placed_load`` sums a step's options in one pool), ``Start(step)`` and
 ``MAKESPAN`` (hours, only with a deadline or the time objective), and per capped
 (pool, resource) stated as a flow, ``Arc(cap, tail, head)`` along the DAG's edges (``None``
 is the source or the sink). Rows: ``One(step)`` (each step in exactly one pool),
@@ -59,13 +61,14 @@ class Cap(NamedTuple):
 
 
 class Assign(NamedTuple):
-    """1 when the step runs in the pool."""
+    """1 when the step runs as its option `option` (an Option.key: the pool's name, or
+    "pool:instance type" for other hardware the pool offers it)."""
 
     step: str
-    pool: str
+    option: str
 
     def __str__(self) -> str:
-        return f"assign[{self.step},{self.pool}]"
+        return f"assign[{self.step},{self.option}]"
 
 
 class Start(NamedTuple):
@@ -260,8 +263,18 @@ class Problem:
             for o in space.options[s]:
                 for resource in space.caps.get(o.pool, ()):
                     if o.load[resource] > 0:
-                        out[Cap(o.pool, resource)][s] = o.load[resource]
+                        loads = out[Cap(o.pool, resource)]
+                        loads[s] = max(loads.get(s, 0.0), o.load[resource])
         return out
+
+    def placed_load(self, step: str, cap: Cap) -> list[tuple[int, float]]:
+        """(column, load) of each of the step's options in the cap's pool (one per hardware
+        the pool offers it): their sum is the step's load there."""
+        return [
+            (self.index[Assign(step, o.key)], o.load[cap.resource])
+            for o in self.space.options[step]
+            if o.pool == cap.pool and o.load[cap.resource] > 0
+        ]
 
     @cached_property
     def _related(self) -> dict[str, int]:
@@ -276,16 +289,14 @@ class Problem:
         out = {}
         for key, i in self.index.items():
             if isinstance(key, Assign) and values[i] > 0.5:
-                out[key.step] = key.pool
+                out[key.step] = key.option
         return out
 
     def add_cut(self, cap: Cap, steps: Sequence[str]) -> Cut:
         """Append ``sum(load x assign) <= cap`` over steps that can all run at once."""
         terms = []
         for s in steps:
-            option = self.space.option(s, cap.pool)
-            if option is not None and option.load[cap.resource] > 0:
-                terms.append((self.index[Assign(s, cap.pool)], option.load[cap.resource]))
+            terms += self.placed_load(s, cap)
         key = Cut(cap, len(self.cuts))
         self.row(key, terms, up=self.space.caps[cap.pool][cap.resource])
         self.cuts.append(key)
@@ -310,8 +321,8 @@ class Problem:
                 sources += inflow
             self.row(Keep(cap, s), inflow + outflow, 0, 0)
             if s in load:
-                need = (self.index[Assign(s, cap.pool)], -load[s])
-                self.row(Through(cap, s), [*inflow, need], low=0)
+                need = [(i, -w) for i, w in self.placed_load(s, cap)]
+                self.row(Through(cap, s), [*inflow, *need], low=0)
         self.row(FlowValue(cap), sources, up=space.caps[cap.pool][cap.resource])
         self.flows.append(cap)
 
@@ -353,7 +364,7 @@ def build_problem(
         row = []
         for o in space.options[step]:
             cost = o.total_usd if objective == "cost" else 0.0
-            row.append((problem.column(Assign(step, o.pool), 0, 1, True, cost), 1.0))
+            row.append((problem.column(Assign(step, o.key), 0, 1, True, cost), 1.0))
         problem.row(One(step), row, 1, 1)
     _seed_cuts(problem)
     if limit is not None or objective == "time":
@@ -362,7 +373,7 @@ def build_problem(
         runs, terms = space.runs_per_month, []
         for step in space.steps:
             for o in space.options[step]:
-                terms.append((problem.index[Assign(step, o.pool)], o.total_usd * runs))
+                terms.append((problem.index[Assign(step, o.key)], o.total_usd * runs))
         problem.row(BUDGET, terms, up=space.budget_usd_per_month)
     return problem
 
@@ -405,7 +416,7 @@ def _critical_path(problem: Problem, limit: float | None) -> None:
     space = problem.space
     cost = 1.0 if problem.objective == "time" else 0.0
     duration = {
-        s: [(problem.index[Assign(s, o.pool)], o.wall_hours) for o in space.options[s]]
+        s: [(problem.index[Assign(s, o.key)], o.wall_hours) for o in space.options[s]]
         for s in space.steps
     }
     has_child = set()

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 _INTEGRAL = 1e-6  # an LP value within this of 1 counts as a whole placement
 _TOLERANCE = 1e-6
-_ATTEMPTS = 4  # bound/round cycles: each adds flows for limits the rounding broke
+_ATTEMPTS = 8  # bound/round cycles: each adds flows for limits the rounding broke (with whole
+# nodes paid by the step's own pods, 2000 x 50 tight instances need 6: i12)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def round_lp(problem: Problem, stop_at: float | None = None) -> Rounded:
         # once complete (an LP cut short by time may break some).
         checked = placement
         if complete:
-            checked = {s: p for s, p in placement.items() if p not in contested}
+            checked = {s: k for s, k in placement.items() if space.pool_of(s, k) not in contested}
         broken = [Cap(p, r) for p, r, _ in violated_antichains(space, checked)]
         if not broken:
             limit = problem.makespan_limit
@@ -138,7 +139,7 @@ def _exact_lp(
         for cap, load in problem.potential_loads.items():
             if cap in problem.flows:
                 continue
-            weights = {s: x[Assign(s, cap.pool)] * w for s, w in load.items()}
+            weights = {s: _fraction(space, x, s, cap) for s in load}
             limit = space.caps[cap.pool][cap.resource]
             if sum(weights.values()) <= limit + _TOLERANCE:
                 continue
@@ -152,6 +153,15 @@ def _exact_lp(
             problem.add_flow(cap)
 
 
+def _fraction(space: Space, x: Mapping[Assign, float], step: str, cap: Cap) -> float:
+    """The step's fractional load on a cap: its options in the pool, weighted."""
+    return sum(
+        x[Assign(step, o.key)] * o.load[cap.resource]
+        for o in space.options[step]
+        if o.pool == cap.pool
+    )
+
+
 def _round_down(
     space: Space, x: Mapping[Assign, float], contested: set[str], limit: float | None
 ) -> tuple[dict[str, str], dict[str, list[Option]]] | None:
@@ -163,21 +173,21 @@ def _round_down(
     stranded: dict[str, list[Option]] = {}
     for step in space.steps:
         options = space.options[step]
-        top = max(options, key=lambda o: x[Assign(step, o.pool)])
-        if x[Assign(step, top.pool)] >= 1 - _INTEGRAL:
-            placement[step] = top.pool
+        top = max(options, key=lambda o: x[Assign(step, o.key)])
+        if x[Assign(step, top.key)] >= 1 - _INTEGRAL:
+            placement[step] = top.key
             continue
         free = [o for o in options if o.pool not in contested]
         if not free:
-            stranded[step] = sorted(options, key=lambda o: (o.total_usd, o.pool))
+            stranded[step] = sorted(options, key=lambda o: (o.total_usd, o.key))
             continue
-        used = [o for o in free if x[Assign(step, o.pool)] > _INTEGRAL]
+        used = [o for o in free if x[Assign(step, o.key)] > _INTEGRAL]
         split[step] = used or free
-    hopeful = {s: min(o, key=lambda o: o.wall_hours).pool for s, o in stranded.items()}
+    hopeful = {s: min(o, key=lambda o: o.wall_hours).key for s, o in stranded.items()}
     for fastest in (False, True):
         for step, choices in split.items():
             key = (lambda o: (o.wall_hours, o.total_usd)) if fastest else (lambda o: o.total_usd)
-            placement[step] = min(choices, key=key).pool
+            placement[step] = min(choices, key=key).key
         if limit is None or _makespan(space, {**placement, **hopeful}) <= limit + _TOLERANCE:
             return placement, stranded
     return None
@@ -234,7 +244,7 @@ def _refill(
     for options in stranded.values():
         for option in options:
             if _admit(space, oracles, option, hours, head, tail, limit, None):
-                placement[option.step] = option.pool
+                placement[option.step] = option.key
                 moved.add(option.step)
                 if limit is not None:
                     head, tail = _head_tail(space, hours)
@@ -248,7 +258,7 @@ def _refill(
         old = space.placed(step, placement[step])
         if not _admit(space, oracles, option, hours, head, tail, limit, old):
             continue
-        placement[step] = option.pool
+        placement[step] = option.key
         moved.add(step)
         if limit is not None and option.wall_hours > old.wall_hours + _TOLERANCE:
             head, tail = _head_tail(space, hours)
@@ -293,7 +303,7 @@ def _profitable_moves(
         for option in space.options[step]:
             if option.pool in contested and option.total_usd < here - _TOLERANCE:
                 moves.append((here - option.total_usd, option))
-    moves.sort(key=lambda m: (-m[0], m[1].step, m[1].pool))
+    moves.sort(key=lambda m: (-m[0], m[1].step, m[1].key))
     return moves
 
 
@@ -310,7 +320,11 @@ def _oracles(
     for pool in contested:
         wanted = {o.step for _, o in moves if o.pool == pool}
         for resource in space.caps.get(pool, {}):
-            load = {s: space.placed(s, p).load[resource] for s, p in placement.items() if p == pool}
+            load = {
+                s: space.placed(s, k).load[resource]
+                for s, k in placement.items()
+                if space.pool_of(s, k) == pool
+            }
             members = [s for s in space.steps if s in load or s in wanted]
             edges = reduced_order(space.steps, space.edges, members)
             oracles[pool, resource] = PeakLP(members, edges, load)

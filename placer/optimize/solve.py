@@ -116,7 +116,7 @@ def relaxed_optimum(space: Space) -> Solution | None:
     if any(not options for options in space.options.values()):
         return None
     placement = {
-        s: min(opts, key=lambda o: (o.total_usd, o.pool)).pool for s, opts in space.options.items()
+        s: min(opts, key=lambda o: (o.total_usd, o.key)).key for s, opts in space.options.items()
     }
     outcome = evaluate(space, placement)
     if not outcome.feasible:

@@ -7,6 +7,7 @@ so they price a placement identically.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +20,19 @@ from placer.optimize.egress import (
     egress_usd_per_run,
     transfer_hours_per_task,
 )
-from placer.optimize.offers import Fit, NodeCapacity, best_fit, node_allocatable
+from placer.optimize.offers import (
+    Fit,
+    NodeCapacity,
+    SpeedGroup,
+    choose_fits,
+    node_allocatable,
+    speed_groups,
+)
+from placer.optimize.spot import expected_factor
 from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
+BATCH_POOL = "aws-batch"  # where @batch steps stay under keep_batch (`plan --keep-batch`)
 _POOL_LIMIT = {
     "vcpu": "max_vcpus",
     "memory_gib": "max_memory_gib",
@@ -57,6 +67,14 @@ class Option:
     task_hours: float  # billed pod-hours per run
     wall_hours: float  # the step's elapsed time in one run (waves x task time)
     load: Mapping[str, float]  # concurrent demand on the pool per resource
+    # The option's name among the step's options: its pool, or "pool:instance type" for the
+    # other hardware a pool offers the step (faster and dearer: see offers.choose_fits). Placements
+    # map steps to keys.
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.pool)
 
     @property
     def total_usd(self) -> float:
@@ -77,16 +95,32 @@ class Space:
     budget_usd_per_month: float | None = None
     demands: Mapping[str, Demand] = field(default_factory=dict)
     excluded: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # per step, the cheapest option on each hardware it fits in any eligible pool, the
+    # dominated ones included (for the plan's reasons: what a task costs and takes there)
+    hardware: Mapping[str, tuple[Option, ...]] = field(default_factory=dict)
 
-    def option(self, step: str, pool: str) -> Option | None:
-        return next((o for o in self.options[step] if o.pool == pool), None)
+    def option(self, step: str, key: str) -> Option | None:
+        """The step's option called `key` (a pool name, or "pool:type"), if eligible."""
+        return next((o for o in self.options[step] if o.key == key), None)
 
-    def placed(self, step: str, pool: str) -> Option:
-        """The option of `step` in `pool`, which a placement has chosen (so it exists)."""
-        option = self.option(step, pool)
+    def placed(self, step: str, key: str) -> Option:
+        """The option of `step` called `key`, which a placement has chosen (so it exists)."""
+        option = self.option(step, key)
         if option is None:
-            raise KeyError(f"{pool} is not an eligible pool of step {step}")
+            raise KeyError(f"{key} is not an eligible pool of step {step}")
         return option
+
+    def key_for(self, step: str, pool: str, instance_type: str) -> str:
+        """The key of the step's option on `instance_type` in `pool` (what a plan file
+        records), or the pool's name when no option matches (the pool's first option)."""
+        for o in self.options.get(step, ()):
+            if o.pool == pool and o.fit.instance_type == instance_type:
+                return o.key
+        return pool
+
+    def pool_of(self, step: str, key: str) -> str:
+        """The pool of a placed option (keys of the other hardware name it first)."""
+        return self.placed(step, key).pool
 
 
 def pool_caps(pool: Pool) -> dict[str, float]:
@@ -145,10 +179,13 @@ class _Cache:
     offers: Mapping[str, Sequence[Offer]]
     caps: Mapping[str, Mapping[str, float]]  # pool_caps of every pool
     allocatable: NodeCapacity
-    fits: dict = field(default_factory=dict)
+    found: dict = field(default_factory=dict)
+    chosen: dict = field(default_factory=dict)
     moves: dict = field(default_factory=dict)
 
-    def fit(self, demand: Demand, pool: Pool, config: Config) -> Fit | None:
+    def groups(self, demand: Demand, pool: Pool, config: Config) -> tuple[SpeedGroup, ...]:
+        """:func:`speed_groups` (the expensive part of choosing a type), shared by steps
+        with the same pod and scaling; the step's duration picks among them."""
         key = (
             demand.cpu,
             demand.memory_gib,
@@ -156,14 +193,36 @@ class _Cache:
             demand.gpu_vendor,
             demand.gpu_model,
             demand.arch,
-            demand.task_hours,  # burstable types depend on it
-            demand.concurrent_tasks,  # so does the share of a node
+            demand.reference,
+            demand.reference_label,
+            demand.speedup,
+            demand.durations,
+            demand.concurrent_tasks,  # the share of a node depends on it
             pool.name,
         )
-        if key not in self.fits:
+        if key not in self.found:
             offers = self.offers[pool.name]
-            self.fits[key] = best_fit(demand, pool, offers, config.defaults, self.allocatable)
-        return self.fits[key]
+            defaults = config.defaults
+            self.found[key] = speed_groups(demand, pool, offers, defaults, self.allocatable)
+        return self.found[key]
+
+    def fits(
+        self,
+        groups: tuple[SpeedGroup, ...],
+        demand: Demand,
+        pool: Pool,
+        config: Config,
+        transfer_hours: float,
+        frontier: bool = True,
+    ) -> list[Fit]:
+        """:func:`choose_fits` for the step's duration and transfers, shared by steps whose
+        groups, duration and transfers are the same."""
+        key = (id(groups), demand.task_hours, transfer_hours, pool.name, frontier)
+        if key not in self.chosen:
+            self.chosen[key] = choose_fits(
+                groups, demand.task_hours, pool, config.defaults, transfer_hours, frontier
+            )
+        return self.chosen[key]
 
     def move(self, demand: Demand, where: Location, config: Config, market: Market):
         """(egress USD per run, transfer hours per task) of the step at `where`: they depend
@@ -180,11 +239,21 @@ class _Cache:
 
 
 def make_option(
-    demand: Demand, pool: Pool, fit: Fit, egress_usd: float, transfer_hours: float
+    demand: Demand,
+    pool: Pool,
+    fit: Fit,
+    egress_usd: float,
+    transfer_hours: float,
+    key: str = "",
+    interruptions: float = 0.0,
 ) -> Option:
-    """Price one step in one pool, given its fit and its data movement there."""
-    task_h = demand.task_hours / pool.speed + transfer_hours
+    """Price one step in one pool, given its fit and its data movement there, and (spot
+    pools) the share of nodes interrupted per day: a task's expected time grows by
+    :func:`placer.optimize.spot.expected_factor`."""
+    task_h = fit.task_hours / pool.speed + transfer_hours
+    task_h *= expected_factor(task_h, interruptions)
     return Option(
+        key=key,
         step=demand.step,
         pool=pool.name,
         fit=fit,
@@ -196,25 +265,66 @@ def make_option(
     )
 
 
+def keyed(options: list[Option]) -> list[Option]:
+    """The first option of a pool keeps the pool's name as its key; the other hardware the
+    pool offers the step (faster, dearer) are "pool:instance type"."""
+    first, *others = options
+    named = [dataclasses.replace(o, key=f"{o.pool}:{o.fit.instance_type}") for o in others]
+    return [first, *named]
+
+
+def batch_pool(config: Config) -> Pool:
+    """AWS Batch on EC2 for the @batch steps kept there: on-demand EC2 in the datastore's
+    region when it is on AWS, else the first AWS pool's region (else us-east-1)."""
+    if config.datastore.cloud == "aws":
+        region = config.datastore.region
+    else:
+        region = next((p.region for p in config.pools if p.cloud == "aws"), "us-east-1")
+    return Pool(BATCH_POOL, "aws", region, source=BATCH_POOL)
+
+
 def _options_for(
-    demand: Demand, config: Config, market: Market, cache: _Cache
-) -> tuple[list[Option], list[tuple[str, str]]]:
-    options, excluded = [], []
+    demand: Demand, config: Config, market: Market, cache: _Cache, pools: Sequence[Pool]
+) -> tuple[list[Option], list[tuple[str, str]], list[Option]]:
+    options, excluded, everything = [], [], []
     residency = residency_of(demand.step, config)
-    for pool in config.pools:
+    for pool in pools:
         reason = _eligibility(demand.step, pool, config, market, residency)
-        fit = None if reason else cache.fit(demand, pool, config)
-        if reason is None and fit is None:
+        groups = () if reason else cache.groups(demand, pool, config)
+        if reason is None and not groups:
             reason = "no instance type fits"
-        if reason is None and fit is not None:
+        if reason is None:
             egress, hours = cache.move(demand, Location(pool.cloud, pool.region), config, market)
-            option = make_option(demand, pool, fit, egress, hours)
-            reason = _over_cap(option, pool, cache.caps[pool.name])
-            if reason is None:
-                options.append(option)
+            lost = interruption_share(pool, config)
+            fits = cache.fits(groups, demand, pool, config, hours)
+            priced = [make_option(demand, pool, f, egress, hours, "", lost) for f in fits]
+            if demand.gpu_step:  # every accelerator, for the reasons
+                every = cache.fits(groups, demand, pool, config, hours, frontier=False)
+                everything += [make_option(demand, pool, f, egress, hours, "", lost) for f in every]
+            within = [o for o in priced if _over_cap(o, pool, cache.caps[pool.name]) is None]
+            reason = None if within else _over_cap(priced[0], pool, cache.caps[pool.name])
+            if within:
+                options.extend(keyed(within))
         if reason is not None:
             excluded.append((pool.name, reason))
-    return options, excluded
+    return options, excluded, everything
+
+
+def _per_hardware(options: list[Option]) -> tuple[Option, ...]:
+    """The cheapest option on each hardware, cheapest first."""
+    best: dict[str, Option] = {}
+    for option in options:
+        label = option.fit.hardware
+        if label not in best or option.total_usd < best[label].total_usd:
+            best[label] = option
+    return tuple(sorted(best.values(), key=lambda o: (o.total_usd, o.wall_hours)))
+
+
+def interruption_share(pool: Pool, config: Config) -> float:
+    """Share of the pool's nodes interrupted per day: 0 on demand."""
+    if pool.capacity_type != "spot":
+        return 0.0
+    return config.defaults.spot_interruption.get(pool.cloud, 0.0)
 
 
 def _over_cap(option: Option, pool: Pool, caps: Mapping[str, float]) -> str | None:
@@ -232,21 +342,27 @@ def build_space(
     budget_usd_per_month: float | None = None,
 ) -> Space:
     """All eligible options of every step; deadline and budget default to the config's."""
+    per_step = demands(flow, config)
+    batch = None
+    if config.constraints.keep_batch and any(d.backend == "batch" for d in per_step.values()):
+        batch = batch_pool(config)
+    pools = (*config.pools, batch) if batch else config.pools
     cache = _Cache(
-        {p.name: tuple(market.offers(p.cloud, p.region)) for p in config.pools},
-        {p.name: pool_caps(p) for p in config.pools},
+        {p.name: tuple(market.offers(p.cloud, p.region)) for p in pools},
+        {p.name: pool_caps(p) for p in pools},
         market.allocatable,
     )
-    per_step = demands(flow, config)
-    options, excluded = {}, {}
+    options, excluded, hardware = {}, {}, {}
     for name, demand in per_step.items():
-        found, out = _options_for(demand, config, market, cache)
+        where = (batch,) if batch and demand.backend == "batch" else config.pools
+        found, out, everything = _options_for(demand, config, market, cache, where)
         options[name], excluded[name] = tuple(found), tuple(out)
+        hardware[name] = _per_hardware(everything)
     edges = tuple((s.name, n) for s in flow.steps.values() for n in s.next if n in flow.steps)
     return Space(
         steps=tuple(flow.steps),
         edges=edges,
-        pools={p.name: p for p in config.pools},
+        pools={p.name: p for p in pools},
         options=options,
         caps=dict(cache.caps),
         runs_per_month=config.runs_per_month,
@@ -254,6 +370,7 @@ def build_space(
         budget_usd_per_month=_first(budget_usd_per_month, config.constraints.budget_usd_per_month),
         demands=per_step,
         excluded=excluded,
+        hardware=hardware,
     )
 
 

@@ -110,7 +110,7 @@ class Judge:
         self.roomy = {pool: _roomy(space, pool) for pool in space.pools}
         self.members = {pool: [] for pool in space.pools}
         for s in space.steps:
-            self.members[self.assignment[s]].append(s)
+            self.members[self.option(s).pool].append(s)
         self.bit = {s: 1 << i for i, s in enumerate(space.steps)}
         down = descendants(space.steps, space.edges)
         up = descendants(space.steps, tuple((v, u) for u, v in space.edges))
@@ -180,9 +180,9 @@ def _roomy(space: Space, pool: str) -> bool:
     for resource, cap in space.caps.get(pool, {}).items():
         load = {}
         for s in space.steps:
-            option = space.option(s, pool)
-            if option is not None and option.load[resource] > 0:
-                load[s] = option.load[resource]
+            most = max((o.load[resource] for o in space.options[s] if o.pool == pool), default=0)
+            if most > 0:
+                load[s] = most  # the heaviest hardware the pool offers the step
         if sum(load.values()) > cap + EPS:
             if heaviest_antichain(space.steps, space.edges, load)[0] > cap + EPS:
                 return False
@@ -390,7 +390,7 @@ Moved = tuple[Mapping[str, str], Outcome]
 
 def _resolved(judge: Judge, step: str, option: Option, delta: float, left: float | None) -> Verdict:
     """Re-solve with the step pinned here and compare with the plan."""
-    moved_plan = {**judge.assignment, step: option.pool}
+    moved_plan = {**judge.assignment, step: option.key}
     moved: Moved = (moved_plan, evaluate(judge.space, moved_plan))
     pinned = _pin(judge.space, step, option)
     judge.solves += 1
