@@ -107,6 +107,7 @@ def check_output(out: Path, inputs: Iterable[Path | None], option: str = "--out"
                 str(out),
                 f"give {option} another file name",
             )
+    _refuse_leaving_link(out, option)
     try:
         info = os.stat(out)
     except (FileNotFoundError, NotADirectoryError):
@@ -121,6 +122,22 @@ def check_output(out: Path, inputs: Iterable[Path | None], option: str = "--out"
             str(out),
             "give a regular file path, or leave the option out to print to stdout",
         )
+
+
+def _refuse_leaving_link(out: Path, option: str) -> None:
+    """Refuse an output path that a symlink (the file or a directory on the way) sends out
+    of the project it is written in: a link committed to a repository must not make placer
+    overwrite ~/.bashrc. The project is the repository above the path as written."""
+    written = Path(os.path.abspath(out))
+    root = project_root(written.parent)
+    if inside(written, root):
+        return
+    raise InputError(
+        f"{option} resolves to {os.path.realpath(written)} through a symlink, outside the "
+        f"project ({root}); placer does not write through it",
+        str(out),
+        f"give {option} the real path, or remove the link",
+    )
 
 
 def project_root(directory: Path) -> Path:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 MAX_NAME = 63
 MAX_PREFIX = 253
 RULE = (
@@ -31,9 +31,9 @@ def key_problem(key: object) -> str | None:
     if not isinstance(key, str) or not key:
         return f"label key {key!r} is empty or not text"
     prefix, slash, name = key.rpartition("/")
-    if slash and (len(prefix) > MAX_PREFIX or not _SUBDOMAIN.match(prefix)):
+    if slash and (len(prefix) > MAX_PREFIX or not _SUBDOMAIN.fullmatch(prefix)):
         return f"label key {key!r} has an invalid prefix {prefix!r}"
-    if len(name) > MAX_NAME or not _NAME.match(name):
+    if len(name) > MAX_NAME or not _NAME.fullmatch(name):
         return f"label key {key!r} is not a valid label name"
     return None
 
@@ -42,7 +42,7 @@ def value_problem(value: object) -> str | None:
     """Why `value` is not a valid label value, or None."""
     if not isinstance(value, str):
         return f"label value {value!r} is not text"
-    if value and (len(value) > MAX_NAME or not _NAME.match(value)):
+    if value and (len(value) > MAX_NAME or not _NAME.fullmatch(value)):
         return f"label value {value!r} is not a valid label value"
     return None
 

@@ -68,12 +68,16 @@ CURRENT = "current"  # the cache's symlink to the generation in use
 
 
 def live_dir(directory: Path | None = None) -> Path:
-    """Where the cache's tables are now: ``<cache>/current``, the generation the last
-    refresh switched to (one atomic switch per refresh), else ``<cache>`` itself (a cache
-    written before generations, or by hand)."""
+    """Where the cache's tables are now: the generation ``<cache>/current`` points at (the
+    one the last refresh switched to), else ``<cache>`` itself (a cache written before
+    generations, or by hand).
+
+    The link is resolved here, once: a reader that takes every table from the directory
+    this returns sees one refresh's tables even if another refresh switches meanwhile
+    (the previous generation is kept until the next switch after that)."""
     root = directory or cache_dir()
     current = root / CURRENT
-    return current if current.is_dir() else root
+    return Path(os.path.realpath(current)) if current.is_dir() else root
 
 
 def offers_path(cloud: str, directory: Path | None = None) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 from placer.errors import PricingError
 from pricing import accelerators
 from pricing._model import CLOUDS, Offer
-from pricing._store import Rows, cache_dir, offers_path, parse_time, read_rows
+from pricing._store import Rows, cache_dir, live_dir, offers_path, parse_time, read_rows
 
 SNAPSHOT_DIR = Path(__file__).parent / "data"
 STALE_AFTER_DAYS = 7
@@ -54,8 +54,10 @@ class CloudPrices:
         when = f"captured {self.captured_at}"
         if self.oldest_observed_at:  # older rows: a partial refresh, or a mixed snapshot
             when = f"oldest rows observed {self.oldest_observed_at}, table {when}"
-        old = f"of unknown age, at least {age:.0f} days old" if self.date_unknown else (
-            f"{self.age_text(now)} old"
+        old = (
+            f"of unknown age, at least {age:.0f} days old"
+            if self.date_unknown
+            else (f"{self.age_text(now)} old")
         )
         return (
             f"{self.cloud} prices are {old} ({when}); "
@@ -218,7 +220,7 @@ def load_catalog(
 
     A corrupt cache file becomes a warning naming it; that cloud falls back to the snapshot.
     """
-    cache = _cache_dir(cache_dir)
+    cache = live_dir(_cache_dir(cache_dir))  # one generation for every cloud
     snapshot = SNAPSHOT_DIR if snapshot_dir is None else snapshot_dir
     chosen: dict[str, tuple[Rows, str]] = {}
     warnings: list[str] = []

@@ -22,7 +22,15 @@ from pathlib import Path
 
 from placer.errors import PricingError
 from pricing._model import CLOUDS, Location
-from pricing._store import EgressTable, Tier, cache_dir, egress_path, load_egress, parse_time
+from pricing._store import (
+    EgressTable,
+    Tier,
+    cache_dir,
+    egress_path,
+    live_dir,
+    load_egress,
+    parse_time,
+)
 
 CONTINENTS: tuple[str, ...] = ("na", "eu", "apac", "sa", "me", "af")
 SNAPSHOT_DIR = Path(__file__).parent / "data"
@@ -191,7 +199,7 @@ def load_egress_rates(
 
     A corrupt cache file is reported in ``warnings`` and the snapshot is used instead.
     """
-    cache = cache_dir() if cache is None else cache
+    cache = live_dir(cache_dir() if cache is None else cache)  # one generation throughout
     snapshot = SNAPSHOT_DIR if snapshot is None else snapshot
     tables, sources, warnings = {}, {}, []
     for cloud in clouds:

@@ -109,7 +109,5 @@ def gpu_below_host(offers: Sequence[Offer]) -> list[Violation]:
         ]
         price = o.usd_per_hour
         if hosts and price < min(hosts):
-            found.append(
-                Violation(o, "gpu-cheaper-than-host", f"{price} < CPU-only {min(hosts)}")
-            )
+            found.append(Violation(o, "gpu-cheaper-than-host", f"{price} < CPU-only {min(hosts)}"))
     return found

@@ -366,6 +366,23 @@ def test_out_never_overwrites_the_flow_or_its_config(tmp_path, victim):
     assert target.read_bytes() == before
 
 
+def test_out_through_a_committed_symlink_out_of_the_repository_writes_nothing(tmp_path):
+    # the CI workflow writes .placer/head/<flow>.json in a checkout the pull request controls
+    victim = tmp_path / "bashrc"
+    victim.write_text("export PATH\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "flow.py").write_bytes(CROSSCLOUD.read_bytes())
+    (repo / "plan.json").symlink_to(victim)
+    code, out, err = run("plan", str(repo / "flow.py"), "--out", str(repo / "plan.json"))
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"error: {repo / 'plan.json'}: --out resolves to {victim} through a symlink, outside "
+        f"the project ({repo}); placer does not write through it. To fix: "
+    )
+    assert victim.read_text() == "export PATH\n"
+
+
 def test_out_that_is_a_directory_is_bad_input_and_writes_nothing(tmp_path):
     code, out, err = run("plan", str(CROSSCLOUD), "--out", str(tmp_path))
     assert (code, out) == (2, "")

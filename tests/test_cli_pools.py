@@ -517,5 +517,6 @@ def test_status_watch_must_be_positive(kubeconfig: Path) -> None:
     )
     code, _, err = run("status", "--kubeconfig", str(kubeconfig), "--watch", "nan")
     assert (code, err) == (
-        2, "error: --watch: must be a finite number, got nan. To fix: give seconds, e.g. 5\n"
+        2,
+        "error: --watch: must be a finite number, got nan. To fix: give seconds, e.g. 5\n",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,29 @@ def test_numbers_out_of_range_are_bad_input(args: list[str], said: str) -> None:
     code, out, err = run(*args)
     assert (code, out) == (2, "")
     assert err.startswith(f"error: {args[0]}: {said}")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [
+        (500, b'{"error":"boom"}', r'HTTP 500 from localhost:\d+: \{"error":"boom"\}'),
+        (200, b"\xff\xfe\x00 not utf-8", r"answer is not JSON: '\ufffd\ufffd\\u0000 not utf-8'"),
+        (200, b'{"skus": [', r"""answer is not JSON: '\{"skus": \['"""),
+        (200, b'{"skus": "all"}', r"did not answer with Cloud Billing Catalog JSON"),
+        (200, b"[1, 2]", r"the answer is JSON but not an object: '\[1, 2\]'"),
+    ],
+)
+def test_a_bad_gcp_answer_fails_gcp_alone_quoting_it(
+    cache: Path, httpserver: HTTPServer, status: int, body: bytes, said: str
+) -> None:
+    httpserver.expect_request("/v1/services/6F81-5844-456A/skus").respond_with_data(
+        body, status=status, content_type="application/json"
+    )
+    args = ("--cloud", "azure", "--cloud", "gcp", "--region", "eastus", "--region", "us-central1")
+    code, out, err = run(*args, *FAST)
+    assert code == 0  # a partial refresh: the failed cloud keeps its prices (--strict: 1)
+    (reason,) = [line for line in out.splitlines() if line.startswith("gcp failed: ")]
+    assert re.search(said, reason), reason
+    assert "Traceback" not in err and "unexpected" not in reason
+    assert load_catalog(cache_dir=cache).clouds["azure"].source == "cache"  # azure written
+    assert not offers_path("gcp", cache).exists()

@@ -419,3 +419,23 @@ def test_yaml_tags_are_bad_input_at_their_line(text: str, line: int, said: str) 
     assert said in message
     assert message.endswith("To fix: remove the tag (placer.yaml holds plain values: text, "
                             "numbers, lists, maps)")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("selector", "said"),
+    [
+        # issue 14 item 7: Metaflow would read this value as two labels
+        ("{team: 'a,outerbounds.co/provider=gcp'}", "label value 'a,outerbounds.co/provider=gcp'"),
+        ("{'my team': a}", "label key 'my team' is not a valid label name"),
+        ("'team=a b'", "label value 'a b' is not a valid label value"),
+        ("{'Bad_Prefix/x': a}", "label key 'Bad_Prefix/x' has an invalid prefix 'Bad_Prefix'"),
+        ("{x: " + "v" * 64 + "}", "is not a valid label value"),
+    ],
+)
+def test_node_selector_labels_follow_kubernetes_syntax(selector: str, said: str) -> None:
+    message = error_of(
+        "pools:\n  - {name: p, cloud: gcp, region: us-central1,\n"
+        f"     node_selector: {selector}}}\n"
+    )
+    assert message.startswith("placer.yaml:3: pools[0].node_selector: ") and said in message
+    assert "To fix: Kubernetes labels are [prefix/]name=value" in message

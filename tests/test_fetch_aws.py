@@ -298,3 +298,74 @@ def test_a_price_that_is_not_a_finite_number_is_a_malformed_row(text: str) -> No
             dimension["pricePerUnit"]["USD"] = text
     with pytest.raises(ValueError, match="not a finite number"):
         parse_compute_product(json.dumps(entry), "us-east-1")
+
+
+@pytest.fixture
+def aws_pricing_at(monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer) -> HTTPServer:
+    """Credentials for local servers; the Price List API at `httpserver`; EC2 unreachable."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", httpserver.url_for("/").rstrip("/"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:9")  # never reached
+    return httpserver
+
+
+def test_an_endless_price_list_answer_is_cut_off_at_the_size_cap(
+    aws_pricing_at: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pricing.fetch import _http
+
+    monkeypatch.setattr(_http, "MAX_BODY_BYTES", 1024 * 1024)
+
+    def forever():
+        yield b'{"FormatVersion": "aws_v1", "PriceList": ['
+        while True:
+            yield b'"{}",' * 10_000
+
+    aws_pricing_at.expect_request("/", method="POST").respond_with_response(
+        Response(forever(), content_type="application/x-amz-json-1.1")
+    )
+    with pytest.raises(
+        FetchError, match=r"^aws: .*localhost:\d+ sent more than 1 MB in one answer"
+    ):
+        fetch_aws(["us-east-1"], RetryPolicy(attempts=1), now=NOW)
+
+
+def test_a_trickling_price_list_answer_stops_at_the_total_time_limit(
+    aws_pricing_at: HTTPServer,
+) -> None:
+    def trickle():
+        yield b'{"FormatVersion": "aws_v1", "PriceList": ['
+        while True:
+            time.sleep(0.05)  # always within the socket timeout, never ending
+            yield b" "
+
+    aws_pricing_at.expect_request("/", method="POST").respond_with_response(
+        Response(trickle(), content_type="application/x-amz-json-1.1")
+    )
+    policy = RetryPolicy(attempts=3, base_delay_s=0, timeout_s=5, total_s=1, sleep=lambda _s: None)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="^aws: stopped after 1 s, the refresh's time limit"):
+        fetch_aws(["us-east-1"], policy, now=NOW)
+    assert time.monotonic() - started < 4
+
+
+def test_bounded_answers_still_read_every_page(aws_pricing_at: HTTPServer) -> None:
+    serve_aws_pricing(aws_pricing_at)
+    policy = RetryPolicy(attempts=1)
+    pricing = boto3_client_factory(policy, _http_deadline(60))("pricing", "us-east-1")
+    ec2 = ec2_client()
+    with Stubber(ec2) as ec2_stub:
+        ec2_stub.add_response("describe_instance_types", {"InstanceTypes": []})
+        ec2_stub.add_response("describe_spot_price_history", {"SpotPriceHistory": []})
+        factory = lambda service, region: pricing if service == "pricing" else ec2  # noqa: E731
+        result = fetch_aws(["us-east-1"], policy, client_factory=factory, now=NOW)
+    assert sorted(o.instance_type for o in result.offers) == PRICED_TYPES
+    assert len(aws_pricing_at.log) == 4  # two pages of compute, two of egress, each bounded
+
+
+def _http_deadline(seconds: float):  # noqa: ANN202
+    from pricing.fetch._http import Deadline
+
+    return Deadline.after(seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 from fixtures.pricing_servers import (
@@ -294,3 +295,41 @@ def test_a_bad_answer_is_quoted_in_the_failure(
     httpserver.expect_request(RETAIL_PATH).respond_with_data(body, status=status)
     with pytest.raises(FetchError, match=said):
         fetch_azure(["eastus"], FAST, prices_url=httpserver.url_for(RETAIL_PATH), now=NOW)
+
+
+@pytest.fixture
+def other_server() -> Iterator[HTTPServer]:
+    """A second local server: another origin (port) a hostile link may point at."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.parametrize("target", ["other", "file:///etc/passwd"])
+def test_arm_next_links_stay_on_the_arm_endpoint(
+    azure_env: HTTPServer, other_server: HTTPServer, target: str
+) -> None:
+    serve_azure(azure_env, arm=False)
+    link = other_server.url_for(SKUS_PATH) + "?$skiptoken=1" if target == "other" else target
+    azure_env.expect_request(SKUS_PATH).respond_with_json({"value": [], "nextLink": link})
+    other_server.expect_request(SKUS_PATH).respond_with_json({"value": []})
+    with pytest.raises(FetchError, match=r"^azure: ARM resource SKUs \(localhost:\d+\): nextLink "):
+        fetch_azure(["eastus"], FAST, known_shapes={"Standard_F4s_v2": Shape(4, 8)}, now=NOW)
+    assert [r.path for r, _ in azure_env.log if r.path == SKUS_PATH] == [SKUS_PATH]
+    assert other_server.log == []  # the bearer token never went there
+
+
+def test_arm_sku_pages_that_never_end_fail_the_cloud(
+    azure_env: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pricing.fetch import azure
+
+    monkeypatch.setattr(azure, "MAX_ARM_PAGES", 3)
+    serve_azure(azure_env, arm=False)
+    link = azure_env.url_for(SKUS_PATH) + "?$skiptoken=again"
+    azure_env.expect_request(SKUS_PATH).respond_with_json({"value": [], "nextLink": link})
+    with pytest.raises(FetchError, match="the SKU list of eastus has over 3 pages"):
+        fetch_azure(["eastus"], FAST, now=NOW)
+    assert len([r for r, _ in azure_env.log if r.path == SKUS_PATH]) == 3

@@ -172,6 +172,9 @@ def test_bare_step_pod_request_is_the_kubernetes_default(tmp_path):
             "@resources(gpu=1000000)",
             "asks for gpu=1000000 in @resources; it must be from 0 to 1,000",
         ),
+        # Metaflow's max() with @kubernetes' defaults would run it with 1 CPU, and the plan
+        # could not hold it (issue 14: a plan placer wrote and then refused to read)
+        ("@resources(cpu=-1)", "asks for cpu=-1 in @resources; it must be 0 or more"),
     ],
 )
 def test_sizes_are_finite_and_in_range(tmp_path, decorator, said):

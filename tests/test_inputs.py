@@ -67,3 +67,23 @@ def test_project_root_and_inside(tmp_path):
     (repo / "flows" / "out").symlink_to(tmp_path)
     assert inside(repo / "flows" / "x.py", repo)
     assert not inside(repo / "flows" / "out" / "x.py", repo)
+
+
+def test_an_output_a_symlink_sends_out_of_the_project_is_refused(tmp_path):
+    # issue 14: a pull request commits `.placer/head/x.json -> ~/.bashrc` (or `.placer -> /`)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "out").mkdir()
+    (repo / "out" / "plan.json").symlink_to(victim)
+    (repo / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    for out in (repo / "out" / "plan.json", repo / "elsewhere" / "new.json"):
+        with pytest.raises(InputError) as info:
+            check_output(out, [])
+        assert info.value.headline.startswith("--out resolves to ")
+        assert f"outside the project ({repo})" in info.value.headline
+    (repo / "inner.json").symlink_to(repo / "out" / "real.json")
+    check_output(repo / "inner.json", [])  # a link that stays in the project is fine
+    check_output(tmp_path / "plain.json", [])  # outside any repository, no link: fine
+    assert victim.read_text() == "precious\n"

@@ -263,6 +263,28 @@ def test_paging_follows_continue(
     ]
 
 
+def test_a_list_whose_continue_never_ends_is_an_error(
+    kube_clusters: dict[str, FakeCluster], kube_api
+) -> None:
+    kube_clusters["eks"].endless = True  # the same continue token on every page
+    kc = kube_api({"eks": kube_clusters["eks"]}, name="kc")
+    with pytest.raises(PoolError, match=r"list of nodes does not end \(continue token '0'"):
+        read_clusters(kc, [])
+    assert len(kube_clusters["eks"].requests) == 2  # the first page, then the repeat
+
+
+def test_a_page_over_the_size_cap_is_an_error(
+    kube_clusters: dict[str, FakeCluster], monkeypatch: pytest.MonkeyPatch, kube_api
+) -> None:
+    monkeypatch.setattr(kube_client, "MAX_PAGE_BYTES", 2048)  # the eks nodes page is larger
+    kc = kube_api({"eks": kube_clusters["eks"]}, name="kc")
+    with pytest.raises(PoolError) as caught:
+        read_clusters(kc, [])
+    assert caught.value.one_line().startswith(
+        "context eks: the API server sent more than 0 MB for one page of nodes"
+    )
+
+
 def test_same_names_from_two_clusters_get_the_context(
     tmp_path: Path, kube_clusters: dict[str, FakeCluster], kube_api
 ) -> None:

@@ -381,3 +381,122 @@ def test_concurrent_refreshes_of_two_regions_both_land(
 def tables(cache: Path) -> dict[str, bytes]:
     """The bytes of every table in use (through `current`)."""
     return {p.name: p.read_bytes() for p in sorted(offers_path("aws", cache).parent.iterdir())}
+
+
+_KILLED_REFRESH = """
+import sys, time
+from pathlib import Path
+from pricing import refresh as module
+from pricing._model import Offer
+from pricing.fetch import FetchResult
+from pricing.refresh import RefreshOptions, refresh
+
+real = module.save_table
+def save_then_hang(path, *args, **kwargs):
+    real(path, *args, **kwargs)
+    print("wrote", path, flush=True)
+    time.sleep(60)  # killed here, between one cloud's table and the next
+
+def fetcher(cloud, region, name):
+    row = Offer(cloud, region, name, vcpus=4.0, memory_gib=16.0, usd_per_hour=9.0)
+    return lambda *args: FetchResult(cloud, (row,), (), ("killed",))
+
+module.save_table = save_then_hang
+refresh(
+    RefreshOptions(
+        clouds=("azure", "gcp"),
+        regions={"azure": ("eastus",), "gcp": ("us-central1",)},
+        directory=Path(sys.argv[1]),
+        snapshot_dir=Path(sys.argv[2]),
+    ),
+    fetchers={
+        "azure": fetcher("azure", "eastus", "Standard_D4s_v5"),
+        "gcp": fetcher("gcp", "us-central1", "n2-standard-4"),
+    },
+)
+"""
+
+
+def test_a_refresh_killed_9_between_files_leaves_the_cache_and_is_swept_next_time(
+    dirs: tuple[Path, Path], httpserver: HTTPServer
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from pricing._generations import generations
+
+    cache, snapshot = dirs
+    refresh(  # the cache is a generation behind `current`
+        options(httpserver, cache, snapshot, clouds=("azure",)),
+        now=NOW,
+        fetchers={"azure": _azure_fetcher("eastus", 0.2)},
+    )
+    before = tables(cache)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_REFRESH, str(cache), str(snapshot)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().startswith("wrote ")  # azure's table is on disk...
+    finally:
+        child.send_signal(signal.SIGKILL)  # ...and no cleanup code runs
+        child.wait(timeout=30)
+    assert tables(cache) == before  # every table in use is the previous refresh's
+    assert len(generations(cache)) == 2  # the killed refresh's half generation is left
+    refresh(
+        options(httpserver, cache, snapshot, clouds=("gcp",)),
+        now=NOW,
+        fetchers={
+            "gcp": lambda *args: FetchResult(
+                "gcp", (offer("gcp", "us-central1", "n2-standard-4", 0.3),), (), ("x",)
+            )
+        },
+    )
+    assert len(generations(cache)) == 2  # the new one and the one before: the orphan swept
+    assert {o.usd_per_hour for o in load_table(offers_path("azure", cache)).offers} == {0.2, 0.21}
+    assert [o.usd_per_hour for o in load_table(offers_path("gcp", cache)).offers] == [0.3]
+
+
+def test_a_reader_sees_one_refresh_even_if_another_switches_while_it_reads(
+    dirs: tuple[Path, Path], httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pricing import catalog
+
+    cache, snapshot = dirs
+    refresh(
+        options(httpserver, cache, snapshot, clouds=("azure", "gcp")),
+        now=NOW,
+        fetchers={
+            "azure": _azure_fetcher("eastus", 0.2),
+            "gcp": lambda *args: FetchResult(
+                "gcp", (offer("gcp", "us-central1", "n2-standard-4", 0.3),), (), ("x",)
+            ),
+        },
+    )
+    gcp_old = offer("gcp", "us-central1", "n2-standard-4", 0.1)
+    save_table(snapshot / "offers-gcp.json.gz", "gcp", OLD, ["snapshot"], [gcp_old])
+    real, read = catalog.read_rows, []
+
+    def read_then_a_refresh_switches(path):  # noqa: ANN001
+        read.append(path)
+        if len(read) == 3:  # azure's tables read, gcp's snapshot too: a switch now
+            later = NOW.replace(hour=11)
+            refresh(
+                options(httpserver, cache, snapshot, clouds=("azure", "gcp")),
+                now=later,
+                fetchers={
+                    "azure": _azure_fetcher("eastus", 0.5),
+                    "gcp": lambda *args: FetchResult(
+                        "gcp", (offer("gcp", "us-central1", "n2-standard-4", 0.6),), (), ("x",)
+                    ),
+                },
+            )
+        return real(path)
+
+    monkeypatch.setattr(catalog, "read_rows", read_then_a_refresh_switches)
+    loaded = catalog.load_catalog(cache, snapshot, clouds=("azure", "gcp"))
+    assert {c.captured_at for c in loaded.clouds.values()} == {"2026-11-27T09:30:00Z"}
+    assert offers_path("gcp", cache).parent != loaded.clouds["gcp"].path.parent  # it switched

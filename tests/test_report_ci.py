@@ -210,8 +210,12 @@ def test_workflow_steps_run_offline(tmp_path):
         "RUNNER_TEMP": str(runner),
         "PLACER_CACHE_DIR": str(runner / "empty-cache"),
     }
+    fake = repo / ".placer" / "head" / "fake.json"  # a pull request's own .placer/ ...
+    fake.parent.mkdir(parents=True)
+    fake.write_text('{"flow": "a plan the report would show"}')
     _run_plan_steps(repo, env)
     placer_dir = repo / ".placer"
+    assert not fake.exists()  # ... is gone before placer writes there
     assert (placer_dir / "flows.txt").read_text().split() == [
         "flows/a.py",
         "flows/gone.py",

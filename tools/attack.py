@@ -2,6 +2,7 @@
 
     python tools/attack.py kill-apply --runs 30 --signal KILL
     python tools/attack.py kill-apply --runs 10 --signal TERM
+    python tools/attack.py kill-plan --runs 20 --signal KILL
     python tools/attack.py race-apply --runs 20
     python tools/attack.py editor-save --runs 5
     python tools/attack.py race-refresh --runs 10
@@ -136,6 +137,40 @@ def kill_apply(src: Path, runs: int, sig: str) -> None:
         counts["temp left after next apply"] += bool(temps(directory))
         shutil.rmtree(directory)
     row(f"`kill -{sig}` during `placer apply` ({STEPS} steps, {duration:.1f} s)", runs, counts)
+
+
+def kill_plan(src: Path, runs: int, sig: str) -> None:
+    """Kill `placer plan FLOW --out plan.json` (a 300-step flow, plan.json from an earlier
+    plan) at a random moment: is plan.json the old or the new plan, whole, with no temp?"""
+    flow = big_flow(300)
+    directory = workspace(flow, {})
+    argv = ["plan", str(directory / "flow.py"), "--out", str(directory / "plan.json")]
+    started = time.monotonic()
+    placer(src, *argv).communicate()
+    duration = time.monotonic() - started
+    old = (directory / "plan.json").read_bytes()
+    counts: collections.Counter[str] = collections.Counter()
+    rng = random.Random(14)
+    for _ in range(runs):
+        (directory / "plan.json").write_bytes(old.replace(b'"USD"', b'"USD" '))  # marked old
+        before = (directory / "plan.json").read_bytes()
+        child = placer(src, *argv)
+        time.sleep(rng.uniform(0.3, duration * 1.1))
+        child.send_signal(getattr(signal, f"SIG{sig}"))
+        child.communicate()
+        now = (directory / "plan.json").read_bytes()
+        try:
+            json.loads(now)
+            whole = True
+        except ValueError:
+            whole = False
+        counts["plan old"] += now == before
+        counts["plan new"] += whole and now != before
+        counts["plan torn"] += not whole
+        counts["temp left"] += bool(temps(directory))
+        counts[f"exit {child.returncode}"] += 1
+    shutil.rmtree(directory)
+    row(f"`kill -{sig}` during `placer plan --out` (300 steps, {duration:.1f} s)", runs, counts)
 
 
 def race_apply(src: Path, runs: int) -> None:
@@ -284,14 +319,18 @@ def kill_refresh(src: Path, runs: int) -> None:
     counts: collections.Counter[str] = collections.Counter()
     rng = random.Random(14)
     with retail_server(delay_s=0.0) as url:
+        cache = Path(tempfile.mkdtemp(prefix="placer-cache-"))
+        started = time.monotonic()
+        _refresh(src, url, cache, "eastus").communicate()
+        duration = time.monotonic() - started  # kills spread over a whole refresh
+        shutil.rmtree(cache)
         for _ in range(runs):
             cache = Path(tempfile.mkdtemp(prefix="placer-cache-"))
             _refresh(src, url, cache, "eastus").communicate()  # the previous refresh
             before = _tables(cache)
             time.sleep(1.05)  # captured_at has one-second resolution
-            started = time.monotonic()
             child = _refresh(src, url, cache, "eastus")
-            time.sleep(rng.uniform(0.2, 1.6))
+            time.sleep(rng.uniform(0.2, duration * 1.1))
             child.kill()
             child.communicate()
             after = _tables(cache)
@@ -300,9 +339,12 @@ def kill_refresh(src: Path, runs: int) -> None:
             counts["mixed refreshes"] += mixed
             counts["killed before it finished"] += child.returncode != 0
             counts["unchanged"] += after == before
-            del started
             shutil.rmtree(cache)
-    row("`kill -9` during `placer pricing refresh` (offers + egress)", runs, counts)
+    row(
+        f"`kill -9` during `placer pricing refresh` (offers + egress, {duration:.1f} s)",
+        runs,
+        counts,
+    )
 
 
 # ---------------------------------------------------------------------------- fuzz
@@ -409,7 +451,9 @@ def fuzz(src: Path, config: int, plan: int, flow: int, seed: int) -> None:
             started = time.monotonic()
             run()
             row(f"fuzz: {label} mutations", examples[label],
-                {"seconds": round(time.monotonic() - started)})  # fmt: skip
+                {"unexpected so far": len(unexpected),
+                 "seconds": round(time.monotonic() - started)})  # fmt: skip
+            sys.stdout.flush()
     print("\nexit codes: " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items())))
     print(f"unexpected (exit 1 from a crash): {len(unexpected)}")
     for line in unexpected[:20]:
@@ -421,7 +465,7 @@ def fuzz(src: Path, config: int, plan: int, flow: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("attack", choices=["kill-apply", "race-apply", "editor-save",
+    parser.add_argument("attack", choices=["kill-apply", "kill-plan", "race-apply", "editor-save",
                                            "race-refresh", "kill-refresh", "fuzz"])  # fmt: skip
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--signal", default="KILL", choices=["KILL", "TERM"])
@@ -434,6 +478,8 @@ def main() -> None:
     src = args.src.resolve()
     if args.attack == "kill-apply":
         kill_apply(src, args.runs, args.signal)
+    elif args.attack == "kill-plan":
+        kill_plan(src, args.runs, args.signal)
     elif args.attack == "race-apply":
         race_apply(src, args.runs)
     elif args.attack == "editor-save":

@@ -51,9 +51,7 @@ def priced_change(plan: Plan, flow: Flow, right_size: bool = False) -> Change | 
     return None
 
 
-def _step_change(
-    priced: StepPlan, step: Step, right_size: bool, edges_known: bool
-) -> str | None:
+def _step_change(priced: StepPlan, step: Step, right_size: bool, edges_known: bool) -> str | None:
     if edges_known and tuple(priced.next) != tuple(step.next):
         return f"its next steps changed: {_names(priced.next)} -> {_names(step.next)}"
     if priced.node_type is not None:  # plans from format 1.2 on record where tasks come from

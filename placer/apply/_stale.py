@@ -108,8 +108,7 @@ def _unreadable(plan: Plan, flow_path: Path, error: FlowError | None) -> StalePl
         )
     reason = error.headline if error is not None else "unknown"
     return StalePlan(
-        f"the flow changed since the plan was made and cannot be read as {plan.flow}: "
-        f"{reason}",
+        f"the flow changed since the plan was made and cannot be read as {plan.flow}: {reason}",
         (error.location if error is not None else None) or str(flow_path),
         _HINT,
     )

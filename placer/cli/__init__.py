@@ -95,9 +95,13 @@ class Terminated(BaseException):
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    from placer.atomic import remove_live_temps
-
-    remove_live_temps()  # first: a temp created a moment ago is gone even if unwinding stalls
+    # Not an import: the signal may arrive while placer.atomic is being imported (a
+    # partially initialized module made this an ImportError, exit 1). Before its
+    # remove_live_temps exists, no temp file can exist either.
+    atomic = sys.modules.get("placer.atomic")
+    remove_live_temps = getattr(atomic, "remove_live_temps", None)
+    if remove_live_temps is not None:
+        remove_live_temps()  # first: a temp created a moment ago is gone even if unwinding stalls
     raise Terminated
 
 

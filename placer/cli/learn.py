@@ -208,20 +208,22 @@ def write_target(flow: Path, config: Path | None, write: str) -> Path:
 def _check_target(target: Path) -> None:
     """Refuse a --write target that cannot be written, before reading any run."""
     from placer.config import parse_config
+    from placer.config.load import read_config_text
 
     if not target.resolve().parent.is_dir():
         raise ConfigError("directory does not exist", str(target.parent), "create it first")
-    if target.exists():
-        parse_config(target.read_text(encoding="utf-8"), str(target))
+    if target.exists() or target.is_symlink():  # a FIFO or a device is refused, unread
+        parse_config(read_config_text(target), str(target))
 
 
 def write_learned(target: Path, learned: Learned, overwrite: bool) -> LearnedMerge:
     """Merge the learned values into `target` (created if missing), atomically."""
     from placer.atomic import write_atomic
     from placer.config.learned import merge_learned
+    from placer.config.load import read_config_text
     from placer.learn import learned_values
 
-    text = target.read_text(encoding="utf-8") if target.exists() else ""
+    text = read_config_text(target) if target.exists() else ""
     merge = merge_learned(text, learned_values(learned), str(target), overwrite)
     if merge.text != text:
         write_atomic(target, merge.text)

@@ -33,9 +33,13 @@ def load_config(flow_path: Path | None, config_path: Path | None = None) -> Conf
     path = find_config(flow_path, config_path)
     if path is None:
         return default_config()
+    return parse_config(read_config_text(path), str(path), path)  # sha256 of these bytes
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a placer.yaml: a regular UTF-8 file of at most MAX_CONFIG_BYTES."""
     data = read_regular(path, "config file", MAX_CONFIG_BYTES, ConfigError)
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", str(path), "save the file as UTF-8") from None
-    return parse_config(text, str(path), path)  # its sha256 is of these same bytes

@@ -227,6 +227,13 @@ class _StepCompute:
     def _declared(self, res: Decorator) -> Resources:
         values = {k: res.args.get(k, RESOURCES_DEFAULTS[k]) for k in ("cpu", "memory", "disk")}
         cpu, memory, disk = (self._number(res, k, v, True) for k, v in values.items())
+        for key, number in (("cpu", cpu), ("memory", memory), ("disk", disk)):
+            if number < 0:  # Metaflow's max() with @kubernetes' defaults would hide it
+                self._fail(
+                    res,
+                    f"asks for {key}={values[key]!r} in @resources; it must be 0 or more",
+                    f"set {key}= to the amount the step needs, e.g. {key}=2",
+                )
         return Resources(cpu, memory, disk, self._gpu(res, res.args.get("gpu")))
 
     def _placement(self, kube: Decorator) -> Placement:

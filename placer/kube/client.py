@@ -21,6 +21,8 @@ from placer.kube.objects import Node, Pod, node_from_json, pod_from_json
 
 NON_TERMINAL = "status.phase!=Succeeded,status.phase!=Failed"
 PAGE_SIZE = 500
+MAX_PAGES = 10_000  # 5 million objects: a list that goes on longer does not end
+MAX_PAGE_BYTES = 256 * 1024 * 1024  # one page of 500 objects is a few MB
 KARPENTER_VERSIONS = ("v1", "v1beta1")  # NodePool spec.limits is the same in both
 TIMEOUT_SECONDS = (5.0, 30.0)  # connect, read
 CREDENTIALS_HINT = (
@@ -193,12 +195,21 @@ class _NotFound(Exception):
 def _pages(call: Callable[..., Any], context: str, what: str, **kwargs: Any) -> Iterator[dict]:
     """Every item of a paged list call, following `metadata.continue`."""
     token: str | None = None
+    seen: set[str] = set()
     while True:
         page = _request(call, context, what, limit=PAGE_SIZE, _continue=token, **kwargs)
         yield from page.get("items") or []
         token = (page.get("metadata") or {}).get("continue")
         if not token:
             return
+        if not isinstance(token, str) or token in seen or len(seen) >= MAX_PAGES:
+            raise PoolError(
+                f"the API server's list of {what} does not end (continue token {token!r:.40} "
+                f"repeated, or over {MAX_PAGES} pages)",
+                f"context {context}",
+                "check that the kubeconfig server is a Kubernetes API",
+            )
+        seen.add(token)
 
 
 def _request(call: Callable[..., Any], context: str, what: str, **kwargs: Any) -> dict:
@@ -217,13 +228,40 @@ def _request(call: Callable[..., Any], context: str, what: str, **kwargs: Any) -
             "check the network/VPN and the server address in the kubeconfig",
         ) from None
     try:
-        return json.loads(response.data)
+        return json.loads(_body(response, context, what))
     except ValueError:
         raise PoolError(
             f"the API server sent invalid JSON for {what}",
             f"context {context}",
             "check that the kubeconfig server is a Kubernetes API",
         ) from None
+
+
+def _body(response: Any, context: str, what: str) -> bytes:
+    """The answer's bytes, refusing one over MAX_PAGE_BYTES (memory stays bounded)."""
+    from urllib3.exceptions import HTTPError
+
+    chunks, size = [], 0
+    try:
+        for chunk in response.stream(1024 * 1024):
+            size += len(chunk)
+            if size > MAX_PAGE_BYTES:
+                raise PoolError(
+                    f"the API server sent more than {MAX_PAGE_BYTES // 2**20} MB for one page "
+                    f"of {what}",
+                    f"context {context}",
+                    "check that the kubeconfig server is a Kubernetes API",
+                )
+            chunks.append(chunk)
+    except HTTPError as exc:
+        raise PoolError(
+            f"cluster unreachable while listing {what}: {_reason(exc)}",
+            f"context {context}",
+            "check the network/VPN and the server address in the kubeconfig",
+        ) from None
+    finally:
+        response.release_conn()
+    return b"".join(chunks)
 
 
 def _api_error(exc: Any, context: str, what: str) -> Exception:

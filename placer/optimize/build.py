@@ -69,8 +69,7 @@ def hardware_reasons(space: Space, option: Option) -> list[str]:
         ratio = demand.task_hours / fit.task_hours if fit.task_hours else 1.0
         source = _throughput_source(fit.hardware, demand.gpu_step)
         return [
-            f"{here}: {reference} ({origin}) / {ratio:.3g}, its relative throughput "
-            f"({source})",
+            f"{here}: {reference} ({origin}) / {ratio:.3g}, its relative throughput ({source})",
             *(_accelerator_choice(space, option) if demand.gpu_step else []),
         ]
     how = {

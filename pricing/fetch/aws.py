@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pricing._model import Location, Offer
+from pricing.fetch import _http
 from pricing.fetch._result import (
     EgressRate,
     FetchError,
@@ -73,8 +74,8 @@ def fetch_aws(
     from botocore.exceptions import BotoCoreError, ClientError
 
     now = now or dt.datetime.now(dt.UTC)
-    factory = client_factory or boto3_client_factory(policy)
-    tally, offers, egress = Tally(), [], []
+    tally, offers, egress = _Budget(_http.Deadline.after(policy.total_s)), [], []
+    factory = client_factory or boto3_client_factory(policy, tally.deadline)
     try:
         pricing = factory("pricing", PRICING_REGION)
         for done, region in enumerate(regions, start=1):
@@ -83,11 +84,27 @@ def fetch_aws(
             progress(CLOUD, done, len(regions), region)
     except (BotoCoreError, ClientError) as exc:
         raise FetchError(CLOUD, describe_error(exc), tally.retries) from exc
+    except _http.DeadlineExceeded as exc:
+        reason = f"stopped after {policy.total_s:g} s, the refresh's time limit"
+        raise FetchError(CLOUD, reason, tally.retries) from exc
+    except _http.BadAnswer as exc:
+        raise FetchError(CLOUD, f"Price List/EC2 API: {exc}", tally.retries) from exc
     return tally.result(CLOUD, offers, egress, (SOURCE,))
 
 
-def boto3_client_factory(policy: RetryPolicy) -> ClientFactory:
-    """Real boto3 clients with our timeouts and botocore's retries off."""
+class _Budget(Tally):
+    """The fetch's counters, and the deadline every page and answer must meet."""
+
+    def __init__(self, deadline: _http.Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+
+def boto3_client_factory(
+    policy: RetryPolicy, deadline: _http.Deadline | None = None
+) -> ClientFactory:
+    """Real boto3 clients with our timeouts and botocore's retries off; with a `deadline`,
+    every answer is read in chunks, at most MAX_BODY_BYTES and within the deadline."""
     import boto3
     from botocore.config import Config
 
@@ -97,7 +114,60 @@ def boto3_client_factory(policy: RetryPolicy) -> ClientFactory:
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
     session = boto3.session.Session()  # fresh: the default session caches old credentials
-    return lambda service, region: session.client(service, region_name=region, config=config)
+
+    def client(service: str, region: str) -> Any:
+        made = session.client(service, region_name=region, config=config)
+        http = getattr(getattr(made, "_endpoint", None), "http_session", None)
+        if deadline is not None and http is not None:
+            made.meta.events.register(
+                "before-send", functools.partial(_bounded_send, http, deadline)
+            )
+        return made
+
+    return client
+
+
+def _bounded_send(http: Any, deadline: _http.Deadline, request: Any, **_kwargs: Any) -> Any:
+    """Send `request` as botocore would, but read the answer with a size cap and the
+    deadline (botocore alone reads a body to its end, however long it takes)."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import HTTPClientError, ReadTimeoutError
+    from urllib3.exceptions import HTTPError
+    from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
+
+    request.stream_output = True  # headers now; the body is ours to read
+    response = http.send(request)
+    chunks, size = [], 0
+    try:
+        read = getattr(response.raw, "read1", response.raw.read)  # read1: what has arrived
+        while chunk := read(64 * 1024):
+            size += len(chunk)
+            if size > _http.MAX_BODY_BYTES:
+                raise _http.BadAnswer(
+                    f"{_http.host_of(request.url)} sent more than "
+                    f"{_http.MAX_BODY_BYTES // 2**20} MB in one answer"
+                )
+            chunks.append(chunk)
+            deadline.remaining()
+    except BaseException as exc:
+        response.raw.close()  # not back to the pool: the rest of the answer is unread
+        if isinstance(exc, Urllib3ReadTimeout):  # as botocore reports it: it is retried
+            raise ReadTimeoutError(endpoint_url=request.url, error=exc) from None
+        if isinstance(exc, HTTPError):
+            raise HTTPClientError(error=exc) from None
+        raise
+    response.raw.release_conn()
+    return AWSResponse(request.url, response.status_code, response.headers, _Read(chunks))
+
+
+class _Read:
+    """An answer already read, in the shape AWSResponse reads its `raw` from."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    def stream(self, *_args: Any, **_kwargs: Any) -> Iterator[bytes]:
+        yield from self._chunks
 
 
 def describe_error(exc: BaseException) -> str:
@@ -125,13 +195,15 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def _pages(
-    call: Callable[..., dict[str, Any]], policy: RetryPolicy, tally: Tally, **kwargs: Any
+    call: Callable[..., dict[str, Any]], policy: RetryPolicy, tally: _Budget, **kwargs: Any
 ) -> Iterator[dict[str, Any]]:
     """Every page of a NextToken-paginated call, each page retried on its own."""
     token: str | None = None
     while True:
         request = functools.partial(call, **kwargs, **({"NextToken": token} if token else {}))
-        page = call_with_retries(request, is_transient, policy, tally.retried)
+        tally.deadline.remaining()  # no page is asked for once the time is up
+        remaining = tally.deadline.remaining
+        page = call_with_retries(request, is_transient, policy, tally.retried, remaining)
         yield page
         token = page.get("NextToken")
         if not token:
@@ -142,7 +214,7 @@ def _pages(
 
 
 def _region_offers(
-    pricing: Any, ec2: Any, region: str, policy: RetryPolicy, tally: Tally, now: dt.datetime
+    pricing: Any, ec2: Any, region: str, policy: RetryPolicy, tally: _Budget, now: dt.datetime
 ) -> list[Offer]:
     """Offers of one region: on-demand price x shape, with the lowest spot price over AZs."""
     on_demand = _on_demand_prices(pricing, region, policy, tally)
@@ -172,7 +244,7 @@ def on_demand_filters(region: str) -> list[dict[str, str]]:
 
 
 def _on_demand_prices(
-    pricing: Any, region: str, policy: RetryPolicy, tally: Tally
+    pricing: Any, region: str, policy: RetryPolicy, tally: _Budget
 ) -> dict[str, tuple[float, Shape | None]]:
     """instance type -> (on-demand $/h, shape per the price list) for one region."""
     prices: dict[str, tuple[float, Shape | None]] = {}
@@ -247,7 +319,7 @@ def _listed_shape(attributes: Mapping[str, str]) -> Shape | None:
 
 
 def _ec2_shapes(
-    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: Tally
+    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: _Budget
 ) -> dict[str, Shape]:
     """instance type -> shape from ec2.describe_instance_types, for the priced types.
 
@@ -305,7 +377,7 @@ def _gpu_model(gpu: Mapping[str, Any]) -> str:
 
 
 def _spot_prices(
-    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: Tally, now: dt.datetime
+    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: _Budget, now: dt.datetime
 ) -> dict[str, float]:
     """instance type -> lowest current Linux spot price over the region's AZs.
 
@@ -329,7 +401,7 @@ def _spot_prices(
 
 
 def _spot_history(
-    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: Tally, now: dt.datetime
+    ec2: Any, instance_types: Sequence[str], policy: RetryPolicy, tally: _Budget, now: dt.datetime
 ) -> Iterator[list[dict[str, Any]]]:
     """Pages of Linux spot price history for the priced types, in filter batches."""
     for start in range(0, len(instance_types), _SHAPE_BATCH):
@@ -357,7 +429,7 @@ def _lowest_over_zones(latest: Mapping[tuple[str, str], tuple[Any, float]]) -> d
 
 
 def _region_egress(
-    pricing: Any, region: str, policy: RetryPolicy, tally: Tally
+    pricing: Any, region: str, policy: RetryPolicy, tally: _Budget
 ) -> list[EgressRate]:
     """Internet tiers, inter-region and cross-zone rates charged at ``region``."""
     rates: list[EgressRate] = []

@@ -39,6 +39,7 @@ API_VERSION = "2023-01-01-preview"
 SOURCE_PRICES = "azure:retail-prices-api"
 SOURCE_SHAPES = "azure:resource-skus"
 MAX_PAGES = 2_000  # per query; a real region needs a few dozen (100 items a page)
+MAX_ARM_PAGES = 200  # resource SKUs of one location: one or two pages
 
 # armSkuName patterns -> (GPU model, accelerator kind); the first match wins.
 _GPU_MODELS: tuple[tuple[str, str, str], ...] = (
@@ -291,7 +292,7 @@ def _arm_shapes(
     """
     client = _compute_client(arm_url, subscription, policy)
     shapes: dict[str, Shape | None] = {}
-    for sku in client.resource_skus.list(filter=f"location eq '{region}'"):
+    for sku in _arm_skus(client, region, arm_url):
         if sku.resource_type != "virtualMachines":
             continue
         if _restricted(sku, region):
@@ -301,6 +302,28 @@ def _arm_shapes(
         if shape is not None:
             shapes[sku.name] = shape
     return shapes
+
+
+def _arm_skus(client: Any, region: str, arm_url: str) -> Iterator[Any]:
+    """The resource SKUs of a location, page by page, checking each ``nextLink`` before the
+    SDK follows it (with the bearer token): it must stay on `arm_url`'s scheme, host and
+    port, and the list must end within MAX_ARM_PAGES pages. Anything else fails the cloud."""
+    import urllib.parse
+
+    pages = client.resource_skus.list(filter=f"location eq '{region}'").by_page()
+    for number, page in enumerate(pages, start=1):
+        yield from page
+        link = pages.continuation_token  # the nextLink the SDK would GET next
+        if not link:
+            return
+        where = f"ARM resource SKUs ({_http.host_of(arm_url)})"
+        if not isinstance(link, str) or not _http.same_origin(
+            urllib.parse.urljoin(arm_url, link), arm_url
+        ):
+            shown = _http.excerpt(str(link).encode(), 80)
+            raise FetchError(CLOUD, f"{where}: nextLink {shown!r} leaves {arm_url}")
+        if number >= MAX_ARM_PAGES:
+            raise FetchError(CLOUD, f"{where}: the SKU list of {region} has over {number} pages")
 
 
 def _compute_client(arm_url: str, subscription: str, policy: RetryPolicy) -> Any:
