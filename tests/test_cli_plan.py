@@ -451,3 +451,39 @@ def test_placer_yaml_flow_configs_give_a_config_placer_cannot_parse(tmp_path):
         f"error: {placer_yaml}:2: flow_configs.cfgs: the flow has no Config named 'cfgs' (its "
         "Configs: cfg). To fix: name a Config the flow declares, or remove the entry\n"
     )
+
+
+GPU_EXAMPLE = ROOT / "examples" / "gpu_training"
+EU_POOLS = """
+pools:
+  - {name: aws-use1, cloud: aws, region: us-east-1, node_selector: {c: use1}}
+  - {name: aws-euw1, cloud: aws, region: eu-west-1, node_selector: {c: euw1}}
+constraints:
+  residency: {eu: [evaluate]}
+"""
+
+
+def test_eu_residency_with_a_us_datastore_is_refused_naming_step_datastore_boundary(tmp_path):
+    flow = tmp_path / "trainflow.py"
+    flow.write_text((GPU_EXAMPLE / "trainflow.py").read_text())
+    base = (GPU_EXAMPLE / "placer.yaml").read_text()
+    (tmp_path / "placer.yaml").write_text(base + EU_POOLS)
+    code, out, err = run("plan", str(flow), "--out", str(tmp_path / "plan.json"))
+    assert (code, out) == (2, "")
+    # 8 GB in (the four checkpoints) + 100 MB out (defaults.output), one task a run
+    config = tmp_path / "placer.yaml"
+    assert err == (
+        f"error: {config}:28: constraints.residency: evaluate must keep its data in eu, but "
+        "its inputs and outputs (the datastore) are in aws:us-east-1 (na): 8.1 GB a run would "
+        "cross the eu boundary. To fix: put the datastore in eu (datastore: in placer.yaml, and "
+        "the flow's datastore root), or set constraints.residency_data: allow to let the data "
+        "move (the plan then lists it)\n"
+    )
+    assert not (tmp_path / "plan.json").exists()
+    # with the datastore in the EU the same residency plans evaluate there
+    eu_store = base.replace("datastore: {cloud: aws, region: us-east-1}", "")
+    eu_store = "datastore: {cloud: aws, region: eu-west-1}\n" + eu_store + EU_POOLS
+    (tmp_path / "placer.yaml").write_text(eu_store)
+    code, out, err = run("plan", str(flow), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["steps"]["evaluate"]["pool"] == "aws-euw1"

@@ -421,6 +421,37 @@ def test_yaml_tags_are_bad_input_at_their_line(text: str, line: int, said: str) 
                             "numbers, lists, maps)")  # fmt: skip
 
 
+def test_spot_interruption_and_the_issue_12_switches() -> None:
+    config = parse_config(
+        "defaults:\n"
+        "  spot_interruption: {aws: 5%, gcp: 0.15}\n"
+        "  spot_unretried_max_duration: 30m\n"
+        "constraints: {keep_batch: true, residency_data: allow}\n"
+    )
+    # a cloud not named keeps its default (10%)
+    assert dict(config.defaults.spot_interruption) == {"aws": 0.05, "azure": 0.10, "gcp": 0.15}
+    assert config.defaults.spot_unretried_max_hours == 0.5
+    assert (config.constraints.keep_batch, config.constraints.residency_data) == (True, "allow")
+    assert parse_config("runs_per_month: 1\n").constraints.residency_data == "forbid"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "defaults: {spot_interruption: {aws: 100%}}",
+            "defaults.spot_interruption.aws: expected a share such as 10% or 0.1, got '100%'",
+        ),
+        ("defaults: {spot_interruption: {aws: .nan}}", "defaults.spot_interruption.aws"),
+        ("defaults: {spot_interruption: {ibm: 5%}}", "defaults.spot_interruption"),
+        ("constraints: {keep_batch: yes please}", "constraints.keep_batch: expected true or false"),
+        ("constraints: {residency_data: maybe}", "constraints.residency_data"),
+    ],
+)
+def test_bad_spot_and_residency_keys_name_the_field(text: str, message: str) -> None:
+    assert message in error_of(text + "\n")
+
+
 @pytest.mark.parametrize(
     ("selector", "said"),
     [

@@ -66,6 +66,20 @@ def test_a_long_spot_task_without_retry_is_warned_and_its_restarts_priced():
     assert work.warnings == (warning,)
 
 
+def test_the_interruption_rate_is_overridable_per_cloud():
+    # defaults.spot_interruption {aws: 30%}: lambda = -ln(0.7) / 24, a 3 h task is
+    # interrupted with p = 1 - 0.7 ** (3/24) = 4.36% and costs x 1.0226
+    f = linear(decorated("work", ["end"]))
+    usage = {"work": StepUsage(duration_hours=3.0, pools=("spot",))}
+    defaults = replace(OPTIMIZER_DEFAULTS, spot_interruption={"aws": 0.30})
+    result = plan_flow(f, config([AWS, SPOT], usage, defaults=defaults), market(OFFERS))
+    assert expected_factor(3, 0.30) == pytest.approx(1.0226, abs=1e-4)
+    expected = 0.03 * 0.5 * 3 * expected_factor(3, 0.30)
+    assert float(result.steps["work"].cost.compute) == pytest.approx(expected, abs=1e-4)
+    (warning,) = [w for w in result.warnings if "without @retry" in w]
+    assert "(30% of aws spot nodes lost a day): 4.4% a task" in warning
+
+
 def test_retry_or_a_short_task_silences_the_spot_warning():
     retried = linear(decorated("work", ["end"], Decorator("retry", {}, 3)))
     usage = {"work": StepUsage(duration_hours=3.0, pools=("spot",))}

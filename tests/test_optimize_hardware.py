@@ -102,6 +102,10 @@ def test_explain_shows_the_hardware_the_plan_chose_and_the_fastest_a_pool_offers
     rows = {r.pool: r for r in train.rows}
     assert train.pool == "aws" and rows["aws"].verdict.kind == "chosen"
     assert rows["aws"].instance_type == "g.h100"
+    assert rows["aws"].verdict.text == (
+        "on H100 (g.h100), faster than its cheaper A100-40GB there: the cheapest hardware "
+        "that keeps the plan within its limits"
+    )
     assert rows["west"].instance_type == "g.h100"
     assert rows["west"].verdict.kind == "dearer"
     assert rows["west"].verdict.delta_usd == pytest.approx(4 * 2 / 1.75 * 0.40)

@@ -49,7 +49,8 @@ class Point:
     compute_usd: float  # per run
     egress_usd: float  # per run
     assignment: Mapping[str, str]
-    moved: Mapping[str, tuple[str, str]]  # step -> (pool in the cheapest plan, pool here)
+    moved: Mapping[str, tuple[str, str]]  # step -> (option in the cheapest plan, option here):
+    # a pool, or "pool:type" for faster hardware the pool offers the step (space.Option.key)
     status: str  # the solver's: "optimal", "feasible" (within a gap)...
 
     @property

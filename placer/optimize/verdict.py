@@ -196,6 +196,15 @@ def chosen_verdict(judge: Judge, step: str) -> Verdict:
         return exact("chosen", "the only pool it may use", 0.0)
     if option.total_usd <= judge.cheapest[step] + TIE_USD:
         return exact("chosen", "the cheapest pool for this step", 0.0)
+    here = [o for o in judge.space.options[step] if o.pool == option.pool]
+    least = min(here, key=lambda o: (o.total_usd, o.wall_hours))
+    if least.key != option.key and least.fit.hardware != option.fit.hardware:
+        text = (
+            f"on {option.fit.hardware} ({option.fit.instance_type}), faster than its cheaper "
+            f"{least.fit.hardware} there: the cheapest hardware that keeps the plan within "
+            "its limits"
+        )
+        return exact("chosen", text, 0.0)
     return exact("chosen", "the cheapest pool that keeps the plan within its limits", 0.0)
 
 
