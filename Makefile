@@ -27,6 +27,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check placer pricing tests benchmarks
 	$(VENV)/bin/mypy  # placer/ and pricing/, configured in pyproject.toml
+	$(VENV)/bin/zizmor --offline --persona pedantic examples/ci/placer-cost.yml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache build *.egg-info

@@ -7,10 +7,10 @@ order flips every repetition), REPS times; the tables give medians and now / bef
 
 1. plan: the instances of bench_plan's scaling table, built once by today's code and pickled,
    so both trees solve the very same Space: `build_problem` then `solve_with_cuts(problem,
-   "highs", 30 s, gap=1%)` (the calls bench_plan times); wall seconds.
+   "highs", 30 s, gap=1%)` (the calls bench_plan times); wall and CPU seconds.
 2. baselines: `greedy` on bench_baselines' instances, same pickles; CPU seconds.
 3. plan_large: `python -m placer plan bigflow.py --format json` on bench_plan_large's flow,
-   the whole command; each tree prices with its own cost model there.
+   the whole command (wall seconds, peak memory); each tree prices with its own cost model.
 """
 
 from __future__ import annotations

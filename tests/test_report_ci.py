@@ -39,14 +39,23 @@ def _step(prefix: str) -> dict:
 def test_workflow_structure():
     wf = _workflow()
     assert wf[True]["pull_request"]["paths"]  # PyYAML reads the key `on` as True
-    assert wf["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert wf["permissions"] == {}  # least privilege: only the job asks, for what it uses
     job = wf["jobs"]["cost"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
     assert job["runs-on"] == "ubuntu-latest"
     for step in job["steps"]:
         assert ("run" in step) != ("uses" in step), step
-        if "uses" in step:
-            assert re.fullmatch(r"actions/[a-z-]+@v\d+", step["uses"]), step["uses"]
-    assert _steps()[0]["with"]["fetch-depth"] == 0  # the base commit must be reachable
+    checkout = _steps()[0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0  # the base commit must be reachable
+    assert checkout["with"]["persist-credentials"] is False  # no token left in .git for PR code
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_named():
+    lines = [line for line in WORKFLOW.read_text().splitlines() if "uses:" in line]
+    assert len(lines) == sum("uses" in s for s in _steps()) == 4
+    for line in lines:
+        assert re.search(r"uses: actions/[a-z-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), line
 
 
 def test_workflow_needs_no_cloud_credentials():
