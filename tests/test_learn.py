@@ -162,16 +162,18 @@ def test_since_window(learn_runs):
     assert len(recent.runs) == 2  # --since alone reads every run in the window
 
 
-def _same_task(a: TaskRecord, b: TaskRecord) -> bool:
-    """Equal, except that a time may be 1 ms apart: the local provider names a file after
-    the clock a moment after it stamped the row inside (LocalMetadataProvider.register_metadata)."""
+def _same_task(fast: TaskRecord, slow: TaskRecord) -> bool:
+    """Equal, except that the directory listing's times may be later: the local provider
+    names a file after the clock a moment after it stamped the row inside
+    (LocalMetadataProvider.register_metadata), 1 ms on an idle machine, more under load.
+    Never earlier, and never by more than a scheduling hiccup (100 ms)."""
     close = all(
         (x.number, x.ok) == (y.number, y.ok)
-        and abs(x.started_ms - y.started_ms) <= 1
-        and abs((x.finished_ms or 0) - (y.finished_ms or 0)) <= 1
-        for x, y in zip(a.attempts, b.attempts, strict=True)
+        and 0 <= x.started_ms - y.started_ms <= 100
+        and 0 <= (x.finished_ms or 0) - (y.finished_ms or 0) <= 100
+        for x, y in zip(fast.attempts, slow.attempts, strict=True)
     )
-    return close and replace(a, attempts=()) == replace(b, attempts=())
+    return close and replace(fast, attempts=()) == replace(slow, attempts=())
 
 
 def test_local_reader_reads_what_the_client_calls_read(learn_runs):

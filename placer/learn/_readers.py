@@ -6,7 +6,9 @@ metadatum in its own JSON file. So each provider gets the cheapest faithful read
 
 - ``local``: the provider's own directory layout, `<flow>/<run>/<step>/<task>/_meta/
   sysmeta_<field>_<ts_epoch>.json` (LocalMetadataProvider.register_metadata): one directory
-  listing per task, and only the few files whose values matter are opened;
+  listing per task, and only the few files whose values matter are opened (a time read
+  from a file name is the provider's clock a moment after the row's own `ts_epoch`: 1 ms
+  later on an idle machine, a few more under load);
 - ``service``: the metadata service's run-level route `GET /flows/F/runs/R/metadata` (every
   task's metadata in one request; the Client never calls it), through the provider's own
   request method so its headers and retries apply;
