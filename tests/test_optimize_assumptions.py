@@ -148,3 +148,19 @@ def test_an_assumed_gpu_reference_is_one_warning_for_every_step():
     )
     said = {"a": StepUsage(reference="L4"), "b": StepUsage(gpu_model="L4")}
     assert warnings_of(f, usage=said, defaults=defaults) == ()
+
+
+def test_the_default_cpu_reference_is_one_warning_naming_the_scaled_steps_and_the_way_out():
+    turin = [offer("aws", "us-east-1", "m8a.xlarge", 4, 16, 0.20)]
+    f = linear(step("a", ["b"]), step("b", ["end"]))
+    usage = {"a": StepUsage(duration_hours=1.0), "b": StepUsage(duration_hours=1.0)}
+    c = config([AWS], usage, defaults=replace(OPTIMIZER_DEFAULTS, reference_cpu="m6i"))
+    warnings = [w for w in plan_flow(f, c, market(turin)).warnings if "m6i" in w]
+    (warning,) = warnings
+    assert warning.startswith("durations taken as measured on m6i (defaults.reference_cpu, unset)")
+    # AMD Turin is 1.65x an m6i vCPU in the generation table: 60 min / 1.65 = 36 min
+    assert "on AMD Turin, a core per vCPU (2025): " in warning
+    assert "a 1h00m -> 36m, b 1h00m -> 36m" in warning
+    assert warning.endswith("or `any` to plan the durations as given on every CPU")
+    as_given = config([AWS], usage, defaults=OPTIMIZER_DEFAULTS)  # reference_cpu: any
+    assert not [w for w in plan_flow(f, as_given, market(turin)).warnings if "m6i" in w]

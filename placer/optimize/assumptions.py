@@ -257,7 +257,7 @@ def _cpu_refs(items: Sequence[Finding]) -> str:
     return (
         f"durations taken as measured on m6i (defaults.reference_cpu, unset) and scaled to the "
         f"CPU each step gets, {listed}. To fix: set defaults.reference_cpu to the CPU you "
-        "measured on, or any"
+        "measured on, or `any` to plan the durations as given on every CPU"
     )
 
 
