@@ -208,3 +208,34 @@ def test_json_in_process_reads_the_clients_current_metadata(learn_runs):
 )
 def test_optional_option_values(argv, expected):
     assert fill_optional_values(argv) == expected
+
+
+def test_learn_reads_a_flow_project_with_path_and_flow_config(learn_runs, tmp_path):
+    """The flow reads its @resources from a module under --path and a Config given by
+    --flow-config (its default file does not exist), as `placer plan` reads it."""
+    source = learn_runs.flow.read_text()
+    source = source.replace(
+        "from metaflow import FlowSpec,",
+        "from shared.knobs import CPU\nfrom metaflow import Config, FlowSpec,",
+    )
+    source = source.replace(
+        "    width = Parameter(",
+        "    cfg = Config('cfg', default='missing.json')\n    width = Parameter(",
+    )
+    source = source.replace(
+        "@resources(cpu=2, memory=2048)", "@resources(cpu=CPU, memory=cfg.memory)"
+    )
+    (tmp_path / "app").mkdir()
+    (tmp_path / "lib" / "shared").mkdir(parents=True)
+    (tmp_path / "app" / "learnflow.py").write_text(source)
+    (tmp_path / "lib" / "shared" / "knobs.py").write_text("CPU = 2\n")
+    (tmp_path / "prod.json").write_text('{"memory": 2048}')
+    flow = str(tmp_path / "app" / "learnflow.py")
+    lib = ("--path", str(tmp_path / "lib"))
+    cfg = ("--flow-config", "cfg", str(tmp_path / "prod.json"))
+    without = _placer(learn_runs.env, "learn", flow, "--format", "json", *lib)
+    assert without.returncode == 2 and "missing.json" in without.stderr
+    done = _placer(learn_runs.env, "learn", flow, "--format", "json", *lib, *cfg)
+    assert done.returncode == 0, done.stderr
+    learned = json.loads(done.stdout)
+    assert learned["steps"]["work"]["tasks"] == 8  # the runs of LearnFlow, read as usual

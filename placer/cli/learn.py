@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from placer.cli._env import env
+from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, ThresholdExceeded
 
 if TYPE_CHECKING:
@@ -82,16 +83,18 @@ def learn(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
+    paths: list[Path] = PATHS,
+    flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
 ) -> None:
     """Learn per-step durations, foreach widths and data sizes from past runs."""
-    from placer.flow import read_flow
-
     if write is not None and check:
         raise ConfigError("--write and --check do not go together", "--check", "pick one")
     drift_at = parse_threshold(threshold) if check else None
     selection = selection_from(run, runs, since)
-    model = read_flow(flow, flow_class)
     recorded = recorded_config(flow, config) if check else None  # before the slow part
+    # the flow as `placer plan` reads it: --path, --flow-config, and with --check the
+    # placer.yaml's flow_configs
+    model = read_model(flow, flow_class, paths, pairs(flow_configs), recorded)
     target = write_target(flow, config, write) if write is not None else None
     if target is not None:
         _check_target(target)
