@@ -64,3 +64,19 @@ def test_bad_input_exits_2_with_one_line(argv, message):
     code, out, err = run("explain", str(GPU), *argv)
     assert code == 2 and out == ""
     assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_keep_batch_explains_batch_steps_where_the_flow_sends_them(tmp_path):
+    flow = tmp_path / "batchflow.py"
+    flow.write_text((ROOT / "tests" / "fixtures" / "flows" / "batchflow.py").read_text())
+    (tmp_path / "placer.yaml").write_text("steps: {crunch: {duration: 2h}}\n")
+    code, out, err = run("explain", str(flow), "crunch", "end", "--keep-batch")
+    assert (code, err) == (0, "")
+    assert "crunch (1 task): runs in aws-batch" in out
+    assert "  aws-use1: an @batch step left on AWS Batch (--keep-batch, " in out
+    assert "end (1 task): runs in aws-use1" in out
+    assert "  aws-batch: AWS Batch holds only the @batch steps left there" in out
+    code, out, _ = run("explain", str(flow), "crunch")  # without: on Kubernetes, like apply
+    assert code == 0 and "aws-batch" not in out
+    code, out, _ = run("frontier", str(flow), "--keep-batch", "--format", "json")
+    assert code == 0 and json.loads(out)["points"][0]["steps"]["crunch"] == "aws-batch"

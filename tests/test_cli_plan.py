@@ -290,30 +290,7 @@ def test_an_impossible_deadline_from_placer_yaml_is_located_at_its_line(tmp_path
     assert err.startswith(f"error: {config}:3: constraints.deadline: deadline 1m < fastest")
 
 
-BATCH_FLOW = """
-from metaflow import FlowSpec, batch, kubernetes, step
-
-
-class BatchFlow(FlowSpec):
-    @kubernetes
-    @step
-    def start(self):
-        self.next(self.crunch)
-
-    @batch(cpu=2, memory=8000, queue="prod")
-    @step
-    def crunch(self):
-        self.next(self.end)
-
-    @kubernetes
-    @step
-    def end(self):
-        pass
-
-
-if __name__ == "__main__":
-    BatchFlow()
-"""
+BATCH_FLOW = (ROOT / "tests" / "fixtures" / "flows" / "batchflow.py").read_text()
 
 
 def test_keep_batch_leaves_batch_steps_where_the_flow_sends_them(tmp_path):

@@ -16,12 +16,14 @@ import typer
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
 from placer.cli.plan import (
+    KEEP_BATCH,
     PLAN_GAP,
     PLAN_TIME_LIMIT,
     FlowReading,
     check_limits,
     limits_origin,
     load_inputs,
+    with_keep_batch,
 )
 from placer.errors import ConfigError
 
@@ -74,6 +76,7 @@ def explain(
     ),
     paths: list[Path] = PATHS,
     flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
+    keep_batch: bool = KEEP_BATCH,
 ) -> None:
     """Show every pool each step could run in, its cost there, and why it lost."""
     from placer.optimize.explain import explain_flow
@@ -89,6 +92,7 @@ def explain(
 
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     model, cfg, catalog, _ = load_inputs(flow, config, reading)
+    cfg = with_keep_batch(cfg, keep_batch)
     result = explain_flow(
         model,
         cfg,

@@ -16,7 +16,15 @@ import typer
 
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
-from placer.cli.plan import PLAN_GAP, PLAN_TIME_LIMIT, FlowReading, load_inputs, write_atomic
+from placer.cli.plan import (
+    KEEP_BATCH,
+    PLAN_GAP,
+    PLAN_TIME_LIMIT,
+    FlowReading,
+    load_inputs,
+    with_keep_batch,
+    write_atomic,
+)
 
 
 class FrontierFormat(enum.StrEnum):
@@ -53,6 +61,7 @@ def frontier(
     ),
     paths: list[Path] = PATHS,
     flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
+    keep_batch: bool = KEEP_BATCH,
 ) -> None:
     """Show the cheapest plan for each deadline: cost per run against makespan."""
     from placer.cli.plan import check_limits
@@ -64,6 +73,7 @@ def frontier(
     fmt = _plot_format(plot)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     model, cfg, catalog, _ = load_inputs(flow, config, reading)
+    cfg = with_keep_batch(cfg, keep_batch)
     result = frontier_flow(
         model, cfg, market_from_catalog(catalog), points,
         budget_usd_per_month=budget, time_limit=time_limit, gap=PLAN_GAP, flow_file=str(flow),

@@ -50,6 +50,14 @@ class SolverName(enum.StrEnum):
     cbc = "cbc"
 
 
+KEEP_BATCH = typer.Option(
+    False,
+    "--keep-batch",
+    help="Leave @batch steps on AWS Batch, priced as EC2 on demand (default: on Kubernetes, "
+    "where `placer apply` moves them).",
+)
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root app."""
     app.command("plan")(plan)
@@ -107,12 +115,7 @@ def plan(
     namespace: str | None = typer.Option(
         None, "--namespace", help="With --from-runs: the Metaflow namespace ('*': all)."
     ),
-    keep_batch: bool = typer.Option(
-        False,
-        "--keep-batch",
-        help="Leave @batch steps on AWS Batch, priced as EC2 on demand (default: on Kubernetes, "
-        "where `placer apply` moves them).",
-    ),
+    keep_batch: bool = KEEP_BATCH,
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
     for option, target in (("--out", out), ("--plot", plot)):
@@ -216,8 +219,7 @@ def make_plan(
     )
     if inputs is not None:
         inputs.append((model, config, catalog))
-    if keep_batch:
-        config = replace(config, constraints=replace(config.constraints, keep_batch=True))
+    config = with_keep_batch(config, keep_batch)
     lp_path = Path(f"{flow_path.stem}.lp") if env().debug else None
     result = plan_flow(
         model,
@@ -395,3 +397,10 @@ def write_atomic(path: Path, text: str) -> None:
         raise PlanError(
             f"cannot write the plan ({exc.strerror or exc})", str(path), "pick a writable --out"
         ) from None
+
+
+def with_keep_batch(config: Config, keep_batch: bool) -> Config:
+    """The config with `--keep-batch` applied (plan, explain and frontier take it)."""
+    if not keep_batch:
+        return config
+    return replace(config, constraints=replace(config.constraints, keep_batch=True))

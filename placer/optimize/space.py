@@ -33,6 +33,8 @@ from pricing import Location, Offer
 
 RESOURCES = ("vcpu", "memory_gib", "gpu", "nodes")
 BATCH_POOL = "aws-batch"  # where @batch steps stay under keep_batch (`plan --keep-batch`)
+KEPT_ON_BATCH = "an @batch step left on AWS Batch (--keep-batch, constraints.keep_batch)"
+ONLY_KEPT_BATCH = "AWS Batch holds only the @batch steps left there (--keep-batch)"
 _POOL_LIMIT = {
     "vcpu": "max_vcpus",
     "memory_gib": "max_memory_gib",
@@ -354,8 +356,13 @@ def build_space(
     )
     options, excluded, hardware = {}, {}, {}
     for name, demand in per_step.items():
-        where = (batch,) if batch and demand.backend == "batch" else config.pools
+        kept = batch is not None and demand.backend == "batch"
+        where = (batch,) if kept else config.pools
         found, out, everything = _options_for(demand, config, market, cache, where)
+        if batch is not None:  # say why the pools it may not use are out
+            others = config.pools if kept else (batch,)
+            why = KEPT_ON_BATCH if kept else ONLY_KEPT_BATCH
+            out += [(p.name, why) for p in others]
         options[name], excluded[name] = tuple(found), tuple(out)
         hardware[name] = _per_hardware(everything)
     edges = tuple((s.name, n) for s in flow.steps.values() for n in s.next if n in flow.steps)
