@@ -356,8 +356,8 @@ def build_space(
     )
     options, excluded, hardware = {}, {}, {}
     for name, demand in per_step.items():
-        kept = batch is not None and demand.backend == "batch"
-        where = (batch,) if kept else config.pools
+        kept = demand.backend == "batch"
+        where = (batch,) if batch is not None and kept else config.pools
         found, out, everything = _options_for(demand, config, market, cache, where)
         if batch is not None:  # say why the pools it may not use are out
             others = config.pools if kept else (batch,)
