@@ -32,7 +32,7 @@ from placer.apply._mutator_mode import (
 )
 from placer.apply._project import line_length
 from placer.apply._result import ApplyOutcome, FileResult
-from placer.apply._rewrite import COMPUTE_POOL_LABEL, decorators_edit, fix_order_only, rewrite
+from placer.apply._rewrite import decorators_edit, fix_order_only, rewrite
 from placer.apply._selectors import Format, render, selectors_document, with_option
 from placer.apply._stale import (
     check_priced,
@@ -47,6 +47,7 @@ from placer.atomic import write_all_atomic
 from placer.errors import ApplyError, FlowError
 from placer.flow import Flow
 from placer.flow._project import project_root
+from placer.flow._resources import COMPUTE_POOL_LABEL
 from placer.inputs import (
     MAX_DOCUMENT_BYTES,
     MAX_FLOW_BYTES,

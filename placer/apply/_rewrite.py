@@ -17,9 +17,8 @@ from placer.apply._kwargs import Number, Selector, Style, Text, Wanted
 from placer.apply._names import metaflow_names
 from placer.apply._result import Change, FileResult
 from placer.errors import ApplyError
+from placer.flow._resources import COMPUTE_POOL_LABEL  # what Metaflow's compute_pool= adds
 from placer.plan import Plan, StepPlan
-
-COMPUTE_POOL_LABEL = "outerbounds.co/compute-pool"  # what Metaflow's compute_pool= adds
 
 EditFor = Callable[[str, Style], StepEdit]  # step name -> its edit
 ClassHook = Callable[[cst.ClassDef, Style, EditLog], cst.ClassDef]
