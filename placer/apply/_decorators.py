@@ -20,19 +20,7 @@ from placer.apply._nodes import NOT_LITERAL, code, literal, without_item
 from placer.apply._result import Change
 from placer.apply._wrap import wrap_if_long
 from placer.errors import ApplyError
-
-# @batch arguments @kubernetes also accepts, with the same meaning; the rest are dropped.
-BATCH_KEPT = (
-    "cpu",
-    "memory",
-    "gpu",
-    "image",
-    "shared_memory",
-    "use_tmpfs",
-    "tmpfs_tempdir",
-    "tmpfs_size",
-    "tmpfs_path",
-)
+from placer.flow._resources import BATCH_KEPT
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,12 @@ from placer.errors import FlowError
 from placer.flow._evaluate import Evaluator
 from placer.flow._model import Decorator
 from placer.flow._project import Module, Project
-from placer.flow._resources import COMPUTE_POOL_LABEL
+from placer.flow._resources import BATCH_KEPT, COMPUTE_POOL_LABEL
 from placer.flow._values import ClassRef
 
 MUTATOR_CLASS = "PlacerPlacement"
 MUTATOR_MARK = "Step placement from placement.json, set by a Metaflow FlowMutator."
 PLACEMENT_FILE = "placement.json"
-BATCH_KEPT = frozenset(
-    "cpu memory gpu image shared_memory use_tmpfs tmpfs_tempdir tmpfs_size tmpfs_path".split()
-)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,6 +38,12 @@ BATCH_ARGS = frozenset(
     "tmpfs_size tmpfs_path ephemeral_storage log_driver log_options executable "
     "privileged".split()
 )
+# @batch arguments @kubernetes also accepts, with the same meaning; the rest are dropped
+# when a @batch step moves to Kubernetes (placer/apply/_placement_mutator.py keeps its own
+# copy: it runs without placer).
+BATCH_KEPT = frozenset(
+    "cpu memory gpu image shared_memory use_tmpfs tmpfs_tempdir tmpfs_size tmpfs_path".split()
+)
 _KNOWN_ARGS = {"kubernetes": KUBERNETES_ARGS, "resources": RESOURCES_ARGS, "batch": BATCH_ARGS}
 _TOLERATION_KEYS = frozenset({"effect", "key", "operator", "toleration_seconds", "value"})
 
