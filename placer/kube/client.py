@@ -219,6 +219,7 @@ def _request(call: Callable[..., Any], context: str, what: str, **kwargs: Any) -
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     try:
         response = call(_preload_content=False, _request_timeout=TIMEOUT_SECONDS, **kwargs)
+        body = _body(response, context, what)
     except ApiException as exc:
         raise _api_error(exc, context, what) from None
     except HTTPError as exc:
@@ -228,7 +229,7 @@ def _request(call: Callable[..., Any], context: str, what: str, **kwargs: Any) -
             "check the network/VPN and the server address in the kubeconfig",
         ) from None
     try:
-        return json.loads(_body(response, context, what))
+        return json.loads(body)
     except ValueError:
         raise PoolError(
             f"the API server sent invalid JSON for {what}",
@@ -239,8 +240,6 @@ def _request(call: Callable[..., Any], context: str, what: str, **kwargs: Any) -
 
 def _body(response: Any, context: str, what: str) -> bytes:
     """The answer's bytes, refusing one over MAX_PAGE_BYTES (memory stays bounded)."""
-    from urllib3.exceptions import HTTPError
-
     chunks, size = [], 0
     try:
         for chunk in response.stream(1024 * 1024):
@@ -253,12 +252,6 @@ def _body(response: Any, context: str, what: str) -> bytes:
                     "check that the kubeconfig server is a Kubernetes API",
                 )
             chunks.append(chunk)
-    except HTTPError as exc:
-        raise PoolError(
-            f"cluster unreachable while listing {what}: {_reason(exc)}",
-            f"context {context}",
-            "check the network/VPN and the server address in the kubeconfig",
-        ) from None
     finally:
         response.release_conn()
     return b"".join(chunks)
