@@ -80,6 +80,19 @@ def longest_path(
     return finish[end], tuple(reversed(path))
 
 
+def depths(steps: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Per step, its longest-path depth in edges (in topological order): two steps at the
+    same depth are never ordered."""
+    edges = list(edges)
+    parents = defaultdict(list)
+    for u, v in edges:
+        parents[v].append(u)
+    depth: dict[str, int] = {}
+    for s in topological(steps, edges):
+        depth[s] = 1 + max((depth[p] for p in parents[s]), default=-1)
+    return depth
+
+
 def chosen(space: Space, assignment: Mapping[str, str]) -> tuple[dict[str, Option], list[str]]:
     """The option of each step, and a violation for each step without an eligible one."""
     options, problems = {}, []

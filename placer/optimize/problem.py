@@ -41,7 +41,7 @@ from functools import cached_property
 from typing import Literal, NamedTuple
 
 from placer.optimize.antichain import descendants
-from placer.optimize.evaluate import topological
+from placer.optimize.evaluate import depths
 from placer.optimize.space import Space
 
 Objective = Literal["cost", "time"]
@@ -386,14 +386,8 @@ def _min_limit(*limits: float | None) -> float | None:
 def depth_levels(space: Space) -> list[tuple[str, ...]]:
     """Steps grouped by longest-path depth: each group is an antichain (nothing in a group
     can reach another member, whose depth would then be larger)."""
-    parents: dict[str, list[str]] = defaultdict(list)
-    for u, v in space.edges:
-        parents[v].append(u)
-    depth: dict[str, int] = {}
-    for s in topological(space.steps, space.edges):
-        depth[s] = 1 + max((depth[p] for p in parents[s]), default=-1)
     levels: dict[int, list[str]] = defaultdict(list)
-    for s, d in depth.items():
+    for s, d in depths(space.steps, space.edges).items():
         levels[d].append(s)
     return [tuple(levels[d]) for d in sorted(levels)]
 

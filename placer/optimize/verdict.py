@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from placer.money import cents, per_hour, usd
 from placer.optimize.antichain import descendants, heaviest_antichain
 from placer.optimize.diagnose import hours_text
-from placer.optimize.evaluate import EPS, Outcome, evaluate, topological, violated_antichains
+from placer.optimize.evaluate import (
+    EPS,
+    Outcome,
+    depths,
+    evaluate,
+    topological,
+    violated_antichains,
+)
 from placer.optimize.space import Option, Space
 
 TIE_USD = 0.00005  # half the 1/100 cent a plan keeps: closer than this is a tie
@@ -115,7 +122,7 @@ class Judge:
         down = descendants(space.steps, space.edges)
         up = descendants(space.steps, tuple((v, u) for u, v in space.edges))
         self.related = {s: down[s] | up[s] for s in space.steps}
-        self.depth = _depths(space)
+        self.depth = depths(space.steps, space.edges)
 
     def load(self, pool: str, resource: str) -> dict[str, float]:
         """The plan's load on one limit of a pool, per step."""
@@ -161,17 +168,6 @@ def _paths(
             if length + hours[p] > best[s][0]:
                 best[s] = (length + hours[p], (*path, p))
     return best
-
-
-def _depths(space: Space) -> dict[str, int]:
-    """Longest-path depth in edges: two steps at the same depth are never ordered."""
-    parents = defaultdict(list)
-    for u, v in space.edges:
-        parents[v].append(u)
-    depth: dict[str, int] = {}
-    for s in topological(space.steps, space.edges):
-        depth[s] = 1 + max((depth[p] for p in parents[s]), default=-1)
-    return depth
 
 
 def _roomy(space: Space, pool: str) -> bool:
