@@ -1,5 +1,5 @@
-"""Options and helpers shared by the command groups that read clusters or placer.yaml
-(`pools`, `init`, `status`)."""
+"""Options and helpers shared by the command groups: `--format table|json` (most commands);
+reading clusters or placer.yaml (`pools`, `init`, `status`)."""
 
 from __future__ import annotations
 

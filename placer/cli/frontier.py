@@ -8,12 +8,12 @@ with --plot).
 
 from __future__ import annotations
 
-import enum
 import json
 from pathlib import Path
 
 import typer
 
+from placer.cli._common import FORMAT, Format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
 from placer.cli.plan import (
@@ -25,13 +25,6 @@ from placer.cli.plan import (
     with_keep_batch,
     write_atomic,
 )
-
-
-class FrontierFormat(enum.StrEnum):
-    """Output formats of `placer frontier`."""
-
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +48,7 @@ def frontier(
     time_limit: float = typer.Option(
         PLAN_TIME_LIMIT, "--time-limit", help="Seconds each solve may take."
     ),
-    output: FrontierFormat = typer.Option(FrontierFormat.table, "--format", help="table or json."),
+    output: Format = FORMAT,
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
@@ -85,7 +78,7 @@ def frontier(
         from placer.output.plot import frontier_chart, save
 
         save(frontier_chart(result, fmt), plot)
-    if output is FrontierFormat.json:
+    if output is Format.json:
         env().write(data)
         return
     env().show(frontier_view(result))
