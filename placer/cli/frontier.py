@@ -21,7 +21,9 @@ from placer.cli.plan import (
     PLAN_GAP,
     PLAN_TIME_LIMIT,
     FlowReading,
+    check_limits,
     load_inputs,
+    plot_format,
     with_keep_batch,
     write_atomic,
 )
@@ -57,13 +59,12 @@ def frontier(
     keep_batch: bool = KEEP_BATCH,
 ) -> None:
     """Show the cheapest plan for each deadline: cost per run against makespan."""
-    from placer.cli.plan import check_limits
     from placer.optimize import market_from_catalog
     from placer.optimize.frontier import frontier_flow
     from placer.output.frontier import frontier_json, frontier_view
 
     check_limits(None, budget, time_limit)
-    fmt = _plot_format(plot)
+    fmt = plot_format(plot)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     model, cfg, catalog, _ = load_inputs(flow, config, reading)
     cfg = with_keep_batch(cfg, keep_batch)
@@ -85,11 +86,3 @@ def frontier(
     for path in (out, plot):
         if path is not None:
             env().write(f"wrote {path}")
-
-
-def _plot_format(plot: Path | None) -> str | None:
-    if plot is None:
-        return None
-    from placer.output.plot._figure import check_path
-
-    return check_path(plot, "--plot")

@@ -122,11 +122,7 @@ def plan(
         if target is not None:  # before the work: an output that would destroy an input
             _check_out(target, flow, config, option)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
-    fmt = None
-    if plot is not None:
-        from placer.output.plot._figure import check_path
-
-        fmt = check_path(plot, "--plot")
+    fmt = plot_format(plot)
     inputs: list[tuple[Flow, Config, Catalog]] = []
     result = make_plan(
         flow,
@@ -167,6 +163,15 @@ def plan(
         env().write(f"plan written to {out}")
     if plot is not None and output is PlanFormat.table:
         env().write(f"picture written to {plot}")
+
+
+def plot_format(plot: Path | None) -> str | None:
+    """The picture format --plot's suffix asks for (png or svg); None without --plot."""
+    if plot is None:
+        return None
+    from placer.output.plot._figure import check_path
+
+    return check_path(plot, "--plot")
 
 
 def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: str) -> None:
