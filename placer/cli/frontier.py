@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from placer.cli._common import FORMAT, Format
+from placer.cli._common import FORMAT, Format, plot_format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
 from placer.cli.plan import (
@@ -23,7 +23,6 @@ from placer.cli.plan import (
     FlowReading,
     check_limits,
     load_inputs,
-    plot_format,
     with_keep_batch,
     write_atomic,
 )

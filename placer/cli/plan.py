@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from placer import limits
+from placer.cli._common import plot_format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
@@ -163,15 +164,6 @@ def plan(
         env().write(f"plan written to {out}")
     if plot is not None and output is PlanFormat.table:
         env().write(f"picture written to {plot}")
-
-
-def plot_format(plot: Path | None) -> str | None:
-    """The picture format --plot's suffix asks for (png or svg); None without --plot."""
-    if plot is None:
-        return None
-    from placer.output.plot._figure import check_path
-
-    return check_path(plot, "--plot")
 
 
 def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: str) -> None:
