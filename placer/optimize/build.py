@@ -10,6 +10,7 @@ from placer.flow import Flow
 from placer.money import per_hour, usd
 from placer.optimize.assumptions import findings, grouped, step_warnings
 from placer.optimize.evaluate import chosen, evaluate
+from placer.optimize.offers import hours_minutes
 from placer.optimize.space import BATCH_POOL, Option, Space
 from placer.plan import Baseline, Cost, Plan, SolverStats, StepPlan, money
 
@@ -50,20 +51,15 @@ def step_reasons(space: Space, option: Option, written: str | None, config: Conf
     return reasons
 
 
-def _duration(hours: float) -> str:
-    minutes = round(hours * 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-
-
 def hardware_reasons(space: Space, option: Option) -> list[str]:
     """How long a task runs on the chosen hardware and why; for GPU steps, what a task
     costs and takes on the other accelerators it could have (cheapest first)."""
     demand, fit = space.demands[option.step], option.fit
     pool = space.pools[option.pool]
-    here = f"a task takes {_duration(fit.task_hours / pool.speed)} on {fit.hardware}"
+    here = f"a task takes {hours_minutes(fit.task_hours / pool.speed)} on {fit.hardware}"
     if pool.speed != 1:
         here += f" in {pool.name} (speed {pool.speed:g})"
-    reference = f"{_duration(demand.task_hours)} on {demand.reference_label}"
+    reference = f"{hours_minutes(demand.task_hours)} on {demand.reference_label}"
     origin = demand.reference_from
     if fit.scaled == "table":
         ratio = demand.task_hours / fit.task_hours if fit.task_hours else 1.0
@@ -105,7 +101,7 @@ def _accelerator_choice(space: Space, option: Option) -> list[str]:
     if all(o.fit.hardware != mine for o in shown):
         shown.append(next((o for o in ranked if o.fit.hardware == mine), option))
     listed = "; ".join(
-        f"{o.fit.hardware} {usd(o.total_usd / tasks)} in {_duration(o.task_hours / tasks)}"
+        f"{o.fit.hardware} {usd(o.total_usd / tasks)} in {hours_minutes(o.task_hours / tasks)}"
         f" ({o.pool})"
         for o in shown
     )

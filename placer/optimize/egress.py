@@ -53,10 +53,18 @@ def egress_usd_per_run(
 ) -> float:
     """The step's transfer cost per run at `where` (tiers on the monthly volume)."""
     total = 0.0
-    runs = runs_per_month if runs_per_month > 0 else 1.0
     for (src, dst), gb in routes_gb_per_run(demand, where, datastore).items():
-        total += transfer_cost(gb * runs, src, dst, FREE_ALLOWANCE_GB) / runs
+        total += route_usd_per_run(gb, src, dst, runs_per_month, transfer_cost)
     return total
+
+
+def route_usd_per_run(
+    gb: float, src: Location, dst: Location, runs_per_month: float, transfer_cost: TransferCost
+) -> float:
+    """What moving `gb` per run from `src` to `dst` costs per run, the tiers applied to
+    the monthly volume (one run a month when `runs_per_month` is not positive)."""
+    runs = runs_per_month if runs_per_month > 0 else 1.0
+    return transfer_cost(gb * runs, src, dst, FREE_ALLOWANCE_GB) / runs
 
 
 def transfer_hours_per_task(

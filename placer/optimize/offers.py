@@ -290,8 +290,8 @@ def best_fit(
 def _burstable_note(rival: Fit, pool: Pool, defaults: Defaults) -> str:
     return (
         f"{rival.instance_type} (${rival.usd_per_task_hour:.4f}/h for the pod) left out: "
-        f"burstable, and the step runs {_hours(rival.task_hours / pool.speed)} per task, "
-        f"not under defaults.burstable_max_duration ({_hours(defaults.burstable_max_hours)})"
+        f"burstable, and the step runs {hours_minutes(rival.task_hours / pool.speed)} per task, "
+        f"not under defaults.burstable_max_duration ({hours_minutes(defaults.burstable_max_hours)})"
     )
 
 
@@ -303,7 +303,8 @@ def _hourly(fit: Fit) -> tuple[float, float, str]:
     return (fit.usd_per_task_hour, fit.node_usd_per_hour, fit.instance_type)
 
 
-def _hours(hours: float) -> str:
+def hours_minutes(hours: float) -> str:
+    """Hours as ``2h05m`` or ``45m`` (to the minute)."""
     minutes = round(hours * 60)
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 

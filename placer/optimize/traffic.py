@@ -10,14 +10,13 @@ incoming edges (a join reads every parent's artifacts).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from placer.config import Config
 from placer.flow import Flow
 from placer.optimize.demand import Demand, demands
-from placer.optimize.egress import FREE_ALLOWANCE_GB
+from placer.optimize.egress import route_usd_per_run
 from placer.optimize.space import Market
 from pricing import Location
 
@@ -37,13 +36,9 @@ def edge_traffic(
     the data it moves across regions per run and the cost."""
     per_step = demands(flow, config)
     where = {p.name: Location(p.cloud, p.region) for p in config.pools}
-    parents: dict[str, list[str]] = defaultdict(list)
-    for name, step in flow.steps.items():
-        for child in step.next:
-            if child in flow.steps:
-                parents[child].append(name)
     out = {}
-    for child, ups in parents.items():
+    for child in flow.steps:
+        ups = flow.parents(child)
         for parent in ups:
             src, dst = where[pools[parent]], where[pools[child]]
             if src == dst:
@@ -69,6 +64,4 @@ def _moved(
 
 def _priced(moved: tuple[float, Location, Location], config: Config, market: Market) -> Traffic:
     gb, src, dst = moved
-    runs = config.runs_per_month if config.runs_per_month > 0 else 1.0
-    usd = market.transfer_cost(gb * runs, src, dst, FREE_ALLOWANCE_GB) / runs
-    return Traffic(gb, usd)
+    return Traffic(gb, route_usd_per_run(gb, src, dst, config.runs_per_month, market.transfer_cost))
