@@ -13,18 +13,17 @@ options each tree priced and the cost per run are shown next to the times.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _old_tree import ROOT, alternate, median, old_tree, tree_env  # noqa: E402
+
 OLD_COMMIT = "24c83a6"  # main just before issue 12's hardware-aware durations landed
 REPS = 5
 
@@ -36,27 +35,12 @@ _WRAP = (
 )
 
 
-def _old_tree(folder: Path) -> Path:
-    """OLD_COMMIT's placer/ and pricing/ (git archive), or SystemExit naming what failed."""
-    try:
-        data = subprocess.run(
-            ["git", "archive", OLD_COMMIT, "placer", "pricing"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise SystemExit(f"bench_hardware: cannot read commit {OLD_COMMIT}: {exc}") from exc
-    with tarfile.open(fileobj=BytesIO(data)) as archive:
-        archive.extractall(folder, filter="data")
-    return folder
-
-
 def _measure(tree: Path, cwd: Path, argv: list[str]) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
     began = time.perf_counter()
     command = [sys.executable, "-c", _WRAP, sys.executable, "-m", "placer", "plan", *argv]
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        command, cwd=cwd, env=tree_env(tree), capture_output=True, text=True, check=True
+    )
     wall = time.perf_counter() - began
     cpu, peak = done.stderr.strip().splitlines()[-1].split()
     plan = json.loads(done.stdout)
@@ -71,12 +55,7 @@ def _measure(tree: Path, cwd: Path, argv: list[str]) -> dict:
 
 
 def _alternate(old: Path, cwd: Path, argv: list[str]) -> tuple[list[dict], list[dict]]:
-    before, now = [], []
-    for rep in range(REPS):
-        for is_old in (True, False) if rep % 2 == 0 else (False, True):
-            run = _measure(old if is_old else ROOT, cwd, argv)
-            (before if is_old else now).append(run)
-    return before, now
+    return alternate(lambda is_old: _measure(old if is_old else ROOT, cwd, argv), REPS)
 
 
 def _cases(folder: Path) -> list[tuple[str, Path, list[str]]]:
@@ -93,21 +72,17 @@ def _cases(folder: Path) -> list[tuple[str, Path, list[str]]]:
     return cases
 
 
-def _median(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
 def run() -> str:
     """The markdown section for docs/benchmarks.md."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        old = _old_tree(folder / "old")
+        old = old_tree(OLD_COMMIT, folder / "old", "bench_hardware")
         for label, cwd, argv in _cases(folder):
             before, now = _alternate(old, cwd, [*argv, "--format", "json"])
             b, n = before[0], now[0]
-            wall_b, wall_n = _median(before, "wall"), _median(now, "wall")
-            cpu_b, cpu_n = _median(before, "cpu"), _median(now, "cpu")
+            wall_b, wall_n = median(before, "wall"), median(now, "wall")
+            cpu_b, cpu_n = median(before, "cpu"), median(now, "cpu")
             rows.append(
                 f"| {label} | {wall_b:.2f} s / {wall_n:.2f} s, {wall_n / wall_b:.2f} | "
                 f"{cpu_b:.2f} s / {cpu_n:.2f} s, {cpu_n / cpu_b:.2f} | "

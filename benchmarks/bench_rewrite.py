@@ -16,18 +16,18 @@ order flips every repetition), REPS times; the tables give medians and now / bef
 from __future__ import annotations
 
 import json
-import os
 import re
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _old_tree import ROOT, alternate, median, old_tree, tree_env  # noqa: E402
+
 OLD_COMMIT = "a8f7fa3"  # main just before the greedy (194fb84) and optimizer (e91cdda) rewrites
 REPS = 5
 PLAN = [(n, s) for s in (96.0, 24.0, 12.0) for n in (100, 500, 2000)]
@@ -95,45 +95,20 @@ print(json.dumps({
 """
 
 
-def _old_tree(folder: Path) -> Path:
-    """OLD_COMMIT's placer/ and pricing/ (git archive), or SystemExit naming what failed."""
-    try:
-        data = subprocess.run(
-            ["git", "archive", OLD_COMMIT, "placer", "pricing"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        ).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise SystemExit(f"bench_rewrite: cannot read commit {OLD_COMMIT} with git: {exc}") from exc
-    with tarfile.open(fileobj=BytesIO(data)) as archive:
-        archive.extractall(folder, filter="data")
-    return folder
-
-
 def _python(tree: Path, argv: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
     return subprocess.run(
-        [sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=True
+        [sys.executable, *argv],
+        cwd=cwd,
+        env=tree_env(tree),
+        capture_output=True,
+        text=True,
+        check=True,
     )
-
-
-def _alternate(measure, reps: int = REPS) -> tuple[list, list]:
-    """`measure(before: bool)` REPS times each, alternately, the order flipped every time."""
-    before, now = [], []
-    for rep in range(reps):
-        for old in (True, False) if rep % 2 == 0 else (False, True):
-            (before if old else now).append(measure(old))
-    return before, now
 
 
 def _same(before: list[dict], now: list[dict], key: str) -> str:
     olds, news = {r[key] for r in before}, {r[key] for r in now}
     return "same" if olds == news and len(olds) == 1 else "differ"
-
-
-def _median(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
 
 
 def _instances(folder: Path) -> dict:
@@ -156,14 +131,14 @@ def _solver_rows(task: str, cases: list, files: dict, old: Path) -> list[str]:
             done = _python(old if before else ROOT, ["-c", _WORKER, task, str(path)])
             return json.loads(done.stdout.strip().splitlines()[-1])
 
-        before, now = _alternate(measure)
-        b, w = _median(before, key), _median(now, key)
+        before, now = alternate(measure, REPS)
+        b, w = median(before, key), median(now, key)
         how_b, how_n = before[0]["how"], now[0]["how"]
         how = _how(how_n) if how_b == how_n else f"{_how(how_b)} / {_how(how_n)}"
         cost = now[0]["cost"]
         times = f"{b:.2f} s | {w:.2f} s | {w / b:.2f}"
         if task == "plan":  # HiGHS may use a second thread: CPU seconds too
-            cb, cn = _median(before, "cpu"), _median(now, "cpu")
+            cb, cn = median(before, "cpu"), median(now, "cpu")
             times += f" | {cb:.2f} s / {cn:.2f} s, {cn / cb:.2f}"
         rows.append(
             f"| {n} x 50 | {LABEL[variant or scale]} | {times} | "
@@ -226,8 +201,8 @@ def _large_rows(old: Path, folder: Path) -> list[str]:
                 "cost": float(plan["totals"]["per_run"]["total"]),
             }
 
-        before, now = _alternate(measure)
-        b, w = _median(before, "wall"), _median(now, "wall")
+        before, now = alternate(measure, REPS)
+        b, w = median(before, "wall"), median(now, "wall")
         rows.append(
             f"| {label} | {b:.2f} s | {w:.2f} s | {w / b:.2f} | {before[0]['how']} | "
             f"{now[0]['how']} | {before[0]['cost']:.2f} / {now[0]['cost']:.2f} | "
@@ -251,7 +226,7 @@ def run() -> str:
     now = _head()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        old = _old_tree(folder / "old")
+        old = old_tree(OLD_COMMIT, folder / "old", "bench_rewrite")
         files = _instances(folder)
         plan = _solver_rows("plan", PLAN, files, old)
         greedy = _solver_rows("greedy", GREEDY, files, old)

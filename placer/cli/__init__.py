@@ -3,7 +3,8 @@ with `pricing_refresh`, `pools`, `init`, `status`, `plan`, `explain`, `frontier`
 `report`), each with a `register(app)`. Commands parse arguments, call the core packages,
 and hand the results to `placer.output`, which makes every table, Markdown, JSON, money
 string and picture; `_env` is where output goes (tests swap it), `_common` holds options
-shared by the cluster commands.
+shared by several commands (--format, --plot's format, the cluster options), `_flow` those of
+the commands that read a flow.
 
 Every command module imports only typer and placer's light modules at import time:
 cloud SDKs, pandas and solvers are imported inside the commands that need them, so

@@ -1,5 +1,5 @@
-"""Options and helpers shared by the command groups that read clusters or placer.yaml
-(`pools`, `init`, `status`)."""
+"""Options and helpers shared by the command groups: `--format table|json` and `--plot`'s
+picture format (most commands); reading clusters or placer.yaml (`pools`, `init`, `status`)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,15 @@ def in_range(value: float, option: str, low: float, high: float) -> float:
             f"give a number from {low:g} to {high:g}",
         )
     return value
+
+
+def plot_format(plot: Path | None) -> str | None:
+    """The picture format --plot's suffix asks for (png or svg); None without --plot."""
+    if plot is None:
+        return None
+    from placer.output.plot._figure import check_path
+
+    return check_path(plot, "--plot")
 
 
 def load_config_for(flow: Path | None, config_path: Path | None) -> Config:

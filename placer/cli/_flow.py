@@ -1,5 +1,6 @@
-"""Options shared by the commands that read a flow (`graph`, `plan`, `explain`, `learn`):
-module roots and Config values, as Metaflow takes them (`--config NAME FILE`, PYTHONPATH)."""
+"""Options shared by the commands that read a flow (`graph`, `init`, `plan`, `explain`,
+`frontier`, `learn`): module roots and Config values, as Metaflow takes them (`--config NAME
+FILE`, PYTHONPATH)."""
 
 from __future__ import annotations
 

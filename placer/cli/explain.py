@@ -7,12 +7,12 @@ plan`, then a verdict per pool), the text `placer.output.explain`.
 
 from __future__ import annotations
 
-import enum
 import json
 from pathlib import Path
 
 import typer
 
+from placer.cli._common import FORMAT, Format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
 from placer.cli.plan import (
@@ -28,13 +28,6 @@ from placer.cli.plan import (
 from placer.errors import ConfigError
 
 RESOLVE_SECONDS = 10.0  # placer.optimize.explain.RESOLVE_SECONDS, without importing it
-
-
-class ExplainFormat(enum.StrEnum):
-    """Output formats of `placer explain`."""
-
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -70,7 +63,7 @@ def explain(
         help="Seconds to spend re-solving verdicts that bounds do not settle, with the step "
         f"pinned (default {RESOLVE_SECONDS:g}); after that verdicts state their bounds.",
     ),
-    output: ExplainFormat = typer.Option(ExplainFormat.table, "--format", help="table or json."),
+    output: Format = FORMAT,
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
@@ -106,7 +99,7 @@ def explain(
         flow_file=str(flow),
         origin=limits_origin(deadline, budget),
     )
-    if output is ExplainFormat.json:
+    if output is Format.json:
         from placer.output.explain import explain_json
 
         env().write(json.dumps(explain_json(result), indent=2))

@@ -8,12 +8,12 @@ with --plot).
 
 from __future__ import annotations
 
-import enum
 import json
 from pathlib import Path
 
 import typer
 
+from placer.cli._common import FORMAT, Format, plot_format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs
 from placer.cli.plan import (
@@ -21,17 +21,11 @@ from placer.cli.plan import (
     PLAN_GAP,
     PLAN_TIME_LIMIT,
     FlowReading,
+    check_limits,
     load_inputs,
     with_keep_batch,
     write_atomic,
 )
-
-
-class FrontierFormat(enum.StrEnum):
-    """Output formats of `placer frontier`."""
-
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +49,7 @@ def frontier(
     time_limit: float = typer.Option(
         PLAN_TIME_LIMIT, "--time-limit", help="Seconds each solve may take."
     ),
-    output: FrontierFormat = typer.Option(FrontierFormat.table, "--format", help="table or json."),
+    output: Format = FORMAT,
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
@@ -64,13 +58,12 @@ def frontier(
     keep_batch: bool = KEEP_BATCH,
 ) -> None:
     """Show the cheapest plan for each deadline: cost per run against makespan."""
-    from placer.cli.plan import check_limits
     from placer.optimize import market_from_catalog
     from placer.optimize.frontier import frontier_flow
     from placer.output.frontier import frontier_json, frontier_view
 
     check_limits(None, budget, time_limit)
-    fmt = _plot_format(plot)
+    fmt = plot_format(plot)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     model, cfg, catalog, _ = load_inputs(flow, config, reading)
     cfg = with_keep_batch(cfg, keep_batch)
@@ -85,18 +78,10 @@ def frontier(
         from placer.output.plot import frontier_chart, save
 
         save(frontier_chart(result, fmt), plot)
-    if output is FrontierFormat.json:
+    if output is Format.json:
         env().write(data)
         return
     env().show(frontier_view(result))
     for path in (out, plot):
         if path is not None:
             env().write(f"wrote {path}")
-
-
-def _plot_format(plot: Path | None) -> str | None:
-    if plot is None:
-        return None
-    from placer.output.plot._figure import check_path
-
-    return check_path(plot, "--plot")

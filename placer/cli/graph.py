@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 
 import typer
 
+from placer.cli._common import FORMAT, Format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
-
-
-class GraphFormat(enum.StrEnum):
-    """Output formats of `placer graph`."""
-
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +23,7 @@ def graph(
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
-    output: GraphFormat = typer.Option(GraphFormat.table, "--format", help="table or json."),
+    output: Format = FORMAT,
     paths: list[Path] = PATHS,
     flow_configs: list[str] = FLOW_CONFIGS,  # pairs (NAME, FILE): see _flow.FLOW_CONFIGS
     config: Path | None = typer.Option(
@@ -49,7 +42,7 @@ def graph(
     wanted = config if config is not None else (beside if _is_file(beside) else None)
     settings = load_config(flow, wanted) if wanted is not None and _is_file(flow) else None
     model = read_model(flow, flow_class, paths, pairs(flow_configs), settings)
-    if output is GraphFormat.json:
+    if output is Format.json:
         env().write(graph_json(model))
         return
     lines = placement_lines(model)

@@ -8,7 +8,6 @@ never when the CLI starts.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from placer.cli._common import FORMAT, Format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, ThresholdExceeded
@@ -27,13 +27,6 @@ if TYPE_CHECKING:
     from placer.learn._values import Drift
 
 DEFAULT_THRESHOLD = "50%"
-
-
-class LearnFormat(enum.StrEnum):
-    """Output formats of `placer learn`."""
-
-    table = "table"
-    json = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -79,7 +72,7 @@ def learn(
     config: Path | None = typer.Option(
         None, "--config", help="placer.yaml (default: next to the flow, else ./placer.yaml)."
     ),
-    output: LearnFormat = typer.Option(LearnFormat.table, "--format", help="table or json."),
+    output: Format = FORMAT,
     flow_class: str | None = typer.Option(
         None, "--flow-class", help="The FlowSpec subclass to read, if the file has several."
     ),
@@ -105,7 +98,7 @@ def learn(
         from placer.learn import drift
 
         drifts = drift(recorded, learned, drift_at)
-    if output is LearnFormat.json:
+    if output is Format.json:
         from placer.output.learn import learn_json
 
         env().write(learn_json(learned, merge, target, drifts, drift_at))

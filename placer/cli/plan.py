@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from placer import limits
+from placer.cli._common import plot_format
 from placer.cli._env import env
 from placer.cli._flow import FLOW_CONFIGS, PATHS, pairs, read_model
 from placer.errors import ConfigError, PlanError
@@ -122,11 +123,7 @@ def plan(
         if target is not None:  # before the work: an output that would destroy an input
             _check_out(target, flow, config, option)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
-    fmt = None
-    if plot is not None:
-        from placer.output.plot._figure import check_path
-
-        fmt = check_path(plot, "--plot")
+    fmt = plot_format(plot)
     inputs: list[tuple[Flow, Config, Catalog]] = []
     result = make_plan(
         flow,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 import typer
 
+from placer.cli._common import plot_format
 from placer.cli._env import env
 from placer.errors import ReportError
 
@@ -159,10 +160,7 @@ def report(
     for option, target in (("--out", out), ("--plot", plot)):
         if target is not None:  # a report over one of its own plans would destroy it
             check_output(target, _plan_files([*plans, *compare_to]), option)
-    if plot is not None:
-        from placer.output.plot._figure import check_path
-
-        picture = check_path(plot, "--plot")
+    picture = plot_format(plot)
     thresholds = [
         *(rpt.parse_threshold("fail-on-increase", t) for t in fail_on_increase),
         *(rpt.parse_threshold("warn-on-increase", t) for t in warn_on_increase),
@@ -174,7 +172,7 @@ def report(
     built = rpt.build_report([p for _, p in heads], [p for _, p in bases] if compare_to else None)
     checks = rpt.check_thresholds(built, thresholds)
     _emit(built, checks, checked, out)
-    if plot is not None:
+    if plot is not None and picture is not None:
         from placer.output.plot import cost_chart, save
 
         save(cost_chart([p for _, p in heads], [p for _, p in bases], picture), plot)
