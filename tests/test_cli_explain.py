@@ -80,3 +80,13 @@ def test_keep_batch_explains_batch_steps_where_the_flow_sends_them(tmp_path):
     assert code == 0 and "aws-batch" not in out
     code, out, _ = run("frontier", str(flow), "--keep-batch", "--format", "json")
     assert code == 0 and json.loads(out)["points"][0]["steps"]["crunch"] == "aws-batch"
+
+
+def test_frontier_never_overwrites_the_flow_it_reads(tmp_path):
+    flow = tmp_path / "trainflow.py"
+    flow.write_bytes(GPU.read_bytes())
+    before = flow.read_bytes()
+    code, out, err = run("frontier", str(flow), "--out", str(flow))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {flow}: --out is the same file as {flow}, an input")
+    assert flow.read_bytes() == before

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.flow_oracle import ELEMENTS, assert_agrees, element_size, render_flow
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from metaflow.graph import FlowGraph
 from metaflow.lint import linter
@@ -725,6 +725,10 @@ def _python_value(root: Path, module: str) -> object:
     modules=st.lists(st.lists(_statement, max_size=5), min_size=4, max_size=4),
     acyclic=st.booleans(),
 )
+@example(  # a cycle where placer reads m0's last B (-1) and Python the B m1 saw first (1)
+    modules=[[("const", "B", 1), ("star", 1)], [("const", "B", -1), ("attr", "A", 0, "B")], [], []],
+    acyclic=False,
+)
 def test_random_import_graphs_agree_with_python(tmp_path_factory, modules, acyclic):
     prefix = f"rm{next(_counter)}_"
     root = tmp_path_factory.mktemp("imports")
@@ -743,6 +747,8 @@ def test_random_import_graphs_agree_with_python(tmp_path_factory, modules, acycl
         if python is not None and python < 0:  # read right, refused as a size (test_flow_resources)
             assert "it must be 0 or more" in exc.headline
             return
+        if not acyclic and "it must be 0 or more" in exc.headline:
+            return  # in a cycle placer may read another value (below), here a negative one
         assert python is None
         return
     if acyclic:  # import order cannot matter: placer must find Python's value, silently

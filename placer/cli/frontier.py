@@ -22,6 +22,7 @@ from placer.cli.plan import (
     PLAN_TIME_LIMIT,
     FlowReading,
     check_limits,
+    check_outputs,
     load_inputs,
     with_keep_batch,
     write_atomic,
@@ -63,6 +64,7 @@ def frontier(
     from placer.output.frontier import frontier_json, frontier_view
 
     check_limits(None, budget, time_limit)
+    check_outputs(flow, config, ("--out", out), ("--plot", plot))  # before any work
     fmt = plot_format(plot)
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     model, cfg, catalog, _ = load_inputs(flow, config, reading)

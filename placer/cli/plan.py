@@ -119,9 +119,7 @@ def plan(
     keep_batch: bool = KEEP_BATCH,
 ) -> None:
     """Plan which pool each step runs in, minimising compute + egress cost per month."""
-    for option, target in (("--out", out), ("--plot", plot)):
-        if target is not None:  # before the work: an output that would destroy an input
-            _check_out(target, flow, config, option)
+    check_outputs(flow, config, ("--out", out), ("--plot", plot))  # before any work
     reading = FlowReading(flow_class, tuple(paths), pairs(flow_configs))
     fmt = plot_format(plot)
     inputs: list[tuple[Flow, Config, Catalog]] = []
@@ -179,7 +177,8 @@ def _draw(result: Plan, inputs: tuple[Flow, Config, Catalog], path: Path, fmt: s
     save(dag_chart(result, edges, traffic, fmt), path)
 
 
-def _check_out(out: Path, flow: Path, config: Path | None, option: str) -> None:
+def check_outputs(flow: Path, config: Path | None, *outputs: tuple[str, Path | None]) -> None:
+    """Refuse an output (option, path) that would overwrite the flow or its placer.yaml."""
     from placer.config import find_config
     from placer.inputs import check_output
 
@@ -187,7 +186,9 @@ def _check_out(out: Path, flow: Path, config: Path | None, option: str) -> None:
         found = find_config(flow, config)
     except ConfigError:
         found = None  # said again, in its place, when the config is read
-    check_output(out, [flow, found], option)
+    for option, out in outputs:
+        if out is not None:
+            check_output(out, [flow, found], option)
 
 
 def make_plan(

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,11 +119,6 @@ def aws_headroom(
 # --- Azure ---------------------------------------------------------------------------------
 
 
-def _is_loopback(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def _secure(url: str, what: str) -> str:
     """`url`, unless credentials would go to it in clear (plain http, not loopback)."""
     from placer.errors import ConfigError
@@ -146,7 +140,9 @@ def _azure_client(arm_url: str, subscription: str) -> Any:
         "connection_timeout": TIMEOUT_SECONDS,
     }
     _secure(arm_url, "azure quotas")
-    if _is_loopback(arm_url):
+    from pricing.fetch._http import is_loopback
+
+    if is_loopback(arm_url):
         from azure.core.pipeline.policies import SansIOHTTPPolicy
 
         return ComputeManagementClient(
@@ -190,8 +186,10 @@ def azure_headroom(region: str, capacity_type: str, *, client: Any = None) -> Qu
 
 
 def _gcp_get(url: str) -> dict[str, Any]:
+    from pricing.fetch._http import is_loopback
+
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    if not _is_loopback(_secure(url, "gcp quotas")):
+    if not is_loopback(_secure(url, "gcp quotas")):
         request.add_header("Authorization", f"Bearer {_gcp_token()}")
     with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
         data = response.read(MAX_ANSWER_BYTES + 1)
