@@ -19,6 +19,8 @@ from collections.abc import Mapping
 _NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 MAX_NAME = 63
+# the node label Metaflow's @kubernetes(compute_pool=X) selects on (node_selector key)
+COMPUTE_POOL_LABEL = "outerbounds.co/compute-pool"
 MAX_PREFIX = 253
 RULE = (
     "Kubernetes labels are [prefix/]name=value: name and value up to 63 letters, digits, "

@@ -275,3 +275,14 @@ def test_a_module_of_the_same_name_is_never_overwritten(tmp_path):
     assert code == 2
     assert err.startswith(f"error: {mine}: placer_placement.py exists and is not the module")
     assert mine.read_text() == "X = 1\n" and not (flow.parent / "placement.json").exists()
+
+
+def test_the_standalone_mutator_keeps_placers_label_and_batch_arguments():
+    """placer_placement.py is copied next to the flow and imports nothing from placer, so it
+    keeps its own copies: they must say what placer's do."""
+    from placer.apply import _placement_mutator as standalone
+    from placer.flow._resources import BATCH_KEPT
+    from placer.labels import COMPUTE_POOL_LABEL
+
+    assert standalone.COMPUTE_POOL_LABEL == COMPUTE_POOL_LABEL
+    assert frozenset(standalone.BATCH_KEPT) == BATCH_KEPT

@@ -47,7 +47,6 @@ from placer.atomic import write_all_atomic
 from placer.errors import ApplyError, FlowError
 from placer.flow import Flow
 from placer.flow._project import project_root
-from placer.flow._resources import COMPUTE_POOL_LABEL
 from placer.inputs import (
     MAX_DOCUMENT_BYTES,
     MAX_FLOW_BYTES,
@@ -56,6 +55,7 @@ from placer.inputs import (
     project_of,
     read_regular,
 )
+from placer.labels import COMPUTE_POOL_LABEL
 from placer.plan import Plan
 
 Mode = Literal["decorators", "config", "selectors", "mutator"]

@@ -17,7 +17,7 @@ from placer.apply._kwargs import Number, Selector, Style, Text, Wanted
 from placer.apply._names import metaflow_names
 from placer.apply._result import Change, FileResult
 from placer.errors import ApplyError
-from placer.flow._resources import COMPUTE_POOL_LABEL  # what Metaflow's compute_pool= adds
+from placer.labels import COMPUTE_POOL_LABEL  # what Metaflow's compute_pool= adds
 from placer.plan import Plan, StepPlan
 
 EditFor = Callable[[str, Style], StepEdit]  # step name -> its edit

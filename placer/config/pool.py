@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from placer.labels import COMPUTE_POOL_LABEL
+
 CapacityType = Literal["on-demand", "spot"]
 
 
@@ -52,5 +54,5 @@ class Pool:
         """The full node selector a pod needs to land here (compute_pool included)."""
         sel = dict(self.node_selector)
         if self.compute_pool:
-            sel["outerbounds.co/compute-pool"] = self.compute_pool
+            sel[COMPUTE_POOL_LABEL] = self.compute_pool
         return sel

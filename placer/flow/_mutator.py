@@ -21,8 +21,9 @@ from placer.errors import FlowError
 from placer.flow._evaluate import Evaluator
 from placer.flow._model import Decorator
 from placer.flow._project import Module, Project
-from placer.flow._resources import BATCH_KEPT, COMPUTE_POOL_LABEL
+from placer.flow._resources import BATCH_KEPT
 from placer.flow._values import ClassRef
+from placer.labels import COMPUTE_POOL_LABEL
 
 MUTATOR_CLASS = "PlacerPlacement"
 MUTATOR_MARK = "Step placement from placement.json, set by a Metaflow FlowMutator."

@@ -19,10 +19,10 @@ from typing import Any, NoReturn
 from placer import limits
 from placer.errors import FlowError
 from placer.flow._model import Backend, Decorator, Placement, Resources, Unevaluated
+from placer.labels import COMPUTE_POOL_LABEL
 
 KUBERNETES_DEFAULTS: Mapping[str, Any] = {"cpu": "1", "memory": "4096", "disk": "10240"}
 RESOURCES_DEFAULTS: Mapping[str, Any] = {"cpu": "1", "memory": "4096", "disk": None}
-COMPUTE_POOL_LABEL = "outerbounds.co/compute-pool"
 
 KUBERNETES_ARGS = frozenset(
     "cpu memory disk image image_pull_policy image_pull_secrets service_account secrets "

@@ -36,6 +36,7 @@ from collections.abc import Mapping
 
 from placer.config import Pool
 from placer.flow import Flow
+from placer.labels import COMPUTE_POOL_LABEL
 from placer.optimize._repair import Repair
 from placer.optimize.evaluate import evaluate
 from placer.optimize.space import BATCH_POOL, Space
@@ -81,7 +82,7 @@ def as_written(space: Space, flow: Flow, datastore: Location) -> tuple[dict[str,
             continue
         selector = dict(step.placement.node_selector)
         if step.placement.compute_pool:
-            selector["outerbounds.co/compute-pool"] = step.placement.compute_pool
+            selector[COMPUTE_POOL_LABEL] = step.placement.compute_pool
         pool = matching_pool(selector, space.pools) if selector else home
         if pool is None:
             shown = ",".join(f"{k}={v}" for k, v in selector.items()) or f"datastore {datastore}"
